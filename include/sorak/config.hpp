@@ -1,0 +1,46 @@
+// config.hpp: everything sorakd can be told, with the contract's defaults.
+//
+// Filled once at start-up (src/app/config.cpp reads flags and SORAK_* env
+// vars) and read-only afterwards, so any thread may read it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/rate_limiter.hpp"
+
+namespace sorak {
+
+struct server_config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string store_url = "sqlite:./var/sorak.db";
+  std::string broker_url = "memory";
+  std::string jwt_secret;
+  std::string admin_key;
+  std::string data_dir = "./var";
+  std::string web_dir;  // static pages; empty = the copy beside the sources
+  unsigned threads = 0;  // 0 = core count
+  bool dev = false;
+  std::string log_level = "info";
+
+  rate_limit user_rate{20, 30};
+  rate_limit privileged_rate{100, 30};
+
+  // WebSocket
+  std::size_t max_frame_bytes = 16 * 1024;
+  std::size_t max_queue_bytes = 1024 * 1024;  // slow-consumer cut-off
+  std::int64_t ping_interval_ms = 30'000;
+  std::int64_t idle_timeout_ms = 75'000;
+  std::int64_t viewer_count_interval_ms = 5'000;
+  std::size_t history_on_connect = 50;
+  std::size_t recovery_max = 1000;
+  std::size_t ring_capacity = 1000;
+
+  // HTTP
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 64 * 1024;
+};
+
+}  // namespace sorak

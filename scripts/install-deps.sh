@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, `make run` and `make test` need.
+# Idempotent: packages already present are skipped, so a warm machine pays nothing.
+set -euo pipefail
+
+build_pkgs=(g++ cmake ninja-build pkg-config make
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev)
+test_pkgs=(libgtest-dev libgmock-dev nodejs)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# nodejs may come from another source than Debian; a working `node` is what counts.
+if command -v node >/dev/null 2>&1; then
+  filtered=(); for p in "${missing[@]}"; do [ "$p" = nodejs ] || filtered+=("$p"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm
+fi

@@ -1,0 +1,76 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+
+namespace sorak {
+
+namespace {
+
+bool split_listen(const std::string& text, server_config& out) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    const int port = std::stoi(text.substr(colon + 1));
+    if (port < 0 || port > 65535) return false;
+    out.listen_host = host.empty() ? "0.0.0.0" : host;
+    out.listen_port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CLI::ValidationError("--jwt-secret-file", "cannot read " + path);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+int parse_config(int argc, char** argv, server_config& out) {
+  CLI::App app{"sorakd: the Sorak live-stream chat server"};
+  std::string listen = out.listen_host + ":" + std::to_string(out.listen_port);
+  std::string secret_file, rate_user = "20/30", rate_mod = "100/30";
+  app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)")->envname("SORAK_LISTEN");
+  app.add_option("--store", out.store_url, "sqlite:PATH")->envname("SORAK_STORE");
+  app.add_option("--broker", out.broker_url, "memory")->envname("SORAK_BROKER");
+  app.add_option("--jwt-secret", out.jwt_secret, "HS256 secret for user tokens")->envname("SORAK_JWT_SECRET");
+  app.add_option("--jwt-secret-file", secret_file, "file holding the JWT secret")->envname("SORAK_JWT_SECRET_FILE");
+  app.add_option("--admin-key", out.admin_key, "key for /api/v1/admin/* and admin actions")->envname("SORAK_ADMIN_KEY");
+  app.add_option("--threads", out.threads, "worker threads (default: core count)")->envname("SORAK_THREADS");
+  app.add_flag("--dev", out.dev, "dev mode: generate missing secrets, create a demo stream, print tokens")->envname("SORAK_DEV");
+  app.add_option("--data-dir", out.data_dir, "where dev mode keeps its secrets")->envname("SORAK_DATA_DIR");
+  app.add_option("--web-dir", out.web_dir, "directory of the web pages")->envname("SORAK_WEB_DIR");
+  app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error")->envname("SORAK_LOG_LEVEL");
+  app.add_option("--rate-limit", rate_user, "messages per user per stream, N/SECONDS (0 = off)")->envname("SORAK_RATE_LIMIT");
+  app.add_option("--rate-limit-mod", rate_mod, "the same for the broadcaster and moderators")->envname("SORAK_RATE_LIMIT_MOD");
+  app.add_option("--max-queue-bytes", out.max_queue_bytes, "bytes queued for one viewer before it is cut as a slow consumer")
+      ->envname("SORAK_MAX_QUEUE_BYTES");
+  app.add_option("--ping-interval-ms", out.ping_interval_ms, "server WebSocket ping period")->envname("SORAK_PING_INTERVAL_MS");
+  app.add_option("--idle-timeout-ms", out.idle_timeout_ms, "close a connection silent this long")->envname("SORAK_IDLE_TIMEOUT_MS");
+  app.add_option("--viewer-count-interval-ms", out.viewer_count_interval_ms, "viewer_count period")
+      ->envname("SORAK_VIEWER_COUNT_INTERVAL_MS");
+  try {
+    app.parse(argc, argv);
+    if (!split_listen(listen, out)) throw CLI::ValidationError("--listen", "expected HOST:PORT, got " + listen);
+    if (!secret_file.empty()) out.jwt_secret = read_secret_file(secret_file);
+    if (!parse_rate_limit(rate_user, out.user_rate)) throw CLI::ValidationError("--rate-limit", "expected N/SECONDS or 0");
+    if (!parse_rate_limit(rate_mod, out.privileged_rate)) throw CLI::ValidationError("--rate-limit-mod", "expected N/SECONDS or 0");
+    if (out.ping_interval_ms < 10 || out.idle_timeout_ms < 10 || out.viewer_count_interval_ms < 10)
+      throw CLI::ValidationError("timers", "intervals must be at least 10 ms");
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return -1;
+}
+
+}  // namespace sorak

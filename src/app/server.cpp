@@ -1,0 +1,136 @@
+#include "app/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "app/dev_mode.hpp"
+#include "app/services.hpp"
+#include "broker/local_broker.hpp"
+#include "http/routes.hpp"
+#include "net/fanout.hpp"
+#include "net/listener.hpp"
+#include "net/worker_pool.hpp"
+#include "net/ws_session.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace sorak {
+
+namespace {
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("sorakd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+}
+
+// --store: the one place that picks the implementation.
+result<std::unique_ptr<store>> open_store(const std::string& url) {
+  constexpr std::string_view sqlite_prefix = "sqlite:";
+  if (url.rfind(sqlite_prefix, 0) == 0) return open_sqlite_store(url.substr(sqlite_prefix.size()));
+  return error::bad_request("invalid_store", "Unsupported --store " + url + " (expected sqlite:PATH)");
+}
+
+result<std::unique_ptr<broker>> open_broker(const std::string& url) {
+  if (url == "memory") return std::unique_ptr<broker>(std::make_unique<local_broker>());
+  return error::bad_request("invalid_broker", "Unsupported --broker " + url + " (expected memory)");
+}
+
+// Closes every WebSocket on every worker with 1001 and waits (bounded) for
+// the close frames to be written.
+void close_all_sessions(worker_pool& workers) {
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    auto& w = workers.at(i);
+    boost::asio::post(w.ioc, [&w] {
+      auto sessions = w.sessions;
+      for (auto* s : sessions) s->close(1001, "server shutting down");
+    });
+  }
+  for (int waited = 0; waited < 40; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::atomic<std::size_t> open{0};
+    std::atomic<std::size_t> answered{0};
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      auto& w = workers.at(i);
+      boost::asio::post(w.ioc, [&w, &open, &answered] {
+        open += w.sessions.size();
+        ++answered;
+      });
+    }
+    while (answered.load() < workers.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (open.load() == 0) return;
+  }
+}
+
+}  // namespace
+
+int run_server(server_config cfg) {
+  setup_logging(cfg.log_level);
+  if (cfg.dev) {
+    if (auto s = load_dev_secrets(cfg); !s) {
+      spdlog::critical("{}", s.err().message);
+      return 1;
+    }
+  }
+  if (cfg.jwt_secret.empty()) {
+    spdlog::critical("No JWT secret: pass --jwt-secret or --jwt-secret-file (or --dev to generate one)");
+    return 2;
+  }
+  auto st = open_store(cfg.store_url);
+  if (!st) {
+    spdlog::critical("store: {}", st.err().message);
+    return 1;
+  }
+  auto br = open_broker(cfg.broker_url);
+  if (!br) {
+    spdlog::critical("broker: {}", br.err().message);
+    return 2;
+  }
+  const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  worker_pool workers(threads);
+  room_registry rooms(**st, workers.size(), cfg.ring_capacity);
+  chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate});
+  token_verifier tokens(cfg.jwt_secret);
+  services svc{cfg, **st, rooms, chat, tokens, workers};
+  fanout fan(svc);
+  (*br)->set_receiver([&fan](const room_event& ev) { fan.on_event(ev); });
+  router routes = make_router(svc);
+  listener lst(svc, routes);
+  auto port = lst.start(cfg.listen_host, cfg.listen_port);
+  if (!port) {
+    spdlog::critical("{}", port.err().message);
+    return 1;
+  }
+  const std::int64_t tick = std::clamp<std::int64_t>(std::min(cfg.ping_interval_ms, cfg.idle_timeout_ms) / 4, 10, 1000);
+  workers.start(tick);
+  fan.start();
+  std::cout << "sorakd listening on http://" << cfg.listen_host << ':' << *port << std::endl;
+  if (cfg.dev) {
+    if (auto s = print_dev_banner(cfg, **st, *port); !s) spdlog::error("dev mode: {}", s.err().message);
+  }
+  spdlog::info("sorakd ready: {} workers, store {}, broker {}", workers.size(), cfg.store_url, cfg.broker_url);
+
+  boost::asio::io_context main_ioc;
+  boost::asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int sig) { spdlog::info("signal {}: shutting down", sig); });
+  main_ioc.run();
+
+  // Stop accepting, refuse new messages, store what was accepted (acks and
+  // broadcasts go out), then close every viewer with 1001.
+  svc.shutting_down = true;
+  lst.stop();
+  (*st)->flush();
+  close_all_sessions(workers);
+  workers.stop();
+  (*st)->flush();
+  spdlog::info("sorakd stopped");
+  return 0;
+}
+
+}  // namespace sorak

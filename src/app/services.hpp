@@ -1,0 +1,30 @@
+// services.hpp: the parts every request handler and session may use.
+//
+// Built once by the composition root (src/app/server.cpp) and outliving every
+// session. Each member documents its own thread-safety; all are safe to use
+// from any worker.
+#pragma once
+
+#include <atomic>
+
+#include "core/chat_service.hpp"
+#include "core/room_registry.hpp"
+#include "sorak/auth.hpp"
+#include "sorak/config.hpp"
+#include "sorak/store.hpp"
+
+namespace sorak {
+
+class worker_pool;
+
+struct services {
+  const server_config& config;
+  store& st;
+  room_registry& rooms;
+  chat_service& chat;
+  const token_verifier& tokens;
+  worker_pool& workers;
+  std::atomic<bool> shutting_down{false};
+};
+
+}  // namespace sorak

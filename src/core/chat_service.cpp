@@ -1,0 +1,103 @@
+#include "core/chat_service.hpp"
+
+#include "core/clock.hpp"
+#include "core/content.hpp"
+#include "core/ids.hpp"
+#include "protocol/events.hpp"
+#include "protocol/json_codec.hpp"
+
+namespace sorak {
+
+std::vector<std::string> badges_in_stream(const principal& who, const stream& s) {
+  std::vector<std::string> badges;
+  if (who.user.id == s.broadcaster_user_id) badges.emplace_back("broadcaster");
+  for (const auto& b : who.user.badges) badges.push_back(b);
+  return badges;
+}
+
+chat_service::chat_service(store& st, broker& br, chat_limits limits)
+    : store_(st), broker_(br), limits_(limits) {}
+
+status chat_service::send_chat(room& r, const principal& who, client_chat chat, ack_callback on_stored) {
+  if (who.read_only) return error::forbidden("read_only", "This token may read the chat but not send");
+  if (r.ended()) return error::bad_request("stream_ended", "The stream has ended; chat is closed");
+  const stream info = r.info();
+  auto content = validate_content(chat.content, info.settings.max_message_length);
+  if (!content) return content.err();
+  if (auto s = check_reply_to(r, chat.reply_to); !s) return s;
+
+  const millis now = now_millis();
+  std::string key;
+  if (!chat.client_id.empty()) {
+    key = room::dedup_key(who.user.id, chat.client_id);
+    if (!r.dedup_begin(key, now, on_stored)) return ok_value;  // a resend: acked, not stored
+  }
+  const bool privileged = who.user.id == info.broadcaster_user_id;
+  if (auto s = check_rate(r, who, privileged, now); !s) {
+    if (!key.empty()) r.dedup_fail(key, s.err());
+    return s;
+  }
+
+  message m;
+  m.stream_id = r.stream_id();
+  m.user = who.user;
+  m.user.badges = badges_in_stream(who, info);
+  m.content = std::move(*content);
+  m.type = message_type::message;
+  m.reply_to = std::move(chat.reply_to);
+  m.client_id = std::move(chat.client_id);
+  store_and_publish(r, std::move(m), std::move(key), std::move(on_stored));
+  return ok_value;
+}
+
+status chat_service::check_reply_to(room& r, const std::optional<std::string>& reply_to) {
+  if (!reply_to) return ok_value;
+  if (r.find_recent(*reply_to)) return ok_value;
+  if (store_.get_message(r.stream_id(), *reply_to)) return ok_value;
+  return error::bad_request("invalid_reply_to", "reply_to must name a message of this stream");
+}
+
+status chat_service::check_rate(room& r, const principal& who, bool privileged, millis now) {
+  const rate_limit& limit = privileged ? limits_.privileged : limits_.user;
+  if (!limit.enabled()) return ok_value;
+  std::string key = room::dedup_key(r.stream_id(), who.user.id);
+  auto d = rate_.check(key, limit, now);
+  if (d.allowed) return ok_value;
+  error e{429, "rate_limited", "You are sending messages too fast"};
+  e.retry_after_ms = d.retry_after_ms;
+  return e;
+}
+
+void chat_service::store_and_publish(room& r, message m, std::string key, ack_callback on_stored) {
+  std::lock_guard lk(r.submit_mutex());
+  m.id = new_uuid_v7();
+  m.created_at = r.next_created_at(now_millis());
+  auto msg = std::make_shared<const message>(m);
+  auto event = std::make_shared<const std::string>(message_event(encode_message(m)));
+  // The room outlives the callback: rooms are never closed while the process runs.
+  store_.append(std::move(m), [this, &r, msg, event, key = std::move(key),
+                               on_stored = std::move(on_stored)](const status& s) {
+    if (!s) {
+      if (!key.empty()) r.dedup_fail(key, s.err());
+      if (on_stored) on_stored(result<ack_info>(s.err()));
+      return;
+    }
+    broker_.publish(room_event{msg->stream_id, event_kind::message, event, msg});
+    const ack_info info{msg->id, msg->created_at};
+    if (!key.empty()) r.dedup_commit(key, info);
+    if (on_stored) on_stored(result<ack_info>(info));
+  });
+}
+
+void chat_service::publish_stream_status(const stream& s) {
+  auto ev = std::make_shared<const std::string>(stream_status_event(s.status));
+  broker_.publish(room_event{s.id, event_kind::stream_status, ev, nullptr});
+}
+
+void chat_service::sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now) {
+  const millis widest = std::max(limits_.user.seconds, limits_.privileged.seconds) * millis{1000};
+  rate_.sweep(now, widest);
+  for (const auto& r : rooms) r->dedup_sweep(now);
+}
+
+}  // namespace sorak

@@ -1,0 +1,191 @@
+#include "core/room.hpp"
+
+#include <algorithm>
+
+#include "protocol/events.hpp"
+#include "protocol/json_codec.hpp"
+
+namespace sorak {
+
+room::room(stream info, std::size_t worker_count, std::size_t ring_capacity, const std::vector<message>& recent)
+    : stream_id_(info.id),
+      ring_capacity_(std::max<std::size_t>(ring_capacity, 1)),
+      info_(std::move(info)),
+      locals_(new local_list[worker_count]) {
+  ended_.store(info_.status == stream_status::ended);
+  const millis window_start = recent.empty() ? 0 : recent.back().created_at - client_id_window_ms;
+  for (const auto& m : recent) {
+    auto msg = std::make_shared<const message>(m);
+    record_message(msg, std::make_shared<const std::string>(message_event(encode_message(m))));
+    if (!m.client_id.empty() && m.created_at >= window_start) {
+      dedup_entry e;
+      e.committed = true;
+      e.info = {m.id, m.created_at};
+      e.expires_at = m.created_at + client_id_window_ms;
+      dedup_.emplace(dedup_key(m.user.id, m.client_id), std::move(e));
+    }
+  }
+  if (!recent.empty()) last_created_at_ = recent.back().created_at;
+}
+
+// ---- stream state ----------------------------------------------------------
+
+stream room::info() const {
+  std::lock_guard lk(info_mutex_);
+  return info_;
+}
+
+void room::set_info(const stream& s) {
+  std::lock_guard lk(info_mutex_);
+  info_ = s;
+  ended_.store(s.status == stream_status::ended, std::memory_order_release);
+}
+
+millis room::next_created_at(millis now) {
+  last_created_at_ = std::max(now, last_created_at_ + 1);
+  return last_created_at_;
+}
+
+// ---- client_id de-duplication ---------------------------------------------
+
+std::string room::dedup_key(std::string_view user_id, std::string_view client_id) {
+  std::string key;
+  key.reserve(user_id.size() + client_id.size() + 1);
+  key.append(user_id).push_back('\x1f');
+  key.append(client_id);
+  return key;
+}
+
+bool room::dedup_begin(const std::string& key, millis now, ack_callback ack) {
+  std::unique_lock lk(dedup_mutex_);
+  auto it = dedup_.find(key);
+  if (it == dedup_.end() || (it->second.committed && it->second.expires_at <= now)) {
+    dedup_[key] = dedup_entry{};  // in flight; expires_at set on commit
+    return true;
+  }
+  if (!it->second.committed) {
+    it->second.waiters.push_back(std::move(ack));
+    return false;
+  }
+  const ack_info info = it->second.info;
+  lk.unlock();
+  ack(result<ack_info>(info));
+  return false;
+}
+
+void room::dedup_commit(const std::string& key, const ack_info& info) {
+  std::vector<ack_callback> waiters;
+  {
+    std::lock_guard lk(dedup_mutex_);
+    auto& e = dedup_[key];
+    e.committed = true;
+    e.info = info;
+    e.expires_at = info.created_at + client_id_window_ms;
+    waiters.swap(e.waiters);
+  }
+  for (auto& w : waiters) w(result<ack_info>(info));
+}
+
+void room::dedup_fail(const std::string& key, const error& err) {
+  std::vector<ack_callback> waiters;
+  {
+    std::lock_guard lk(dedup_mutex_);
+    auto it = dedup_.find(key);
+    if (it == dedup_.end()) return;
+    waiters.swap(it->second.waiters);
+    dedup_.erase(it);
+  }
+  for (auto& w : waiters) w(result<ack_info>(err));
+}
+
+void room::dedup_sweep(millis now) {
+  std::lock_guard lk(dedup_mutex_);
+  std::erase_if(dedup_, [now](const auto& kv) { return kv.second.committed && kv.second.expires_at <= now; });
+}
+
+// ---- events ------------------------------------------------------------------
+
+std::uint64_t room::record_message(std::shared_ptr<const message> m, shared_json ev) {
+  std::lock_guard lk(ring_mutex_);
+  if (!ring_.empty() && m->created_at <= ring_.back().msg->created_at) return 0;
+  ring_.push_back({std::move(m), std::move(ev)});
+  if (ring_.size() > ring_capacity_) ring_.pop_front();
+  return ++seq_;
+}
+
+std::uint64_t room::record_deletion(std::string_view message_id) {
+  std::lock_guard lk(ring_mutex_);
+  auto it = std::find_if(ring_.begin(), ring_.end(), [&](const auto& e) { return e.msg->id == message_id; });
+  if (it != ring_.end()) ring_.erase(it);
+  return ++seq_;
+}
+
+std::uint64_t room::record_other() {
+  std::lock_guard lk(ring_mutex_);
+  return ++seq_;
+}
+
+// ---- reads -----------------------------------------------------------------
+
+history_snapshot room::latest(std::size_t n) const {
+  std::lock_guard lk(ring_mutex_);
+  history_snapshot snap;
+  snap.seq = seq_;
+  const std::size_t count = std::min(n, ring_.size());
+  snap.message_events.reserve(count);
+  for (auto it = ring_.end() - static_cast<std::ptrdiff_t>(count); it != ring_.end(); ++it)
+    snap.message_events.push_back(it->event);
+  return snap;
+}
+
+history_snapshot room::after(std::string_view message_id, std::size_t max) const {
+  std::lock_guard lk(ring_mutex_);
+  history_snapshot snap;
+  snap.seq = seq_;
+  auto it = std::find_if(ring_.rbegin(), ring_.rend(), [&](const auto& e) { return e.msg->id == message_id; });
+  if (it == ring_.rend()) {
+    snap.found = false;
+    return snap;
+  }
+  auto from = it.base();  // first entry after the id
+  const auto available = static_cast<std::size_t>(ring_.end() - from);
+  if (available > max) {
+    snap.found = false;  // more were missed than recovery may carry
+    return snap;
+  }
+  for (; from != ring_.end(); ++from) snap.message_events.push_back(from->event);
+  return snap;
+}
+
+std::optional<millis> room::oldest_recent() const {
+  std::lock_guard lk(ring_mutex_);
+  if (ring_.empty()) return std::nullopt;
+  return ring_.front().msg->created_at;
+}
+
+std::optional<message> room::find_recent(std::string_view message_id) const {
+  std::lock_guard lk(ring_mutex_);
+  for (auto it = ring_.rbegin(); it != ring_.rend(); ++it)
+    if (it->msg->id == message_id) return *it->msg;
+  return std::nullopt;
+}
+
+// ---- local viewers -----------------------------------------------------------
+
+void room::add_viewer(std::size_t w, viewer* v) {
+  locals_[w].list.push_back(v);
+  locals_[w].count.fetch_add(1, std::memory_order_acq_rel);
+  total_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void room::remove_viewer(std::size_t w, viewer* v) {
+  auto& list = locals_[w].list;
+  auto it = std::find(list.begin(), list.end(), v);
+  if (it == list.end()) return;
+  *it = list.back();
+  list.pop_back();
+  locals_[w].count.fetch_sub(1, std::memory_order_acq_rel);
+  total_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace sorak

@@ -1,0 +1,147 @@
+// room.hpp: the live state of one stream's chat on this node.
+//
+// A room holds (1) the stream as last seen, (2) a ring of its most recent
+// messages, each kept as its encoded `message` event, which serves history on
+// connect and `since=` recovery without a database read, (3) the clock that
+// makes created_at strictly increasing, (4) the client_id de-duplication table
+// and (5) per worker, the list of that worker's local viewers.
+//
+// Thread-safety and lock order (docs/locking.md): submit_mutex() is held
+// across store.append, whose callback may run inline and publish, so the
+// order is submit → dedup, submit → fanout → ring; info_mutex_ is taken
+// alone. Only submit is held while calling out. The local viewer list of worker w is touched only on worker
+// w's thread; its size is mirrored in an atomic so the fan-out can skip
+// workers without viewers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/viewer.hpp"
+#include "sorak/result.hpp"
+#include "sorak/types.hpp"
+
+namespace sorak {
+
+using shared_json = std::shared_ptr<const std::string>;
+
+struct ack_info {
+  std::string id;
+  millis created_at = 0;
+};
+using ack_callback = std::function<void(const result<ack_info>&)>;
+
+struct history_snapshot {
+  std::vector<shared_json> message_events;  // oldest first
+  std::uint64_t seq = 0;                    // last room event included
+  bool found = true;                        // for after(): the id was in the ring
+};
+
+class room {
+ public:
+  room(stream info, std::size_t worker_count, std::size_t ring_capacity, const std::vector<message>& recent);
+  room(const room&) = delete;
+  room& operator=(const room&) = delete;
+
+  const std::string& stream_id() const { return stream_id_; }
+
+  // ---- stream state -------------------------------------------------------
+  stream info() const;
+  void set_info(const stream& s);
+  bool ended() const { return ended_.load(std::memory_order_acquire); }
+
+  // ---- sending (callers hold submit_mutex() across stamp and store append,
+  // so messages reach the store in created_at order) -----------------------
+  std::mutex& submit_mutex() { return submit_mutex_; }
+  // REQUIRES: submit_mutex() held. Strictly increasing: max(now, last + 1).
+  millis next_created_at(millis now);
+
+  // client_id de-duplication (5 minutes). begin() returns true when the
+  // message is new (the caller stores it and later calls commit or fail);
+  // false when a message with this key is stored or in flight, in which case
+  // `ack` runs (now, or when the first copy commits).
+  bool dedup_begin(const std::string& key, millis now, ack_callback ack);
+  void dedup_commit(const std::string& key, const ack_info& info);
+  void dedup_fail(const std::string& key, const error& e);
+  void dedup_sweep(millis now);
+  static std::string dedup_key(std::string_view user_id, std::string_view client_id);
+
+  // ---- events (called by the fan-out, in event order) ---------------------
+  // Held by the fan-out across recording an event and posting it to the
+  // workers, so workers receive a room's events in sequence order.
+  std::mutex& fanout_mutex() { return fanout_mutex_; }
+  // Adds a committed message to the ring. Returns its event sequence number,
+  // or 0 when the ring already holds it (created_at not after the newest).
+  std::uint64_t record_message(std::shared_ptr<const message> m, shared_json message_event);
+  std::uint64_t record_deletion(std::string_view message_id);
+  std::uint64_t record_other();
+
+  // ---- reads for new connections -----------------------------------------
+  history_snapshot latest(std::size_t n) const;
+  // Every ring message after `message_id` (at most max); found=false when the
+  // id is not in the ring.
+  history_snapshot after(std::string_view message_id, std::size_t max) const;
+  // The oldest created_at in the ring, or nullopt when empty.
+  std::optional<millis> oldest_recent() const;
+  std::optional<message> find_recent(std::string_view message_id) const;
+
+  // ---- local viewers (per worker) -----------------------------------------
+  // REQUIRES: on worker w's thread.
+  void add_viewer(std::size_t w, viewer* v);
+  void remove_viewer(std::size_t w, viewer* v);
+  const std::vector<viewer*>& viewers(std::size_t w) const { return locals_[w].list; }
+  bool has_viewers(std::size_t w) const { return locals_[w].count.load(std::memory_order_acquire) > 0; }
+  std::int64_t viewer_total() const { return total_.load(std::memory_order_relaxed); }
+  // The count last broadcast as viewer_count (used by the periodic sender).
+  std::atomic<std::int64_t>& last_sent_viewer_count() { return last_sent_count_; }
+
+ private:
+  struct recent_entry {
+    std::shared_ptr<const message> msg;
+    shared_json event;
+  };
+  struct dedup_entry {
+    bool committed = false;
+    ack_info info;
+    millis expires_at = 0;
+    std::vector<ack_callback> waiters;
+  };
+  struct alignas(64) local_list {
+    std::vector<viewer*> list;
+    std::atomic<std::size_t> count{0};
+  };
+
+  const std::string stream_id_;
+  const std::size_t ring_capacity_;
+
+  mutable std::mutex info_mutex_;
+  stream info_;
+  std::atomic<bool> ended_{false};
+
+  std::mutex submit_mutex_;
+  millis last_created_at_ = 0;  // GUARDED_BY(submit_mutex_)
+
+  std::mutex dedup_mutex_;
+  std::unordered_map<std::string, dedup_entry> dedup_;  // GUARDED_BY(dedup_mutex_)
+
+  std::mutex fanout_mutex_;
+  mutable std::mutex ring_mutex_;
+  std::deque<recent_entry> ring_;  // GUARDED_BY(ring_mutex_), oldest first
+  std::uint64_t seq_ = 0;          // GUARDED_BY(ring_mutex_)
+
+  std::unique_ptr<local_list[]> locals_;
+  std::atomic<std::int64_t> total_{0};
+  std::atomic<std::int64_t> last_sent_count_{-1};
+};
+
+inline constexpr millis client_id_window_ms = 5 * 60 * 1000;
+
+}  // namespace sorak

@@ -1,0 +1,31 @@
+#include "sorak/types.hpp"
+
+namespace sorak {
+
+const char* to_string(stream_status s) { return s == stream_status::live ? "live" : "ended"; }
+
+const char* to_string(message_type t) {
+  switch (t) {
+    case message_type::message: return "message";
+    case message_type::gift: return "gift";
+    case message_type::system: return "system";
+    case message_type::moderation: return "moderation";
+  }
+  return "message";
+}
+
+std::optional<stream_status> parse_stream_status(std::string_view s) {
+  if (s == "live") return stream_status::live;
+  if (s == "ended") return stream_status::ended;
+  return std::nullopt;
+}
+
+std::optional<message_type> parse_message_type(std::string_view s) {
+  if (s == "message") return message_type::message;
+  if (s == "gift") return message_type::gift;
+  if (s == "system") return message_type::system;
+  if (s == "moderation") return message_type::moderation;
+  return std::nullopt;
+}
+
+}  // namespace sorak

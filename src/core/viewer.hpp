@@ -1,0 +1,27 @@
+// viewer.hpp: one open chat connection as a room sees it.
+//
+// A viewer belongs to exactly one worker thread; rooms call deliver() only on
+// that thread (through the fan-out, which posts one task per worker per event,
+// never one per viewer).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sorak {
+
+// A ready-to-send frame, immutable and shared by every viewer that sends it.
+using frame_bytes = std::shared_ptr<const std::string>;
+
+class viewer {
+ public:
+  // `seq` is the room's event sequence number: a viewer drops events it
+  // already has in the history snapshot it was sent on connect.
+  virtual void deliver(const frame_bytes& frame, std::uint64_t seq) = 0;
+
+ protected:
+  ~viewer() = default;
+};
+
+}  // namespace sorak

@@ -1,0 +1,22 @@
+// auth_guard.hpp: who is calling a REST endpoint.
+//
+// `Authorization: Bearer X` where X is the admin key (compared in constant
+// time) or a user JWT. No credential → 401 `unauthorized`; a bad token → 401
+// `invalid_token` / `token_expired`. Pure apart from reading services.
+#pragma once
+
+#include <optional>
+
+#include "app/services.hpp"
+#include "http/message.hpp"
+
+namespace sorak {
+
+struct caller {
+  bool admin = false;
+  std::optional<principal> user;  // set unless admin
+};
+
+result<caller> authenticate(const http_request& req, const services& svc);
+
+}  // namespace sorak

@@ -1,0 +1,13 @@
+#include "http/routes.hpp"
+
+namespace sorak {
+
+router make_router(services& svc) {
+  router r;
+  add_health_routes(r, svc);
+  add_stream_routes(r, svc);
+  add_history_routes(r, svc);
+  return r;
+}
+
+}  // namespace sorak

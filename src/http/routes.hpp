@@ -1,0 +1,19 @@
+// routes.hpp: one function per resource adds its routes to the table.
+#pragma once
+
+#include "app/services.hpp"
+#include "http/router.hpp"
+
+namespace sorak {
+
+void add_health_routes(router& r, services& svc);
+void add_stream_routes(router& r, services& svc);
+void add_history_routes(router& r, services& svc);
+
+// Builds the whole table.
+router make_router(services& svc);
+
+// The path of the chat WebSocket, handled by the upgrade, not the table.
+inline constexpr std::string_view chat_ws_pattern = "/api/v1/streams/{stream_id}/chat/ws";
+
+}  // namespace sorak

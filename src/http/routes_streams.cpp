@@ -1,0 +1,172 @@
+// Streams (CONTRACT §4): create, list, get, patch, end.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/utf8.hpp"
+#include "http/auth_guard.hpp"
+#include "http/routes.hpp"
+#include "protocol/json_codec.hpp"
+
+namespace sorak {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t max_text_field = 200;
+
+error invalid_field(std::string msg) { return error::bad_request("invalid_field", std::move(msg)); }
+
+// An optional string field of at most max_text_field code points.
+result<std::optional<std::string>> text_field(const json::object& o, std::string_view key, bool required) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) {
+    if (required) return invalid_field(std::string(key) + " is required");
+    return std::optional<std::string>{};
+  }
+  if (!it->value().is_string()) return invalid_field(std::string(key) + " must be a string");
+  std::string v(it->value().get_string());
+  if (!is_valid_utf8(v) || count_code_points(v) > max_text_field)
+    return invalid_field(std::string(key) + " must be at most 200 characters");
+  return std::optional<std::string>{std::move(v)};
+}
+
+// `member`: null, or an object of name/nickname/team strings.
+result<std::optional<member_info>> member_field(const json::value& v) {
+  if (v.is_null()) return std::optional<member_info>{};
+  if (!v.is_object()) return invalid_field("member must be an object or null");
+  member_info m;
+  std::string* targets[] = {&m.name, &m.nickname, &m.team};
+  const char* keys[] = {"name", "nickname", "team"};
+  for (int i = 0; i < 3; ++i) {
+    auto f = text_field(v.get_object(), keys[i], false);
+    if (!f) return f.err();
+    if (*f) *targets[i] = std::move(**f);
+  }
+  return std::optional<member_info>{std::move(m)};
+}
+
+result<stream> find_stream(services& svc, std::string_view id) {
+  return is_room_id(id) ? svc.st.get_stream_by_room(id) : svc.st.get_stream(id);
+}
+
+// Admin: broadcaster_user_id (required) and room_id (optional).
+status admin_fields(const json::object& body, new_stream& ns) {
+  auto owner = text_field(body, "broadcaster_user_id", true);
+  if (!owner) return owner.err();
+  if ((*owner)->empty() || (*owner)->size() > 64) return invalid_field("broadcaster_user_id must be 1 to 64 characters");
+  ns.broadcaster_user_id = std::move(**owner);
+  auto it = body.find("room_id");
+  if (it == body.end() || it->value().is_null()) return ok_value;
+  std::string room;
+  if (it->value().is_string()) room = std::string(it->value().get_string());
+  else if (it->value().is_int64() && it->value().get_int64() > 0) room = std::to_string(it->value().get_int64());
+  if (!is_room_id(room)) return invalid_field("room_id must be a decimal number");
+  ns.room_id = std::move(room);
+  return ok_value;
+}
+
+http_response create(http_request& req, services& svc) {
+  auto who = authenticate(req, svc);
+  if (!who) return error_response(who.err());
+  auto body = parse_json_object(req);
+  if (!body) return error_response(body.err());
+  new_stream ns;
+  auto title = text_field(*body, "title", true);
+  if (!title) return error_response(title.err());
+  ns.title = std::move(**title);
+  auto room_name = text_field(*body, "room_name", false);
+  if (!room_name) return error_response(room_name.err());
+  ns.room_name = *room_name ? std::move(**room_name) : ns.title;
+  if (auto it = body->find("member"); it != body->end()) {
+    auto m = member_field(it->value());
+    if (!m) return error_response(m.err());
+    ns.member = std::move(*m);
+  }
+  if (who->admin) {
+    if (auto s = admin_fields(*body, ns); !s) return error_response(s.err());
+  } else {
+    if (body->contains("room_id") || body->contains("broadcaster_user_id"))
+      return error_response(error::forbidden("forbidden", "Only the admin may choose room_id or broadcaster_user_id"));
+    ns.broadcaster_user_id = who->user->user.id;
+    svc.st.remember_user(who->user->user);
+  }
+  auto s = svc.st.create_stream(ns);
+  if (!s) return error_response(s.err());
+  return json_response(201, to_json(*s));
+}
+
+http_response list(http_request& req, services& svc) {
+  std::optional<stream_status> filter;
+  if (auto st = req.query_value("status"); st && !st->empty()) {
+    filter = parse_stream_status(*st);
+    if (!filter) return error_response(invalid_field("status must be live or ended"));
+  }
+  const auto room = req.query_value("room_id");
+  json::array out;
+  for (const auto& s : svc.st.list_streams(filter)) {
+    if (room && !room->empty() && s.room_id != *room) continue;
+    out.push_back(to_json(s));
+  }
+  return json_response(200, json::object{{"streams", std::move(out)}});
+}
+
+http_response get_one(http_request& req, services& svc) {
+  auto s = find_stream(svc, req.params[0]);
+  if (!s) return error_response(s.err());
+  return json_response(200, to_json(*s));
+}
+
+// Builds the patch from the body; ended → live is refused.
+result<stream_patch> read_patch(const json::object& body, const stream& current) {
+  stream_patch p;
+  auto title = text_field(body, "title", false);
+  if (!title) return title.err();
+  p.title = std::move(*title);
+  auto room_name = text_field(body, "room_name", false);
+  if (!room_name) return room_name.err();
+  p.room_name = std::move(*room_name);
+  if (auto it = body.find("member"); it != body.end()) {
+    auto m = member_field(it->value());
+    if (!m) return m.err();
+    p.member = std::move(*m);
+  }
+  if (auto it = body.find("status"); it != body.end()) {
+    if (!it->value().is_string()) return invalid_field("status must be live or ended");
+    auto st = parse_stream_status(it->value().get_string());
+    if (!st) return invalid_field("status must be live or ended");
+    if (*st == stream_status::live && current.status == stream_status::ended)
+      return error::conflict("stream_ended", "An ended stream cannot go live again; create a new stream");
+    p.status = st;
+  }
+  return p;
+}
+
+http_response patch(http_request& req, services& svc) {
+  auto who = authenticate(req, svc);
+  if (!who) return error_response(who.err());
+  auto current = find_stream(svc, req.params[0]);
+  if (!current) return error_response(current.err());
+  if (!who->admin && who->user->user.id != current->broadcaster_user_id)
+    return error_response(error::forbidden("forbidden", "Only the broadcaster may change this stream"));
+  auto body = parse_json_object(req);
+  if (!body) return error_response(body.err());
+  auto p = read_patch(*body, *current);
+  if (!p) return error_response(p.err());
+  auto updated = svc.st.update_stream(current->id, *p);
+  if (!updated) return error_response(updated.err());
+  if (auto r = svc.rooms.find(updated->id)) r->set_info(*updated);
+  if (updated->status != current->status) svc.chat.publish_stream_status(*updated);
+  return json_response(200, to_json(*updated));
+}
+
+}  // namespace
+
+void add_stream_routes(router& r, services& svc) {
+  r.add("POST", "/api/v1/streams", [&svc](http_request& req) { return create(req, svc); });
+  r.add("GET", "/api/v1/streams", [&svc](http_request& req) { return list(req, svc); });
+  r.add("GET", "/api/v1/streams/{stream_id}", [&svc](http_request& req) { return get_one(req, svc); });
+  r.add("PATCH", "/api/v1/streams/{stream_id}", [&svc](http_request& req) { return patch(req, svc); });
+}
+
+}  // namespace sorak

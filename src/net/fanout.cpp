@@ -1,0 +1,78 @@
+#include "net/fanout.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "app/services.hpp"
+#include "core/clock.hpp"
+#include "net/worker_pool.hpp"
+#include "protocol/events.hpp"
+#include "protocol/ws_frame.hpp"
+
+namespace sorak {
+
+fanout::fanout(services& svc) : svc_(svc) {}
+
+void fanout::on_event(const room_event& ev) {
+  auto r = svc_.rooms.find(ev.stream_id);
+  if (!r) return;  // nobody on this node watches it; the store has it for later
+  if (ev.kind == event_kind::stream_status) {
+    if (auto s = svc_.st.get_stream(ev.stream_id)) r->set_info(*s);
+  }
+  std::lock_guard lk(r->fanout_mutex());
+  std::uint64_t seq = 0;
+  switch (ev.kind) {
+    case event_kind::message:
+      seq = r->record_message(ev.msg, ev.json);
+      if (seq == 0) return;  // already in the ring (loaded while it was committed)
+      break;
+    case event_kind::message_deleted:
+      seq = r->record_deletion(ev.msg ? ev.msg->id : std::string());
+      break;
+    default:
+      seq = r->record_other();
+  }
+  deliver(*r, r, make_text_frame(*ev.json), seq);
+}
+
+void fanout::deliver(room& r, const std::shared_ptr<room>& keep, std::shared_ptr<const std::string> frame,
+                     std::uint64_t seq) {
+  for (std::size_t w = 0; w < svc_.workers.size(); ++w) {
+    if (!r.has_viewers(w)) continue;
+    boost::asio::post(svc_.workers.at(w).ioc, [keep, frame, seq, w] {
+      // A delivery may close a viewer, which swaps the last one into its place.
+      const auto& list = keep->viewers(w);
+      for (std::size_t i = 0; i < list.size();) {
+        viewer* v = list[i];
+        v->deliver(frame, seq);
+        if (i < list.size() && list[i] == v) ++i;
+      }
+    });
+  }
+}
+
+void fanout::start() {
+  timer_ = std::make_unique<boost::asio::steady_timer>(svc_.workers.at(0).ioc);
+  schedule_tick();
+}
+
+void fanout::schedule_tick() {
+  timer_->expires_after(std::chrono::milliseconds(svc_.config.viewer_count_interval_ms));
+  timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    on_tick();
+    schedule_tick();
+  });
+}
+
+void fanout::on_tick() {
+  auto rooms = svc_.rooms.all();
+  for (const auto& r : rooms) {
+    const auto count = r->viewer_total();
+    if (r->last_sent_viewer_count().exchange(count) == count) continue;
+    std::lock_guard lk(r->fanout_mutex());
+    deliver(*r, r, make_text_frame(viewer_count_event(count)), r->record_other());
+  }
+  svc_.chat.sweep(rooms, now_millis());
+}
+
+}  // namespace sorak

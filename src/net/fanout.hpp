@@ -1,0 +1,43 @@
+// fanout.hpp: from one room event to every local viewer's queue.
+//
+// The broker's receiver on this node. For each event: record it in the room
+// (ring, sequence number), frame it once, and post ONE task per worker that
+// has viewers in the room; that task, on the worker's thread, hands the same
+// frame to each of the worker's viewers. Cost per viewer: a pointer copy and a
+// bounded-queue push; no lock, no copy of the bytes, no allocation beyond the
+// queue's amortised growth.
+//
+// Also sends viewer_count every interval to rooms whose count changed.
+// Thread-safety: on_event may be called from any thread; events of one room
+// are recorded and posted under that room's fan-out lock, so every worker
+// sees them in sequence order.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+
+#include "sorak/broker.hpp"
+
+namespace sorak {
+
+struct services;
+class room;
+
+class fanout {
+ public:
+  explicit fanout(services& svc);
+  void on_event(const room_event& ev);
+  // Starts the viewer_count / housekeeping timer on worker 0.
+  void start();
+
+ private:
+  void deliver(room& r, const std::shared_ptr<room>& keep, std::shared_ptr<const std::string> frame, std::uint64_t seq);
+  void schedule_tick();
+  void on_tick();
+
+  services& svc_;
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+};
+
+}  // namespace sorak

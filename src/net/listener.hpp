@@ -1,0 +1,34 @@
+// listener.hpp: accepts TCP connections and hands each to a worker.
+//
+// The acceptor runs on worker 0; each accepted socket is created on the
+// io_context of the next worker (round robin) and served there for its whole
+// life: first as HTTP (src/net/http_server.cpp), then, after an upgrade, as a
+// ws_session. Thread-safety: start/stop from the thread that owns the server.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sorak/result.hpp"
+
+namespace sorak {
+
+struct services;
+class router;
+
+class listener {
+ public:
+  listener(services& svc, const router& routes);
+  ~listener();
+  // Binds and starts accepting. Returns the bound port (useful with port 0).
+  result<std::uint16_t> start(const std::string& host, std::uint16_t port);
+  // Stops accepting new connections (open ones are left alone).
+  void stop();
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace sorak

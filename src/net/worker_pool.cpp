@@ -1,0 +1,65 @@
+#include "net/worker_pool.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "net/ws_session.hpp"
+
+namespace sorak {
+
+void worker::add_session(ws_session* s) {
+  s->tick_index = sessions.size();
+  sessions.push_back(s);
+}
+
+void worker::remove_session(ws_session* s) {
+  const std::size_t i = s->tick_index;
+  if (i >= sessions.size() || sessions[i] != s) return;
+  sessions[i] = sessions.back();
+  sessions[i]->tick_index = i;
+  sessions.pop_back();
+}
+
+worker_pool::worker_pool(std::size_t count) {
+  count = std::max<std::size_t>(count, 1);
+  for (std::size_t i = 0; i < count; ++i) workers_.push_back(std::make_unique<worker>(i));
+}
+
+worker_pool::~worker_pool() { stop(); }
+
+worker& worker_pool::next() { return *workers_[next_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]; }
+
+void worker_pool::start(std::int64_t tick_ms) {
+  tick_ms_ = std::max<std::int64_t>(tick_ms, 10);
+  for (auto& w : workers_) {
+    w->tick_timer = std::make_unique<boost::asio::steady_timer>(w->ioc);
+    schedule_tick(*w);
+    threads_.emplace_back([&ioc = w->ioc] {
+      auto guard = boost::asio::make_work_guard(ioc);
+      ioc.run();
+    });
+  }
+}
+
+void worker_pool::schedule_tick(worker& w) {
+  w.tick_timer->expires_after(std::chrono::milliseconds(tick_ms_));
+  w.tick_timer->async_wait([this, &w](const boost::system::error_code& ec) {
+    if (ec) return;
+    const millis now = now_millis();
+    // on_tick may remove the session from the list: walk a copy.
+    auto sessions = w.sessions;
+    for (auto* s : sessions) s->on_tick(now);
+    schedule_tick(w);
+  });
+}
+
+void worker_pool::stop() {
+  for (auto& w : workers_) w->ioc.stop();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+}  // namespace sorak

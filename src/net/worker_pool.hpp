@@ -1,0 +1,60 @@
+// worker_pool.hpp: the threads that own connections.
+//
+// Each worker is one thread running its own io_context; every connection is
+// owned by exactly one worker for its whole life and touched only on its
+// thread, so per-connection and per-worker state needs no locks. Each worker
+// runs a periodic tick (pings, idle and close deadlines) over its WebSocket
+// sessions instead of one timer per connection.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "sorak/types.hpp"
+
+namespace sorak {
+
+class ws_session;
+
+struct worker {
+  explicit worker(std::size_t i) : index(i) {}
+  const std::size_t index;
+  // Sessions for the tick. REQUIRES: touched on this worker's thread only.
+  // Declared before ioc: handlers destroyed with ioc unregister from it.
+  std::vector<ws_session*> sessions;
+  boost::asio::io_context ioc{1};
+  std::unique_ptr<boost::asio::steady_timer> tick_timer;
+  void add_session(ws_session* s);
+  void remove_session(ws_session* s);
+};
+
+class worker_pool {
+ public:
+  explicit worker_pool(std::size_t count);
+  ~worker_pool();
+
+  std::size_t size() const { return workers_.size(); }
+  worker& at(std::size_t i) { return *workers_[i]; }
+  // Round-robin choice for a new connection. Any thread.
+  worker& next();
+
+  // Starts the threads; `tick_ms` is the period of each worker's tick.
+  void start(std::int64_t tick_ms);
+  // Stops the io_contexts and joins the threads.
+  void stop();
+
+ private:
+  void schedule_tick(worker& w);
+
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> next_{0};
+  std::int64_t tick_ms_ = 1000;
+};
+
+}  // namespace sorak

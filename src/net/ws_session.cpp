@@ -1,0 +1,372 @@
+#include "net/ws_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "app/services.hpp"
+#include "core/clock.hpp"
+#include "core/utf8.hpp"
+#include "net/worker_pool.hpp"
+#include "protocol/events.hpp"
+#include "protocol/json_codec.hpp"
+#include "protocol/ws_frame.hpp"
+
+namespace sorak {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr std::size_t initial_read_buffer = 1024;
+constexpr std::size_t max_frame_header = 14;
+constexpr millis close_linger_ms = 5000;
+// A connection refused this many times in a row by the rate limit is flooding.
+int flood_threshold(const rate_limit& l) { return std::max(10, 2 * l.messages); }
+
+const frame_bytes& ping_frame() {
+  static const frame_bytes f = std::make_shared<const std::string>(encode_frame(ws_opcode::ping, {}));
+  return f;
+}
+}  // namespace
+
+ws_session::ws_session(asio::ip::tcp::socket socket, worker& w, services& svc)
+    : socket_(std::move(socket)), worker_(w), svc_(svc) {}
+
+ws_session::~ws_session() {
+  leave_room();
+  if (state_ != state::finished) worker_.remove_session(this);
+}
+
+// ---- joining -------------------------------------------------------------------
+
+void ws_session::start(std::string handshake, std::string_view leftover, ws_target target) {
+  last_received_ = last_ping_ = now_millis();
+  worker_.add_session(this);
+  enqueue(std::make_shared<const std::string>(std::move(handshake)));
+  rbuf_.resize(std::max(initial_read_buffer, leftover.size()));
+  std::memcpy(rbuf_.data(), leftover.data(), leftover.size());
+  rlen_ = leftover.size();
+  if (!join(target)) return;
+  send_history(target);
+  if (rlen_ > 0 && !parse_frames()) return;
+  do_read();
+}
+
+bool ws_session::join(const ws_target& target) {
+  auto who = svc_.tokens.verify(target.token);
+  if (!who) {
+    close(close_code::unauthorized, who.err().message);
+    return false;
+  }
+  who_ = std::move(*who);
+  auto r = svc_.rooms.open(target.stream);
+  if (!r) {
+    close(close_code::unknown_stream, "Unknown stream");
+    return false;
+  }
+  room_ = std::move(*r);
+  svc_.st.remember_user(who_.user);
+  return true;
+}
+
+void ws_session::send_history(const ws_target& target) {
+  // Register before the snapshot: any event recorded after the snapshot is
+  // then delivered, and events up to snapshot.seq are skipped as duplicates.
+  room_->add_viewer(worker_.index, this);
+  std::optional<bool> recovered;
+  history_snapshot snap;
+  if (target.since) {
+    snap = room_->after(*target.since, svc_.config.recovery_max);
+    if (!snap.found) {
+      // Older than the ring (or unknown): ask the store once.
+      auto older = svc_.st.after(room_->stream_id(), *target.since, static_cast<int>(svc_.config.recovery_max) + 1);
+      auto ring = room_->latest(svc_.config.ring_capacity);
+      const auto oldest_ring = room_->oldest_recent();
+      if (older && older->size() <= svc_.config.recovery_max) {
+        snap = history_snapshot{};
+        snap.seq = ring.seq;
+        for (const auto& m : *older) {
+          if (oldest_ring && m.created_at >= *oldest_ring) break;  // the ring has it
+          snap.message_events.push_back(std::make_shared<const std::string>(message_event(encode_message(m))));
+        }
+        for (auto& e : ring.message_events) snap.message_events.push_back(std::move(e));
+        if (snap.message_events.size() > svc_.config.recovery_max) snap.found = false;
+      }
+    }
+    recovered = snap.found;
+    if (!snap.found) snap = room_->latest(svc_.config.history_on_connect);
+  } else {
+    snap = room_->latest(svc_.config.history_on_connect);
+  }
+  history_seq_ = snap.seq;
+  enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
+  send_json(viewer_count_event(room_->viewer_total()));
+  if (room_->ended()) send_json(stream_status_event(stream_status::ended));
+}
+
+// ---- delivery ------------------------------------------------------------------
+
+void ws_session::deliver(const frame_bytes& frame, std::uint64_t seq) {
+  if (state_ != state::open || seq <= history_seq_) return;
+  if (queued_bytes_ > svc_.config.max_queue_bytes) {
+    spdlog::info("ws: slow consumer cut user={} stream={} queued={}", who_.user.id, room_->stream_id(), queued_bytes_);
+    pending_.clear();  // never sent; the in-flight write finishes or times out
+    queued_bytes_ = 0;
+    for (const auto& f : inflight_) queued_bytes_ += f->size();
+    close(close_code::policy, "slow consumer");
+    return;
+  }
+  enqueue(frame);
+}
+
+void ws_session::send_json(std::string json) {
+  if (state_ != state::open) return;
+  enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, json)));
+}
+
+void ws_session::send_error(const error& e) {
+  if (e.code == "rate_limited" || e.code == "slow_mode")
+    send_json(error_event(e.code, e.message, "retry_after_ms", e.retry_after_ms));
+  else if (e.code == "timed_out")
+    send_json(error_event(e.code, e.message, "seconds_left", e.seconds_left));
+  else
+    send_json(error_event(e.code, e.message));
+}
+
+void ws_session::enqueue(frame_bytes frame) {
+  queued_bytes_ += frame->size();
+  pending_.push_back(std::move(frame));
+  if (!writing_) do_write();
+}
+
+void ws_session::do_write() {
+  writing_ = true;
+  inflight_.swap(pending_);
+  write_buffers_.clear();
+  for (const auto& f : inflight_) write_buffers_.emplace_back(asio::buffer(*f));
+  const bool carries_close = close_queued_ && !close_sent_ && pending_.empty();
+  asio::async_write(socket_, write_buffers_,
+                    [self = shared_from_this(), carries_close](const error_code& ec, std::size_t n) {
+                      if (carries_close && !ec) self->close_sent_ = true;
+                      self->on_write(ec, n);
+                    });
+}
+
+void ws_session::on_write(const error_code& ec, std::size_t n) {
+  writing_ = false;
+  if (ec) return finish();
+  queued_bytes_ -= std::min(queued_bytes_, n);
+  inflight_.clear();
+  if (!pending_.empty()) return do_write();
+  if (close_sent_) {
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    if (peer_closed_) finish();
+  }
+}
+
+// ---- reading -------------------------------------------------------------------
+
+void ws_session::do_read() {
+  if (state_ == state::finished || reading_) return;
+  if (rbuf_.size() - rlen_ < 256) rbuf_.resize(std::min(rbuf_.size() * 2, svc_.config.max_frame_bytes + 2 * max_frame_header + 4096));
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
+                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                            self->reading_ = false;
+                            self->on_read(ec, n);
+                          });
+}
+
+void ws_session::on_read(const error_code& ec, std::size_t n) {
+  if (ec) return finish();
+  rlen_ += n;
+  last_received_ = now_millis();
+  if (parse_frames() || state_ == state::closing) do_read();
+}
+
+bool ws_session::parse_frames() {
+  std::size_t pos = 0;
+  bool keep_going = true;
+  while (keep_going && state_ != state::finished) {
+    ws_frame_header h;
+    auto r = parse_frame_header(reinterpret_cast<const std::uint8_t*>(rbuf_.data() + pos), rlen_ - pos,
+                                svc_.config.max_frame_bytes, h);
+    if (r == ws_parse::incomplete) break;
+    if (r == ws_parse::too_big) {
+      close(close_code::too_big, "frame too large");
+      return false;
+    }
+    if (r == ws_parse::protocol_error) {
+      close(close_code::protocol_error, "protocol error");
+      return false;
+    }
+    const std::size_t total = h.header_length + h.payload_length;
+    if (rlen_ - pos < total) {
+      if (rbuf_.size() < total) rbuf_.resize(total + max_frame_header);
+      break;
+    }
+    char* payload = rbuf_.data() + pos + h.header_length;
+    unmask_payload(payload, h.payload_length, h.mask);
+    keep_going = on_frame(h.opcode, std::string_view(payload, h.payload_length), h.fin);
+    pos += total;
+  }
+  if (pos > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
+    rlen_ -= pos;
+  }
+  if (rlen_ == 0 && rbuf_.size() > initial_read_buffer) {
+    rbuf_.resize(initial_read_buffer);  // a big frame passed; give the memory back
+    rbuf_.shrink_to_fit();
+  }
+  return keep_going && state_ == state::open;
+}
+
+bool ws_session::on_frame(ws_opcode op, std::string_view payload, bool fin) {
+  switch (op) {
+    case ws_opcode::ping:
+      if (state_ == state::open) enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::pong, payload)));
+      return true;
+    case ws_opcode::pong:
+      return true;
+    case ws_opcode::close: {
+      peer_closed_ = true;
+      if (state_ == state::open) {
+        std::uint16_t code = close_code::normal;
+        if (payload.size() >= 2) code = static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1]));
+        close(code, "");
+      } else if (close_sent_) {
+        finish();
+      }
+      return false;
+    }
+    default:
+      break;
+  }
+  if (state_ != state::open) return true;  // closing: data frames are dropped
+  if (op == ws_opcode::continuation) {
+    if (!fragment_op_) {
+      close(close_code::protocol_error, "unexpected continuation frame");
+      return false;
+    }
+  } else if (fragment_op_) {
+    close(close_code::protocol_error, "expected a continuation frame");
+    return false;
+  } else {
+    fragment_op_ = op;
+    fragments_.clear();
+  }
+  if (fragments_.size() + payload.size() > svc_.config.max_frame_bytes) {
+    close(close_code::too_big, "message too large");
+    return false;
+  }
+  if (!fin && fragments_.empty() && op != ws_opcode::continuation) {
+    fragments_.assign(payload);
+    return true;
+  }
+  std::string_view whole = payload;
+  if (!fragments_.empty() || !fin) {
+    fragments_.append(payload);
+    if (!fin) return true;
+    whole = fragments_;
+  }
+  const ws_opcode message_op = *fragment_op_;
+  fragment_op_.reset();
+  if (message_op == ws_opcode::binary) {
+    send_error(error::bad_request("invalid_format", "Binary frames are not accepted; send JSON text"));
+  } else if (!is_valid_utf8(whole)) {
+    close(close_code::invalid_payload, "text is not valid UTF-8");
+    return false;
+  } else {
+    on_message(whole);
+  }
+  fragments_.clear();
+  return state_ == state::open;
+}
+
+// ---- chat events -----------------------------------------------------------------
+
+void ws_session::on_message(std::string_view text) {
+  auto ev = decode_client_event(text);
+  if (!ev) return send_error(ev.err());
+  if (std::holds_alternative<client_ping>(*ev)) return send_json(pong_event());
+  if (auto* chat = std::get_if<client_chat>(&*ev)) return on_chat(std::move(*chat));
+  send_error(error::bad_request("unknown_gift", "Gifts are not enabled on this server yet"));
+}
+
+void ws_session::on_chat(client_chat chat) {
+  if (svc_.shutting_down.load()) return send_error(error::unavailable("The server is shutting down; send again after reconnecting"));
+  std::string client_id = chat.client_id;
+  auto weak = weak_from_this();
+  auto executor = socket_.get_executor();
+  auto on_stored = [weak, executor, client_id](const result<ack_info>& r) {
+    asio::post(executor, [weak, client_id, r] {
+      if (auto self = weak.lock()) self->on_stored(client_id, r);
+    });
+  };
+  auto s = svc_.chat.send_chat(*room_, who_, std::move(chat), std::move(on_stored));
+  if (s) {
+    refused_in_a_row_ = 0;
+    return;
+  }
+  if (s.err().code == "rate_limited") {
+    const auto& limit = who_.user.id == room_->info().broadcaster_user_id ? svc_.chat.limits().privileged
+                                                                           : svc_.chat.limits().user;
+    if (++refused_in_a_row_ >= flood_threshold(limit)) {
+      close(close_code::policy, "rate limit flood");
+      return;
+    }
+  }
+  send_error(s.err());
+}
+
+void ws_session::on_stored(const std::string& client_id, const result<ack_info>& r) {
+  if (!r) return send_error(error{500, "internal", "The message could not be stored; send it again"});
+  if (!client_id.empty()) send_json(ack_event(client_id, r->id, r->created_at));
+}
+
+// ---- closing -------------------------------------------------------------------
+
+void ws_session::close(std::uint16_t code, std::string_view reason) {
+  if (state_ != state::open) return;
+  state_ = state::closing;
+  leave_room();
+  close_deadline_ = now_millis() + close_linger_ms;
+  close_queued_ = true;
+  enqueue(std::make_shared<const std::string>(encode_close(code, reason)));
+  if (!reading_) do_read();  // wait for the peer's close
+}
+
+void ws_session::on_tick(millis now) {
+  if (state_ == state::closing) {
+    if (now >= close_deadline_) finish();
+    return;
+  }
+  if (state_ != state::open) return;
+  if (now - last_received_ >= svc_.config.idle_timeout_ms) return close(close_code::going_away, "idle timeout");
+  if (now - last_ping_ >= svc_.config.ping_interval_ms) {
+    last_ping_ = now;
+    enqueue(ping_frame());
+  }
+}
+
+void ws_session::leave_room() {
+  if (!room_) return;
+  room_->remove_viewer(worker_.index, this);
+  room_.reset();
+}
+
+void ws_session::finish() {
+  if (state_ == state::finished) return;
+  state_ = state::finished;
+  leave_room();
+  worker_.remove_session(this);
+  error_code ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace sorak

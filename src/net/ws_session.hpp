@@ -1,0 +1,111 @@
+// ws_session.hpp: one chat WebSocket, from the 101 response to the close.
+//
+// The session speaks RFC 6455 itself (protocol/ws_frame.hpp) on a plain TCP
+// socket so that broadcasts are written as ready-made frames shared by every
+// viewer. Write side: one write in flight; everything queued behind it is
+// gathered into the next write (one writev for many events). The queue is
+// bounded in bytes: a live event arriving while more than
+// config.max_queue_bytes wait is not queued; the viewer is cut off with 1008
+// "slow consumer" instead, so no one ever waits for a slow reader.
+// Read side: frames are parsed in a buffer that grows only to the frame
+// limit (16 KiB by default); a larger frame closes with 1009, invalid UTF-8
+// with 1007.
+//
+// Thread-safety: a session lives on one worker; every member function runs on
+// that worker's thread (deliver() included: the fan-out posts to the worker).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/room.hpp"
+#include "core/viewer.hpp"
+#include "protocol/client_event.hpp"
+#include "protocol/ws_frame.hpp"
+#include "sorak/auth.hpp"
+
+namespace sorak {
+
+struct services;
+struct worker;
+
+// What the upgrade request asked for.
+struct ws_target {
+  std::string stream;  // stream id or room id from the path
+  std::string token;
+  std::optional<std::string> since;
+};
+
+class ws_session final : public std::enable_shared_from_this<ws_session>, public viewer {
+ public:
+  ws_session(boost::asio::ip::tcp::socket socket, worker& w, services& svc);
+  ~ws_session();
+
+  // Sends `handshake` (the 101 response), then authenticates, joins the room
+  // and sends history. `leftover` holds bytes read past the HTTP request.
+  void start(std::string handshake, std::string_view leftover, ws_target target);
+
+  void deliver(const frame_bytes& frame, std::uint64_t seq) override;
+  // The worker's periodic tick: server pings, idle cut-off, close deadline.
+  void on_tick(millis now);
+  // Starts the close handshake (server shutdown uses 1001).
+  void close(std::uint16_t code, std::string_view reason);
+
+  std::size_t tick_index = 0;  // position in worker::sessions
+
+ private:
+  enum class state { open, closing, finished };
+
+  bool join(const ws_target& target);
+  void send_history(const ws_target& target);
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  bool parse_frames();  // false once the connection is closing
+  bool on_frame(ws_opcode op, std::string_view payload, bool fin);
+  void on_message(std::string_view text);
+  void on_chat(client_chat chat);
+  void on_stored(const std::string& client_id, const result<ack_info>& r);
+  void send_json(std::string json);
+  void send_error(const error& e);
+  void enqueue(frame_bytes frame);
+  void do_write();
+  void on_write(const boost::system::error_code& ec, std::size_t n);
+  void leave_room();
+  void finish();
+
+  boost::asio::ip::tcp::socket socket_;
+  worker& worker_;
+  services& svc_;
+  principal who_;
+  std::shared_ptr<room> room_;
+  state state_ = state::open;
+
+  // read side
+  std::string rbuf_;
+  std::size_t rlen_ = 0;
+  std::string fragments_;  // a fragmented message being assembled
+  std::optional<ws_opcode> fragment_op_;
+  bool reading_ = false;
+
+  // write side
+  std::vector<frame_bytes> pending_;
+  std::vector<frame_bytes> inflight_;
+  std::vector<boost::asio::const_buffer> write_buffers_;
+  std::size_t queued_bytes_ = 0;  // pending + in flight
+  bool writing_ = false;
+  bool close_queued_ = false;
+  bool close_sent_ = false;
+  bool peer_closed_ = false;
+
+  std::uint64_t history_seq_ = 0;
+  millis last_received_ = 0;
+  millis last_ping_ = 0;
+  millis close_deadline_ = 0;
+  int refused_in_a_row_ = 0;  // rate-limit refusals since the last accepted message
+};
+
+}  // namespace sorak

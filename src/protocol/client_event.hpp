@@ -1,0 +1,39 @@
+// client_event.hpp: decoding client → server WebSocket events (CONTRACT §5).
+//
+// decode_client_event never throws: a malformed event is an error value with
+// code `invalid_format`, `unknown_type` or `invalid_client_id`; the session
+// answers it with an `error` event and keeps the connection. Pure; any thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "sorak/result.hpp"
+
+namespace sorak {
+
+struct client_ping {};
+
+struct client_chat {
+  std::string content;  // as sent; validated later by validate_content
+  std::string client_id;
+  std::optional<std::string> reply_to;
+};
+
+struct client_gift {
+  std::string gift_id;
+  long long quantity = 1;
+  std::string content;
+  std::string client_id;
+  std::optional<std::string> reply_to;
+};
+
+using client_event = std::variant<client_ping, client_chat, client_gift>;
+
+inline constexpr std::size_t max_client_id_length = 64;
+
+result<client_event> decode_client_event(std::string_view text);
+
+}  // namespace sorak

@@ -1,0 +1,83 @@
+#include "protocol/events.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/clock.hpp"
+
+namespace sorak {
+
+namespace json = boost::json;
+
+namespace {
+std::string wrap(std::string_view type, std::string_view data_json) {
+  std::string out;
+  out.reserve(data_json.size() + type.size() + 24);
+  out.append(R"({"type":")").append(type).append(R"(","data":)").append(data_json).push_back('}');
+  return out;
+}
+}  // namespace
+
+std::string message_event(std::string_view encoded_message) { return wrap("message", encoded_message); }
+
+std::string message_deleted_event(std::string_view message_id) {
+  return wrap("message_deleted", json::serialize(json::object{{"message_id", message_id}}));
+}
+
+std::string chat_cleared_event(std::string_view user_id) {
+  return wrap("chat_cleared", json::serialize(json::object{{"user_id", user_id}}));
+}
+
+std::string stream_status_event(stream_status s) {
+  return wrap("stream_status", json::serialize(json::object{{"status", to_string(s)}}));
+}
+
+std::string viewer_count_event(std::int64_t count) {
+  return wrap("viewer_count", json::serialize(json::object{{"count", count}}));
+}
+
+std::string pong_event() { return R"({"type":"pong"})"; }
+
+std::string ack_event(std::string_view client_id, std::string_view id, millis created_at) {
+  return json::serialize(json::object{
+      {"type", "ack"},
+      {"client_id", client_id},
+      {"data", json::object{{"id", id}, {"created_at", format_rfc3339_ms(created_at)}}}});
+}
+
+std::string error_event(std::string_view code, std::string_view message, std::string_view extra_name,
+                        std::int64_t extra_value) {
+  json::object o{{"type", "error"}, {"message", message}, {"code", code}};
+  if (!extra_name.empty()) o[extra_name] = extra_value;
+  return json::serialize(o);
+}
+
+namespace {
+constexpr std::string_view message_event_prefix = R"({"type":"message","data":)";
+}  // namespace
+
+std::string_view message_event_data(std::string_view ev) {
+  if (ev.size() < message_event_prefix.size() + 1 || ev.substr(0, message_event_prefix.size()) != message_event_prefix)
+    return ev;
+  ev.remove_prefix(message_event_prefix.size());
+  ev.remove_suffix(1);
+  return ev;
+}
+
+std::string history_event(const std::vector<shared_json>& encoded, std::optional<bool> recovered) {
+  std::size_t size = 48;
+  for (const auto& m : encoded) size += m->size() + 1;
+  std::string out;
+  out.reserve(size);
+  out.append(R"({"type":"history","data":[)");
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append(message_event_data(*encoded[i]));
+  }
+  out.push_back(']');
+  if (recovered) out.append(*recovered ? R"(,"recovered":true)" : R"(,"recovered":false)");
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace sorak

@@ -1,0 +1,40 @@
+// events.hpp: server → client WebSocket events as JSON text (CONTRACT §5).
+//
+// Each function returns the complete event, ready to frame. Message payloads
+// are passed in already encoded (encode_message) so a message is serialized
+// once however many events and viewers carry it. Pure; any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sorak/types.hpp"
+
+namespace sorak {
+
+using shared_json = std::shared_ptr<const std::string>;
+
+std::string message_event(std::string_view encoded_message);
+std::string message_deleted_event(std::string_view message_id);
+std::string chat_cleared_event(std::string_view user_id);
+std::string stream_status_event(stream_status s);
+std::string viewer_count_event(std::int64_t count);
+std::string pong_event();
+std::string ack_event(std::string_view client_id, std::string_view id, millis created_at);
+// `extra` names a top-level number such as retry_after_ms or seconds_left.
+std::string error_event(std::string_view code, std::string_view message,
+                        std::string_view extra_name = {}, std::int64_t extra_value = 0);
+// {"type":"history","data":[…]} with "recovered" when `recovered` is set.
+// `message_events` are message_event() texts; their data parts are joined.
+std::string history_event(const std::vector<shared_json>& message_events, std::optional<bool> recovered);
+
+}  // namespace sorak
+
+namespace sorak {
+// The `data` part of an event made by message_event(), without copying.
+std::string_view message_event_data(std::string_view message_event_json);
+}  // namespace sorak
