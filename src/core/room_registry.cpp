@@ -13,8 +13,13 @@ room_registry::room_registry(store& st, std::size_t worker_count, std::size_t ri
     : store_(st), worker_count_(worker_count), ring_capacity_(ring_capacity) {}
 
 result<std::shared_ptr<room>> room_registry::open(std::string_view id) {
-  if (!is_room_id(id)) {
-    if (auto r = find(id)) return r;
+  {
+    std::shared_lock lk(mutex_);
+    if (is_room_id(id)) {
+      if (auto it = by_room_.find(std::string(id)); it != by_room_.end()) return it->second;
+    } else if (auto it = rooms_.find(std::string(id)); it != rooms_.end()) {
+      return it->second;
+    }
   }
   auto s = is_room_id(id) ? store_.get_stream_by_room(id) : store_.get_stream(id);
   if (!s) return s.err();
@@ -23,6 +28,7 @@ result<std::shared_ptr<room>> room_registry::open(std::string_view id) {
   auto recent = store_.latest(s->id, static_cast<int>(ring_capacity_));
   auto r = std::make_shared<room>(*s, worker_count_, ring_capacity_, recent);
   rooms_.emplace(s->id, r);
+  by_room_.emplace(s->room_id, r);
   return r;
 }
 

@@ -36,7 +36,8 @@ class room_registry {
   const std::size_t worker_count_;
   const std::size_t ring_capacity_;
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<room>> rooms_;  // by stream id
+  std::unordered_map<std::string, std::shared_ptr<room>> rooms_;    // by stream id
+  std::unordered_map<std::string, std::shared_ptr<room>> by_room_;  // by room id (never changes)
 };
 
 // True when `id` looks like a room id (a decimal number) rather than a stream id.
