@@ -1,0 +1,211 @@
+#include "store/memory_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace sorak {
+
+namespace {
+
+constexpr std::int64_t first_room_id = 100001;
+
+error stream_not_found() { return error::not_found("stream_not_found", "no such stream"); }
+error message_not_found() { return error::not_found("message_not_found", "no such message in this stream"); }
+
+// A room id counts toward the next one when it is all digits and fits an int64
+// with room to add one (the SQLite store's rule).
+std::int64_t numeric_room_id(const std::string& room_id) {
+  if (room_id.empty() || room_id.size() > 18) return 0;
+  if (!std::all_of(room_id.begin(), room_id.end(), [](char c) { return c >= '0' && c <= '9'; })) return 0;
+  return std::stoll(room_id);
+}
+
+void apply_patch(stream& s, const stream_patch& p) {
+  if (p.title) s.title = *p.title;
+  if (p.room_name) s.room_name = *p.room_name;
+  if (p.member) s.member = *p.member;
+  if (p.settings) s.settings = *p.settings;
+  if (p.status) s.status = *p.status;
+  // Ending twice keeps the first end time: that is when viewers saw it end.
+  if (s.status == stream_status::ended && !s.ended_at) s.ended_at = now_millis();
+}
+
+class memory_store final : public store {
+ public:
+  // ---- streams --------------------------------------------------------------
+  result<stream> create_stream(const new_stream& s) override {
+    std::lock_guard lock(mutex_);
+    if (s.room_id && rooms_.count(*s.room_id))
+      return error::conflict("room_taken", "room_id " + *s.room_id + " is already used");
+    stream out;
+    out.id = new_uuid_v7();
+    out.room_id = s.room_id ? *s.room_id : std::to_string(std::max(max_room_id_ + 1, first_room_id));
+    out.broadcaster_user_id = s.broadcaster_user_id;
+    out.room_name = s.room_name;
+    out.title = s.title;
+    out.member = s.member;
+    out.created_at = out.started_at = now_millis();
+    max_room_id_ = std::max(max_room_id_, numeric_room_id(out.room_id));
+    rooms_[out.room_id] = out.id;
+    streams_[out.id] = out;
+    return out;
+  }
+
+  result<stream> get_stream(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = streams_.find(stream_id);
+    if (it == streams_.end()) return stream_not_found();
+    return it->second;
+  }
+
+  result<stream> get_stream_by_room(std::string_view room_id) override {
+    std::lock_guard lock(mutex_);
+    auto room = rooms_.find(room_id);
+    if (room == rooms_.end()) return stream_not_found();
+    return streams_.at(room->second);
+  }
+
+  std::vector<stream> list_streams(std::optional<stream_status> filter) override {
+    std::vector<stream> out;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, s] : streams_)
+        if (!filter || s.status == *filter) out.push_back(s);
+    }
+    std::sort(out.begin(), out.end(), [](const stream& a, const stream& b) {
+      return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+    });
+    return out;
+  }
+
+  result<stream> update_stream(std::string_view stream_id, const stream_patch& p) override {
+    std::lock_guard lock(mutex_);
+    auto it = streams_.find(stream_id);
+    if (it == streams_.end()) return stream_not_found();
+    apply_patch(it->second, p);
+    return it->second;
+  }
+
+  // ---- users ----------------------------------------------------------------
+  void remember_user(const user_profile& u) override {
+    user_profile kept = u;
+    kept.badges.clear();  // badges belong to a stream, not to the profile
+    std::lock_guard lock(mutex_);
+    users_[u.id] = std::move(kept);
+  }
+
+  std::optional<user_profile> get_user(std::string_view user_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = users_.find(user_id);
+    if (it == users_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // ---- messages -------------------------------------------------------------
+  void append(message m, append_callback done) override {
+    status s = insert(std::move(m));
+    if (done) done(s);
+  }
+
+  result<history_page> history(std::string_view stream_id, int limit,
+                               std::optional<std::string_view> before_id) override {
+    limit = std::max(limit, 1);
+    std::lock_guard lock(mutex_);
+    const auto& all = messages_of(stream_id);
+    std::size_t end = all.size();
+    if (before_id) {
+      auto pos = position_of(stream_id, *before_id);
+      if (!pos) return error::bad_request("invalid_cursor", "`before` is not a message of this stream");
+      end = *pos;
+    }
+    history_page page;
+    std::size_t i = end;
+    for (; i > 0 && page.messages.size() < static_cast<std::size_t>(limit); --i)
+      if (!all[i - 1].deleted) page.messages.push_back(all[i - 1]);
+    page.has_more = std::any_of(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(i),
+                                [](const message& m) { return !m.deleted; });
+    std::reverse(page.messages.begin(), page.messages.end());
+    if (page.has_more) page.next_cursor = page.messages.front().id;
+    return page;
+  }
+
+  std::vector<message> latest(std::string_view stream_id, int n) override {
+    std::lock_guard lock(mutex_);
+    const auto& all = messages_of(stream_id);
+    std::vector<message> out;
+    for (auto it = all.rbegin(); it != all.rend() && static_cast<int>(out.size()) < n; ++it)
+      if (!it->deleted) out.push_back(*it);
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+  result<std::vector<message>> after(std::string_view stream_id, std::string_view message_id, int max) override {
+    std::lock_guard lock(mutex_);
+    auto pos = position_of(stream_id, message_id);
+    if (!pos) return message_not_found();
+    const auto& all = messages_of(stream_id);
+    std::vector<message> out;
+    for (std::size_t i = *pos + 1; i < all.size() && static_cast<int>(out.size()) < max; ++i)
+      if (!all[i].deleted) out.push_back(all[i]);
+    return out;
+  }
+
+  result<message> get_message(std::string_view stream_id, std::string_view message_id) override {
+    std::lock_guard lock(mutex_);
+    auto pos = position_of(stream_id, message_id);
+    if (!pos) return message_not_found();
+    return messages_of(stream_id)[*pos];
+  }
+
+  void flush() override {}  // append stores before it returns
+
+ private:
+  struct message_place {
+    std::string stream_id;
+    std::size_t position;  // index in messages_[stream_id]
+  };
+
+  status insert(message m) {
+    std::lock_guard lock(mutex_);
+    if (places_.count(m.id)) return error::conflict("duplicate_message", "message " + m.id + " is already stored");
+    auto& list = messages_[m.stream_id];
+    places_[m.id] = {m.stream_id, list.size()};
+    list.push_back(std::move(m));
+    return ok_value;
+  }
+
+  // REQUIRES: mutex_ is held.
+  const std::vector<message>& messages_of(std::string_view stream_id) const {
+    static const std::vector<message> none;
+    auto it = messages_.find(stream_id);
+    return it == messages_.end() ? none : it->second;
+  }
+
+  // REQUIRES: mutex_ is held.
+  std::optional<std::size_t> position_of(std::string_view stream_id, std::string_view message_id) const {
+    auto it = places_.find(message_id);
+    if (it == places_.end() || it->second.stream_id != stream_id) return std::nullopt;
+    return it->second.position;
+  }
+
+  std::mutex mutex_;
+  // std::less<> lets a string_view look up a std::string key without a copy.
+  std::map<std::string, stream, std::less<>> streams_;            // GUARDED_BY(mutex_), by id
+  std::map<std::string, std::string, std::less<>> rooms_;         // GUARDED_BY(mutex_), room_id → id
+  std::int64_t max_room_id_ = 0;                                  // GUARDED_BY(mutex_)
+  std::map<std::string, user_profile, std::less<>> users_;        // GUARDED_BY(mutex_)
+  std::map<std::string, std::vector<message>, std::less<>> messages_;  // GUARDED_BY(mutex_), append order
+  std::map<std::string, message_place, std::less<>> places_;      // GUARDED_BY(mutex_), by message id
+};
+
+}  // namespace
+
+std::unique_ptr<store> make_memory_store() { return std::make_unique<memory_store>(); }
+
+}  // namespace sorak

@@ -1,0 +1,118 @@
+// The SQL for messages (declared in sqlite_queries.hpp). Pages walk `seq`, the
+// append order, so a cursor is exact even if two messages share a timestamp.
+#include <algorithm>
+#include <limits>
+
+#include "store/sqlite_queries.hpp"
+#include "store/sqlite_rows.hpp"
+
+namespace sorak::sqlite {
+
+namespace {
+
+constexpr std::int64_t past_the_end = std::numeric_limits<std::int64_t>::max();
+
+error message_not_found() { return error::not_found("message_not_found", "no such message in this stream"); }
+
+result<std::vector<message>> read_all(statement& st) {
+  std::vector<message> out;
+  for (;;) {
+    auto row = st.step();
+    if (!row) return row.err();
+    if (!*row) return out;
+    out.push_back(read_message(st));
+  }
+}
+
+// The seq of message_id, or nullopt when it is not a message of this stream.
+result<std::optional<std::int64_t>> seq_of(sqlite_db& db, std::string_view stream_id,
+                                           std::string_view message_id) {
+  auto st = db.prepare("SELECT seq FROM messages WHERE id = ?1 AND stream_id = ?2");
+  if (!st) return st.err();
+  st->bind_all(message_id, stream_id);
+  auto row = st->step();
+  if (!row) return row.err();
+  if (!*row) return std::optional<std::int64_t>();
+  return std::optional(st->int64(0));
+}
+
+// Up to n non-deleted messages with seq < below, newest first.
+result<std::vector<message>> newest_below(sqlite_db& db, std::string_view stream_id, std::int64_t below,
+                                          int n) {
+  auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
+                       " FROM messages WHERE stream_id = ?1 AND seq < ?2 AND deleted = 0"
+                       " ORDER BY seq DESC LIMIT ?3");
+  if (!st) return st.err();
+  st->bind_all(stream_id, below, n);
+  return read_all(*st);
+}
+
+}  // namespace
+
+status insert_message(sqlite_db& db, const message& m) {
+  auto st = db.prepare("INSERT INTO messages (" SORAK_MESSAGE_COLUMNS ") VALUES (" SORAK_MESSAGE_PARAMS ")");
+  if (!st) return st.err();
+  bind_message(*st, m);
+  status s = st->run();
+  if (!s && s.err().http_status == 409)
+    return error::conflict("duplicate_message", "message " + m.id + " is already stored");
+  return s;
+}
+
+result<history_page> select_history(sqlite_db& db, std::string_view stream_id, int limit,
+                                    std::optional<std::string_view> before_id) {
+  limit = std::max(limit, 1);
+  read_transaction txn(db);  // the cursor lookup and the page see one snapshot
+  if (!txn.began()) return txn.began().err();
+  std::int64_t below = past_the_end;
+  if (before_id) {
+    auto seq = seq_of(db, stream_id, *before_id);
+    if (!seq) return seq.err();
+    if (!*seq) return error::bad_request("invalid_cursor", "`before` is not a message of this stream");
+    below = **seq;
+  }
+  // One row more than asked tells whether an older page exists.
+  auto rows = newest_below(db, stream_id, below, limit + 1);
+  if (!rows) return rows.err();
+  history_page page;
+  page.has_more = rows->size() > static_cast<std::size_t>(limit);
+  if (page.has_more) rows->pop_back();
+  page.messages.assign(rows->rbegin(), rows->rend());
+  if (page.has_more) page.next_cursor = page.messages.front().id;
+  return page;
+}
+
+result<std::vector<message>> select_latest(sqlite_db& db, std::string_view stream_id, int n) {
+  if (n <= 0) return std::vector<message>();
+  auto rows = newest_below(db, stream_id, past_the_end, n);
+  if (rows) std::reverse(rows->begin(), rows->end());
+  return rows;
+}
+
+result<std::vector<message>> select_after(sqlite_db& db, std::string_view stream_id,
+                                          std::string_view message_id, int max) {
+  read_transaction txn(db);
+  if (!txn.began()) return txn.began().err();
+  auto seq = seq_of(db, stream_id, message_id);
+  if (!seq) return seq.err();
+  if (!*seq) return message_not_found();
+  if (max <= 0) return std::vector<message>();
+  auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
+                       " FROM messages WHERE stream_id = ?1 AND seq > ?2 AND deleted = 0"
+                       " ORDER BY seq ASC LIMIT ?3");
+  if (!st) return st.err();
+  st->bind_all(stream_id, **seq, max);
+  return read_all(*st);
+}
+
+result<message> select_message(sqlite_db& db, std::string_view stream_id, std::string_view message_id) {
+  auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS " FROM messages WHERE id = ?1 AND stream_id = ?2");
+  if (!st) return st.err();
+  st->bind_all(message_id, stream_id);
+  auto row = st->step();
+  if (!row) return row.err();
+  if (!*row) return message_not_found();
+  return read_message(*st);
+}
+
+}  // namespace sorak::sqlite

@@ -1,0 +1,40 @@
+// sqlite_queries.hpp: the SQL behind each store operation, one function each.
+//
+// Internal to src/store/. Each function runs on the connection it is given, by
+// the one thread using that connection. Writes run on the writer connection
+// inside a group transaction and make at most one change (one INSERT or
+// UPDATE), so a failed one leaves nothing behind; reads run on a leased reader.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "sorak/store.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace sorak::sqlite {
+
+// ---- writes (writer connection) --------------------------------------------
+// Assigns id, room_id (unless given) and timestamps. 409 `room_taken`.
+result<stream> insert_stream(sqlite_db& db, const new_stream& s);
+// 404 `stream_not_found`.
+result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const stream_patch& p);
+status upsert_user(sqlite_db& db, const user_profile& u);
+// 409 `duplicate_message` when the id is already stored.
+status insert_message(sqlite_db& db, const message& m);
+
+// ---- reads (any connection) --------------------------------------------------
+result<stream> select_stream(sqlite_db& db, std::string_view stream_id);
+result<stream> select_stream_by_room(sqlite_db& db, std::string_view room_id);
+result<std::vector<stream>> select_streams(sqlite_db& db, std::optional<stream_status> filter);
+result<std::optional<user_profile>> select_user(sqlite_db& db, std::string_view user_id);
+
+result<history_page> select_history(sqlite_db& db, std::string_view stream_id, int limit,
+                                    std::optional<std::string_view> before_id);
+result<std::vector<message>> select_latest(sqlite_db& db, std::string_view stream_id, int n);
+result<std::vector<message>> select_after(sqlite_db& db, std::string_view stream_id,
+                                          std::string_view message_id, int max);
+result<message> select_message(sqlite_db& db, std::string_view stream_id, std::string_view message_id);
+
+}  // namespace sorak::sqlite

@@ -1,0 +1,125 @@
+#include "store/sqlite_rows.hpp"
+
+#include <boost/json.hpp>
+
+namespace sorak::sqlite {
+
+namespace {
+
+// Badges are a short list of free-form strings; JSON keeps any text intact and
+// stays readable with the sqlite3 shell.
+std::string encode_badges(const std::vector<std::string>& badges) {
+  boost::json::array a;
+  for (const auto& b : badges) a.emplace_back(b);
+  return boost::json::serialize(a);
+}
+
+std::vector<std::string> decode_badges(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  std::vector<std::string> out;
+  if (ec || !v.is_array()) return out;
+  for (const auto& b : v.get_array())
+    if (b.is_string()) out.emplace_back(b.get_string());
+  return out;
+}
+
+std::optional<member_info> read_member(row_reader& r) {
+  auto name = r.optional_text();
+  auto nickname = r.optional_text();
+  auto team = r.optional_text();
+  if (!name) return std::nullopt;
+  return member_info{*name, nickname.value_or(""), team.value_or("")};
+}
+
+std::optional<gift_info> read_gift(row_reader& r) {
+  auto id = r.optional_text();
+  auto name = r.optional_text();
+  auto quantity = r.optional_int64();
+  auto total = r.optional_int64();
+  if (!id) return std::nullopt;
+  return gift_info{*id, name.value_or(""), static_cast<int>(quantity.value_or(1)), total.value_or(0)};
+}
+
+}  // namespace
+
+void bind_stream(statement& st, const stream& s) {
+  const auto& m = s.member;
+  st.bind_all(s.id, s.room_id, s.broadcaster_user_id, s.room_name, s.title,
+              m ? std::optional(m->name) : std::nullopt, m ? std::optional(m->nickname) : std::nullopt,
+              m ? std::optional(m->team) : std::nullopt, to_string(s.status), s.created_at, s.started_at,
+              s.ended_at, s.settings.slow_mode_seconds, s.settings.max_message_length,
+              s.settings.subscribers_only, s.settings.chat_enabled);
+}
+
+stream read_stream(const statement& st) {
+  row_reader r(st);
+  stream s;
+  s.id = r.text();
+  s.room_id = r.text();
+  s.broadcaster_user_id = r.text();
+  s.room_name = r.text();
+  s.title = r.text();
+  s.member = read_member(r);
+  s.status = parse_stream_status(r.text()).value_or(stream_status::live);
+  s.created_at = r.int64();
+  s.started_at = r.int64();
+  s.ended_at = r.optional_int64();
+  s.settings.slow_mode_seconds = static_cast<int>(r.int64());
+  s.settings.max_message_length = static_cast<int>(r.int64());
+  s.settings.subscribers_only = r.boolean();
+  s.settings.chat_enabled = r.boolean();
+  return s;
+}
+
+void bind_message(statement& st, const message& m) {
+  const auto& u = m.user;
+  const auto& g = m.gift;
+  st.bind_all(m.id, m.stream_id, u.id, u.username, u.display_name, u.avatar_url, u.level, u.is_premium,
+              encode_badges(u.badges), m.content, to_string(m.type),
+              g ? std::optional(g->gift_id) : std::nullopt, g ? std::optional(g->gift_name) : std::nullopt,
+              g ? std::optional<std::int64_t>(g->quantity) : std::nullopt,
+              g ? std::optional(g->total_stars) : std::nullopt, m.stars, m.reply_to, m.created_at,
+              m.client_id, m.deleted);
+}
+
+message read_message(const statement& st) {
+  row_reader r(st);
+  message m;
+  m.id = r.text();
+  m.stream_id = r.text();
+  m.user.id = r.text();
+  m.user.username = r.text();
+  m.user.display_name = r.text();
+  m.user.avatar_url = r.text();
+  m.user.level = r.int64();
+  m.user.is_premium = r.boolean();
+  m.user.badges = decode_badges(r.text());
+  m.content = r.text();
+  m.type = parse_message_type(r.text()).value_or(message_type::message);
+  m.gift = read_gift(r);
+  m.stars = r.int64();
+  m.reply_to = r.optional_text();
+  m.created_at = r.int64();
+  m.client_id = r.text();
+  m.deleted = r.boolean();
+  return m;
+}
+
+void bind_user(statement& st, const user_profile& u) {
+  st.bind_all(u.id, u.username, u.display_name, u.avatar_url, u.level, u.is_premium);
+}
+
+user_profile read_user(const statement& st) {
+  row_reader r(st);
+  user_profile u;
+  u.id = r.text();
+  u.username = r.text();
+  u.display_name = r.text();
+  u.avatar_url = r.text();
+  u.level = r.int64();
+  u.is_premium = r.boolean();
+  return u;
+}
+
+}  // namespace sorak::sqlite

@@ -1,0 +1,41 @@
+// sqlite_rows.hpp: how streams, messages and users map to table rows.
+//
+// Internal to src/store/. The column lists below and the bind_/read_ functions
+// are one mapping: a query selects SORAK_*_COLUMNS and reads the row with
+// read_*(); an insert lists the same columns and binds them with bind_*() as
+// parameters ?1, ?2, … in that order. Pure functions; any thread.
+#pragma once
+
+#include "sorak/types.hpp"
+#include "store/sqlite_db.hpp"
+
+// Macros, not constants, so every query stays one string literal: statements
+// are cached by the literal's text.
+#define SORAK_STREAM_COLUMNS                                                                         \
+  "id, room_id, broadcaster_user_id, room_name, title, member_name, member_nickname, member_team, " \
+  "status, created_at, started_at, ended_at, slow_mode_seconds, max_message_length, "              \
+  "subscribers_only, chat_enabled"
+#define SORAK_STREAM_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16"
+
+#define SORAK_MESSAGE_COLUMNS                                                                     \
+  "id, stream_id, user_id, username, display_name, avatar_url, level, is_premium, badges, "      \
+  "content, type, gift_id, gift_name, gift_quantity, gift_total_stars, stars, reply_to, "        \
+  "created_at, client_id, deleted"
+#define SORAK_MESSAGE_PARAMS \
+  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20"
+
+#define SORAK_USER_COLUMNS "id, username, display_name, avatar_url, level, is_premium"
+
+namespace sorak::sqlite {
+
+void bind_stream(statement& st, const stream& s);
+stream read_stream(const statement& st);
+
+void bind_message(statement& st, const message& m);
+message read_message(const statement& st);
+
+// Binds ?1..?6 (SORAK_USER_COLUMNS); badges are not stored.
+void bind_user(statement& st, const user_profile& u);
+user_profile read_user(const statement& st);
+
+}  // namespace sorak::sqlite

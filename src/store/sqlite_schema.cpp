@@ -1,0 +1,122 @@
+#include "store/sqlite_schema.hpp"
+
+#include <string>
+#include <vector>
+
+namespace sorak::sqlite {
+
+namespace {
+
+struct migration {
+  int version;
+  const char* sql;
+};
+
+// Append only: a released migration is never edited, a change is a new entry.
+const std::vector<migration>& migrations() {
+  static const std::vector<migration> all = {
+      {1, R"sql(
+CREATE TABLE streams (
+  id                  TEXT PRIMARY KEY,
+  room_id             TEXT NOT NULL UNIQUE,
+  broadcaster_user_id TEXT NOT NULL,
+  room_name           TEXT NOT NULL,
+  title               TEXT NOT NULL,
+  member_name         TEXT,             -- NULL: no member
+  member_nickname     TEXT,
+  member_team         TEXT,
+  status              TEXT NOT NULL,    -- 'live' | 'ended'
+  created_at          INTEGER NOT NULL, -- ms since the epoch, UTC
+  started_at          INTEGER NOT NULL,
+  ended_at            INTEGER,
+  slow_mode_seconds   INTEGER NOT NULL,
+  max_message_length  INTEGER NOT NULL,
+  subscribers_only    INTEGER NOT NULL,
+  chat_enabled        INTEGER NOT NULL
+);
+CREATE INDEX streams_by_created ON streams (created_at, id);
+
+CREATE TABLE users (
+  id           TEXT PRIMARY KEY,
+  username     TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  avatar_url   TEXT NOT NULL,
+  level        INTEGER NOT NULL,
+  is_premium   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+
+-- seq is the append order: history pages and cursors walk it.
+CREATE TABLE messages (
+  seq               INTEGER PRIMARY KEY,
+  id                TEXT NOT NULL UNIQUE,
+  stream_id         TEXT NOT NULL,
+  user_id           TEXT NOT NULL,
+  username          TEXT NOT NULL,
+  display_name      TEXT NOT NULL,
+  avatar_url        TEXT NOT NULL,
+  level             INTEGER NOT NULL,
+  is_premium        INTEGER NOT NULL,
+  badges            TEXT NOT NULL,      -- JSON array of strings
+  content           TEXT NOT NULL,
+  type              TEXT NOT NULL,      -- 'message' | 'gift' | 'system' | 'moderation'
+  gift_id           TEXT,               -- NULL: no gift
+  gift_name         TEXT,
+  gift_quantity     INTEGER,
+  gift_total_stars  INTEGER,
+  stars             INTEGER NOT NULL,
+  reply_to          TEXT,
+  created_at        INTEGER NOT NULL,
+  client_id         TEXT NOT NULL,
+  deleted           INTEGER NOT NULL
+);
+CREATE INDEX messages_by_stream ON messages (stream_id, seq);
+)sql"},
+  };
+  return all;
+}
+
+result<int> user_version(sqlite_db& db) {
+  auto st = db.prepare("PRAGMA user_version");
+  if (!st) return st.err();
+  auto row = st->step();
+  if (!row) return row.err();
+  return *row ? static_cast<int>(st->int64(0)) : 0;
+}
+
+// Re-reads the version under the write lock: another process opening the same
+// file at the same moment may have applied `m` already.
+status apply(sqlite_db& db, const migration& m) {
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s;
+  auto current = user_version(db);
+  status s = current ? status(ok_value) : status(current.err());
+  if (s && *current < m.version) {
+    // PRAGMA takes no bound parameters; the version is our own integer.
+    std::string bump = "PRAGMA user_version = " + std::to_string(m.version);
+    s = db.exec(m.sql);
+    if (s) s = db.exec(bump.c_str());
+  }
+  if (s) s = db.exec("COMMIT");
+  if (!s && db.in_transaction()) db.exec("ROLLBACK");
+  return s;
+}
+
+}  // namespace
+
+int latest_schema_version() { return migrations().back().version; }
+
+status migrate(sqlite_db& db) {
+  auto current = user_version(db);
+  if (!current) return current.err();
+  if (*current > latest_schema_version())
+    return error::internal("the database has schema version " + std::to_string(*current) +
+                           ", newer than this sorak knows (" + std::to_string(latest_schema_version()) +
+                           "); upgrade sorak");
+  for (const auto& m : migrations()) {
+    if (m.version <= *current) continue;
+    if (auto s = apply(db, m); !s) return s;
+  }
+  return ok_value;
+}
+
+}  // namespace sorak::sqlite

@@ -1,0 +1,142 @@
+#include "store/sqlite_store.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "store/sqlite_queries.hpp"
+#include "store/sqlite_read_pool.hpp"
+#include "store/sqlite_schema.hpp"
+#include "store/sqlite_writer.hpp"
+
+namespace sorak {
+
+namespace {
+
+status create_parent_directories(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return ok_value;
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return error::internal("cannot create " + parent.string() + ": " + ec.message());
+  return ok_value;
+}
+
+error closing() { return error::unavailable("the store is closing"); }
+
+}  // namespace
+
+// ---- opening and closing ----------------------------------------------------
+
+result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path, const sqlite_options& opts) {
+  if (auto s = create_parent_directories(path); !s) return s.err();
+  auto db = sqlite::sqlite_db::open(path, {.read_only = false, .busy_timeout_ms = opts.busy_timeout_ms});
+  if (!db) return db.err();
+  if (auto s = sqlite::migrate(**db); !s) return s.err();
+  auto readers = std::make_unique<sqlite::read_pool>(path, opts.busy_timeout_ms, opts.max_idle_readers);
+  auto writer = std::make_unique<sqlite::group_writer>(std::move(*db), opts.max_group);
+  return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(readers), std::move(writer)));
+}
+
+result<std::unique_ptr<store>> open_sqlite_store(const std::string& path) {
+  auto s = sqlite_store::open(path);
+  if (!s) return s.err();
+  return std::unique_ptr<store>(std::move(*s));
+}
+
+sqlite_store::sqlite_store(std::unique_ptr<sqlite::read_pool> readers, std::unique_ptr<sqlite::group_writer> writer)
+    : readers_(std::move(readers)), writer_(std::move(writer)) {}
+
+sqlite_store::~sqlite_store() {
+  writer_->stop();
+  // Readers close first so the writer's connection is the file's last: closing
+  // it checkpoints the WAL back into the database file.
+  readers_.reset();
+  writer_.reset();
+}
+
+std::uint64_t sqlite_store::commit_count() const { return writer_->commit_count(); }
+
+template <class T, class F>
+result<T> sqlite_store::read(F&& query) {
+  auto lease = readers_->acquire();
+  if (!lease) return lease.err();
+  return query(lease->db());
+}
+
+// ---- streams ----------------------------------------------------------------
+
+result<stream> sqlite_store::create_stream(const new_stream& s) {
+  return writer_->call<stream>([&](sqlite::sqlite_db& db) { return sqlite::insert_stream(db, s); });
+}
+
+result<stream> sqlite_store::get_stream(std::string_view stream_id) {
+  return read<stream>([&](sqlite::sqlite_db& db) { return sqlite::select_stream(db, stream_id); });
+}
+
+result<stream> sqlite_store::get_stream_by_room(std::string_view room_id) {
+  return read<stream>([&](sqlite::sqlite_db& db) { return sqlite::select_stream_by_room(db, room_id); });
+}
+
+std::vector<stream> sqlite_store::list_streams(std::optional<stream_status> filter) {
+  auto r = read<std::vector<stream>>([&](sqlite::sqlite_db& db) { return sqlite::select_streams(db, filter); });
+  if (r) return std::move(*r);
+  spdlog::error("store: list_streams failed: {}", r.err().message);
+  return {};
+}
+
+result<stream> sqlite_store::update_stream(std::string_view stream_id, const stream_patch& p) {
+  return writer_->call<stream>([&](sqlite::sqlite_db& db) { return sqlite::patch_stream(db, stream_id, p); });
+}
+
+// ---- users ------------------------------------------------------------------
+
+void sqlite_store::remember_user(const user_profile& u) {
+  sqlite::write_op op{[u](sqlite::sqlite_db& db) { return sqlite::upsert_user(db, u); },
+                      [id = u.id](const status& s) {
+                        if (!s) spdlog::warn("store: remembering user {} failed: {}", id, s.err().message);
+                      }};
+  writer_->enqueue(std::move(op));  // refused only while closing: a profile is not worth an error
+}
+
+std::optional<user_profile> sqlite_store::get_user(std::string_view user_id) {
+  auto r = read<std::optional<user_profile>>([&](sqlite::sqlite_db& db) { return sqlite::select_user(db, user_id); });
+  if (r) return std::move(*r);
+  spdlog::error("store: get_user failed: {}", r.err().message);
+  return std::nullopt;
+}
+
+// ---- messages ---------------------------------------------------------------
+
+void sqlite_store::append(message m, append_callback done) {
+  sqlite::write_op op{[m = std::move(m)](sqlite::sqlite_db& db) { return sqlite::insert_message(db, m); },
+                      std::move(done)};
+  if (!writer_->enqueue(std::move(op)) && op.done) op.done(closing());
+}
+
+result<history_page> sqlite_store::history(std::string_view stream_id, int limit,
+                                           std::optional<std::string_view> before_id) {
+  return read<history_page>(
+      [&](sqlite::sqlite_db& db) { return sqlite::select_history(db, stream_id, limit, before_id); });
+}
+
+std::vector<message> sqlite_store::latest(std::string_view stream_id, int n) {
+  auto r = read<std::vector<message>>([&](sqlite::sqlite_db& db) { return sqlite::select_latest(db, stream_id, n); });
+  if (r) return std::move(*r);
+  spdlog::error("store: latest failed: {}", r.err().message);
+  return {};
+}
+
+result<std::vector<message>> sqlite_store::after(std::string_view stream_id, std::string_view message_id, int max) {
+  return read<std::vector<message>>(
+      [&](sqlite::sqlite_db& db) { return sqlite::select_after(db, stream_id, message_id, max); });
+}
+
+result<message> sqlite_store::get_message(std::string_view stream_id, std::string_view message_id) {
+  return read<message>([&](sqlite::sqlite_db& db) { return sqlite::select_message(db, stream_id, message_id); });
+}
+
+void sqlite_store::flush() { writer_->flush(); }
+
+}  // namespace sorak

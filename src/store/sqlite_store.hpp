@@ -1,0 +1,82 @@
+// sqlite_store.hpp: the default store, one SQLite file in WAL mode.
+//
+// Durability: synchronous=FULL, so a message whose `done` ran survives kill -9
+// and power loss. Messages are committed in groups by one writer thread (see
+// sqlite_writer.hpp): many appends share one transaction and one fsync.
+// Control-plane writes (create_stream, update_stream) go through the same
+// queue and wait for their commit; remember_user is queued without waiting.
+// Reads use their own connections (WAL readers), so they never wait for the
+// writer, and see every write whose `done` ran (or whose call returned).
+//
+// Thread-safety: every method may be called from any thread, except that the
+// blocking ones (create_stream, update_stream, flush) must not be called from
+// an append's `done` callback, which runs on the writer thread. Destroying the
+// store commits everything already queued, then closes the file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sorak/store.hpp"
+
+namespace sorak {
+
+namespace sqlite {
+class read_pool;
+class group_writer;
+}  // namespace sqlite
+
+struct sqlite_options {
+  int busy_timeout_ms = 5000;     // how long a connection waits for a lock held by another process
+  std::size_t max_group = 4096;   // writes per transaction, at most
+  std::size_t max_idle_readers = 8;
+};
+
+class sqlite_store final : public store {
+ public:
+  // Creates the parent directories and the file if needed and migrates the
+  // schema. Fails on a file it cannot open, cannot put in WAL mode, or whose
+  // schema is newer than this build knows.
+  static result<std::unique_ptr<sqlite_store>> open(const std::string& path, const sqlite_options& opts = {});
+  ~sqlite_store() override;
+  sqlite_store(const sqlite_store&) = delete;
+  sqlite_store& operator=(const sqlite_store&) = delete;
+
+  result<stream> create_stream(const new_stream& s) override;
+  result<stream> get_stream(std::string_view stream_id) override;
+  result<stream> get_stream_by_room(std::string_view room_id) override;
+  std::vector<stream> list_streams(std::optional<stream_status> filter) override;
+  result<stream> update_stream(std::string_view stream_id, const stream_patch& p) override;
+
+  // Visible to get_user once committed: after the next flush() at the latest.
+  void remember_user(const user_profile& u) override;
+  std::optional<user_profile> get_user(std::string_view user_id) override;
+
+  void append(message m, append_callback done) override;
+  result<history_page> history(std::string_view stream_id, int limit,
+                               std::optional<std::string_view> before_id) override;
+  std::vector<message> latest(std::string_view stream_id, int n) override;
+  result<std::vector<message>> after(std::string_view stream_id, std::string_view message_id, int max) override;
+  result<message> get_message(std::string_view stream_id, std::string_view message_id) override;
+  // Waits for every write queued before the call (appends and remember_user).
+  void flush() override;
+
+  // Transactions committed so far (one per group): with commits well below the
+  // messages appended, appends are being grouped.
+  std::uint64_t commit_count() const;
+
+ private:
+  sqlite_store(std::unique_ptr<sqlite::read_pool> readers, std::unique_ptr<sqlite::group_writer> writer);
+  template <class T, class F>
+  result<T> read(F&& query);
+
+  std::unique_ptr<sqlite::read_pool> readers_;
+  std::unique_ptr<sqlite::group_writer> writer_;
+};
+
+// The same as sqlite_store::open with default options, as the `store` interface.
+result<std::unique_ptr<store>> open_sqlite_store(const std::string& path);
+
+}  // namespace sorak

@@ -1,0 +1,644 @@
+// The store contract (include/sorak/store.hpp): one suite that every store
+// implementation passes. Add a new store by adding a row to `all_stores` below.
+//
+// Messages are appended and then waited for through their own `done` callback
+// (not flush), so every read here also checks read-your-writes: once `done`
+// ran, the message is visible.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "sorak/store.hpp"
+#include "store/memory_store.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace sorak {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct store_kind {
+  std::string name;
+  std::function<std::unique_ptr<store>(const fs::path& dir)> open;
+};
+
+const store_kind all_stores[] = {
+    {"memory", [](const fs::path&) { return make_memory_store(); }},
+    {"sqlite",
+     [](const fs::path& dir) -> std::unique_ptr<store> {
+       auto s = open_sqlite_store((dir / "sorak.db").string());
+       if (!s) ADD_FAILURE() << s.err().message;
+       return s ? std::move(*s) : nullptr;
+     }},
+};
+
+// ---- helpers ----------------------------------------------------------------
+
+new_stream stream_request(std::string title, std::optional<std::string> room_id = std::nullopt,
+                          std::optional<member_info> member = std::nullopt) {
+  new_stream ns;
+  ns.broadcaster_user_id = "broadcaster-1";
+  ns.title = std::move(title);
+  ns.room_name = "room";
+  ns.member = std::move(member);
+  ns.room_id = std::move(room_id);
+  return ns;
+}
+
+stream_patch ending() {
+  stream_patch p;
+  p.status = stream_status::ended;
+  return p;
+}
+
+stream_patch retitling(std::string title) {
+  stream_patch p;
+  p.title = std::move(title);
+  return p;
+}
+
+std::vector<std::string> ids_of(const std::vector<message>& ms) {
+  std::vector<std::string> out;
+  for (const auto& m : ms) out.push_back(m.id);
+  return out;
+}
+
+void expect_same_user(const user_profile& a, const user_profile& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.username, b.username);
+  EXPECT_EQ(a.display_name, b.display_name);
+  EXPECT_EQ(a.avatar_url, b.avatar_url);
+  EXPECT_EQ(a.level, b.level);
+  EXPECT_EQ(a.is_premium, b.is_premium);
+  EXPECT_EQ(a.badges, b.badges);
+}
+
+void expect_same_message(const message& a, const message& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.stream_id, b.stream_id);
+  expect_same_user(a.user, b.user);
+  EXPECT_EQ(a.content, b.content);
+  EXPECT_EQ(a.type, b.type);
+  ASSERT_EQ(a.gift.has_value(), b.gift.has_value());
+  if (a.gift) {
+    EXPECT_EQ(a.gift->gift_id, b.gift->gift_id);
+    EXPECT_EQ(a.gift->gift_name, b.gift->gift_name);
+    EXPECT_EQ(a.gift->quantity, b.gift->quantity);
+    EXPECT_EQ(a.gift->total_stars, b.gift->total_stars);
+  }
+  EXPECT_EQ(a.stars, b.stars);
+  EXPECT_EQ(a.reply_to, b.reply_to);
+  EXPECT_EQ(a.created_at, b.created_at);
+  EXPECT_EQ(a.client_id, b.client_id);
+  EXPECT_EQ(a.deleted, b.deleted);
+}
+
+void expect_same_stream(const stream& a, const stream& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.room_id, b.room_id);
+  EXPECT_EQ(a.broadcaster_user_id, b.broadcaster_user_id);
+  EXPECT_EQ(a.room_name, b.room_name);
+  EXPECT_EQ(a.title, b.title);
+  ASSERT_EQ(a.member.has_value(), b.member.has_value());
+  if (a.member) {
+    EXPECT_EQ(a.member->name, b.member->name);
+    EXPECT_EQ(a.member->nickname, b.member->nickname);
+    EXPECT_EQ(a.member->team, b.member->team);
+  }
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.created_at, b.created_at);
+  EXPECT_EQ(a.started_at, b.started_at);
+  EXPECT_EQ(a.ended_at, b.ended_at);
+  EXPECT_EQ(a.settings.slow_mode_seconds, b.settings.slow_mode_seconds);
+  EXPECT_EQ(a.settings.max_message_length, b.settings.max_message_length);
+  EXPECT_EQ(a.settings.subscribers_only, b.settings.subscribers_only);
+  EXPECT_EQ(a.settings.chat_enabled, b.settings.chat_enabled);
+}
+
+class store_contract : public ::testing::TestWithParam<store_kind> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sorak-store-contract-" + new_uuid_v7());
+    fs::create_directories(dir_);
+    store_ = GetParam().open(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  stream create(std::string title = "a stream", std::optional<std::string> room_id = std::nullopt) {
+    auto s = store_->create_stream(stream_request(std::move(title), std::move(room_id)));
+    EXPECT_TRUE(s.ok()) << (s ? "" : s.err().message);
+    return s ? *s : stream{};
+  }
+
+  // Each call is one millisecond after the last: created_at grows within a stream.
+  message make_message(const stream& s, std::string content, bool deleted = false) {
+    message m;
+    m.id = new_uuid_v7();
+    m.stream_id = s.id;
+    m.user.id = "u-1";
+    m.user.username = "alice";
+    m.user.display_name = "Alice";
+    m.user.level = 3;
+    m.content = std::move(content);
+    m.created_at = next_millis_++;
+    m.deleted = deleted;
+    return m;
+  }
+
+  // Appends and waits for `done`; returns the status it got.
+  status append_and_wait(const message& m) {
+    auto p = std::make_shared<std::promise<status>>();
+    auto f = p->get_future();
+    store_->append(m, [p](const status& s) { p->set_value(s); });
+    if (f.wait_for(10s) != std::future_status::ready) return error::internal("done never ran");
+    return f.get();
+  }
+
+  void append_ok(const message& m) {
+    auto s = append_and_wait(m);
+    ASSERT_TRUE(s.ok()) << s.err().message;
+  }
+
+  // Appends n messages "m0".."m{n-1}" and returns them in append order.
+  std::vector<message> append_many(const stream& s, int n) {
+    std::vector<message> out;
+    for (int i = 0; i < n; ++i) out.push_back(make_message(s, "m" + std::to_string(i)));
+    std::atomic<int> ok{0};
+    for (const auto& m : out) store_->append(m, [&ok](const status& st) { ok += st.ok() ? 1 : 0; });
+    store_->flush();
+    EXPECT_EQ(ok.load(), n);
+    return out;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store> store_;
+  millis next_millis_ = 1777111530123;  // 2026-04-25T10:05:30.123Z
+};
+
+// ---- streams ----------------------------------------------------------------
+
+TEST_P(store_contract, create_stream_fills_in_id_room_and_times) {
+  millis before = now_millis();
+  new_stream ns{.broadcaster_user_id = "b-7", .title = "Evening show", .room_name = "Theater",
+                .member = member_info{"Freya Jayawardana", "Freya", "Team J"}, .room_id = std::nullopt};
+  auto s = store_->create_stream(ns);
+  millis after = now_millis();
+  ASSERT_TRUE(s.ok()) << s.err().message;
+  EXPECT_TRUE(looks_like_uuid(s->id));
+  EXPECT_GE(uuid_v7_millis(s->id), before);
+  EXPECT_EQ(s->room_id, "100001");
+  EXPECT_EQ(s->broadcaster_user_id, "b-7");
+  EXPECT_EQ(s->title, "Evening show");
+  EXPECT_EQ(s->room_name, "Theater");
+  ASSERT_TRUE(s->member.has_value());
+  EXPECT_EQ(s->member->nickname, "Freya");
+  EXPECT_EQ(s->status, stream_status::live);
+  EXPECT_GE(s->created_at, before);
+  EXPECT_LE(s->created_at, after);
+  EXPECT_EQ(s->started_at, s->created_at);
+  EXPECT_FALSE(s->ended_at.has_value());
+  EXPECT_EQ(s->settings.max_message_length, 500);
+  EXPECT_TRUE(s->settings.chat_enabled);
+
+  auto got = store_->get_stream(s->id);
+  ASSERT_TRUE(got.ok());
+  expect_same_stream(*got, *s);
+}
+
+TEST_P(store_contract, room_ids_are_assigned_from_100001_up) {
+  EXPECT_EQ(create("one").room_id, "100001");
+  EXPECT_EQ(create("two").room_id, "100002");
+  EXPECT_EQ(create("three").room_id, "100003");
+}
+
+TEST_P(store_contract, a_given_room_id_is_kept_and_later_ones_go_above_it) {
+  EXPECT_EQ(create("given", "200000").room_id, "200000");
+  EXPECT_EQ(create("next").room_id, "200001");
+}
+
+TEST_P(store_contract, a_taken_room_id_is_409_room_taken) {
+  stream first = create("first");
+  auto again = store_->create_stream(stream_request("second", first.room_id));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().http_status, 409);
+  EXPECT_EQ(again.err().code, "room_taken");
+  auto by_room = store_->get_stream_by_room(first.room_id);
+  ASSERT_TRUE(by_room.ok());
+  EXPECT_EQ(by_room->id, first.id);
+  EXPECT_EQ(store_->list_streams(std::nullopt).size(), 1u);
+}
+
+TEST_P(store_contract, concurrent_creates_get_distinct_consecutive_room_ids) {
+  std::mutex mutex;
+  std::set<std::string> rooms;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        auto s = store_->create_stream(stream_request("t"));
+        ASSERT_TRUE(s.ok());
+        std::lock_guard lock(mutex);
+        rooms.insert(s->room_id);
+      }
+    });
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(rooms.size(), 40u);
+  EXPECT_EQ(*rooms.begin(), "100001");
+  EXPECT_EQ(*rooms.rbegin(), "100040");
+}
+
+TEST_P(store_contract, get_stream_by_id_and_by_room) {
+  stream a = create("a");
+  stream b = create("b");
+  auto by_id = store_->get_stream(b.id);
+  ASSERT_TRUE(by_id.ok());
+  expect_same_stream(*by_id, b);
+  auto by_room = store_->get_stream_by_room(a.room_id);
+  ASSERT_TRUE(by_room.ok());
+  expect_same_stream(*by_room, a);
+}
+
+TEST_P(store_contract, unknown_stream_is_404_stream_not_found) {
+  create();
+  for (auto r : {store_->get_stream(new_uuid_v7()), store_->get_stream_by_room("999999"),
+                 store_->update_stream(new_uuid_v7(), retitling("x"))}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().http_status, 404);
+    EXPECT_EQ(r.err().code, "stream_not_found");
+  }
+}
+
+TEST_P(store_contract, list_streams_is_newest_first_and_filters_by_status) {
+  stream a = create("a");
+  stream b = create("b");
+  stream c = create("c");
+  ASSERT_TRUE(store_->update_stream(b.id, ending()).ok());
+  auto ids = [](const std::vector<stream>& ss) {
+    std::vector<std::string> out;
+    for (const auto& s : ss) out.push_back(s.id);
+    return out;
+  };
+  EXPECT_EQ(ids(store_->list_streams(std::nullopt)), (std::vector{c.id, b.id, a.id}));
+  EXPECT_EQ(ids(store_->list_streams(stream_status::live)), (std::vector{c.id, a.id}));
+  EXPECT_EQ(ids(store_->list_streams(stream_status::ended)), (std::vector{b.id}));
+}
+
+TEST_P(store_contract, update_stream_changes_only_the_given_fields) {
+  stream s = create("old title");
+  chat_settings settings{.slow_mode_seconds = 30, .max_message_length = 200, .subscribers_only = true,
+                         .chat_enabled = false};
+  stream_patch p = retitling("new title");
+  p.member = std::optional(member_info{"Name", "Nick", "Team KIII"});
+  p.settings = settings;
+  auto u = store_->update_stream(s.id, p);
+  ASSERT_TRUE(u.ok()) << u.err().message;
+  EXPECT_EQ(u->title, "new title");
+  EXPECT_EQ(u->room_name, s.room_name);
+  EXPECT_EQ(u->room_id, s.room_id);
+  EXPECT_EQ(u->status, stream_status::live);
+  auto got = store_->get_stream(s.id);
+  ASSERT_TRUE(got.ok());
+  expect_same_stream(*got, *u);
+  EXPECT_EQ(got->settings.slow_mode_seconds, 30);
+  EXPECT_FALSE(got->settings.chat_enabled);
+  ASSERT_TRUE(got->member.has_value());
+  EXPECT_EQ(got->member->team, "Team KIII");
+}
+
+TEST_P(store_contract, update_stream_can_clear_the_member) {
+  auto s = store_->create_stream(stream_request("t", std::nullopt, member_info{"N", "n", "T"}));
+  ASSERT_TRUE(s.ok());
+  stream_patch clear;
+  clear.member = std::optional<member_info>();  // engaged outer, empty inner: clear it
+  ASSERT_TRUE(store_->update_stream(s->id, clear).ok());
+  auto got = store_->get_stream(s->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->member.has_value());
+}
+
+TEST_P(store_contract, ending_a_stream_sets_ended_at_once) {
+  stream s = create();
+  millis before = now_millis();
+  auto ended = store_->update_stream(s.id, ending());
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(ended->status, stream_status::ended);
+  ASSERT_TRUE(ended->ended_at.has_value());
+  EXPECT_GE(*ended->ended_at, before);
+
+  std::this_thread::sleep_for(5ms);
+  stream_patch end_again = ending();
+  end_again.title = "after the end";
+  auto again = store_->update_stream(s.id, end_again);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->ended_at, ended->ended_at);
+  auto got = store_->get_stream(s.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status, stream_status::ended);
+  EXPECT_EQ(got->ended_at, ended->ended_at);
+  EXPECT_EQ(got->title, "after the end");
+}
+
+// ---- users ------------------------------------------------------------------
+
+TEST_P(store_contract, remember_user_keeps_the_last_profile) {
+  user_profile first{.id = "u-9", .username = "bob", .display_name = "Bob", .avatar_url = "https://a/1.png",
+                     .level = 1, .is_premium = false, .badges = {"verified"}};
+  user_profile second{.id = "u-9", .username = "bobby", .display_name = "Bobby B", .avatar_url = "https://a/2.png",
+                      .level = 12, .is_premium = true, .badges = {"subscriber"}};
+  store_->remember_user(first);
+  store_->remember_user(second);
+  store_->flush();  // remember_user does not wait for its commit
+  auto got = store_->get_user("u-9");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->username, "bobby");
+  EXPECT_EQ(got->display_name, "Bobby B");
+  EXPECT_EQ(got->avatar_url, "https://a/2.png");
+  EXPECT_EQ(got->level, 12);
+  EXPECT_TRUE(got->is_premium);
+  EXPECT_FALSE(store_->get_user("nobody").has_value());
+}
+
+// ---- messages: append and read back -------------------------------------------
+
+TEST_P(store_contract, every_message_field_round_trips) {
+  stream s = create();
+  message parent = make_message(s, "first!");
+  append_ok(parent);
+  message m = make_message(s, "thanks \"everyone\" 🎉\nsecond line\ttab");
+  m.user = {.id = "u-42", .username = "gifter", .display_name = "Big Gifter ✨", .avatar_url = "https://cdn/a.png",
+            .level = 57, .is_premium = true, .badges = {"moderator", "subscriber", "verified"}};
+  m.type = message_type::gift;
+  m.gift = gift_info{.gift_id = "star", .gift_name = "Star", .quantity = 5, .total_stars = 50};
+  m.stars = 50;
+  m.reply_to = parent.id;
+  m.client_id = "client-abc-123";
+  append_ok(m);
+
+  auto got = store_->get_message(s.id, m.id);
+  ASSERT_TRUE(got.ok()) << got.err().message;
+  expect_same_message(*got, m);
+  auto plain = store_->get_message(s.id, parent.id);
+  ASSERT_TRUE(plain.ok());
+  expect_same_message(*plain, parent);
+  auto page = store_->history(s.id, 50, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->messages.size(), 2u);
+  expect_same_message(page->messages[1], m);
+}
+
+TEST_P(store_contract, each_message_type_round_trips) {
+  stream s = create();
+  for (auto t : {message_type::message, message_type::gift, message_type::system, message_type::moderation}) {
+    message m = make_message(s, to_string(t));
+    m.type = t;
+    append_ok(m);
+    auto got = store_->get_message(s.id, m.id);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->type, t);
+  }
+}
+
+TEST_P(store_contract, done_runs_once_per_message_in_append_order) {
+  stream s = create();
+  std::vector<message> ms;
+  for (int i = 0; i < 300; ++i) ms.push_back(make_message(s, "m" + std::to_string(i)));
+  std::mutex mutex;
+  std::vector<std::string> order;
+  for (const auto& m : ms)
+    store_->append(m, [&, id = m.id](const status& st) {
+      EXPECT_TRUE(st.ok());
+      std::lock_guard lock(mutex);
+      order.push_back(id);
+    });
+  store_->flush();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(order, ids_of(ms));
+}
+
+TEST_P(store_contract, a_message_id_already_stored_is_refused_and_the_first_kept) {
+  stream s = create();
+  message m = make_message(s, "original");
+  append_ok(m);
+  message copy = m;
+  copy.content = "impostor";
+  copy.created_at = next_millis_++;
+  status st = append_and_wait(copy);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.err().http_status, 409);
+  EXPECT_EQ(st.err().code, "duplicate_message");
+  auto got = store_->get_message(s.id, m.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->content, "original");
+  EXPECT_EQ(store_->latest(s.id, 10).size(), 1u);
+}
+
+TEST_P(store_contract, get_message_unknown_or_of_another_stream_is_404) {
+  stream a = create("a");
+  stream b = create("b");
+  message m = make_message(a, "in a");
+  append_ok(m);
+  for (auto r : {store_->get_message(a.id, new_uuid_v7()), store_->get_message(b.id, m.id)}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().http_status, 404);
+    EXPECT_EQ(r.err().code, "message_not_found");
+  }
+}
+
+TEST_P(store_contract, streams_do_not_see_each_others_messages) {
+  stream a = create("a");
+  stream b = create("b");
+  message ma = make_message(a, "in a");
+  message mb = make_message(b, "in b");
+  append_ok(ma);
+  append_ok(mb);
+  EXPECT_EQ(ids_of(store_->latest(a.id, 10)), std::vector{ma.id});
+  auto page = store_->history(b.id, 10, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(ids_of(page->messages), std::vector{mb.id});
+}
+
+// ---- history ------------------------------------------------------------------
+
+TEST_P(store_contract, history_is_oldest_first_without_a_next_page_when_all_fit) {
+  stream s = create();
+  std::vector<message> ms;
+  for (int i = 0; i < 5; ++i) {
+    ms.push_back(make_message(s, "m" + std::to_string(i)));
+    append_ok(ms.back());
+  }
+  auto page = store_->history(s.id, 50, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(ids_of(page->messages), ids_of(ms));
+  EXPECT_FALSE(page->has_more);
+  EXPECT_FALSE(page->next_cursor.has_value());
+}
+
+TEST_P(store_contract, history_of_a_stream_without_messages_is_empty) {
+  stream s = create();
+  auto page = store_->history(s.id, 50, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->messages.empty());
+  EXPECT_FALSE(page->has_more);
+}
+
+TEST_P(store_contract, history_pages_hold_the_newest_limit_and_point_at_older_ones) {
+  stream s = create();
+  auto ms = append_many(s, 10);
+  auto first = store_->history(s.id, 3, std::nullopt);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(ids_of(first->messages), (std::vector{ms[7].id, ms[8].id, ms[9].id}));
+  EXPECT_TRUE(first->has_more);
+  EXPECT_EQ(first->next_cursor, ms[7].id);
+
+  auto second = store_->history(s.id, 3, *first->next_cursor);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(ids_of(second->messages), (std::vector{ms[4].id, ms[5].id, ms[6].id}));
+  EXPECT_TRUE(second->has_more);
+
+  auto exact = store_->history(s.id, 4, ms[4].id);  // exactly the 4 oldest remain
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(ids_of(exact->messages), (std::vector{ms[0].id, ms[1].id, ms[2].id, ms[3].id}));
+  EXPECT_FALSE(exact->has_more);
+  EXPECT_FALSE(exact->next_cursor.has_value());
+
+  auto none = store_->history(s.id, 3, ms[0].id);  // nothing is older than the oldest
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->messages.empty());
+  EXPECT_FALSE(none->has_more);
+}
+
+TEST_P(store_contract, history_limit_is_respected) {
+  stream s = create();
+  append_many(s, 120);
+  for (int limit : {1, 7, 50, 100}) {
+    auto page = store_->history(s.id, limit, std::nullopt);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->messages.size(), static_cast<std::size_t>(limit));
+    EXPECT_TRUE(page->has_more);
+  }
+}
+
+TEST_P(store_contract, walking_next_cursor_yields_each_of_250_messages_once_in_order) {
+  stream s = create();
+  auto ms = append_many(s, 250);
+  std::vector<std::string> walked;  // built back to front: each page is older than the last
+  std::optional<std::string> cursor;
+  int pages = 0;
+  for (;;) {
+    auto page = store_->history(s.id, 40, cursor);
+    ASSERT_TRUE(page.ok()) << page.err().message;
+    ASSERT_LE(++pages, 20) << "the walk does not end";
+    auto ids = ids_of(page->messages);
+    walked.insert(walked.begin(), ids.begin(), ids.end());
+    if (!page->has_more) break;
+    ASSERT_TRUE(page->next_cursor.has_value());
+    cursor = page->next_cursor;
+  }
+  EXPECT_EQ(pages, 7);  // 6 × 40 + 10
+  EXPECT_EQ(walked, ids_of(ms));
+}
+
+TEST_P(store_contract, an_unknown_cursor_or_one_from_another_stream_is_400_invalid_cursor) {
+  stream a = create("a");
+  stream b = create("b");
+  message in_b = make_message(b, "in b");
+  append_ok(in_b);
+  append_ok(make_message(a, "in a"));
+  for (const std::string& cursor : {new_uuid_v7(), in_b.id, std::string("not-an-id")}) {
+    auto page = store_->history(a.id, 10, cursor);
+    ASSERT_FALSE(page.ok()) << cursor;
+    EXPECT_EQ(page.err().http_status, 400);
+    EXPECT_EQ(page.err().code, "invalid_cursor");
+  }
+}
+
+TEST_P(store_contract, deleted_messages_are_left_out_of_every_listing) {
+  stream s = create();
+  message gone_first = make_message(s, "deleted, oldest", true);
+  message kept1 = make_message(s, "kept 1");
+  message gone_mid = make_message(s, "deleted, middle", true);
+  message kept2 = make_message(s, "kept 2");
+  for (const auto& m : {gone_first, kept1, gone_mid, kept2}) append_ok(m);
+
+  auto page = store_->history(s.id, 50, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(ids_of(page->messages), (std::vector{kept1.id, kept2.id}));
+  // Only a deleted message is older than the page: there is nothing more to show.
+  auto two = store_->history(s.id, 2, std::nullopt);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(ids_of(two->messages), (std::vector{kept1.id, kept2.id}));
+  EXPECT_FALSE(two->has_more);
+  EXPECT_EQ(ids_of(store_->latest(s.id, 10)), (std::vector{kept1.id, kept2.id}));
+  auto after = store_->after(s.id, kept1.id, 10);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(ids_of(*after), std::vector{kept2.id});
+  // A deleted message is still a valid cursor and can still be looked up.
+  auto older = store_->history(s.id, 10, gone_mid.id);
+  ASSERT_TRUE(older.ok());
+  EXPECT_EQ(ids_of(older->messages), std::vector{kept1.id});
+  auto got = store_->get_message(s.id, gone_mid.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->deleted);
+}
+
+// ---- latest and after -----------------------------------------------------------
+
+TEST_P(store_contract, latest_returns_the_n_newest_oldest_first) {
+  stream s = create();
+  auto ms = append_many(s, 10);
+  EXPECT_EQ(ids_of(store_->latest(s.id, 3)), (std::vector{ms[7].id, ms[8].id, ms[9].id}));
+  EXPECT_EQ(ids_of(store_->latest(s.id, 50)), ids_of(ms));
+  EXPECT_TRUE(store_->latest(s.id, 0).empty());
+  EXPECT_TRUE(store_->latest(new_uuid_v7(), 10).empty());
+}
+
+TEST_P(store_contract, after_returns_up_to_max_messages_strictly_after_the_id) {
+  stream s = create();
+  auto ms = append_many(s, 10);
+  auto some = store_->after(s.id, ms[3].id, 4);
+  ASSERT_TRUE(some.ok());
+  EXPECT_EQ(ids_of(*some), (std::vector{ms[4].id, ms[5].id, ms[6].id, ms[7].id}));
+  auto rest = store_->after(s.id, ms[3].id, 1000);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->size(), 6u);
+  auto none = store_->after(s.id, ms[9].id, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(store_contract, after_an_unknown_id_or_one_from_another_stream_is_404) {
+  stream a = create("a");
+  stream b = create("b");
+  message in_b = make_message(b, "in b");
+  append_ok(in_b);
+  for (const std::string& id : {new_uuid_v7(), in_b.id}) {
+    auto r = store_->after(a.id, id, 10);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().http_status, 404);
+    EXPECT_EQ(r.err().code, "message_not_found");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(all, store_contract, ::testing::ValuesIn(all_stores),
+                         [](const ::testing::TestParamInfo<store_kind>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace sorak
