@@ -1,0 +1,115 @@
+// chat_line.cpp: the seed's display format.
+#include "client/chat_line.hpp"
+
+#include <ctime>
+
+#include "core/clock.hpp"
+
+namespace sorak::client {
+namespace {
+
+namespace json = boost::json;
+
+std::string str(const json::object& obj, std::string_view key) {
+  const auto* v = obj.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::int64_t num(const json::object& obj, std::string_view key) {
+  const auto* v = obj.if_contains(key);
+  if (!v) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  return 0;
+}
+
+bool flag(const json::object& obj, std::string_view key) {
+  const auto* v = obj.if_contains(key);
+  return v && v->is_bool() && v->get_bool();
+}
+
+const json::object& sub_object(const json::object& obj, std::string_view key) {
+  static const json::object empty;
+  const auto* v = obj.if_contains(key);
+  return v && v->is_object() ? v->get_object() : empty;
+}
+
+// "[HH:MM:SS]" of an RFC 3339 timestamp, or "[--:--:--]" when unreadable.
+std::string clock_time(const std::string& rfc3339, display_zone zone) {
+  const auto ms = parse_rfc3339(rfc3339);
+  if (!ms) return "[--:--:--]";
+  std::time_t secs = static_cast<std::time_t>(*ms >= 0 ? *ms / 1000 : (*ms - 999) / 1000);
+  std::tm parts{};
+  if (zone == display_zone::utc ? gmtime_r(&secs, &parts) == nullptr : localtime_r(&secs, &parts) == nullptr) {
+    return "[--:--:--]";
+  }
+  char buf[16];
+  std::strftime(buf, sizeof buf, "[%H:%M:%S]", &parts);
+  return buf;
+}
+
+// One line even for multi-line messages: line breaks and tabs become spaces.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return text;
+}
+
+// "💎Lv.12 Alice": the seed's `${premium}${level} ${display_name}`.
+std::string user_label(const json::object& user) {
+  std::string name = str(user, "display_name");
+  if (name.empty()) name = str(user, "username");
+  if (name.empty()) name = str(user, "id");
+  std::string label = flag(user, "is_premium") ? "💎" : "";
+  return label + "Lv." + std::to_string(num(user, "level")) + " " + one_line(name);
+}
+
+std::string gift_line(const json::object& msg, const std::string& head) {
+  const json::object& gift = sub_object(msg, "gift");
+  std::string gift_name = str(gift, "gift_name");
+  if (gift_name.empty()) gift_name = str(gift, "gift_id");
+  const std::int64_t stars = msg.contains("stars") ? num(msg, "stars") : num(gift, "total_stars");
+  std::string line = "🎁 " + head + " sent " + std::to_string(num(gift, "quantity")) + "x " + one_line(gift_name) +
+                     " (" + std::to_string(stars) + " stars)";
+  const std::string content = str(msg, "content");
+  if (!content.empty()) line += ": " + one_line(content);
+  return line;
+}
+
+std::string plural(std::int64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+std::string format_chat_line(const json::object& message, display_zone zone) {
+  const std::string time = clock_time(str(message, "created_at"), zone);
+  const std::string type = str(message, "message_type");
+  const std::string content = one_line(str(message, "content"));
+  if (type == "system") return "📢 " + time + " " + content;
+  if (type == "moderation") return "🛡 " + time + " " + content;
+  const std::string head = time + " " + user_label(sub_object(message, "user"));
+  if (type == "gift") return gift_line(message, head);
+  return "💬 " + head + ": " + content;
+}
+
+std::optional<std::string> format_event_line(const json::object& event, display_zone zone) {
+  const std::string type = str(event, "type");
+  const json::object& data = sub_object(event, "data");
+  if (type == "message") return format_chat_line(data, zone);
+  if (type == "message_deleted") return "· message " + str(data, "message_id") + " deleted";
+  if (type == "chat_cleared") return "· messages of " + str(data, "user_id") + " cleared";
+  if (type == "stream_status") return "· stream " + str(data, "status");
+  if (type == "viewer_count") return "· " + plural(num(data, "count"), "viewer", "viewers");
+  if (type == "error") return "· error: " + str(event, "message") + " (" + str(event, "code") + ")";
+  if (type == "pinned") {
+    const auto* pinned = event.if_contains("data");
+    if (!pinned || !pinned->is_object()) return std::string("· pin removed");
+    return "· pinned: " + format_chat_line(pinned->get_object(), zone);
+  }
+  return std::nullopt;
+}
+
+}  // namespace sorak::client

@@ -1,0 +1,32 @@
+// chat_line.hpp: one chat message or event as one line of terminal text, in
+// the display format of the Showroom seed (`formatShowroomChatMessage`):
+//
+//   💬 [10:05:30] 💎Lv.12 Alice: hello
+//   🎁 [10:05:31] Lv.3 Bob sent 5x Star (50 stars)
+//
+// 💎 only for premium users; the time is the message's created_at in the
+// chosen zone. Other events become short lines starting with `·`.
+//
+// Pure functions (the local zone is read through localtime_r): any thread may
+// call them.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+namespace sorak::client {
+
+enum class display_zone { local, utc };
+
+// A Message object (docs/wire-notes.md) → its line, without a newline.
+std::string format_chat_line(const boost::json::object& message, display_zone zone = display_zone::local);
+
+// A server→client WebSocket event → its line, or nullopt for events with
+// nothing to show (history, ack, pong, unknown types). `message` events are
+// formatted by format_chat_line().
+std::optional<std::string> format_event_line(const boost::json::object& event,
+                                             display_zone zone = display_zone::local);
+
+}  // namespace sorak::client
