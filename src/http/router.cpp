@@ -44,16 +44,20 @@ bool router::match(std::string_view pattern, std::string_view path, std::vector<
 
 http_response router::dispatch(http_request& req) const {
   const auto parts = split_path(req.path);
-  bool path_known = false;
+  std::string allowed;  // methods this path takes, for 405's Allow
   std::vector<std::string> params;
   for (const auto& r : routes_) {
     if (!match_segments(r, parts, params)) continue;
-    path_known = true;
+    allowed += (allowed.empty() ? "" : ", ") + r.method;
     if (r.method != req.method && !(r.method == "GET" && req.method == "HEAD")) continue;
     req.params = std::move(params);
     return r.handler(req);
   }
-  if (path_known) return error_response({405, "method_not_allowed", "This path does not take " + req.method});
+  if (!allowed.empty()) {
+    auto res = error_response({405, "method_not_allowed", "This path does not take " + req.method});
+    res.headers.emplace_back("Allow", allowed);
+    return res;
+  }
   return error_response(error::not_found("not_found", "No such endpoint: " + req.path));
 }
 

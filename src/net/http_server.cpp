@@ -67,7 +67,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return upgrade(req);
-    respond(handle(req), req.keep_alive(), req.version());
+    respond(handle(req), req.keep_alive(), req.version(), req.method() == http::verb::head);
   }
 
   http_response handle(http::request<http::string_body>& req) {
@@ -85,7 +85,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
   }
 
-  void respond(http_response r, bool keep_alive, unsigned version) {
+  void respond(http_response r, bool keep_alive, unsigned version, bool head = false) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "sorak");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
@@ -94,6 +94,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive && !svc_.shutting_down.load());
     res->prepare_payload();
+    if (head) res->body().clear();  // Content-Length stays that of the GET body
     http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
       if (ec) return;
       if (!res->keep_alive()) return self->shutdown();

@@ -35,7 +35,11 @@ shared_frame make_text_frame(std::string_view json) {
 }
 
 std::string encode_close(std::uint16_t code, std::string_view reason) {
-  if (reason.size() > 123) reason = reason.substr(0, 123);
+  if (reason.size() > 123) {
+    std::size_t cut = 123;
+    while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+    reason = reason.substr(0, cut);
+  }
   std::string payload;
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xFF));

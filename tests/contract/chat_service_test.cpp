@@ -1,0 +1,712 @@
+// What happens to one chat message (core/chat_service.hpp, CONTRACT §2, §5,
+// §6), with the in-memory store and a broker that records what it is asked to
+// publish: a valid message is stored once, broadcast once with the exact
+// Message JSON and acked with the same id; every refusal carries its code and
+// reaches no one. Also room_registry (core/room_registry.hpp) over the store.
+//
+// Lives in tests/contract because it needs memory_store (sorak_store), which
+// the core_tests binary does not link.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/chat_service.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/room_registry.hpp"
+#include "protocol/events.hpp"
+#include "protocol/json_codec.hpp"
+#include "store/memory_store.hpp"
+
+namespace sorak {
+namespace {
+
+namespace json = boost::json;
+
+// ---- test doubles ---------------------------------------------------------------------
+
+// Records every published event; delivers nothing.
+class recording_broker final : public broker {
+ public:
+  void set_receiver(receiver r) override { receiver_ = std::move(r); }
+  void publish(room_event ev) override {
+    std::lock_guard lk(mutex_);
+    events_.push_back(std::move(ev));
+  }
+  std::vector<room_event> events() const {
+    std::lock_guard lk(mutex_);
+    return events_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  receiver receiver_;
+  std::vector<room_event> events_;
+};
+
+// A store whose group commit has not happened yet: append() holds the message
+// until commit_all() (which stores it in the memory store) or fail_all().
+class held_store final : public store {
+ public:
+  result<stream> create_stream(const new_stream& s) override { return inner_->create_stream(s); }
+  result<stream> get_stream(std::string_view id) override { return inner_->get_stream(id); }
+  result<stream> get_stream_by_room(std::string_view id) override { return inner_->get_stream_by_room(id); }
+  std::vector<stream> list_streams(std::optional<stream_status> f) override { return inner_->list_streams(f); }
+  result<stream> update_stream(std::string_view id, const stream_patch& p) override {
+    return inner_->update_stream(id, p);
+  }
+  void remember_user(const user_profile& u) override { inner_->remember_user(u); }
+  std::optional<user_profile> get_user(std::string_view id) override { return inner_->get_user(id); }
+  void append(message m, append_callback done) override { held_.emplace_back(std::move(m), std::move(done)); }
+  result<history_page> history(std::string_view s, int limit, std::optional<std::string_view> before) override {
+    return inner_->history(s, limit, before);
+  }
+  std::vector<message> latest(std::string_view s, int n) override { return inner_->latest(s, n); }
+  result<std::vector<message>> after(std::string_view s, std::string_view id, int max) override {
+    return inner_->after(s, id, max);
+  }
+  result<message> get_message(std::string_view s, std::string_view id) override {
+    return inner_->get_message(s, id);
+  }
+  void flush() override {}
+
+  std::size_t held() const { return held_.size(); }
+  void commit_all() {
+    auto held = std::exchange(held_, {});
+    for (auto& [m, done] : held) inner_->append(std::move(m), std::move(done));
+  }
+  void fail_all() {
+    auto held = std::exchange(held_, {});
+    for (auto& [m, done] : held) done(status(error::internal("disk full")));
+  }
+
+ private:
+  std::unique_ptr<store> inner_ = make_memory_store();
+  std::vector<std::pair<message, append_callback>> held_;
+};
+
+// ---- helpers --------------------------------------------------------------------------
+
+principal user(std::string id, std::vector<std::string> badges = {}) {
+  principal p;
+  p.user.id = id;
+  p.user.username = id + "_name";
+  p.user.display_name = "Display " + id;
+  p.user.avatar_url = "https://example.com/" + id + ".png";
+  p.user.level = 7;
+  p.user.is_premium = true;
+  p.user.badges = std::move(badges);
+  return p;
+}
+
+const std::string owner_id = "owner";
+
+new_stream stream_request(std::string title = "Evening show") {
+  new_stream ns;
+  ns.broadcaster_user_id = owner_id;
+  ns.title = std::move(title);
+  ns.room_name = "Ami's room";
+  return ns;
+}
+
+client_chat chat(std::string content, std::string client_id = {}, std::optional<std::string> reply_to = {}) {
+  return client_chat{std::move(content), std::move(client_id), std::move(reply_to)};
+}
+
+struct acks {
+  std::shared_ptr<std::vector<result<ack_info>>> got = std::make_shared<std::vector<result<ack_info>>>();
+  ack_callback callback() const {
+    return [got = got](const result<ack_info>& r) { got->push_back(r); };
+  }
+  std::size_t size() const { return got->size(); }
+  const result<ack_info>& operator[](std::size_t i) const { return (*got)[i]; }
+};
+
+json::object parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) {
+    ADD_FAILURE() << "not a JSON object: " << text;
+    return {};
+  }
+  return v.get_object();
+}
+
+std::set<std::string> keys_of(const json::object& o) {
+  std::set<std::string> out;
+  for (const auto& kv : o) out.emplace(kv.key());
+  return out;
+}
+
+std::vector<std::string> badges_of(const json::object& data) {
+  std::vector<std::string> out;
+  for (const auto& b : data.at("user").at("badges").as_array()) out.emplace_back(b.as_string());
+  return out;
+}
+
+// A stream, its room and a service, over the memory store.
+class ChatServiceTest : public ::testing::Test {
+ protected:
+  explicit ChatServiceTest(chat_limits limits = chat_limits{}) : service_(*store_, broker_, limits) {
+    auto s = store_->create_stream(stream_request());
+    EXPECT_TRUE(s);
+    stream_ = *s;
+    auto r = rooms_.open(stream_.id);
+    EXPECT_TRUE(r);
+    room_ = *r;
+  }
+
+  status send(const principal& who, client_chat c, const acks& a = {}) {
+    return service_.send_chat(*room_, who, std::move(c), a.callback());
+  }
+  std::size_t stored() { return store_->latest(stream_.id, 10000).size(); }
+  std::vector<room_event> published() const { return broker_.events(); }
+
+  // Expects `s` to be the refusal `code` that reached no one.
+  void expect_refused(const status& s, const std::string& code, int http_status, std::size_t published_before,
+                      std::size_t stored_before) {
+    ASSERT_FALSE(s) << "expected " << code;
+    EXPECT_EQ(s.err().code, code);
+    EXPECT_EQ(s.err().http_status, http_status) << code;
+    EXPECT_FALSE(s.err().message.empty()) << code;
+    EXPECT_EQ(published().size(), published_before) << code << " was broadcast";
+    EXPECT_EQ(stored(), stored_before) << code << " was stored";
+  }
+
+  std::unique_ptr<store> store_ = make_memory_store();
+  recording_broker broker_;
+  chat_service service_;
+  room_registry rooms_{*store_, 1, 1000};
+  stream stream_;
+  std::shared_ptr<room> room_;
+};
+
+class UnlimitedChatServiceTest : public ChatServiceTest {
+ protected:
+  UnlimitedChatServiceTest() : ChatServiceTest(chat_limits{{0, 1}, {0, 1}}) {}
+};
+
+class SmallLimitChatServiceTest : public ChatServiceTest {
+ protected:
+  SmallLimitChatServiceTest() : ChatServiceTest(chat_limits{{3, 30}, {5, 30}}) {}
+};
+
+// ---- a valid message ----------------------------------------------------------------------
+
+TEST_F(ChatServiceTest, ValidMessageIsStoredBroadcastOnceWithTheExactMessageJsonAndAcked) {
+  const principal viewer = user("u1", {"verified"});
+  acks a;
+  const millis before = now_millis();
+  ASSERT_TRUE(send(viewer, chat("  hello there  ", "c-1"), a));
+  const millis after = now_millis();
+
+  const auto events = published();
+  ASSERT_EQ(events.size(), 1u);
+  const room_event& ev = events[0];
+  EXPECT_EQ(ev.kind, event_kind::message);
+  EXPECT_EQ(ev.stream_id, stream_.id);
+  ASSERT_NE(ev.msg, nullptr);
+  ASSERT_NE(ev.json, nullptr);
+  // The broadcast bytes are exactly the message event of the stored message.
+  EXPECT_EQ(*ev.json, message_event(encode_message(*ev.msg)));
+
+  const json::object o = parse_object(*ev.json);
+  EXPECT_EQ(keys_of(o), (std::set<std::string>{"type", "data"}));
+  EXPECT_EQ(o.at("type").as_string(), "message");
+  const json::object& d = o.at("data").as_object();
+  EXPECT_EQ(keys_of(d), (std::set<std::string>{"id", "stream_id", "user", "content", "message_type", "gift",
+                                                "stars", "reply_to", "created_at"}));
+  const std::string id(d.at("id").as_string());
+  EXPECT_TRUE(looks_like_uuid(id)) << id;
+  EXPECT_GE(uuid_v7_millis(id), 0) << "not a UUID v7: " << id;
+  EXPECT_EQ(d.at("stream_id").as_string(), stream_.id);
+  EXPECT_EQ(d.at("content").as_string(), "hello there");  // trimmed
+  EXPECT_EQ(d.at("message_type").as_string(), "message");
+  EXPECT_TRUE(d.at("gift").is_null());
+  ASSERT_TRUE(d.at("stars").is_int64());
+  EXPECT_EQ(d.at("stars").get_int64(), 0);
+  EXPECT_TRUE(d.at("reply_to").is_null());
+  const json::object& u = d.at("user").as_object();
+  EXPECT_EQ(u.at("id").as_string(), "u1");
+  EXPECT_EQ(u.at("username").as_string(), "u1_name");
+  EXPECT_EQ(u.at("display_name").as_string(), "Display u1");
+  EXPECT_EQ(u.at("avatar_url").as_string(), "https://example.com/u1.png");
+  EXPECT_EQ(u.at("level").as_int64(), 7);
+  EXPECT_EQ(u.at("is_premium").as_bool(), true);
+  EXPECT_EQ(badges_of(d), std::vector<std::string>{"verified"});
+  const millis created_at = ev.msg->created_at;
+  EXPECT_GE(created_at, before);
+  EXPECT_LE(created_at, after + 1);
+  EXPECT_EQ(d.at("created_at").as_string(), format_rfc3339_ms(created_at));
+
+  // The sender's ack names the same message.
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_TRUE(a[0]);
+  EXPECT_EQ(a[0]->id, id);
+  EXPECT_EQ(a[0]->created_at, created_at);
+
+  // And it is what the store holds.
+  auto kept = store_->get_message(stream_.id, id);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->content, "hello there");
+  EXPECT_EQ(kept->created_at, created_at);
+  EXPECT_EQ(kept->client_id, "c-1");
+  EXPECT_EQ(stored(), 1u);
+}
+
+TEST_F(ChatServiceTest, WithoutClientIdTheMessageIsStillStoredAndBroadcast) {
+  acks a;
+  ASSERT_TRUE(send(user("u1"), chat("plain"), a));
+  ASSERT_EQ(published().size(), 1u);
+  EXPECT_EQ(stored(), 1u);
+  ASSERT_EQ(a.size(), 1u);  // the session sends no ack without a client_id, but it learns the outcome
+  EXPECT_TRUE(a[0]);
+}
+
+TEST_F(ChatServiceTest, ReplyToAMessageOfThisStreamIsKept) {
+  ASSERT_TRUE(send(user("u1"), chat("question?")));
+  const std::string first = published().at(0).msg->id;
+  ASSERT_TRUE(send(user("u2"), chat("answer", "", first)));
+  const auto events = published();
+  ASSERT_EQ(events.size(), 2u);
+  const json::object d = parse_object(*events[1].json).at("data").as_object();
+  ASSERT_TRUE(d.at("reply_to").is_string());
+  EXPECT_EQ(d.at("reply_to").as_string(), first);
+}
+
+TEST_F(ChatServiceTest, ContentOfExactlyTheMaximumLengthInCodePointsIsAccepted) {
+  std::string five_hundred;
+  for (int i = 0; i < 500; ++i) five_hundred += "あ";  // 1500 bytes, 500 code points
+  ASSERT_TRUE(send(user("u1"), chat(five_hundred)));
+  EXPECT_EQ(published().size(), 1u);
+}
+
+TEST_F(ChatServiceTest, NewlinesAndTabsInsideAMessageAreKept) {
+  ASSERT_TRUE(send(user("u1"), chat("line one\n\tline two")));
+  const json::object d = parse_object(*published().at(0).json).at("data").as_object();
+  EXPECT_EQ(d.at("content").as_string(), "line one\n\tline two");
+}
+
+// ---- refusals: the right code, and nothing reaches anyone ------------------------------------
+
+TEST_F(ChatServiceTest, ReadOnlyTokenIsRefused) {
+  principal reader = user("u1");
+  reader.read_only = true;
+  acks a;
+  expect_refused(send(reader, chat("hi", "c-1"), a), "read_only", 403, 0, 0);
+  EXPECT_EQ(a.size(), 0u);
+}
+
+TEST_F(ChatServiceTest, EndedStreamRefusesMessages) {
+  stream_patch p;
+  p.status = stream_status::ended;
+  auto ended = store_->update_stream(stream_.id, p);
+  ASSERT_TRUE(ended);
+  room_->set_info(*ended);
+  acks a;
+  expect_refused(send(user("u1"), chat("hi", "c-1"), a), "stream_ended", 400, 0, 0);
+  expect_refused(send(user(owner_id), chat("hi")), "stream_ended", 400, 0, 0);
+  EXPECT_EQ(a.size(), 0u);
+}
+
+TEST_F(ChatServiceTest, BadContentIsRefusedWithItsCode) {
+  const std::pair<std::string, std::string> rows[] = {
+      {"", "empty_content"},
+      {"   \t\n  ", "empty_content"},
+      {"\xe3\x80\x80", "empty_content"},  // an ideographic space alone
+      {"bell\x07", "invalid_content"},
+      {"esc\x1b[31m red", "invalid_content"},
+      {"del\x7f", "invalid_content"},
+      {"bad \xff utf-8", "invalid_content"},
+      {std::string(501, 'x'), "message_too_long"},
+  };
+  for (const auto& [content, code] : rows) {
+    acks a;
+    expect_refused(send(user("u1"), chat(content, "c-" + code), a), code, 400, 0, 0);
+    EXPECT_EQ(a.size(), 0u) << code;
+  }
+}
+
+TEST_F(ChatServiceTest, TheStreamsMaxMessageLengthApplies) {
+  stream s = room_->info();
+  s.settings.max_message_length = 10;
+  room_->set_info(s);
+  expect_refused(send(user("u1"), chat("12345678901")), "message_too_long", 400, 0, 0);
+  ASSERT_TRUE(send(user("u1"), chat("  1234567890  ")));  // 10 after trimming
+  EXPECT_EQ(published().size(), 1u);
+}
+
+TEST_F(ChatServiceTest, ReplyToAnUnknownMessageIsRefused) {
+  expect_refused(send(user("u1"), chat("hi", "", "0196699c-7d6b-7000-8000-000000000001")), "invalid_reply_to",
+                 400, 0, 0);
+  expect_refused(send(user("u1"), chat("hi", "", "")), "invalid_reply_to", 400, 0, 0);
+}
+
+TEST_F(ChatServiceTest, ReplyToAMessageOfAnotherStreamIsRefused) {
+  auto other = store_->create_stream(stream_request("Other show"));
+  ASSERT_TRUE(other);
+  auto other_room = rooms_.open(other->id);
+  ASSERT_TRUE(other_room);
+  ASSERT_TRUE(service_.send_chat(**other_room, user("u1"), chat("elsewhere"), {}));
+  const std::string foreign = published().at(0).msg->id;
+  expect_refused(send(user("u1"), chat("hi", "", foreign)), "invalid_reply_to", 400, 1, 0);
+}
+
+// ---- rate limits ---------------------------------------------------------------------------------
+
+TEST_F(ChatServiceTest, DefaultLimitIsTwentyMessagesPerThirtySecondsPerUser) {
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(send(user("u1"), chat("msg " + std::to_string(i)))) << i;
+  acks a;
+  const status s = send(user("u1"), chat("one too many", "c-21"), a);
+  expect_refused(s, "rate_limited", 429, 20, 20);
+  EXPECT_GT(s.err().retry_after_ms, 0);
+  EXPECT_LE(s.err().retry_after_ms, 30000);
+  EXPECT_EQ(a.size(), 0u);
+  // Another viewer is not slowed by u1.
+  EXPECT_TRUE(send(user("u2"), chat("me too")));
+}
+
+TEST_F(ChatServiceTest, TheBroadcasterHasTheHundredMessageLimit) {
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(send(user(owner_id), chat("msg " + std::to_string(i)))) << i;
+  const status s = send(user(owner_id), chat("one too many"));
+  expect_refused(s, "rate_limited", 429, 100, 100);
+  EXPECT_GT(s.err().retry_after_ms, 0);
+}
+
+TEST_F(SmallLimitChatServiceTest, ViewerAndBroadcasterLimitsComeFromTheConfiguredLimits) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(send(user("u1"), chat("v" + std::to_string(i))));
+  expect_refused(send(user("u1"), chat("v3")), "rate_limited", 429, 3, 3);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(send(user(owner_id), chat("b" + std::to_string(i)))) << i;
+  expect_refused(send(user(owner_id), chat("b5")), "rate_limited", 429, 8, 8);
+}
+
+TEST_F(SmallLimitChatServiceTest, TheLimitIsPerStream) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(send(user("u1"), chat("v" + std::to_string(i))));
+  ASSERT_FALSE(send(user("u1"), chat("v3")));
+  auto other = store_->create_stream(stream_request("Other show"));
+  ASSERT_TRUE(other);
+  auto other_room = rooms_.open(other->id);
+  ASSERT_TRUE(other_room);
+  EXPECT_TRUE(service_.send_chat(**other_room, user("u1"), chat("hello other room"), {}));
+}
+
+TEST_F(SmallLimitChatServiceTest, AResendOfAStoredMessageIsAckedEvenWhenOverTheLimit) {
+  // A client that reconnects and resends must get its ack, not a rate_limited error.
+  acks first;
+  ASSERT_TRUE(send(user("u1"), chat("one", "c-1"), first));
+  ASSERT_TRUE(send(user("u1"), chat("two")));
+  ASSERT_TRUE(send(user("u1"), chat("three")));
+  ASSERT_FALSE(send(user("u1"), chat("four")));
+  acks resend;
+  ASSERT_TRUE(send(user("u1"), chat("one", "c-1"), resend));
+  ASSERT_EQ(resend.size(), 1u);
+  ASSERT_TRUE(resend[0]);
+  EXPECT_EQ(resend[0]->id, first[0]->id);
+  EXPECT_EQ(stored(), 3u);
+}
+
+TEST(ChatServiceRateLimit, ARateLimitedClientIdIsNotRememberedAsSent) {
+  // Refused, so never stored: once the window has passed, the same client_id is stored.
+  auto st = make_memory_store();
+  recording_broker br;
+  chat_service service(*st, br, chat_limits{{1, 1}, {1, 1}});
+  room_registry rooms(*st, 1, 100);
+  auto s = st->create_stream(stream_request());
+  ASSERT_TRUE(s);
+  auto r = rooms.open(s->id);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("first"), {}));
+  acks refused;
+  auto no = service.send_chat(**r, user("u1"), chat("second", "c-2"), refused.callback());
+  ASSERT_FALSE(no);
+  EXPECT_EQ(no.err().code, "rate_limited");
+  EXPECT_EQ(refused.size(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  acks again;
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("second", "c-2"), again.callback()));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0]);
+  EXPECT_EQ(br.events().size(), 2u);
+  EXPECT_EQ(st->latest(s->id, 100).size(), 2u);
+}
+
+// ---- badges --------------------------------------------------------------------------------------
+
+TEST_F(ChatServiceTest, TheBroadcasterWearsTheBroadcasterBadgeFirst) {
+  ASSERT_TRUE(send(user(owner_id, {"verified", "subscriber"}), chat("welcome")));
+  ASSERT_TRUE(send(user("u1", {"subscriber"}), chat("hi")));
+  ASSERT_TRUE(send(user("u2"), chat("hey")));
+  const auto events = published();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(badges_of(parse_object(*events[0].json).at("data").as_object()),
+            (std::vector<std::string>{"broadcaster", "verified", "subscriber"}));
+  EXPECT_EQ(badges_of(parse_object(*events[1].json).at("data").as_object()),
+            (std::vector<std::string>{"subscriber"}));
+  EXPECT_TRUE(badges_of(parse_object(*events[2].json).at("data").as_object()).empty());
+}
+
+TEST(BadgesInStream, OnlyTheOwnerOfThisStreamIsItsBroadcaster) {
+  stream s;
+  s.broadcaster_user_id = "owner";
+  EXPECT_EQ(badges_in_stream(user("owner"), s), std::vector<std::string>{"broadcaster"});
+  EXPECT_EQ(badges_in_stream(user("owner", {"verified"}), s), (std::vector<std::string>{"broadcaster", "verified"}));
+  EXPECT_EQ(badges_in_stream(user("someone", {"verified"}), s), std::vector<std::string>{"verified"});
+  s.broadcaster_user_id = "another";
+  EXPECT_TRUE(badges_in_stream(user("owner"), s).empty());
+}
+
+// ---- client_id de-duplication ---------------------------------------------------------------------
+
+TEST_F(ChatServiceTest, AResendWithTheSameClientIdIsStoredOnceAndAckedAgain) {
+  acks first, second;
+  ASSERT_TRUE(send(user("u1"), chat("only once", "c-1"), first));
+  ASSERT_TRUE(send(user("u1"), chat("only once", "c-1"), second));
+  EXPECT_EQ(stored(), 1u);
+  EXPECT_EQ(published().size(), 1u);
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  ASSERT_TRUE(first[0]);
+  ASSERT_TRUE(second[0]);
+  EXPECT_EQ(second[0]->id, first[0]->id);
+  EXPECT_EQ(second[0]->created_at, first[0]->created_at);
+}
+
+TEST_F(ChatServiceTest, TheSameClientIdFromTwoUsersIsTwoMessages) {
+  ASSERT_TRUE(send(user("u1"), chat("mine", "c-1")));
+  ASSERT_TRUE(send(user("u2"), chat("mine too", "c-1")));
+  EXPECT_EQ(stored(), 2u);
+  EXPECT_EQ(published().size(), 2u);
+}
+
+TEST(ChatServiceHeldStore, NothingIsBroadcastOrAckedBeforeTheStoreCommits) {
+  held_store st;
+  recording_broker br;
+  chat_service service(st, br, chat_limits{});
+  room_registry rooms(st, 1, 1000);
+  auto s = st.create_stream(stream_request());
+  ASSERT_TRUE(s);
+  auto r = rooms.open(s->id);
+  ASSERT_TRUE(r);
+
+  acks first, resend;
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("hello", "c-1"), first.callback()));
+  // The client resends (it reconnected) while the first copy is still being stored.
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("hello", "c-1"), resend.callback()));
+  EXPECT_EQ(st.held(), 1u) << "the resend was queued for storing too";
+  EXPECT_TRUE(br.events().empty()) << "broadcast before it was durable";
+  EXPECT_EQ(first.size(), 0u);
+  EXPECT_EQ(resend.size(), 0u);
+
+  st.commit_all();
+  ASSERT_EQ(br.events().size(), 1u);
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(resend.size(), 1u);
+  ASSERT_TRUE(first[0]);
+  ASSERT_TRUE(resend[0]);
+  EXPECT_EQ(resend[0]->id, first[0]->id);
+  EXPECT_EQ(resend[0]->created_at, first[0]->created_at);
+  EXPECT_EQ(first[0]->id, br.events()[0].msg->id);
+  EXPECT_EQ(st.latest(s->id, 100).size(), 1u);
+}
+
+TEST(ChatServiceHeldStore, AFailedStoreReachesNoOneAndTheClientIdCanBeSentAgain) {
+  held_store st;
+  recording_broker br;
+  chat_service service(st, br, chat_limits{});
+  room_registry rooms(st, 1, 1000);
+  auto s = st.create_stream(stream_request());
+  ASSERT_TRUE(s);
+  auto r = rooms.open(s->id);
+  ASSERT_TRUE(r);
+
+  acks first, resend;
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("hello", "c-1"), first.callback()));
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("hello", "c-1"), resend.callback()));
+  st.fail_all();
+  EXPECT_TRUE(br.events().empty());
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(resend.size(), 1u);
+  EXPECT_FALSE(first[0]);
+  EXPECT_FALSE(resend[0]);
+  EXPECT_EQ(st.latest(s->id, 100).size(), 0u);
+
+  // Sending again with the same client_id stores it now.
+  acks again;
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("hello", "c-1"), again.callback()));
+  EXPECT_EQ(st.held(), 1u);
+  st.commit_all();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0]);
+  EXPECT_EQ(br.events().size(), 1u);
+  EXPECT_EQ(st.latest(s->id, 100).size(), 1u);
+}
+
+// ---- created_at ---------------------------------------------------------------------------------
+
+TEST_F(UnlimitedChatServiceTest, CreatedAtIsStrictlyIncreasingAcrossManySendsInOneMillisecond) {
+  constexpr int n = 2000;  // far more than one millisecond holds at this rate
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(send(user("u" + std::to_string(i % 7)), chat("m" + std::to_string(i))));
+  const auto events = published();
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(n));
+  std::set<std::string> ids, stamps;
+  for (int i = 1; i < n; ++i) {
+    ASSERT_LT(events[i - 1].msg->created_at, events[i].msg->created_at) << i;
+    ASSERT_LT(events[i - 1].msg->id, events[i].msg->id) << i;
+  }
+  for (const auto& ev : events) {
+    ids.insert(ev.msg->id);
+    stamps.emplace(parse_object(*ev.json).at("data").at("created_at").as_string());
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(stamps.size(), static_cast<std::size_t>(n)) << "two messages share a created_at on the wire";
+  // The store holds them in the same order, so a timestamp is an exact cursor.
+  const auto kept = store_->latest(stream_.id, n);
+  ASSERT_EQ(kept.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) EXPECT_EQ(kept[i].id, events[i].msg->id) << i;
+}
+
+TEST_F(ChatServiceTest, PublishStreamStatusBroadcastsTheEndedEvent) {
+  stream s = stream_;
+  s.status = stream_status::ended;
+  service_.publish_stream_status(s);
+  const auto events = published();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, event_kind::stream_status);
+  EXPECT_EQ(events[0].stream_id, stream_.id);
+  ASSERT_NE(events[0].json, nullptr);
+  EXPECT_EQ(parse_object(*events[0].json), parse_object(R"({"type":"stream_status","data":{"status":"ended"}})"));
+}
+
+// ---- room_registry ---------------------------------------------------------------------------------
+
+TEST_F(ChatServiceTest, RegistryOpensTheSameRoomByStreamIdAndByRoomId) {
+  EXPECT_EQ(stream_.room_id, "100001");
+  auto by_room = rooms_.open(stream_.room_id);
+  ASSERT_TRUE(by_room);
+  EXPECT_EQ(by_room->get(), room_.get());
+  auto again = rooms_.open(stream_.id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->get(), room_.get());
+  EXPECT_EQ(rooms_.find(stream_.id).get(), room_.get());
+  EXPECT_EQ(rooms_.all().size(), 1u);
+  EXPECT_EQ((*by_room)->info().title, "Evening show");
+}
+
+TEST(RoomRegistry, OpeningByRoomIdFirstAlsoServesTheStreamId) {
+  auto st = make_memory_store();
+  auto s = st->create_stream(stream_request());
+  ASSERT_TRUE(s);
+  room_registry rooms(*st, 1, 100);
+  EXPECT_EQ(rooms.find(s->id), nullptr);
+  auto by_room = rooms.open(s->room_id);
+  ASSERT_TRUE(by_room);
+  EXPECT_EQ((*by_room)->stream_id(), s->id);
+  auto by_id = rooms.open(s->id);
+  ASSERT_TRUE(by_id);
+  EXPECT_EQ(by_id->get(), by_room->get());
+}
+
+TEST(RoomRegistry, UnknownStreamOrRoomIs404StreamNotFound) {
+  auto st = make_memory_store();
+  ASSERT_TRUE(st->create_stream(stream_request()));
+  room_registry rooms(*st, 1, 100);
+  for (const char* id : {"0196699c-7d6b-7000-8000-000000000001", "999999", "not-a-stream", "100002"}) {
+    auto r = rooms.open(id);
+    ASSERT_FALSE(r) << id;
+    EXPECT_EQ(r.err().http_status, 404) << id;
+    EXPECT_EQ(r.err().code, "stream_not_found") << id;
+  }
+  EXPECT_TRUE(rooms.all().empty());
+}
+
+TEST(RoomRegistry, IsRoomIdTellsRoomIdsFromStreamIds) {
+  EXPECT_TRUE(is_room_id("100001"));
+  EXPECT_FALSE(is_room_id("0196699c-7d6b-7000-8000-000000000001"));
+  EXPECT_FALSE(is_room_id(""));
+  EXPECT_FALSE(is_room_id("12a"));
+}
+
+TEST(RoomRegistry, AnEndedStreamOpensEndedAndRefusesMessages) {
+  auto st = make_memory_store();
+  auto s = st->create_stream(stream_request());
+  ASSERT_TRUE(s);
+  stream_patch p;
+  p.status = stream_status::ended;
+  ASSERT_TRUE(st->update_stream(s->id, p));
+  room_registry rooms(*st, 1, 100);
+  auto r = rooms.open(s->room_id);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE((*r)->ended());
+  recording_broker br;
+  chat_service service(*st, br, chat_limits{});
+  auto refused = service.send_chat(**r, user("u1"), chat("late"), {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.err().code, "stream_ended");
+  EXPECT_TRUE(br.events().empty());
+}
+
+TEST(RoomRegistry, AReopenedRegistryRebuildsTheRingFromTheStore) {
+  // A restart: a fresh registry over the same (durable) store.
+  auto st = make_memory_store();
+  auto s = st->create_stream(stream_request());
+  ASSERT_TRUE(s);
+  recording_broker br;
+  std::vector<std::string> sent;
+  acks first;
+  {
+    room_registry rooms(*st, 1, 3);
+    chat_service service(*st, br, chat_limits{{0, 1}, {0, 1}});
+    auto r = rooms.open(s->id);
+    ASSERT_TRUE(r);
+    for (int i = 0; i < 5; ++i) {
+      const acks a = i == 4 ? first : acks{};  // copies share the record
+      ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("m" + std::to_string(i), "c-" + std::to_string(i)),
+                                    a.callback()));
+    }
+    for (const auto& ev : br.events()) sent.push_back(ev.msg->id);
+  }
+  ASSERT_EQ(sent.size(), 5u);
+
+  room_registry reopened(*st, 1, 3);
+  chat_service service(*st, br, chat_limits{{0, 1}, {0, 1}});
+  auto r = reopened.open(s->room_id);
+  ASSERT_TRUE(r);
+  // The newest three, oldest first, as a connecting viewer receives them.
+  const auto snap = (*r)->latest(50);
+  ASSERT_EQ(snap.message_events.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(parse_object(*snap.message_events[i]).at("data").at("id").as_string(), sent[2 + i]) << i;
+  }
+  // since= recovery works from the rebuilt ring.
+  const auto since = (*r)->after(sent[3], 1000);
+  EXPECT_TRUE(since.found);
+  ASSERT_EQ(since.message_events.size(), 1u);
+
+  // A client that resends its last message after the restart is acked, not stored twice.
+  acks resend;
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("m4", "c-4"), resend.callback()));
+  ASSERT_EQ(resend.size(), 1u);
+  ASSERT_TRUE(resend[0]);
+  EXPECT_EQ(resend[0]->id, sent[4]);
+  EXPECT_EQ(resend[0]->created_at, first[0]->created_at);
+  EXPECT_EQ(st->latest(s->id, 100).size(), 5u);
+
+  // A new message sorts after everything stored before the restart.
+  const std::size_t before = br.events().size();
+  ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("after restart"), {}));
+  ASSERT_EQ(br.events().size(), before + 1);
+  EXPECT_GT(br.events().back().msg->created_at, first[0]->created_at);
+}
+
+}  // namespace
+}  // namespace sorak
