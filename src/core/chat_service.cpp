@@ -19,6 +19,14 @@ chat_service::chat_service(store& st, broker& br, chat_limits limits)
     : store_(st), broker_(br), limits_(limits) {}
 
 status chat_service::send_chat(room& r, const principal& who, client_chat chat, ack_callback on_stored) {
+  const millis now = now_millis();
+  std::string key;
+  if (!chat.client_id.empty()) {
+    // A resend of something already stored is acked whatever changed since
+    // (the stream ended, a limit was reached): the client must learn it landed.
+    key = room::dedup_key(who.user.id, chat.client_id);
+    if (r.dedup_known(key, now, on_stored)) return ok_value;
+  }
   if (who.read_only) return error::forbidden("read_only", "This token may read the chat but not send");
   if (r.ended()) return error::bad_request("stream_ended", "The stream has ended; chat is closed");
   const stream info = r.info();
@@ -26,12 +34,7 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   if (!content) return content.err();
   if (auto s = check_reply_to(r, chat.reply_to); !s) return s;
 
-  const millis now = now_millis();
-  std::string key;
-  if (!chat.client_id.empty()) {
-    key = room::dedup_key(who.user.id, chat.client_id);
-    if (!r.dedup_begin(key, now, on_stored)) return ok_value;  // a resend: acked, not stored
-  }
+  if (!key.empty() && !r.dedup_begin(key, now, on_stored)) return ok_value;  // raced with a resend
   const bool privileged = who.user.id == info.broadcaster_user_id;
   if (auto s = check_rate(r, who, privileged, now); !s) {
     if (!key.empty()) r.dedup_fail(key, s.err());

@@ -57,20 +57,28 @@ std::string room::dedup_key(std::string_view user_id, std::string_view client_id
 }
 
 bool room::dedup_begin(const std::string& key, millis now, ack_callback ack) {
+  return !dedup_lookup(key, now, std::move(ack), true);
+}
+
+bool room::dedup_known(const std::string& key, millis now, ack_callback ack) {
+  return dedup_lookup(key, now, std::move(ack), false);
+}
+
+bool room::dedup_lookup(const std::string& key, millis now, ack_callback ack, bool claim) {
   std::unique_lock lk(dedup_mutex_);
   auto it = dedup_.find(key);
   if (it == dedup_.end() || (it->second.committed && it->second.expires_at <= now)) {
-    dedup_[key] = dedup_entry{};  // in flight; expires_at set on commit
-    return true;
+    if (claim) dedup_[key] = dedup_entry{};  // in flight; expires_at set on commit
+    return false;
   }
   if (!it->second.committed) {
     it->second.waiters.push_back(std::move(ack));
-    return false;
+    return true;
   }
   const ack_info info = it->second.info;
   lk.unlock();
   ack(result<ack_info>(info));
-  return false;
+  return true;
 }
 
 void room::dedup_commit(const std::string& key, const ack_info& info) {

@@ -69,6 +69,9 @@ class room {
   // false when a message with this key is stored or in flight, in which case
   // `ack` runs (now, or when the first copy commits).
   bool dedup_begin(const std::string& key, millis now, ack_callback ack);
+  // True when a message with this key is stored or in flight (then `ack` runs
+  // as for dedup_begin); false, changing nothing, when the key is new.
+  bool dedup_known(const std::string& key, millis now, ack_callback ack);
   void dedup_commit(const std::string& key, const ack_info& info);
   void dedup_fail(const std::string& key, const error& e);
   void dedup_sweep(millis now);
@@ -104,6 +107,10 @@ class room {
   std::atomic<std::int64_t>& last_sent_viewer_count() { return last_sent_count_; }
 
  private:
+  // Finds a live entry (acking or queueing `ack`); else claims the key when
+  // `claim`. Returns whether the key was known.
+  bool dedup_lookup(const std::string& key, millis now, ack_callback ack, bool claim);
+
   struct recent_entry {
     std::shared_ptr<const message> msg;
     shared_json event;

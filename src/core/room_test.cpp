@@ -385,6 +385,7 @@ TEST(RoomDedup, ClientIdsOfLoadedMessagesAreRemembered) {
 
 struct test_viewer final : viewer {
   void deliver(const frame_bytes&, std::uint64_t) override {}
+  void deliver_viewer_count(const frame_bytes&, std::int64_t) override {}
 };
 
 TEST(RoomViewers, CountsViewersAcrossWorkers) {

@@ -19,6 +19,9 @@ class viewer {
   // `seq` is the room's event sequence number: a viewer drops events it
   // already has in the history snapshot it was sent on connect.
   virtual void deliver(const frame_bytes& frame, std::uint64_t seq) = 0;
+  // A viewer_count event; a viewer skips a count equal to the last one it got
+  // (it is sent the count on connect, so the next periodic one may repeat it).
+  virtual void deliver_viewer_count(const frame_bytes& frame, std::int64_t count) = 0;
 
  protected:
   ~viewer() = default;

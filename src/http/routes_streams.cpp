@@ -54,7 +54,7 @@ result<stream> find_stream(services& svc, std::string_view id) {
 status admin_fields(const json::object& body, new_stream& ns) {
   auto owner = text_field(body, "broadcaster_user_id", true);
   if (!owner) return owner.err();
-  if ((*owner)->empty() || (*owner)->size() > 64) return invalid_field("broadcaster_user_id must be 1 to 64 characters");
+  if ((*owner)->empty() || count_code_points(**owner) > 64) return invalid_field("broadcaster_user_id must be 1 to 64 characters");
   ns.broadcaster_user_id = std::move(**owner);
   auto it = body.find("room_id");
   if (it == body.end() || it->value().is_null()) return ok_value;
@@ -75,6 +75,7 @@ http_response create(http_request& req, services& svc) {
   auto title = text_field(*body, "title", true);
   if (!title) return error_response(title.err());
   ns.title = std::move(**title);
+  if (ns.title.find_first_not_of(" \t\r\n") == std::string::npos) return error_response(invalid_field("title must not be empty"));
   auto room_name = text_field(*body, "room_name", false);
   if (!room_name) return error_response(room_name.err());
   ns.room_name = *room_name ? std::move(**room_name) : ns.title;
@@ -123,6 +124,7 @@ result<stream_patch> read_patch(const json::object& body, const stream& current)
   auto title = text_field(body, "title", false);
   if (!title) return title.err();
   p.title = std::move(*title);
+  if (p.title && p.title->find_first_not_of(" \t\r\n") == std::string::npos) return invalid_field("title must not be empty");
   auto room_name = text_field(body, "room_name", false);
   if (!room_name) return room_name.err();
   p.room_name = std::move(*room_name);

@@ -31,23 +31,37 @@ void fanout::on_event(const room_event& ev) {
     default:
       seq = r->record_other();
   }
-  deliver(*r, r, make_text_frame(*ev.json), seq);
+  deliver(r, make_text_frame(*ev.json), seq);
 }
 
-void fanout::deliver(room& r, const std::shared_ptr<room>& keep, std::shared_ptr<const std::string> frame,
-                     std::uint64_t seq) {
-  for (std::size_t w = 0; w < svc_.workers.size(); ++w) {
-    if (!r.has_viewers(w)) continue;
-    boost::asio::post(svc_.workers.at(w).ioc, [keep, frame, seq, w] {
+namespace {
+// Posts one task per worker with viewers in the room; on the worker's thread
+// the task calls each(viewer*) for every local viewer of the room.
+template <class Each>
+void post_to_viewers(worker_pool& workers, const std::shared_ptr<room>& r, Each each) {
+  for (std::size_t w = 0; w < workers.size(); ++w) {
+    if (!r->has_viewers(w)) continue;
+    boost::asio::post(workers.at(w).ioc, [r, each, w] {
       // A delivery may close a viewer, which swaps the last one into its place.
-      const auto& list = keep->viewers(w);
+      const auto& list = r->viewers(w);
       for (std::size_t i = 0; i < list.size();) {
         viewer* v = list[i];
-        v->deliver(frame, seq);
+        each(v);
         if (i < list.size() && list[i] == v) ++i;
       }
     });
   }
+}
+}  // namespace
+
+void fanout::deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::string> frame, std::uint64_t seq) {
+  post_to_viewers(svc_.workers, r, [frame = std::move(frame), seq](viewer* v) { v->deliver(frame, seq); });
+}
+
+void fanout::deliver_viewer_count(const std::shared_ptr<room>& r, std::int64_t count) {
+  post_to_viewers(svc_.workers, r, [frame = make_text_frame(viewer_count_event(count)), count](viewer* v) {
+    v->deliver_viewer_count(frame, count);
+  });
 }
 
 void fanout::start() {
@@ -69,8 +83,7 @@ void fanout::on_tick() {
   for (const auto& r : rooms) {
     const auto count = r->viewer_total();
     if (r->last_sent_viewer_count().exchange(count) == count) continue;
-    std::lock_guard lk(r->fanout_mutex());
-    deliver(*r, r, make_text_frame(viewer_count_event(count)), r->record_other());
+    deliver_viewer_count(r, count);
   }
   svc_.chat.sweep(rooms, now_millis());
 }

@@ -32,7 +32,8 @@ class fanout {
   void start();
 
  private:
-  void deliver(room& r, const std::shared_ptr<room>& keep, std::shared_ptr<const std::string> frame, std::uint64_t seq);
+  void deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::string> frame, std::uint64_t seq);
+  void deliver_viewer_count(const std::shared_ptr<room>& r, std::int64_t count);
   void schedule_tick();
   void on_tick();
 

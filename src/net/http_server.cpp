@@ -42,7 +42,11 @@ bool parse_target(std::string_view target, http_request& out) {
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
   http_session(tcp::socket socket, worker& w, services& svc, const router& routes)
-      : stream_(std::move(socket)), worker_(w), svc_(svc), routes_(routes) {}
+      : stream_(std::move(socket)),
+        buffer_(svc.config.max_header_bytes + 8192),  // room for the largest header block allowed
+        worker_(w),
+        svc_(svc),
+        routes_(routes) {}
 
   void run() { do_read(); }
 
@@ -67,6 +71,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return upgrade(req);
+    if (is_chat_ws_path(req.target()))
+      return respond(error_response({426, "upgrade_required", "This endpoint speaks WebSocket; send an upgrade request"}),
+                     req.keep_alive(), req.version());
     respond(handle(req), req.keep_alive(), req.version(), req.method() == http::verb::head);
   }
 
@@ -102,6 +109,12 @@ class http_session : public std::enable_shared_from_this<http_session> {
     });
   }
 
+  bool is_chat_ws_path(std::string_view target) const {
+    http_request r;
+    std::vector<std::string> params;
+    return parse_target(target, r) && routes_.match(chat_ws_pattern, r.path, params);
+  }
+
   void send_and_close(const error& e) { respond(error_response(e), false, 11); }
 
   void shutdown() {
@@ -133,7 +146,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_{8192};
+  beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   worker& worker_;
   services& svc_;

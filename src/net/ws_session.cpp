@@ -104,7 +104,8 @@ void ws_session::send_history(const ws_target& target) {
   }
   history_seq_ = snap.seq;
   enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
-  send_json(viewer_count_event(room_->viewer_total()));
+  last_viewer_count_ = room_->viewer_total();
+  send_json(viewer_count_event(last_viewer_count_));
   if (room_->ended()) send_json(stream_status_event(stream_status::ended));
 }
 
@@ -121,6 +122,12 @@ void ws_session::deliver(const frame_bytes& frame, std::uint64_t seq) {
     return;
   }
   enqueue(frame);
+}
+
+void ws_session::deliver_viewer_count(const frame_bytes& frame, std::int64_t count) {
+  if (state_ != state::open || count == last_viewer_count_) return;
+  last_viewer_count_ = count;
+  deliver(frame, history_seq_ + 1);  // counts are not part of history: never skipped as old
 }
 
 void ws_session::send_json(std::string json) {

@@ -50,6 +50,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void start(std::string handshake, std::string_view leftover, ws_target target);
 
   void deliver(const frame_bytes& frame, std::uint64_t seq) override;
+  void deliver_viewer_count(const frame_bytes& frame, std::int64_t count) override;
   // The worker's periodic tick: server pings, idle cut-off, close deadline.
   void on_tick(millis now);
   // Starts the close handshake (server shutdown uses 1001).
@@ -102,6 +103,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool peer_closed_ = false;
 
   std::uint64_t history_seq_ = 0;
+  std::int64_t last_viewer_count_ = -1;  // the last viewer_count this viewer was sent
   millis last_received_ = 0;
   millis last_ping_ = 0;
   millis close_deadline_ = 0;

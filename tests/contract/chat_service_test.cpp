@@ -481,6 +481,26 @@ TEST_F(ChatServiceTest, AResendWithTheSameClientIdIsStoredOnceAndAckedAgain) {
   EXPECT_EQ(second[0]->created_at, first[0]->created_at);
 }
 
+// Regression: a client that reconnects after the stream ended and resends
+// must still learn that its message landed.
+TEST_F(ChatServiceTest, AResendAfterTheStreamEndedIsAckedNotRefused) {
+  acks first, second;
+  ASSERT_TRUE(send(user("u1"), chat("just before the end", "c-1"), first));
+  stream_patch p;
+  p.status = stream_status::ended;
+  auto ended = store_->update_stream(stream_.id, p);
+  ASSERT_TRUE(ended);
+  room_->set_info(*ended);
+  ASSERT_TRUE(send(user("u1"), chat("just before the end", "c-1"), second));
+  EXPECT_EQ(stored(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  ASSERT_TRUE(second[0]);
+  EXPECT_EQ(second[0]->id, first[0]->id);
+  // A new client_id is refused as usual.
+  acks third;
+  expect_refused(send(user("u1"), chat("after", "c-2"), third), "stream_ended", 400, 1, 1);
+}
+
 TEST_F(ChatServiceTest, TheSameClientIdFromTwoUsersIsTwoMessages) {
   ASSERT_TRUE(send(user("u1"), chat("mine", "c-1")));
   ASSERT_TRUE(send(user("u2"), chat("mine too", "c-1")));
