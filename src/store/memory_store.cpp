@@ -1,3 +1,4 @@
+#include "store/stream_rules.hpp"
 #include "store/memory_store.hpp"
 
 #include <algorithm>
@@ -13,7 +14,6 @@ namespace sorak {
 
 namespace {
 
-constexpr std::int64_t first_room_id = 100001;
 
 error stream_not_found() { return error::not_found("stream_not_found", "no such stream"); }
 error message_not_found() { return error::not_found("message_not_found", "no such message in this stream"); }
@@ -24,16 +24,6 @@ std::int64_t numeric_room_id(const std::string& room_id) {
   if (room_id.empty() || room_id.size() > 18) return 0;
   if (!std::all_of(room_id.begin(), room_id.end(), [](char c) { return c >= '0' && c <= '9'; })) return 0;
   return std::stoll(room_id);
-}
-
-void apply_patch(stream& s, const stream_patch& p) {
-  if (p.title) s.title = *p.title;
-  if (p.room_name) s.room_name = *p.room_name;
-  if (p.member) s.member = *p.member;
-  if (p.settings) s.settings = *p.settings;
-  if (p.status) s.status = *p.status;
-  // Ending twice keeps the first end time: that is when viewers saw it end.
-  if (s.status == stream_status::ended && !s.ended_at) s.ended_at = now_millis();
 }
 
 class memory_store final : public store {
@@ -88,7 +78,7 @@ class memory_store final : public store {
     std::lock_guard lock(mutex_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end()) return stream_not_found();
-    apply_patch(it->second, p);
+    apply_stream_patch(it->second, p);
     return it->second;
   }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <string>
 
+#include "store/stream_rules.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "store/sqlite_queries.hpp"
@@ -11,7 +12,6 @@ namespace sorak::sqlite {
 
 namespace {
 
-constexpr std::int64_t first_room_id = 100001;
 
 error stream_not_found() { return error::not_found("stream_not_found", "no such stream"); }
 
@@ -55,16 +55,6 @@ stream make_stream(const new_stream& s, std::string room_id) {
   return out;
 }
 
-void apply_patch(stream& s, const stream_patch& p) {
-  if (p.title) s.title = *p.title;
-  if (p.room_name) s.room_name = *p.room_name;
-  if (p.member) s.member = *p.member;
-  if (p.settings) s.settings = *p.settings;
-  if (p.status) s.status = *p.status;
-  // Ending twice keeps the first end time: that is when viewers saw it end.
-  if (s.status == stream_status::ended && !s.ended_at) s.ended_at = now_millis();
-}
-
 result<stream> one_stream(statement& st) {
   auto row = st.step();
   if (!row) return row.err();
@@ -90,7 +80,7 @@ result<stream> insert_stream(sqlite_db& db, const new_stream& s) {
 result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const stream_patch& p) {
   auto current = select_stream(db, stream_id);
   if (!current) return current.err();
-  apply_patch(*current, p);
+  apply_stream_patch(*current, p);
   auto st = db.prepare(
       "UPDATE streams SET room_id = ?2, broadcaster_user_id = ?3, room_name = ?4, title = ?5, "
       "member_name = ?6, member_nickname = ?7, member_team = ?8, status = ?9, created_at = ?10, "

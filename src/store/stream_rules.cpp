@@ -1,0 +1,16 @@
+#include "store/stream_rules.hpp"
+
+#include "core/clock.hpp"
+
+namespace sorak {
+
+void apply_stream_patch(stream& s, const stream_patch& p) {
+  if (p.title) s.title = *p.title;
+  if (p.room_name) s.room_name = *p.room_name;
+  if (p.member) s.member = *p.member;
+  if (p.settings) s.settings = *p.settings;
+  if (p.status) s.status = *p.status;
+  if (s.status == stream_status::ended && !s.ended_at) s.ended_at = now_millis();
+}
+
+}  // namespace sorak
