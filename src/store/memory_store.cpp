@@ -1,5 +1,5 @@
-#include "store/stream_rules.hpp"
 #include "store/memory_store.hpp"
+#include "store/stream_rules.hpp"
 
 #include <algorithm>
 #include <map>
