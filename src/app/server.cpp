@@ -93,7 +93,7 @@ int run_server(server_config cfg) {
     return 2;
   }
   const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  worker_pool workers(threads);
+  worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024);
   room_registry rooms(**st, workers.size(), cfg.ring_capacity);
   chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate});
   token_verifier tokens(cfg.jwt_secret);

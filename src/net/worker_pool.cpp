@@ -22,9 +22,12 @@ void worker::remove_session(ws_session* s) {
   sessions.pop_back();
 }
 
-worker_pool::worker_pool(std::size_t count) {
+worker_pool::worker_pool(std::size_t count, std::size_t read_buffer_bytes) {
   count = std::max<std::size_t>(count, 1);
-  for (std::size_t i = 0; i < count; ++i) workers_.push_back(std::make_unique<worker>(i));
+  for (std::size_t i = 0; i < count; ++i) {
+    workers_.push_back(std::make_unique<worker>(i));
+    workers_.back()->read_buffer.resize(read_buffer_bytes);
+  }
 }
 
 worker_pool::~worker_pool() { stop(); }

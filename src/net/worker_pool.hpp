@@ -27,6 +27,8 @@ struct worker {
   // Sessions for the tick. REQUIRES: touched on this worker's thread only.
   // Declared before ioc: handlers destroyed with ioc unregister from it.
   std::vector<ws_session*> sessions;
+  // Every WebSocket read on this worker lands here first (see ws_session).
+  std::vector<char> read_buffer;
   boost::asio::io_context ioc{1};
   std::unique_ptr<boost::asio::steady_timer> tick_timer;
   void add_session(ws_session* s);
@@ -35,7 +37,9 @@ struct worker {
 
 class worker_pool {
  public:
-  explicit worker_pool(std::size_t count);
+  // `read_buffer_bytes`: size of each worker's shared read buffer; it must
+  // hold the largest frame plus its header.
+  worker_pool(std::size_t count, std::size_t read_buffer_bytes);
   ~worker_pool();
 
   std::size_t size() const { return workers_.size(); }

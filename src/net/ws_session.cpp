@@ -21,8 +21,7 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-constexpr std::size_t initial_read_buffer = 1024;
-constexpr std::size_t max_frame_header = 14;
+constexpr int max_read_rounds = 8;
 constexpr millis close_linger_ms = 5000;
 // A connection refused this many times in a row by the rate limit is flooding.
 int flood_threshold(const rate_limit& l) { return std::max(10, 2 * l.messages); }
@@ -46,14 +45,18 @@ ws_session::~ws_session() {
 void ws_session::start(std::string handshake, std::string_view leftover, ws_target target) {
   last_received_ = last_ping_ = now_millis();
   worker_.add_session(this);
+  error_code ec;
+  socket_.non_blocking(true, ec);  // reads are non-blocking read_some calls after a readiness wait
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
-  rbuf_.resize(std::max(initial_read_buffer, leftover.size()));
-  std::memcpy(rbuf_.data(), leftover.data(), leftover.size());
-  rlen_ = leftover.size();
+  partial_.assign(leftover);
   if (!join(target)) return;
   send_history(target);
-  if (rlen_ > 0 && !parse_frames()) return;
-  do_read();
+  // Frames may already wait in `leftover` or in the socket: look before waiting.
+  reading_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->reading_ = false;
+    self->on_readable();
+  });
 }
 
 bool ws_session::join(const ws_target& target) {
@@ -180,105 +183,118 @@ void ws_session::on_write(const error_code& ec, std::size_t n) {
 
 void ws_session::do_read() {
   if (state_ == state::finished || reading_) return;
-  if (rbuf_.size() - rlen_ < 256) rbuf_.resize(std::min(rbuf_.size() * 2, svc_.config.max_frame_bytes + 2 * max_frame_header + 4096));
   reading_ = true;
-  socket_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_),
-                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
-                            self->reading_ = false;
-                            self->on_read(ec, n);
-                          });
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+    self->reading_ = false;
+    if (ec) return self->finish();
+    self->on_readable();
+  });
 }
 
-void ws_session::on_read(const error_code& ec, std::size_t n) {
-  if (ec) return finish();
-  rlen_ += n;
-  last_received_ = now_millis();
-  if (parse_frames() || state_ == state::closing) do_read();
+// Reads into the worker's shared buffer until the socket is drained (the
+// reactor is edge-triggered, so a wait must follow EAGAIN), a few rounds at
+// most so one busy client cannot starve the worker. Only an incomplete frame
+// is copied into the session's own `partial_`, so an idle connection holds no
+// read buffer at all.
+void ws_session::on_readable() {
+  auto& scratch = worker_.read_buffer;
+  for (int round = 0; round < max_read_rounds; ++round) {
+    if (state_ == state::finished) return;
+    const std::size_t have = partial_.size();
+    std::memcpy(scratch.data(), partial_.data(), have);
+    error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(scratch.data() + have, scratch.size() - have), ec);
+    const bool drained = ec == asio::error::would_block || ec == asio::error::try_again;
+    if (ec && !drained) return finish();
+    if (n > 0) last_received_ = now_millis();
+    if (n > 0 || round == 0) {
+      const std::size_t total = have + n;
+      const std::size_t used = parse_frames(scratch.data(), total);
+      if (state_ == state::finished) return;
+      partial_.assign(scratch.data() + used, total - used);
+      if (partial_.empty()) partial_.shrink_to_fit();
+    }
+    if (drained) return do_read();
+  }
+  reading_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->reading_ = false;
+    self->on_readable();
+  });
 }
 
-bool ws_session::parse_frames() {
+std::size_t ws_session::parse_frames(char* data, std::size_t size) {
   std::size_t pos = 0;
-  bool keep_going = true;
-  while (keep_going && state_ != state::finished) {
+  while (state_ != state::finished) {
     ws_frame_header h;
-    auto r = parse_frame_header(reinterpret_cast<const std::uint8_t*>(rbuf_.data() + pos), rlen_ - pos,
+    auto r = parse_frame_header(reinterpret_cast<const std::uint8_t*>(data + pos), size - pos,
                                 svc_.config.max_frame_bytes, h);
     if (r == ws_parse::incomplete) break;
     if (r == ws_parse::too_big) {
       close(close_code::too_big, "frame too large");
-      return false;
+      return size;
     }
     if (r == ws_parse::protocol_error) {
       close(close_code::protocol_error, "protocol error");
-      return false;
+      return size;
     }
     const std::size_t total = h.header_length + h.payload_length;
-    if (rlen_ - pos < total) {
-      if (rbuf_.size() < total) rbuf_.resize(total + max_frame_header);
-      break;
-    }
-    char* payload = rbuf_.data() + pos + h.header_length;
+    if (size - pos < total) break;
+    char* payload = data + pos + h.header_length;
     unmask_payload(payload, h.payload_length, h.mask);
-    keep_going = on_frame(h.opcode, std::string_view(payload, h.payload_length), h.fin);
     pos += total;
+    on_frame(h.opcode, std::string_view(payload, h.payload_length), h.fin);  // closing: only a close frame counts
   }
-  if (pos > 0) {
-    std::memmove(rbuf_.data(), rbuf_.data() + pos, rlen_ - pos);
-    rlen_ -= pos;
-  }
-  if (rlen_ == 0 && rbuf_.size() > initial_read_buffer) {
-    rbuf_.resize(initial_read_buffer);  // a big frame passed; give the memory back
-    rbuf_.shrink_to_fit();
-  }
-  return keep_going && state_ == state::open;
+  return state_ == state::open || state_ == state::closing ? pos : size;
 }
 
-bool ws_session::on_frame(ws_opcode op, std::string_view payload, bool fin) {
+void ws_session::on_frame(ws_opcode op, std::string_view payload, bool fin) {
   switch (op) {
     case ws_opcode::ping:
       if (state_ == state::open) enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::pong, payload)));
-      return true;
+      return;
     case ws_opcode::pong:
-      return true;
+      return;
     case ws_opcode::close: {
       peer_closed_ = true;
       if (state_ == state::open) {
         std::uint16_t code = close_code::normal;
         if (payload.size() >= 2) code = static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1]));
-        close(code, "");
+        const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+        close(sendable ? code : close_code::normal, "");  // echo the peer's code
       } else if (close_sent_) {
         finish();
       }
-      return false;
+      return;
     }
     default:
       break;
   }
-  if (state_ != state::open) return true;  // closing: data frames are dropped
+  if (state_ != state::open) return;  // closing: data frames are dropped
   if (op == ws_opcode::continuation) {
     if (!fragment_op_) {
       close(close_code::protocol_error, "unexpected continuation frame");
-      return false;
+      return;
     }
   } else if (fragment_op_) {
     close(close_code::protocol_error, "expected a continuation frame");
-    return false;
+    return;
   } else {
     fragment_op_ = op;
     fragments_.clear();
   }
   if (fragments_.size() + payload.size() > svc_.config.max_frame_bytes) {
     close(close_code::too_big, "message too large");
-    return false;
+    return;
   }
   if (!fin && fragments_.empty() && op != ws_opcode::continuation) {
     fragments_.assign(payload);
-    return true;
+    return;
   }
   std::string_view whole = payload;
   if (!fragments_.empty() || !fin) {
     fragments_.append(payload);
-    if (!fin) return true;
+    if (!fin) return;
     whole = fragments_;
   }
   const ws_opcode message_op = *fragment_op_;
@@ -287,12 +303,12 @@ bool ws_session::on_frame(ws_opcode op, std::string_view payload, bool fin) {
     send_error(error::bad_request("invalid_format", "Binary frames are not accepted; send JSON text"));
   } else if (!is_valid_utf8(whole)) {
     close(close_code::invalid_payload, "text is not valid UTF-8");
-    return false;
+    return;
   } else {
     on_message(whole);
   }
   fragments_.clear();
-  return state_ == state::open;
+  if (fragments_.capacity() > 1024) fragments_.shrink_to_fit();
 }
 
 // ---- chat events -----------------------------------------------------------------

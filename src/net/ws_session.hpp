@@ -7,9 +7,10 @@
 // bounded in bytes: a live event arriving while more than
 // config.max_queue_bytes wait is not queued; the viewer is cut off with 1008
 // "slow consumer" instead, so no one ever waits for a slow reader.
-// Read side: frames are parsed in a buffer that grows only to the frame
-// limit (16 KiB by default); a larger frame closes with 1009, invalid UTF-8
-// with 1007.
+// Read side: bytes are read into the worker's shared buffer and parsed there;
+// only an incomplete frame is kept per connection, so an idle viewer holds no
+// read buffer. A frame over the limit (16 KiB) closes with 1009, invalid
+// UTF-8 with 1007.
 //
 // Thread-safety: a session lives on one worker; every member function runs on
 // that worker's thread (deliver() included: the fan-out posts to the worker).
@@ -64,9 +65,10 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool join(const ws_target& target);
   void send_history(const ws_target& target);
   void do_read();
-  void on_read(const boost::system::error_code& ec, std::size_t n);
-  bool parse_frames();  // false once the connection is closing
-  bool on_frame(ws_opcode op, std::string_view payload, bool fin);
+  void on_readable();
+  // Handles every complete frame in data[0, size); returns the bytes used.
+  std::size_t parse_frames(char* data, std::size_t size);
+  void on_frame(ws_opcode op, std::string_view payload, bool fin);
   void on_message(std::string_view text);
   void on_chat(client_chat chat);
   void on_stored(const std::string& client_id, const result<ack_info>& r);
@@ -86,8 +88,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   state state_ = state::open;
 
   // read side
-  std::string rbuf_;
-  std::size_t rlen_ = 0;
+  std::string partial_;  // an incomplete frame carried to the next read; usually empty
   std::string fragments_;  // a fragmented message being assembled
   std::optional<ws_opcode> fragment_op_;
   bool reading_ = false;
