@@ -181,6 +181,7 @@ std::optional<message> room::find_recent(std::string_view message_id) const {
 // ---- local viewers -----------------------------------------------------------
 
 void room::add_viewer(std::size_t w, viewer* v) {
+  v->room_slot = locals_[w].list.size();
   locals_[w].list.push_back(v);
   locals_[w].count.fetch_add(1, std::memory_order_acq_rel);
   total_.fetch_add(1, std::memory_order_relaxed);
@@ -188,9 +189,10 @@ void room::add_viewer(std::size_t w, viewer* v) {
 
 void room::remove_viewer(std::size_t w, viewer* v) {
   auto& list = locals_[w].list;
-  auto it = std::find(list.begin(), list.end(), v);
-  if (it == list.end()) return;
-  *it = list.back();
+  const std::size_t i = v->room_slot;
+  if (i >= list.size() || list[i] != v) return;  // not here (left already, or another worker)
+  list[i] = list.back();
+  list[i]->room_slot = i;
   list.pop_back();
   locals_[w].count.fetch_sub(1, std::memory_order_acq_rel);
   total_.fetch_sub(1, std::memory_order_relaxed);

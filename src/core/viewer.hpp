@@ -5,6 +5,7 @@
 // never one per viewer).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,6 +17,10 @@ using frame_bytes = std::shared_ptr<const std::string>;
 
 class viewer {
  public:
+  // This viewer's position in its room's list on its worker; kept by room so
+  // that leaving is O(1). Not for anyone else to touch.
+  std::size_t room_slot = 0;
+
   // `seq` is the room's event sequence number: a viewer drops events it
   // already has in the history snapshot it was sent on connect.
   virtual void deliver(const frame_bytes& frame, std::uint64_t seq) = 0;
