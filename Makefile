@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 RUN_FLAGS ?= --dev
 
-.PHONY: deps test-deps configure build run test clean
+.PHONY: deps test-deps configure build run test clean bench profile
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +24,16 @@ run: build
 test: test-deps configure
 	@cmake --build $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+
+# Every scenario against sorakd and the peers, side by side: bench/RESULTS.md (about 15 minutes).
+bench: build
+	@bash scripts/install-bench-deps.sh
+	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
+
+# fanout 5k × 400 under perf (or callgrind): bench/results/profile-$(LABEL).txt.
+profile: build
+	@bash scripts/install-bench-deps.sh
+	BUILD_DIR=$(BUILD_DIR) bash bench/profile.sh $(LABEL) "$(NOTE)"
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,6 +1,7 @@
 #include "net/worker_pool.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 
@@ -20,6 +21,24 @@ void worker::remove_session(ws_session* s) {
   sessions[i] = sessions.back();
   sessions[i]->tick_index = i;
   sessions.pop_back();
+}
+
+void worker::schedule_flush(std::shared_ptr<ws_session> s) {
+  dirty.push_back(std::move(s));
+  if (flush_posted) return;
+  flush_posted = true;
+  boost::asio::post(ioc, [this] { flush(); });
+}
+
+void worker::flush() {
+  flush_posted = false;
+  auto batch = std::move(dirty);
+  dirty.clear();
+  for (auto& s : batch) s->flush();
+  if (dirty.empty() && dirty.capacity() < batch.capacity()) {
+    batch.clear();
+    dirty.swap(batch);  // keep the capacity: no allocation on the next round
+  }
 }
 
 worker_pool::worker_pool(std::size_t count, std::size_t read_buffer_bytes) {

@@ -29,10 +29,18 @@ struct worker {
   std::vector<ws_session*> sessions;
   // Every WebSocket read on this worker lands here first (see ws_session).
   std::vector<char> read_buffer;
+  // Sessions with frames queued and no write in flight. Their writes start
+  // in one flush task posted behind the work already queued, so every event
+  // delivered in the meantime goes out in the same writev: the busier the
+  // worker, the more each write gathers.
+  std::vector<std::shared_ptr<ws_session>> dirty;
+  bool flush_posted = false;
   boost::asio::io_context ioc{1};
   std::unique_ptr<boost::asio::steady_timer> tick_timer;
   void add_session(ws_session* s);
   void remove_session(ws_session* s);
+  void schedule_flush(std::shared_ptr<ws_session> s);
+  void flush();
 };
 
 class worker_pool {

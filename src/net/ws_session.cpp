@@ -150,7 +150,14 @@ void ws_session::send_error(const error& e) {
 void ws_session::enqueue(frame_bytes frame) {
   queued_bytes_ += frame->size();
   pending_.push_back(std::move(frame));
-  if (!writing_) do_write();
+  if (writing_ || flush_scheduled_ || state_ == state::finished) return;
+  flush_scheduled_ = true;
+  worker_.schedule_flush(shared_from_this());
+}
+
+void ws_session::flush() {
+  flush_scheduled_ = false;
+  if (!writing_ && !pending_.empty() && state_ != state::finished) do_write();
 }
 
 void ws_session::do_write() {

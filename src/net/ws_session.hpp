@@ -54,6 +54,9 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void deliver_viewer_count(const frame_bytes& frame, std::int64_t count) override;
   // The worker's periodic tick: server pings, idle cut-off, close deadline.
   void on_tick(millis now);
+  // Starts a write of everything queued, unless one is in flight (called by
+  // the worker's flush task).
+  void flush();
   // Starts the close handshake (server shutdown uses 1001).
   void close(std::uint16_t code, std::string_view reason);
 
@@ -99,6 +102,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   std::vector<boost::asio::const_buffer> write_buffers_;
   std::size_t queued_bytes_ = 0;  // pending + in flight
   bool writing_ = false;
+  bool flush_scheduled_ = false;  // on the worker's dirty list
   bool close_queued_ = false;
   bool close_sent_ = false;
   bool peer_closed_ = false;
