@@ -42,5 +42,6 @@ void add_send_command(CLI::App& app, const global_options& g, command_action& ac
 void add_watch_command(CLI::App& app, const global_options& g, command_action& action);
 void add_history_command(CLI::App& app, const global_options& g, command_action& action);
 void add_stream_command(CLI::App& app, const global_options& g, command_action& action);
+void add_bench_command(CLI::App& app, const global_options& g, command_action& action);
 
 }  // namespace sorak::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add_watch_command(app, g, action);
   add_history_command(app, g, action);
   add_stream_command(app, g, action);
+  add_bench_command(app, g, action);
 
   try {
     app.parse(argc, argv);

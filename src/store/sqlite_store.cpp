@@ -92,7 +92,21 @@ result<stream> sqlite_store::update_stream(std::string_view stream_id, const str
 
 // ---- users ------------------------------------------------------------------
 
+bool sqlite_store::profile_changed(const user_profile& u) {
+  constexpr std::size_t max_remembered = 100'000;  // bounds memory; a miss only costs a write
+  std::string key = u.username;
+  for (const auto* part : {&u.display_name, &u.avatar_url}) key.append(1, '\x1f').append(*part);
+  key.append(1, '\x1f').append(std::to_string(u.level)).append(u.is_premium ? "\x1fp" : "\x1f-");
+  std::lock_guard lk(profiles_mutex_);
+  auto [it, inserted] = last_profiles_.try_emplace(u.id, key);
+  if (!inserted && it->second == key) return false;
+  it->second = std::move(key);
+  if (last_profiles_.size() > max_remembered) last_profiles_.clear();
+  return true;
+}
+
 void sqlite_store::remember_user(const user_profile& u) {
+  if (!profile_changed(u)) return;
   sqlite::write_op op{[u](sqlite::sqlite_db& db) { return sqlite::upsert_user(db, u); },
                       [id = u.id](const status& s) {
                         if (!s) spdlog::warn("store: remembering user {} failed: {}", id, s.err().message);

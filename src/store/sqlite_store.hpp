@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <string>
 
 #include "sorak/store.hpp"
@@ -72,8 +74,14 @@ class sqlite_store final : public store {
   template <class T, class F>
   result<T> read(F&& query);
 
+  // True when `u` differs from the profile last queued for u.id (and records
+  // it): every connect remembers its user, but only a change costs a write.
+  bool profile_changed(const user_profile& u);
+
   std::unique_ptr<sqlite::read_pool> readers_;
   std::unique_ptr<sqlite::group_writer> writer_;
+  std::mutex profiles_mutex_;
+  std::unordered_map<std::string, std::string> last_profiles_;  // GUARDED_BY(profiles_mutex_)
 };
 
 // The same as sqlite_store::open with default options, as the `store` interface.
