@@ -13,6 +13,7 @@ room::room(stream info, std::size_t worker_count, std::size_t ring_capacity, con
       info_(std::move(info)),
       locals_(new local_list[worker_count]) {
   ended_.store(info_.status == stream_status::ended);
+  ring_complete_ = recent.size() < ring_capacity_;  // the store had no more than this
   const millis window_start = recent.empty() ? 0 : recent.back().created_at - client_id_window_ms;
   for (const auto& m : recent) {
     auto msg = std::make_shared<const message>(m);
@@ -117,7 +118,10 @@ std::uint64_t room::record_message(std::shared_ptr<const message> m, shared_json
   std::lock_guard lk(ring_mutex_);
   if (!ring_.empty() && m->created_at <= ring_.back().msg->created_at) return 0;
   ring_.push_back({std::move(m), std::move(ev)});
-  if (ring_.size() > ring_capacity_) ring_.pop_front();
+  if (ring_.size() > ring_capacity_) {
+    ring_.pop_front();
+    ring_complete_ = false;
+  }
   return ++seq_;
 }
 
@@ -162,6 +166,20 @@ history_snapshot room::after(std::string_view message_id, std::size_t max) const
     return snap;
   }
   for (; from != ring_.end(); ++from) snap.message_events.push_back(from->event);
+  return snap;
+}
+
+std::optional<history_snapshot> room::latest_page(std::size_t limit, bool& has_more) const {
+  std::lock_guard lk(ring_mutex_);
+  if (ring_.size() <= limit && !ring_complete_) return std::nullopt;
+  has_more = ring_.size() > limit;
+  history_snapshot snap;
+  snap.seq = seq_;
+  const std::size_t count = std::min(limit, ring_.size());
+  snap.message_events.reserve(count);
+  for (auto it = ring_.end() - static_cast<std::ptrdiff_t>(count); it != ring_.end(); ++it)
+    snap.message_events.push_back(it->event);
+  if (count > 0) snap.first_id = (ring_.end() - static_cast<std::ptrdiff_t>(count))->msg->id;
   return snap;
 }
 

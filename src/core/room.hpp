@@ -43,6 +43,7 @@ struct history_snapshot {
   std::vector<shared_json> message_events;  // oldest first
   std::uint64_t seq = 0;                    // last room event included
   bool found = true;                        // for after(): the id was in the ring
+  std::string first_id;                     // latest_page(): id of the oldest message in it
 };
 
 class room {
@@ -92,6 +93,10 @@ class room {
   // Every ring message after `message_id` (at most max); found=false when the
   // id is not in the ring.
   history_snapshot after(std::string_view message_id, std::size_t max) const;
+  // REST history's first page from the ring when the ring can answer it: it
+  // holds more than `limit` messages, or every message of the stream. Then
+  // `has_more` tells whether older ones exist. Otherwise nullopt (ask the store).
+  std::optional<history_snapshot> latest_page(std::size_t limit, bool& has_more) const;
   // The oldest created_at in the ring, or nullopt when empty.
   std::optional<millis> oldest_recent() const;
   std::optional<message> find_recent(std::string_view message_id) const;
@@ -142,6 +147,7 @@ class room {
   std::mutex fanout_mutex_;
   mutable std::mutex ring_mutex_;
   std::deque<recent_entry> ring_;  // GUARDED_BY(ring_mutex_), oldest first
+  bool ring_complete_ = false;     // GUARDED_BY(ring_mutex_): holds every message of the stream
   std::uint64_t seq_ = 0;          // GUARDED_BY(ring_mutex_)
 
   std::unique_ptr<local_list[]> locals_;

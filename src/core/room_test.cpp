@@ -86,6 +86,40 @@ TEST(RoomRing, KeepsOnlyTheNewestCapacityMessages) {
   EXPECT_EQ(r.find_recent("m4")->content, "text 4");
 }
 
+TEST(RoomRing, FirstHistoryPageComesFromARingHoldingTheWholeStream) {
+  room r(live_stream(), 1, 10, {});  // opened with fewer than capacity: it holds everything
+  for (int i = 1; i <= 3; ++i) record(r, msg(i, t0 + i));
+  bool has_more = true;
+  auto page = r.latest_page(50, has_more);
+  ASSERT_TRUE(page.has_value());
+  EXPECT_EQ(ids_in(*page), ids({1, 2, 3}));
+  EXPECT_FALSE(has_more);
+  page = r.latest_page(2, has_more);
+  ASSERT_TRUE(page.has_value());
+  EXPECT_EQ(ids_in(*page), ids({2, 3}));
+  EXPECT_TRUE(has_more);
+  EXPECT_EQ(page->first_id, "m2");  // the cursor for the next page
+}
+
+TEST(RoomRing, AFullRingAnswersOnlyPagesSmallerThanItself) {
+  room r(live_stream(), 1, 3, {});
+  for (int i = 1; i <= 5; ++i) record(r, msg(i, t0 + i));  // m1, m2 fell out: the ring is not the whole stream
+  bool has_more = false;
+  EXPECT_FALSE(r.latest_page(3, has_more).has_value()) << "whether older messages exist is the store's to say";
+  auto page = r.latest_page(2, has_more);
+  ASSERT_TRUE(page.has_value());
+  EXPECT_EQ(ids_in(*page), ids({4, 5}));
+  EXPECT_TRUE(has_more);
+}
+
+TEST(RoomRing, ARoomOpenedOnAFullRingDoesNotClaimTheWholeStream) {
+  std::vector<message> recent;
+  for (int i = 1; i <= 3; ++i) recent.push_back(msg(i, t0 + i));
+  room r(live_stream(), 1, 3, recent);  // the store may hold older ones
+  bool has_more = false;
+  EXPECT_FALSE(r.latest_page(50, has_more).has_value());
+}
+
 TEST(RoomRing, EmptyRoomHasNoHistory) {
   room r(live_stream(), 1, 10, {});
   EXPECT_TRUE(r.latest(50).message_events.empty());

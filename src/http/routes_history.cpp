@@ -5,6 +5,7 @@
 #include "core/pagination.hpp"
 #include "http/auth_guard.hpp"
 #include "http/routes.hpp"
+#include "protocol/events.hpp"
 #include "protocol/json_codec.hpp"
 
 namespace sorak {
@@ -25,6 +26,16 @@ http_response history(http_request& req, services& svc) {
   if (!limit) return error_response(limit.err());
   auto before = req.query_value("before");
   if (before && before->empty()) before.reset();
+  if (!before) {  // the newest page: from the room's ring when it can answer
+    if (auto r = svc.rooms.open(s->id)) {
+      bool has_more = false;
+      if (auto snap = (*r)->latest_page(static_cast<std::size_t>(*limit), has_more)) {
+        http_response res;
+        res.body = history_page_json(snap->message_events, has_more, snap->first_id);
+        return res;
+      }
+    }
+  }
   auto page = svc.st.history(s->id, *limit, before);
   if (!page) return error_response(page.err());
   json::array messages;

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "core/clock.hpp"
 
@@ -64,16 +65,38 @@ std::string_view message_event_data(std::string_view ev) {
   return ev;
 }
 
-std::string history_event(const std::vector<shared_json>& encoded, std::optional<bool> recovered) {
-  std::size_t size = 48;
-  for (const auto& m : encoded) size += m->size() + 1;
-  std::string out;
-  out.reserve(size);
-  out.append(R"({"type":"history","data":[)");
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
+namespace {
+void join_message_data(std::string& out, const std::vector<shared_json>& events) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
     if (i) out.push_back(',');
-    out.append(message_event_data(*encoded[i]));
+    out.append(message_event_data(*events[i]));
   }
+}
+
+std::size_t joined_size(const std::vector<shared_json>& events) {
+  std::size_t size = 64;
+  for (const auto& e : events) size += e->size() + 1;
+  return size;
+}
+}  // namespace
+
+std::string history_page_json(const std::vector<shared_json>& events, bool has_more, std::string_view next_cursor) {
+  std::string out;
+  out.reserve(joined_size(events) + next_cursor.size());
+  out.append(R"({"messages":[)");
+  join_message_data(out, events);
+  out.append(R"(],"has_more":)").append(has_more ? "true" : "false").append(R"(,"next_cursor":)");
+  if (has_more) out.append(json::serialize(json::value(next_cursor)));
+  else out.append("null");
+  out.push_back('}');
+  return out;
+}
+
+std::string history_event(const std::vector<shared_json>& encoded, std::optional<bool> recovered) {
+  std::string out;
+  out.reserve(joined_size(encoded));
+  out.append(R"({"type":"history","data":[)");
+  join_message_data(out, encoded);
   out.push_back(']');
   if (recovered) out.append(*recovered ? R"(,"recovered":true)" : R"(,"recovered":false)");
   out.push_back('}');

@@ -35,6 +35,10 @@ std::string history_event(const std::vector<shared_json>& message_events, std::o
 }  // namespace sorak
 
 namespace sorak {
+// The REST history page {"messages":[…],"has_more":…,"next_cursor":…} joined
+// from message_event() texts, without decoding them.
+std::string history_page_json(const std::vector<shared_json>& message_events, bool has_more,
+                              std::string_view next_cursor);
 // The `data` part of an event made by message_event(), without copying.
 std::string_view message_event_data(std::string_view message_event_json);
 }  // namespace sorak

@@ -1,0 +1,108 @@
+// bench_engine.hpp: the connection engine behind `sorak bench`'s chat
+// scenarios (fanout, slow, idle, connect). Raw TCP sockets on Asio, one
+// io_context per thread, our own WebSocket client framing (and IRC lines),
+// one large read buffer per thread shared by all its connections, and no JSON
+// parsing on the receive path (see bench_wire.hpp).
+//
+// The scenario driver (bench_scenarios.cpp) builds a chat_load with every
+// connection it will use, then drives it from its own thread: open() groups
+// of connections, start_sending(), poll snapshot() while it waits, and
+// finish() for the totals. Connection i lives on thread i % threads for its
+// whole life; every member function is called from the driver's thread only,
+// and reaches the connections by posting to their threads. Counters are
+// published by each thread (relaxed atomics) after each batch of work, so a
+// snapshot() may lag by one batch.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/bench_histogram.hpp"
+#include "client/bench_options.hpp"
+#include "client/bench_proc.hpp"
+
+namespace sorak::client::bench {
+
+// viewer: reads and counts; sender: sends (and reads, so it is never a slow
+// consumer itself); stalled: a viewer that stops reading once it has joined.
+enum class conn_role : std::uint8_t { viewer = 0, sender = 1, stalled = 2 };
+inline constexpr int role_count = 3;
+
+struct conn_spec {
+  conn_role role = conn_role::viewer;
+  std::string opening;  // sent once TCP is up: the upgrade request, or IRC NICK/USER
+};
+
+struct load_settings {
+  target where;
+  wire_protocol protocol = wire_protocol::sorak;
+  unsigned threads = 1;
+  std::uint32_t size = 100;             // message content bytes
+  std::uint32_t stalled_rcvbuf = 8192;  // SO_RCVBUF of stalled connections
+  std::string channel = "#bench";       // irc
+};
+
+// Counters, summed over the threads.
+struct load_counters {
+  std::uint64_t ready[role_count] = {};  // ever reached the ready state
+  std::uint64_t open[role_count] = {};   // ready and still open
+  std::uint64_t failed = 0;              // never became ready
+  std::uint64_t delivered = 0;           // stamped messages read by viewers
+  std::uint64_t stalled_delivered = 0;   // … by stalled viewers (after they resumed)
+  std::uint64_t sender_received = 0;
+  std::uint64_t foreign = 0;             // messages without a bench stamp (not counted)
+  std::uint64_t sent = 0;                // message frames fully written
+  std::uint64_t write_failed = 0;        // message frames lost with their connection
+  std::uint64_t unsent = 0;              // no sender was left to send them
+  std::uint64_t closed = 0;              // ready viewers/senders the server closed
+  std::uint64_t stalled_cut = 0;         // stalled viewers the server closed
+  std::uint64_t error_events = 0;        // sorak `error` events, IRC error numerics
+  std::uint64_t out_of_order = 0;        // a sender's sequence seen twice or backwards
+  std::int64_t last_delivery_ns = 0;
+
+  void add(const load_counters& o);
+};
+
+struct load_totals {
+  load_counters counters;
+  latency_histogram latency;          // viewers: now − stamp, every delivered message
+  latency_histogram connect_latency;  // TCP connect start → ready
+  std::map<std::string, std::uint64_t> close_codes;  // "1008 slow consumer" → n
+  std::string first_error;
+};
+
+class chat_load {
+ public:
+  chat_load(load_settings settings, std::vector<conn_spec> conns);
+  ~chat_load();
+  chat_load(const chat_load&) = delete;
+  chat_load& operator=(const chat_load&) = delete;
+
+  // Opens connections [first, first + count), at most `concurrency` at once
+  // (split evenly over the threads), and waits until each is ready or failed,
+  // or until `timeout_s` has passed (the rest then fail as timed out).
+  void open(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double timeout_s);
+
+  // Sends `total` messages, spread evenly over `duration_s` and over the ready
+  // senders, paced by a 1 ms timer on each thread. Returns at once.
+  void start_sending(std::uint64_t total, double duration_s);
+
+  // Stalled viewers read again: what they read counts as stalled_delivered,
+  // and a close from the server as stalled_cut.
+  void resume_stalled();
+
+  load_counters snapshot() const;
+
+  // Closes every connection, stops the threads and merges what they counted.
+  // Call once; the other functions must not be called after.
+  load_totals finish();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sorak::client::bench

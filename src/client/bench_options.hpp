@@ -1,0 +1,116 @@
+// bench_options.hpp: what `sorak bench` is asked to do, and what it found.
+//
+// bench_options is filled by the CLI (apps/sorak/bench_command.cpp) and read
+// by the scenarios (bench_engine.cpp, bench_rest.cpp); bench_result is filled
+// by a scenario and printed by bench_report. Plain values: any thread may use
+// its own copy.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace sorak::client::bench {
+
+enum class scenario { fanout, idle, connect, slow, rest };
+// sorak: our WebSocket chat; irc: plain IRC in one channel; ws: a raw
+// WebSocket broadcast server (every text frame is sent to every other client).
+enum class wire_protocol { sorak, irc, ws };
+enum class rest_kind { history, showroom };
+
+struct bench_options {
+  scenario what = scenario::fanout;
+  wire_protocol protocol = wire_protocol::sorak;
+  std::string url = "http://127.0.0.1:8080";  // the global --url
+  unsigned threads = 1;
+
+  // sorak: signing secret for the tokens the bench mints, and the stream.
+  std::string secret;
+  std::string secret_file;
+  std::string stream;  // empty: create one
+
+  // fanout and slow
+  std::uint32_t viewers = 100;
+  std::uint32_t senders = 10;
+  double rate = 100;          // messages per second, all senders together
+  std::uint32_t size = 100;   // content bytes per message
+  double duration_s = 10;
+  double drain_s = 5;
+  double stalled_share = 0.05;         // slow
+  std::uint32_t stalled_rcvbuf = 8192;  // slow: SO_RCVBUF of a stalled viewer
+
+  // idle and connect
+  std::uint32_t connections = 1000;
+  double hold_s = 10;
+  std::uint32_t concurrency = 0;  // 0: the scenario's default
+  double connect_timeout_s = 60;
+
+  // rest
+  std::uint64_t requests = 10000;
+  rest_kind kind = rest_kind::history;
+  std::uint32_t rooms = 1;
+  std::uint32_t seed_messages = 50;  // posted into each room before a history run
+  std::string apikey;                // showroom
+  double rest_timeout_s = 120;
+
+  // irc and ws
+  std::string channel = "#bench";
+
+  // reporting
+  int server_pid = 0;
+  bool json_only = false;
+  std::string label;
+};
+
+// Latency percentiles in milliseconds.
+struct latency_figures {
+  std::uint64_t count = 0;
+  double p50 = 0, p90 = 0, p99 = 0, max = 0;
+};
+
+// The server process, read from /proc over the measured window.
+struct server_figures {
+  bool measured = false;
+  double cpu_s = 0;
+  double cpu_cores = 0;        // cpu_s / window
+  double rss_mb = 0;           // largest VmRSS seen during the run
+  double rss_start_mb = 0;
+  double rss_end_mb = 0;
+  double rss_per_conn_bytes = 0;  // idle: (after - before) / connections
+};
+
+struct bench_result {
+  std::string scenario;
+  std::string label;
+  std::string protocol;
+  std::uint64_t connections = 0;  // attempted
+  std::uint64_t connected = 0;    // reached the ready state
+  double connect_ms = 0;          // wall time to open them all
+  latency_figures connect_latency;
+
+  std::uint64_t sent = 0;
+  std::uint64_t expected = 0;
+  std::uint64_t delivered = 0;
+  double ratio = 0;
+  double deliveries_per_s = 0;
+  latency_figures latency;  // fanout/slow: end to end; connect: connect; rest: request
+
+  server_figures server;
+  double client_cpu_s = 0;  // this process, over the same window as the server
+  double client_cpu_cores = 0;
+
+  std::uint64_t errors = 0;
+  std::map<std::string, std::uint64_t> error_kinds;  // connect_failed, closed, error_events, …
+  std::string first_error;
+  double duration_s = 0;
+
+  // Figures only one scenario has (stalled viewers, requests/s, statuses…).
+  boost::json::object extra;
+};
+
+const char* scenario_name(scenario s);
+const char* protocol_name(wire_protocol p);
+
+}  // namespace sorak::client::bench

@@ -1,0 +1,66 @@
+// bench_proc.hpp: what `sorak bench` needs from the operating system: the
+// server's CPU time and RSS from /proc, its own CPU time, the file-descriptor
+// limit, and where to connect (loopback only).
+//
+// Thread-safety: free functions are safe from any thread; a server_monitor is
+// used by the one thread that drives a scenario.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "client/bench_options.hpp"
+#include "sorak/result.hpp"
+
+namespace sorak::client::bench {
+
+struct proc_sample {
+  bool ok = false;
+  double cpu_s = 0;   // utime + stime
+  double rss_mb = 0;  // VmRSS
+};
+
+// Reads /proc/PID/stat and /proc/PID/status; ok=false when the process is gone.
+proc_sample read_proc(int pid);
+// User + system CPU seconds of this process so far.
+double own_cpu_seconds();
+
+// Raises RLIMIT_NOFILE's soft limit to the hard one; returns the soft limit.
+std::uint64_t raise_fd_limit();
+// How many sockets a scenario may open: the fd limit less a reserve for
+// files, epoll and setup connections, and never above 19,900.
+std::uint64_t connection_budget();
+
+// Where the bench connects: an IPv4 address in 127.0.0.0/8.
+struct target {
+  std::string address;    // dotted quad
+  std::uint16_t port = 0;
+  std::string host_port;  // for the Host header
+  std::string path;       // "" or "/prefix" from the URL
+};
+// Reads http://, ws://, irc:// or a bare HOST:PORT. "localhost" is 127.0.0.1;
+// any other name, and any address outside 127.0.0.0/8, is refused.
+result<target> parse_target(std::string_view url, wire_protocol protocol);
+
+// Samples the server over a run: CPU over a window, RSS at the window's ends
+// and its largest value whenever poll() is called.
+class server_monitor {
+ public:
+  explicit server_monitor(int pid) : pid_(pid) {}
+  bool enabled() const { return pid_ > 0; }
+  void poll();
+  void start_window();  // also polls
+  void end_window();    // also polls
+  // Fills cpu_s, cpu_cores (over `window_s`), rss_mb, rss_start_mb, rss_end_mb.
+  server_figures figures(double window_s) const;
+  double rss_now_mb();
+
+ private:
+  int pid_;
+  bool gone_ = false;
+  proc_sample start_, end_;
+  double rss_max_mb_ = 0;
+};
+
+}  // namespace sorak::client::bench

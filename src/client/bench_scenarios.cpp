@@ -1,0 +1,380 @@
+// bench_scenarios.cpp: the fanout, slow, idle and connect scenarios, driven
+// from the caller's thread over a chat_load (bench_engine.hpp), and the
+// choice of scenario.
+#include "client/bench_scenarios.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include "client/bench_engine.hpp"
+#include "client/bench_proc.hpp"
+#include "client/bench_setup.hpp"
+#include "client/bench_wire.hpp"
+#include "client/endpoint.hpp"
+
+namespace sorak::client::bench {
+
+namespace {
+
+namespace json = boost::json;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::uint32_t default_connect_concurrency = 256;
+constexpr double settle_s = 1.0;         // idle: let the server finish each connection's setup
+constexpr double send_grace_s = 10.0;    // how long after --duration the senders may still be writing
+constexpr auto poll_interval = std::chrono::milliseconds(5);
+constexpr auto monitor_interval = std::chrono::milliseconds(100);
+
+std::string secs(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+std::int64_t mono_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Waits until pred() holds or timeout_s passes, sampling the server's RSS
+// meanwhile. False on timeout.
+template <class Pred>
+bool wait_for(Pred pred, double timeout_s, server_monitor& monitor) {
+  const auto deadline = clock_type::now() + std::chrono::duration<double>(timeout_s);
+  auto next_sample = clock_type::now();
+  for (;;) {
+    if (pred()) return true;
+    const auto now = clock_type::now();
+    if (now >= deadline) return false;
+    if (now >= next_sample) {
+      monitor.poll();
+      next_sample = now + monitor_interval;
+    }
+    std::this_thread::sleep_for(poll_interval);
+  }
+}
+
+void hold_for(double seconds, server_monitor& monitor) {
+  wait_for([] { return false; }, seconds, monitor);
+}
+
+status check_budget(std::uint64_t connections) {
+  const std::uint64_t budget = connection_budget();
+  if (connections > budget) {
+    return error{0, "usage", std::to_string(connections) + " connections do not fit: this process may open " +
+                                 std::to_string(budget) + " (RLIMIT_NOFILE less a reserve; 19,900 at most)"};
+  }
+  return ok_value;
+}
+
+// ---- connection specs ----------------------------------------------------
+
+struct spec_plan {
+  std::uint32_t viewers = 0;
+  std::uint32_t senders = 0;
+  double stalled_share = 0;
+};
+
+bool is_stalled(std::uint32_t i, double share) {
+  return std::floor((i + 1) * share) > std::floor(i * share);
+}
+
+std::string irc_opening(char role, std::uint32_t index) {
+  char nick[16];
+  std::snprintf(nick, sizeof nick, "%c%06u", role, index);
+  return std::string("NICK ") + nick + "\r\nUSER " + nick + " 0 * :sorak bench\r\n";
+}
+
+// Every connection's role and opening bytes: viewers first, then senders.
+result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& where, const spec_plan& plan,
+                                          const progress_fn& progress, std::string* stream_out) {
+  std::vector<conn_spec> specs(plan.viewers + plan.senders);
+  for (std::uint32_t i = 0; i < specs.size(); ++i) {
+    const bool sender = i >= plan.viewers;
+    specs[i].role = sender ? conn_role::sender
+                           : (plan.stalled_share > 0 && is_stalled(i, plan.stalled_share) ? conn_role::stalled
+                                                                                          : conn_role::viewer);
+  }
+  switch (o.protocol) {
+    case wire_protocol::irc:
+      for (std::uint32_t i = 0; i < specs.size(); ++i) {
+        const bool sender = i >= plan.viewers;
+        specs[i].opening = irc_opening(sender ? 's' : 'v', sender ? i - plan.viewers : i);
+      }
+      return specs;
+    case wire_protocol::ws: {
+      const std::string request = upgrade_request(where.host_port, where.path.empty() ? "/" : where.path);
+      for (auto& s : specs) s.opening = request;
+      return specs;
+    }
+    case wire_protocol::sorak: break;
+  }
+  auto secret = find_secret(o);
+  if (!secret) return secret.err();
+  auto streams = prepare_streams(o, where, *secret, 1);
+  if (!streams) return streams.err();
+  const std::string& stream = streams->front().id;
+  if (stream_out) *stream_out = stream;
+  progress("minting " + std::to_string(specs.size()) + " tokens for stream " + stream);
+  auto viewer_tokens = mint_tokens(*secret, 'v', 0, plan.viewers);
+  if (!viewer_tokens) return viewer_tokens.err();
+  auto sender_tokens = mint_tokens(*secret, 's', 0, plan.senders);
+  if (!sender_tokens) return sender_tokens.err();
+  const std::string path = where.path + stream_path(stream) + "/chat/ws?token=";
+  for (std::uint32_t i = 0; i < specs.size(); ++i) {
+    const std::string& token = i < plan.viewers ? (*viewer_tokens)[i] : (*sender_tokens)[i - plan.viewers];
+    specs[i].opening = upgrade_request(where.host_port, path + url_encode(token));
+  }
+  return specs;
+}
+
+load_settings settings_for(const bench_options& o, const target& where) {
+  load_settings s;
+  s.where = where;
+  s.protocol = o.protocol;
+  s.threads = std::max(1u, o.threads);
+  s.size = o.size;
+  s.stalled_rcvbuf = o.stalled_rcvbuf;
+  s.channel = o.channel;
+  return s;
+}
+
+// ---- results ---------------------------------------------------------------
+
+bench_result base_result(const bench_options& o) {
+  bench_result r;
+  r.scenario = scenario_name(o.what);
+  r.label = o.label;
+  r.protocol = protocol_name(o.protocol);
+  return r;
+}
+
+// Errors, connect figures and the stream's close reasons from the totals.
+void fill_common(bench_result& r, const load_totals& t) {
+  const load_counters& c = t.counters;
+  r.connected = c.ready[0] + c.ready[1] + c.ready[2];
+  r.connect_latency = t.connect_latency.figures_ms();
+  r.error_kinds["connect_failed"] = c.failed;
+  r.error_kinds["closed"] = c.closed;
+  r.error_kinds["error_events"] = c.error_events;
+  r.error_kinds["write_failed"] = c.write_failed;
+  r.error_kinds["unsent"] = c.unsent;
+  r.error_kinds["out_of_order"] = c.out_of_order;
+  r.errors = 0;
+  for (const auto& [kind, n] : r.error_kinds) r.errors += n;
+  r.first_error = t.first_error;
+  if (!t.close_codes.empty()) {
+    json::object closes;
+    for (const auto& [why, n] : t.close_codes) closes[why] = n;
+    r.extra["closes"] = std::move(closes);
+  }
+}
+
+}  // namespace
+
+// ==== fanout and slow ========================================================
+
+result<bench_result> run_fanout(const bench_options& o, const progress_fn& progress) {
+  const auto started = clock_type::now();
+  const bool slow = o.what == scenario::slow;
+  auto where = parse_target(o.url, o.protocol);
+  if (!where) return where.err();
+  if (o.senders == 0) return error{0, "usage", "--senders must be at least 1"};
+  if (!(o.rate > 0) || !(o.duration_s > 0)) return error{0, "usage", "--rate and --duration must be positive"};
+  if (auto b = check_budget(std::uint64_t{o.viewers} + o.senders); !b) return b.err();
+
+  spec_plan plan{o.viewers, o.senders, slow ? o.stalled_share : 0};
+  std::string stream;
+  auto specs = make_specs(o, *where, plan, progress, &stream);
+  if (!specs) return specs.err();
+  server_monitor monitor(o.server_pid);
+  monitor.poll();
+
+  chat_load load(settings_for(o, *where), std::move(*specs));
+  const std::uint32_t concurrency = o.concurrency ? o.concurrency : default_connect_concurrency;
+  progress("connecting " + std::to_string(o.viewers) + " viewers and " + std::to_string(o.senders) + " senders");
+  const auto connect_start = clock_type::now();
+  load.open(0, o.viewers, concurrency, o.connect_timeout_s);
+  load.open(o.viewers, o.senders, concurrency, o.connect_timeout_s);
+  const double connect_ms = seconds_since(connect_start) * 1000;
+  const load_counters at_start = load.snapshot();
+  const std::uint64_t viewers = at_start.open[static_cast<int>(conn_role::viewer)];
+  const std::uint64_t stalled = at_start.open[static_cast<int>(conn_role::stalled)];
+
+  const auto total = static_cast<std::uint64_t>(std::llround(o.rate * o.duration_s));
+  progress("sending " + std::to_string(total) + " messages over " + secs(o.duration_s) + " to " +
+           std::to_string(viewers) + " viewers");
+  monitor.start_window();
+  const double own_cpu_start = own_cpu_seconds();
+  const std::int64_t send_start_ns = mono_ns();
+  const auto send_start = clock_type::now();
+  load.start_sending(total, o.duration_s);
+  wait_for([&] {
+        const load_counters c = load.snapshot();
+        return c.sent + c.write_failed + c.unsent >= total;
+      },
+      o.duration_s + send_grace_s, monitor);
+  progress("draining (at most " + secs(o.drain_s) + ")");
+  wait_for([&] {
+        const load_counters c = load.snapshot();
+        return c.delivered >= c.sent * viewers;
+      },
+      o.drain_s, monitor);
+  const double window_s = seconds_since(send_start);
+  monitor.end_window();
+  const double own_cpu_s = own_cpu_seconds() - own_cpu_start;
+
+  if (slow && stalled > 0) {
+    progress("reading the stalled viewers again to see which were cut");
+    load.resume_stalled();
+    wait_for([&] { return load.snapshot().open[static_cast<int>(conn_role::stalled)] == 0; }, std::max(1.0, o.drain_s),
+             monitor);
+  }
+  const load_counters before_close = load.snapshot();
+  const load_totals totals = load.finish();
+  const load_counters& c = totals.counters;
+
+  bench_result r = base_result(o);
+  r.connections = std::uint64_t{o.viewers} + o.senders;
+  r.connect_ms = connect_ms;
+  fill_common(r, totals);
+  r.sent = c.sent;
+  r.expected = c.sent * viewers;
+  r.delivered = c.delivered;
+  r.ratio = r.expected ? static_cast<double>(r.delivered) / static_cast<double>(r.expected) : 0;
+  const double delivery_window_s = static_cast<double>(c.last_delivery_ns - send_start_ns) / 1e9;
+  r.deliveries_per_s = delivery_window_s > 0 ? static_cast<double>(c.delivered) / delivery_window_s : 0;
+  r.latency = totals.latency.figures_ms();
+  r.server = monitor.figures(window_s);
+  r.client_cpu_s = own_cpu_s;
+  r.client_cpu_cores = window_s > 0 ? own_cpu_s / window_s : 0;
+  r.extra["viewers"] = viewers;
+  r.extra["senders"] = at_start.ready[static_cast<int>(conn_role::sender)];
+  r.extra["rate"] = o.rate;
+  r.extra["size"] = o.size;
+  r.extra["threads"] = std::max(1u, o.threads);
+  if (!stream.empty()) r.extra["stream"] = stream;
+  if (c.foreign != 0) r.extra["foreign_messages"] = c.foreign;
+  if (r.server.measured && r.server.cpu_s > 0) {
+    r.extra["deliveries_per_server_cpu_s"] = std::round(static_cast<double>(c.delivered) / r.server.cpu_s);
+  }
+  if (slow) {
+    r.extra["stalled"] = json::object{
+        {"viewers", stalled},
+        {"cut", before_close.stalled_cut},
+        {"still_open", before_close.open[static_cast<int>(conn_role::stalled)]},
+        {"read_after_resume", c.stalled_delivered},
+    };
+  }
+  r.duration_s = seconds_since(started);
+  return r;
+}
+
+// ==== idle ===================================================================
+
+result<bench_result> run_idle(const bench_options& o, const progress_fn& progress) {
+  const auto started = clock_type::now();
+  auto where = parse_target(o.url, o.protocol);
+  if (!where) return where.err();
+  if (auto b = check_budget(o.connections); !b) return b.err();
+  auto specs = make_specs(o, *where, spec_plan{o.connections, 0, 0}, progress, nullptr);
+  if (!specs) return specs.err();
+  server_monitor monitor(o.server_pid);
+  const double rss_before = monitor.rss_now_mb();
+
+  chat_load load(settings_for(o, *where), std::move(*specs));
+  progress("opening " + std::to_string(o.connections) + " idle connections");
+  const auto connect_start = clock_type::now();
+  load.open(0, o.connections, o.concurrency ? o.concurrency : default_connect_concurrency, o.connect_timeout_s);
+  const double connect_ms = seconds_since(connect_start) * 1000;
+  hold_for(settle_s, monitor);
+  progress("holding them for " + secs(o.hold_s));
+  monitor.start_window();
+  const double own_cpu_start = own_cpu_seconds();
+  const auto hold_start = clock_type::now();
+  hold_for(o.hold_s, monitor);
+  const double window_s = seconds_since(hold_start);
+  monitor.end_window();
+  const double own_cpu_s = own_cpu_seconds() - own_cpu_start;
+  const load_counters held = load.snapshot();
+  const load_totals totals = load.finish();
+
+  bench_result r = base_result(o);
+  r.connections = o.connections;
+  r.connect_ms = connect_ms;
+  fill_common(r, totals);
+  r.server = monitor.figures(window_s);
+  const std::uint64_t open = held.open[static_cast<int>(conn_role::viewer)];
+  if (r.server.measured && open > 0) {
+    r.server.rss_per_conn_bytes = (r.server.rss_end_mb - rss_before) * 1048576.0 / static_cast<double>(open);
+    r.server.rss_start_mb = rss_before;
+  }
+  r.client_cpu_s = own_cpu_s;
+  r.client_cpu_cores = window_s > 0 ? own_cpu_s / window_s : 0;
+  r.extra["open_at_end"] = open;
+  r.extra["hold_s"] = o.hold_s;
+  r.duration_s = seconds_since(started);
+  return r;
+}
+
+// ==== connect ================================================================
+
+result<bench_result> run_connect(const bench_options& o, const progress_fn& progress) {
+  const auto started = clock_type::now();
+  auto where = parse_target(o.url, o.protocol);
+  if (!where) return where.err();
+  if (auto b = check_budget(o.connections); !b) return b.err();
+  auto specs = make_specs(o, *where, spec_plan{o.connections, 0, 0}, progress, nullptr);
+  if (!specs) return specs.err();
+  server_monitor monitor(o.server_pid);
+  monitor.poll();
+
+  chat_load load(settings_for(o, *where), std::move(*specs));
+  const std::uint32_t concurrency = o.concurrency ? o.concurrency : default_connect_concurrency;
+  progress("connecting " + std::to_string(o.connections) + " with " + std::to_string(concurrency) + " at a time");
+  monitor.start_window();
+  const double own_cpu_start = own_cpu_seconds();
+  const auto connect_start = clock_type::now();
+  load.open(0, o.connections, concurrency, o.connect_timeout_s);
+  const double window_s = seconds_since(connect_start);
+  monitor.end_window();
+  const double own_cpu_s = own_cpu_seconds() - own_cpu_start;
+  const load_totals totals = load.finish();
+
+  bench_result r = base_result(o);
+  r.connections = o.connections;
+  r.connect_ms = window_s * 1000;
+  fill_common(r, totals);
+  r.latency = r.connect_latency;
+  r.server = monitor.figures(window_s);
+  r.client_cpu_s = own_cpu_s;
+  r.client_cpu_cores = window_s > 0 ? own_cpu_s / window_s : 0;
+  r.extra["upgrades_per_s"] = window_s > 0 ? std::round(static_cast<double>(r.connected) / window_s) : 0.0;
+  r.extra["concurrency"] = concurrency;
+  r.duration_s = seconds_since(started);
+  return r;
+}
+
+// ==== dispatch ===============================================================
+
+result<bench_result> run_bench(const bench_options& o, const progress_fn& progress) {
+  raise_fd_limit();
+  switch (o.what) {
+    case scenario::fanout:
+    case scenario::slow: return run_fanout(o, progress);
+    case scenario::idle: return run_idle(o, progress);
+    case scenario::connect: return run_connect(o, progress);
+    case scenario::rest: return run_rest(o, progress);
+  }
+  return error{0, "usage", "unknown scenario"};
+}
+
+}  // namespace sorak::client::bench

@@ -1,0 +1,149 @@
+#include "client/bench_setup.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "client/api.hpp"
+#include "client/endpoint.hpp"
+#include "client/ws_client.hpp"
+#include "sorak/auth.hpp"
+
+namespace sorak::client::bench {
+
+namespace {
+
+constexpr const char* default_secret_file = "./var/jwt-secret";
+constexpr std::int64_t token_ttl_s = 2 * 3600;
+constexpr std::uint32_t seed_per_user = 10;
+
+result<std::string> read_secret_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return error{0, "no_secret", "cannot read the secret file " + path};
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() && std::string_view(" \t\r\n").find(secret.back()) != std::string_view::npos) secret.pop_back();
+  if (secret.empty()) return error{0, "no_secret", "the secret file " + path + " is empty"};
+  return secret;
+}
+
+endpoint endpoint_of(const target& where) {
+  return endpoint{where.address, std::to_string(where.port), where.path};
+}
+
+std::string field(const boost::json::value& v, std::string_view key) {
+  const auto* obj = v.if_object();
+  const auto* f = obj ? obj->if_contains(key) : nullptr;
+  return f && f->is_string() ? std::string(f->get_string()) : std::string();
+}
+
+std::string owner_token(const std::string& secret) {
+  token_claims c;
+  c.sub = c.username = bench_user('o', 0);
+  c.ttl_seconds = token_ttl_s;
+  return mint_token(c, secret);
+}
+
+}  // namespace
+
+result<std::string> find_secret(const bench_options& o) {
+  if (!o.secret.empty()) return o.secret;
+  if (!o.secret_file.empty()) return read_secret_file(o.secret_file);
+  if (const char* env = std::getenv("SORAK_JWT_SECRET"); env && *env) return std::string(env);
+  auto from_default = read_secret_file(default_secret_file);
+  if (from_default) return from_default;
+  return error{0, "no_secret",
+               "the sorak protocol needs the server's JWT secret: pass --secret or --secret-file, set "
+               "SORAK_JWT_SECRET, or run where ./var/jwt-secret is"};
+}
+
+std::string bench_user(char role, std::uint64_t index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "bench-%c%06llu", role, static_cast<unsigned long long>(index));
+  return buf;
+}
+
+result<std::vector<std::string>> mint_tokens(const std::string& secret, char role, std::uint64_t first,
+                                             std::uint64_t count) {
+  std::vector<std::string> tokens;
+  tokens.reserve(count);
+  token_claims c;
+  c.ttl_seconds = token_ttl_s;
+  try {
+    for (std::uint64_t i = 0; i < count; ++i) {
+      c.sub = c.username = bench_user(role, first + i);
+      tokens.push_back(mint_token(c, secret));
+    }
+  } catch (const std::exception& e) {
+    return error{0, "mint_failed", std::string("cannot sign a token: ") + e.what()};
+  }
+  return tokens;
+}
+
+result<std::vector<bench_stream>> prepare_streams(const bench_options& o, const target& where,
+                                                  const std::string& secret, std::uint32_t count) {
+  std::vector<bench_stream> streams;
+  std::string token;
+  try {
+    token = owner_token(secret);
+  } catch (const std::exception& e) {
+    return error{0, "mint_failed", std::string("cannot sign a token: ") + e.what()};
+  }
+  api_client api(endpoint_of(where), token);
+  if (!o.stream.empty()) {
+    auto found = api.call("GET", stream_path(o.stream));
+    if (!found) return found.err();
+    streams.push_back({field(*found, "id"), field(*found, "room_id")});
+    return streams;
+  }
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const boost::json::value body = boost::json::object{{"title", "sorak bench " + std::to_string(i + 1)}};
+    auto created = api.call("POST", "/api/v1/streams", {}, &body);
+    if (!created) return created.err();
+    streams.push_back({field(*created, "id"), field(*created, "room_id")});
+  }
+  return streams;
+}
+
+status seed_messages(const target& where, const bench_stream& stream, const std::string& secret,
+                     std::uint32_t count) {
+  const endpoint ep = endpoint_of(where);
+  std::uint32_t posted = 0;
+  for (std::uint32_t user = 0; posted < count; ++user) {
+    auto token = mint_tokens(secret, 'w', user, 1);
+    if (!token) return token.err();
+    ws_client ws;
+    const std::string path = stream_path(stream.id) + "/chat/ws";
+    if (auto c = ws.connect(ep, make_target(ep, path, {{"token", token->front()}})); !c) return c.err();
+    const std::uint32_t batch = std::min(seed_per_user, count - posted);
+    for (std::uint32_t i = 0; i < batch; ++i) {
+      const std::string text = R"({"type":"message","content":"seed message )" + std::to_string(posted + i + 1) + "\"}";
+      if (auto w = ws.write_text(text); !w) return w.err();
+    }
+    // Our own messages come back once stored; count them.
+    std::uint32_t seen = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (seen < batch) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return error{0, "timeout", "seeding: the server did not broadcast the seed messages"};
+      const ws_frame f = ws.read_text(left);
+      if (f.kind == ws_frame_kind::closed) {
+        return error{0, "connection_failed", "seeding: the server closed the connection (" +
+                                                 std::to_string(f.close_code) + " " + f.close_reason + ")"};
+      }
+      if (f.kind != ws_frame_kind::text) continue;
+      if (f.text.rfind(R"({"type":"message")", 0) == 0) ++seen;
+      if (f.text.rfind(R"({"type":"error")", 0) == 0) return error{0, "seed_refused", "seeding: " + f.text};
+    }
+    ws.close();
+    posted += batch;
+  }
+  return ok_value;
+}
+
+}  // namespace sorak::client::bench
