@@ -3,26 +3,26 @@
 // bench_rest.cpp).
 //
 // Each thread runs one io_context. Its connections are raw non-blocking TCP
-// sockets kept in the thread's own epoll set (level-triggered), and Asio waits
+// sockets kept in the thread's own epoll set, edge-triggered, and Asio waits
 // on that set's descriptor: a readable socket costs one recv, a batch of them
-// one re-arm, and a connection costs socket, connect, one epoll_ctl, send,
-// one epoll_ctl and close (an Asio socket adds an ioctl, a poll and two more
-// epoll_ctl per connection, and async_wait an epoll_ctl per event).
-// Asio also runs the send timer and what the driver posts.
+// one re-arm, and a connection costs socket, connect, epoll_ctl, getsockopt,
+// send and close (an Asio socket adds an ioctl, a poll and two more epoll_ctl
+// per connection, async_wait an epoll_ctl per event, and async_receive an
+// EAGAIN recv per event). Asio also runs the send timer and what the driver
+// posts.
+//
+// Edge-triggered without reading to EAGAIN: a TCP recv that returns less
+// than it was given has emptied the receive queue (tcp_recvmsg stops only
+// when the queue and the socket backlog are empty), so any later byte raises
+// a new edge.
 //
 // Reading: bytes go into the thread's shared buffer; complete frames are
 // handled in place, and only an incomplete frame at the end is copied into
 // the connection's `carry`, put back in front of the next read. A frame
 // larger than carry_limit is classified from its first bytes and the rest
 // skipped. Writing: send() at once; what the socket does not take waits in
-// `out`, and the socket is watched for EPOLLOUT until it is gone.
+// `out` for the next EPOLLOUT edge.
 #include "client/bench_engine.hpp"
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,10 +31,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -50,11 +54,11 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t read_buffer_size = 512 * 1024;
-constexpr std::size_t carry_limit = 64 * 1024;   // larger frames are skipped past their first bytes
-constexpr std::size_t head_limit = 16 * 1024;    // an upgrade response head
+constexpr std::size_t carry_limit = 64 * 1024;  // larger frames are skipped past their first bytes
+constexpr std::size_t head_limit = 16 * 1024;   // an upgrade response head
 constexpr std::size_t irc_line_limit = 16 * 1024;
-constexpr int reads_per_event = 4;               // then yield to the other connections
-constexpr int batch_size = 256;                  // ready sockets taken per epoll_wait
+constexpr int reads_per_event = 4;  // then yield to the other connections
+constexpr int batch_size = 256;     // ready sockets taken per epoll_wait
 constexpr auto send_tick = std::chrono::milliseconds(1);
 constexpr std::size_t order_table_limit = std::size_t{1} << 23;  // entries per thread
 constexpr std::uint32_t no_slot = UINT32_MAX;
@@ -76,10 +80,9 @@ struct connection {
   }
 
   int fd = -1;
-  std::uint32_t interest = 0;  // events asked of the epoll set; 0: not in it
-  std::string opening;  // freed once sent
-  std::string carry;    // an incomplete frame, line or response head
-  std::string out;      // bytes the socket has not taken yet
+  std::string opening;       // freed once sent
+  std::string carry;         // an incomplete frame, line or response head
+  std::string out;           // bytes the socket has not taken yet
   std::size_t out_done = 0;  // … of which the first out_done are sent
   std::uint64_t skip = 0;    // bytes left of an oversized frame
   std::int64_t started_ns = 0;
@@ -267,7 +270,12 @@ class load_thread {
       failed(c, os_error("connect", errno));
       return;
     }
-    set_interest(c, EPOLLOUT);  // writable: the connect is done, one way or the other
+    // Writable: the connect is done, one way or the other. Registered once
+    // for everything; edges need no re-arming.
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &c;
+    if (epoll_ctl(ready_set_.native_handle(), EPOLL_CTL_ADD, c.fd, &ev) != 0) failed(c, os_error("epoll_ctl", errno));
   }
 
   void on_connected(connection& c) {
@@ -338,7 +346,6 @@ class load_thread {
     if (c.fd < 0) return;
     ::close(c.fd);
     c.fd = -1;
-    c.interest = 0;
   }
 
   static void release(connection& c) {
@@ -377,35 +384,16 @@ class load_thread {
   void on_event(connection& c, std::uint32_t events) {
     if (c.state == phase::closed || c.fd < 0) return;  // closed earlier in this batch
     if (c.state == phase::connecting) {
+      if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
       on_connected(c);
-      return;
+      if (c.state == phase::closed || !(events & EPOLLIN)) return;
     }
     if ((events & EPOLLOUT) && !c.out.empty()) {
       flush(c);
       if (c.state == phase::closed) return;
     }
+    // A stalled viewer ignores its edges; it reads everything when resumed.
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && c.reading) on_readable(c);
-  }
-
-  // What the socket is watched for: reading (unless stalled) and, while
-  // bytes wait in `out`, writing. REQUIRES: connected or connecting.
-  void update_interest(connection& c) {
-    std::uint32_t want = c.reading ? EPOLLIN | EPOLLRDHUP : 0;
-    if (!c.out.empty()) want |= EPOLLOUT;
-    set_interest(c, want);
-  }
-
-  void set_interest(connection& c, std::uint32_t want) {
-    if (want == c.interest) return;
-    epoll_event ev{};
-    ev.events = want;
-    ev.data.ptr = &c;
-    const int op = c.interest == 0 ? EPOLL_CTL_ADD : (want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD);
-    if (epoll_ctl(ready_set_.native_handle(), op, c.fd, &ev) != 0 && op != EPOLL_CTL_DEL) {
-      lost(c, os_error("epoll_ctl", errno));
-      return;
-    }
-    c.interest = want;
   }
 
   // Reads what the socket holds into the shared buffer behind the carried
@@ -415,27 +403,38 @@ class load_thread {
     std::size_t have = c.carry.size();
     if (have != 0) std::memcpy(buf, c.carry.data(), have);
     c.carry.clear();
-    if (!read_more(c, buf, have)) return;
+    const read_outcome r = read_more(c, buf, have, false);
+    if (r == read_outcome::ended) return;
     c.carry.assign(buf, have);
-    if (!c.reading) update_interest(c);  // a stalled viewer stops here
+    // No edge will come for what is left: come back after the others' turn.
+    if (r == read_outcome::more)
+      asio::post(io_, [this, &c] {
+        if (!closing_ && c.state != phase::closed && c.reading) on_readable(c);
+      });
   }
 
-  // False when the connection ended.
-  bool read_more(connection& c, char* buf, std::size_t& have) {
-    for (int round = 0; round < reads_per_event && c.reading; ++round) {
+  enum class read_outcome { drained, more, ended };
+
+  // Reads until a read comes back short (the socket is empty, see the file
+  // comment), or with `until_empty` until EAGAIN; at most reads_per_event
+  // times (then `more`).
+  read_outcome read_more(connection& c, char* buf, std::size_t& have, bool until_empty) {
+    for (int round = 0; round < reads_per_event; ++round) {
+      if (!c.reading) return read_outcome::drained;  // stalled just now: the rest waits in the socket
       const std::size_t room = read_buffer_size - have;
       const ssize_t got = ::recv(c.fd, buf + have, room, 0);
-      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return read_outcome::drained;
       if (got <= 0) {
         lost(c, got == 0 ? "connection closed by the server" : os_error("read", errno));
-        return false;
+        return read_outcome::ended;
       }
       const auto n = static_cast<std::size_t>(got);
       have += n;
-      if (!take(c, buf, have, now_ns())) return false;
-      if (n < room) return true;
+      if (!take(c, buf, have, now_ns())) return read_outcome::ended;
+      if (n < room && !until_empty) return read_outcome::drained;
     }
-    return true;
+    return read_outcome::more;
   }
 
   // Handles buf[0, have) and keeps the incomplete rest at the front. False
@@ -456,8 +455,13 @@ class load_thread {
     if (have != 0) std::memcpy(buf, c.carry.data(), have);
     c.carry.clear();
     if (!take(c, buf, have, now_ns())) return;
+    const read_outcome r = read_more(c, buf, have, true);
+    if (r == read_outcome::ended) return;
     c.carry.assign(buf, have);
-    update_interest(c);
+    if (r == read_outcome::more)
+      asio::post(io_, [this, &c] {
+        if (!closing_ && c.state != phase::closed && c.reading) on_readable(c);
+      });
   }
 
   // Handles what is complete in d[0, n); returns the bytes used.
@@ -539,7 +543,9 @@ class load_thread {
           return;
         }
         switch (classify_sorak(payload)) {
-          case sorak_event::message: on_message(c, payload, now); return;
+          case sorak_event::message:
+            on_message(c, payload, now);
+            return;
           case sorak_event::history:
             if (c.state == phase::joining) mark_ready(c, now);
             return;
@@ -547,7 +553,8 @@ class load_thread {
             ++local_.error_events;
             note_error(std::string(payload.substr(0, 200)));
             return;
-          case sorak_event::other: return;
+          case sorak_event::other:
+            return;
         }
         return;
       case 0x2:  // binary
@@ -566,7 +573,8 @@ class load_thread {
         append_client_frame(c.out, 0xA, payload);
         flush(c);
         return;
-      default: return;  // pong, continuation
+      default:
+        return;  // pong, continuation
     }
   }
 
@@ -642,9 +650,9 @@ class load_thread {
 
   // ---- writing -------------------------------------------------------------
 
-  // Sends what waits in `out`; what the socket does not take stays, and the
-  // socket is watched for writing until it is gone. The message frames in
-  // `out` count as sent once all of it is sent.
+  // Sends what waits in `out`; what the socket does not take stays for the
+  // next EPOLLOUT edge. The message frames in `out` count as sent once all of
+  // it is sent.
   void flush(connection& c) {
     if (c.state == phase::closed || c.state == phase::connecting) return;
     while (c.out_done < c.out.size()) {
@@ -663,7 +671,6 @@ class load_thread {
       local_.sent += c.out_msgs;
       c.out_msgs = 0;
     }
-    update_interest(c);
   }
 
   // ---- sending -------------------------------------------------------------
@@ -872,7 +879,8 @@ void chat_load::start_sending(std::uint64_t total, double duration_s) {
   std::vector<std::uint64_t> senders(n);
   std::uint64_t all = 0;
   for (std::size_t t = 0; t < n; ++t) {
-    senders[t] = impl_->threads[t]->counters().ready[static_cast<int>(conn_role::sender)].load(std::memory_order_relaxed);
+    senders[t] =
+        impl_->threads[t]->counters().ready[static_cast<int>(conn_role::sender)].load(std::memory_order_relaxed);
     all += senders[t];
   }
   const std::int64_t start = now_ns() + 2000000;  // 2 ms: every thread starts at the same instant

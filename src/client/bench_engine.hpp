@@ -1,8 +1,9 @@
 // bench_engine.hpp: the connection engine behind `sorak bench`'s chat
-// scenarios (fanout, slow, idle, connect). Raw TCP sockets on Asio, one
-// io_context per thread, our own WebSocket client framing (and IRC lines),
-// one large read buffer per thread shared by all its connections, and no JSON
-// parsing on the receive path (see bench_wire.hpp).
+// scenarios (fanout, slow, idle, connect). One Asio io_context per thread,
+// raw non-blocking TCP sockets in each thread's own epoll set, our own
+// WebSocket client framing (and IRC lines), one large read buffer per thread
+// shared by all its connections, and no JSON parsing on the receive path
+// (see bench_wire.hpp and docs/bench.md).
 //
 // The scenario driver (bench_scenarios.cpp) builds a chat_load with every
 // connection it will use, then drives it from its own thread: open() groups
@@ -53,14 +54,14 @@ struct load_counters {
   std::uint64_t delivered = 0;           // stamped messages read by viewers
   std::uint64_t stalled_delivered = 0;   // … by stalled viewers (after they resumed)
   std::uint64_t sender_received = 0;
-  std::uint64_t foreign = 0;             // messages without a bench stamp (not counted)
-  std::uint64_t sent = 0;                // message frames fully written
-  std::uint64_t write_failed = 0;        // message frames lost with their connection
-  std::uint64_t unsent = 0;              // no sender was left to send them
-  std::uint64_t closed = 0;              // ready viewers/senders the server closed
-  std::uint64_t stalled_cut = 0;         // stalled viewers the server closed
-  std::uint64_t error_events = 0;        // sorak `error` events, IRC error numerics
-  std::uint64_t out_of_order = 0;        // a sender's sequence seen twice or backwards
+  std::uint64_t foreign = 0;       // messages without a bench stamp (not counted)
+  std::uint64_t sent = 0;          // message frames fully written
+  std::uint64_t write_failed = 0;  // message frames lost with their connection
+  std::uint64_t unsent = 0;        // no sender was left to send them
+  std::uint64_t closed = 0;        // ready viewers/senders the server closed
+  std::uint64_t stalled_cut = 0;   // stalled viewers the server closed
+  std::uint64_t error_events = 0;  // sorak `error` events, IRC error numerics
+  std::uint64_t out_of_order = 0;  // a sender's sequence seen twice or backwards
   std::int64_t last_delivery_ns = 0;
 
   void add(const load_counters& o);
@@ -68,8 +69,8 @@ struct load_counters {
 
 struct load_totals {
   load_counters counters;
-  latency_histogram latency;          // viewers: now − stamp, every delivered message
-  latency_histogram connect_latency;  // TCP connect start → ready
+  latency_histogram latency;                         // viewers: now − stamp, every delivered message
+  latency_histogram connect_latency;                 // TCP connect start → ready
   std::map<std::string, std::uint64_t> close_codes;  // "1008 slow consumer" → n
   std::string first_error;
 };

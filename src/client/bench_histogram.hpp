@@ -21,7 +21,7 @@ class latency_histogram {
  public:
   static constexpr int sub_bits = 5;
   static constexpr std::uint64_t sub_count = 1u << sub_bits;  // buckets per power of two
-  static constexpr std::size_t linear_limit = 2 * sub_count;    // values below are exact
+  static constexpr std::size_t linear_limit = 2 * sub_count;  // values below are exact
   static constexpr std::size_t bucket_count = linear_limit + (64 - sub_bits - 1) * sub_count;
 
   void record(std::uint64_t ns) {

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <map>
 #include <string>
@@ -34,11 +33,11 @@ struct bench_options {
   // fanout and slow
   std::uint32_t viewers = 100;
   std::uint32_t senders = 10;
-  double rate = 100;          // messages per second, all senders together
-  std::uint32_t size = 100;   // content bytes per message
+  double rate = 100;         // messages per second, all senders together
+  std::uint32_t size = 100;  // content bytes per message
   double duration_s = 10;
   double drain_s = 5;
-  double stalled_share = 0.05;         // slow
+  double stalled_share = 0.05;          // slow
   std::uint32_t stalled_rcvbuf = 8192;  // slow: SO_RCVBUF of a stalled viewer
 
   // idle and connect
@@ -74,8 +73,8 @@ struct latency_figures {
 struct server_figures {
   bool measured = false;
   double cpu_s = 0;
-  double cpu_cores = 0;        // cpu_s / window
-  double rss_mb = 0;           // largest VmRSS seen during the run
+  double cpu_cores = 0;  // cpu_s / window
+  double rss_mb = 0;     // largest VmRSS seen during the run
   double rss_start_mb = 0;
   double rss_end_mb = 0;
   double rss_per_conn_bytes = 0;  // idle: (after - before) / connections

@@ -34,7 +34,7 @@ std::uint64_t connection_budget();
 
 // Where the bench connects: an IPv4 address in 127.0.0.0/8.
 struct target {
-  std::string address;    // dotted quad
+  std::string address;  // dotted quad
   std::uint16_t port = 0;
   std::string host_port;  // for the Host header
   std::string path;       // "" or "/prefix" from the URL

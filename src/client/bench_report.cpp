@@ -2,7 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,20 +12,28 @@ namespace json = boost::json;
 
 const char* scenario_name(scenario s) {
   switch (s) {
-    case scenario::fanout: return "fanout";
-    case scenario::idle: return "idle";
-    case scenario::connect: return "connect";
-    case scenario::slow: return "slow";
-    case scenario::rest: return "rest";
+    case scenario::fanout:
+      return "fanout";
+    case scenario::idle:
+      return "idle";
+    case scenario::connect:
+      return "connect";
+    case scenario::slow:
+      return "slow";
+    case scenario::rest:
+      return "rest";
   }
   return "?";
 }
 
 const char* protocol_name(wire_protocol p) {
   switch (p) {
-    case wire_protocol::sorak: return "sorak";
-    case wire_protocol::irc: return "irc";
-    case wire_protocol::ws: return "ws";
+    case wire_protocol::sorak:
+      return "sorak";
+    case wire_protocol::irc:
+      return "irc";
+    case wire_protocol::ws:
+      return "ws";
   }
   return "?";
 }
@@ -68,7 +75,9 @@ void append_number(std::string& out, double v) {
 
 void append_json(std::string& out, const json::value& v) {
   switch (v.kind()) {
-    case json::kind::double_: append_number(out, v.get_double()); return;
+    case json::kind::double_:
+      append_number(out, v.get_double());
+      return;
     case json::kind::object: {
       out += '{';
       bool first = true;
@@ -93,7 +102,9 @@ void append_json(std::string& out, const json::value& v) {
       out += ']';
       return;
     }
-    default: out += json::serialize(v); return;
+    default:
+      out += json::serialize(v);
+      return;
   }
 }
 

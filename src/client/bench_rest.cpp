@@ -8,13 +8,12 @@
 // arrives, and only an incomplete head is kept per connection. A response
 // without Content-Length (chunked, or ended by close) is counted as an error
 // and its connection replaced.
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -114,8 +113,12 @@ struct rest_counts {
 class rest_thread {
  public:
   rest_thread(tcp::endpoint ep, const std::vector<std::string>& requests, std::uint64_t quota, std::uint64_t offset)
-      : endpoint_(ep), requests_(requests), quota_(quota), next_request_(offset),
-        work_(io_.get_executor()), buffer_(new char[read_buffer_size]) {}
+      : endpoint_(ep),
+        requests_(requests),
+        quota_(quota),
+        next_request_(offset),
+        work_(io_.get_executor()),
+        buffer_(new char[read_buffer_size]) {}
   ~rest_thread() { join(); }
 
   void add_connection() { conns_.push_back(std::make_unique<rest_conn>(io_)); }
@@ -222,9 +225,7 @@ class rest_thread {
     settled_.store(quota_, std::memory_order_relaxed);
   }
 
-  void settle() {
-    settled_.store(counts_.completed + counts_.transport_errors, std::memory_order_relaxed);
-  }
+  void settle() { settled_.store(counts_.completed + counts_.transport_errors, std::memory_order_relaxed); }
 
   void arm_read(rest_conn& c) {
     c.socket.async_wait(tcp::socket::wait_read, [this, &c](const error_code& ec) {
@@ -251,17 +252,22 @@ class rest_thread {
         // cut short is an error.
         const bool mid_request = c.in_body || have != 0 || c.sent_ns != 0;
         if (mid_request) {
-          transport_error(c, ec == asio::error::eof ? "the server closed the connection" : "read: " + ec.message(), true);
+          transport_error(c, ec == asio::error::eof ? "the server closed the connection" : "read: " + ec.message(),
+                          true);
         } else {
           asio::post(io_, [this, &c] { connect(c); });
         }
         return;
       }
+      const bool short_read = n < read_buffer_size - have;
       have += n;
       const std::size_t used = consume(c, buf, have);
       if (c.done || !c.socket.is_open()) return;
       have -= used;
       if (have) std::memmove(buf, buf + used, have);
+      // A short TCP read emptied the socket; async_wait re-checks readiness
+      // when it re-arms, so nothing is missed by not reading to EAGAIN.
+      if (short_read) break;
     }
     c.carry.assign(buf, have);
     arm_read(c);

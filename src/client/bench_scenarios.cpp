@@ -23,8 +23,11 @@ namespace json = boost::json;
 using clock_type = std::chrono::steady_clock;
 
 constexpr std::uint32_t default_connect_concurrency = 256;
-constexpr double settle_s = 1.0;         // idle: let the server finish each connection's setup
-constexpr double send_grace_s = 10.0;    // how long after --duration the senders may still be writing
+// An IRC registration waits for the server's timer (InspIRCd: once a
+// second), not for CPU: many more may be in progress at once.
+constexpr std::uint32_t default_irc_concurrency = 1024;
+constexpr double settle_s = 1.0;       // idle: let the server finish each connection's setup
+constexpr double send_grace_s = 10.0;  // how long after --duration the senders may still be writing
 constexpr auto poll_interval = std::chrono::milliseconds(5);
 constexpr auto monitor_interval = std::chrono::milliseconds(100);
 
@@ -34,9 +37,7 @@ std::string secs(double s) {
   return buf;
 }
 
-double seconds_since(clock_type::time_point t) {
-  return std::chrono::duration<double>(clock_type::now() - t).count();
-}
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
 
 std::int64_t mono_ns() {
   timespec ts{};
@@ -69,8 +70,9 @@ void hold_for(double seconds, server_monitor& monitor) {
 status check_budget(std::uint64_t connections) {
   const std::uint64_t budget = connection_budget();
   if (connections > budget) {
-    return error{0, "usage", std::to_string(connections) + " connections do not fit: this process may open " +
-                                 std::to_string(budget) + " (RLIMIT_NOFILE less a reserve; 19,900 at most)"};
+    return error{0, "usage",
+                 std::to_string(connections) + " connections do not fit: this process may open " +
+                     std::to_string(budget) + " (RLIMIT_NOFILE less a reserve; 19,900 at most)"};
   }
   return ok_value;
 }
@@ -83,9 +85,7 @@ struct spec_plan {
   double stalled_share = 0;
 };
 
-bool is_stalled(std::uint32_t i, double share) {
-  return std::floor((i + 1) * share) > std::floor(i * share);
-}
+bool is_stalled(std::uint32_t i, double share) { return std::floor((i + 1) * share) > std::floor(i * share); }
 
 std::string irc_opening(char role, std::uint32_t index) {
   char nick[16];
@@ -99,9 +99,9 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& 
   std::vector<conn_spec> specs(plan.viewers + plan.senders);
   for (std::uint32_t i = 0; i < specs.size(); ++i) {
     const bool sender = i >= plan.viewers;
-    specs[i].role = sender ? conn_role::sender
-                           : (plan.stalled_share > 0 && is_stalled(i, plan.stalled_share) ? conn_role::stalled
-                                                                                          : conn_role::viewer);
+    specs[i].role =
+        sender ? conn_role::sender
+               : (plan.stalled_share > 0 && is_stalled(i, plan.stalled_share) ? conn_role::stalled : conn_role::viewer);
   }
   switch (o.protocol) {
     case wire_protocol::irc:
@@ -115,7 +115,8 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& 
       for (auto& s : specs) s.opening = request;
       return specs;
     }
-    case wire_protocol::sorak: break;
+    case wire_protocol::sorak:
+      break;
   }
   auto secret = find_secret(o);
   if (!secret) return secret.err();
@@ -134,6 +135,11 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& 
     specs[i].opening = upgrade_request(where.host_port, path + url_encode(token));
   }
   return specs;
+}
+
+std::uint32_t connect_concurrency(const bench_options& o) {
+  if (o.concurrency != 0) return o.concurrency;
+  return o.protocol == wire_protocol::irc ? default_irc_concurrency : default_connect_concurrency;
 }
 
 load_settings settings_for(const bench_options& o, const target& where) {
@@ -199,7 +205,7 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   monitor.poll();
 
   chat_load load(settings_for(o, *where), std::move(*specs));
-  const std::uint32_t concurrency = o.concurrency ? o.concurrency : default_connect_concurrency;
+  const std::uint32_t concurrency = connect_concurrency(o);
   progress("connecting " + std::to_string(o.viewers) + " viewers and " + std::to_string(o.senders) + " senders");
   const auto connect_start = clock_type::now();
   load.open(0, o.viewers, concurrency, o.connect_timeout_s);
@@ -217,13 +223,15 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   const std::int64_t send_start_ns = mono_ns();
   const auto send_start = clock_type::now();
   load.start_sending(total, o.duration_s);
-  wait_for([&] {
+  wait_for(
+      [&] {
         const load_counters c = load.snapshot();
         return c.sent + c.write_failed + c.unsent >= total;
       },
       o.duration_s + send_grace_s, monitor);
   progress("draining (at most " + secs(o.drain_s) + ")");
-  wait_for([&] {
+  wait_for(
+      [&] {
         const load_counters c = load.snapshot();
         return c.delivered >= c.sent * viewers;
       },
@@ -293,7 +301,7 @@ result<bench_result> run_idle(const bench_options& o, const progress_fn& progres
   chat_load load(settings_for(o, *where), std::move(*specs));
   progress("opening " + std::to_string(o.connections) + " idle connections");
   const auto connect_start = clock_type::now();
-  load.open(0, o.connections, o.concurrency ? o.concurrency : default_connect_concurrency, o.connect_timeout_s);
+  load.open(0, o.connections, connect_concurrency(o), o.connect_timeout_s);
   const double connect_ms = seconds_since(connect_start) * 1000;
   hold_for(settle_s, monitor);
   progress("holding them for " + secs(o.hold_s));
@@ -338,7 +346,7 @@ result<bench_result> run_connect(const bench_options& o, const progress_fn& prog
   monitor.poll();
 
   chat_load load(settings_for(o, *where), std::move(*specs));
-  const std::uint32_t concurrency = o.concurrency ? o.concurrency : default_connect_concurrency;
+  const std::uint32_t concurrency = connect_concurrency(o);
   progress("connecting " + std::to_string(o.connections) + " with " + std::to_string(concurrency) + " at a time");
   monitor.start_window();
   const double own_cpu_start = own_cpu_seconds();
@@ -369,10 +377,14 @@ result<bench_result> run_bench(const bench_options& o, const progress_fn& progre
   raise_fd_limit();
   switch (o.what) {
     case scenario::fanout:
-    case scenario::slow: return run_fanout(o, progress);
-    case scenario::idle: return run_idle(o, progress);
-    case scenario::connect: return run_connect(o, progress);
-    case scenario::rest: return run_rest(o, progress);
+    case scenario::slow:
+      return run_fanout(o, progress);
+    case scenario::idle:
+      return run_idle(o, progress);
+    case scenario::connect:
+      return run_connect(o, progress);
+    case scenario::rest:
+      return run_rest(o, progress);
   }
   return error{0, "usage", "unknown scenario"};
 }

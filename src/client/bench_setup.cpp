@@ -1,7 +1,6 @@
 #include "client/bench_setup.hpp"
 
 #include <boost/json/value.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,14 +26,13 @@ result<std::string> read_secret_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   std::string secret = text.str();
-  while (!secret.empty() && std::string_view(" \t\r\n").find(secret.back()) != std::string_view::npos) secret.pop_back();
+  while (!secret.empty() && std::string_view(" \t\r\n").find(secret.back()) != std::string_view::npos)
+    secret.pop_back();
   if (secret.empty()) return error{0, "no_secret", "the secret file " + path + " is empty"};
   return secret;
 }
 
-endpoint endpoint_of(const target& where) {
-  return endpoint{where.address, std::to_string(where.port), where.path};
-}
+endpoint endpoint_of(const target& where) { return endpoint{where.address, std::to_string(where.port), where.path}; }
 
 std::string field(const boost::json::value& v, std::string_view key) {
   const auto* obj = v.if_object();
@@ -110,8 +108,7 @@ result<std::vector<bench_stream>> prepare_streams(const bench_options& o, const 
   return streams;
 }
 
-status seed_messages(const target& where, const bench_stream& stream, const std::string& secret,
-                     std::uint32_t count) {
+status seed_messages(const target& where, const bench_stream& stream, const std::string& secret, std::uint32_t count) {
   const endpoint ep = endpoint_of(where);
   std::uint32_t posted = 0;
   for (std::uint32_t user = 0; posted < count; ++user) {
@@ -129,12 +126,14 @@ status seed_messages(const target& where, const bench_stream& stream, const std:
     std::uint32_t seen = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (seen < batch) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return error{0, "timeout", "seeding: the server did not broadcast the seed messages"};
       const ws_frame f = ws.read_text(left);
       if (f.kind == ws_frame_kind::closed) {
-        return error{0, "connection_failed", "seeding: the server closed the connection (" +
-                                                 std::to_string(f.close_code) + " " + f.close_reason + ")"};
+        return error{
+            0, "connection_failed",
+            "seeding: the server closed the connection (" + std::to_string(f.close_code) + " " + f.close_reason + ")"};
       }
       if (f.kind != ws_frame_kind::text) continue;
       if (f.text.rfind(R"({"type":"message")", 0) == 0) ++seen;

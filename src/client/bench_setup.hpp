@@ -40,7 +40,6 @@ result<std::vector<bench_stream>> prepare_streams(const bench_options& o, const 
 
 // Posts `count` messages into the stream over WebSocket (ten per user, so the
 // default rate limit never refuses them) and waits until each is broadcast.
-status seed_messages(const target& where, const bench_stream& stream, const std::string& secret,
-                     std::uint32_t count);
+status seed_messages(const target& where, const bench_stream& stream, const std::string& secret, std::uint32_t count);
 
 }  // namespace sorak::client::bench

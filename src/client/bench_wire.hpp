@@ -71,7 +71,8 @@ namespace detail {
 inline const char* read_number(const char* p, const char* end, std::uint64_t& out) {
   std::uint64_t v = 0;
   const char* start = p;
-  while (p < end && p - start < 19 && static_cast<unsigned char>(*p - '0') < 10) v = v * 10 + static_cast<unsigned>(*p++ - '0');
+  while (p < end && p - start < 19 && static_cast<unsigned char>(*p - '0') < 10)
+    v = v * 10 + static_cast<unsigned>(*p++ - '0');
   if (p == start) return nullptr;
   out = v;
   return p;

@@ -93,8 +93,10 @@ TEST(BenchWire, ClientFramesAreMaskedRfc6455Frames) {
 }
 
 TEST(BenchWire, UpgradeResponseIsChecked) {
-  const std::string ok = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "sec-websocket-accept: " + expected_accept();
+  const std::string ok =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "sec-websocket-accept: " +
+      expected_accept();
   EXPECT_EQ(check_upgrade_response(ok), 101);
   EXPECT_EQ(check_upgrade_response("HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: wrong"), 0);
   EXPECT_EQ(check_upgrade_response("HTTP/1.1 404 Not Found\r\nContent-Length: 3"), 404);

@@ -1,0 +1,120 @@
+// bench_command.cpp: `sorak bench SCENARIO`, the load generator (see
+// docs/bench.md). The engine lives in src/client/bench_*; this file only maps
+// options and prints the result: a table, then one JSON line (or only the
+// JSON line with --json).
+#include <iostream>
+#include <memory>
+
+#include "cli.hpp"
+#include "client/bench_report.hpp"
+#include "client/bench_scenarios.hpp"
+
+namespace sorak::cli {
+namespace {
+
+namespace bench = client::bench;
+
+struct bench_command_options {
+  bench::bench_options o;
+  std::string scenario;
+  std::string protocol = "sorak";
+  std::string kind = "history";
+};
+
+status run_bench_command(const global_options& g, bench_command_options& c) {
+  bench::bench_options& o = c.o;
+  o.url = g.url;
+  static const std::map<std::string, bench::scenario> scenarios = {{"fanout", bench::scenario::fanout},
+                                                                   {"idle", bench::scenario::idle},
+                                                                   {"connect", bench::scenario::connect},
+                                                                   {"slow", bench::scenario::slow},
+                                                                   {"rest", bench::scenario::rest}};
+  static const std::map<std::string, bench::wire_protocol> protocols = {
+      {"sorak", bench::wire_protocol::sorak}, {"irc", bench::wire_protocol::irc}, {"ws", bench::wire_protocol::ws}};
+  o.what = scenarios.at(c.scenario);
+  o.protocol = protocols.at(c.protocol);
+  o.kind = c.kind == "showroom" ? bench::rest_kind::showroom : bench::rest_kind::history;
+  if (o.what == bench::scenario::rest && o.protocol != bench::wire_protocol::sorak) {
+    return usage_error("the rest scenario measures Sorak's HTTP API; --protocol does not apply");
+  }
+  const bool quiet = o.json_only;
+  auto progress = [quiet](std::string_view line) {
+    if (!quiet) std::cerr << "bench: " << line << std::endl;
+  };
+  auto outcome = bench::run_bench(o, progress);
+  if (!outcome) return outcome.err();
+  if (!o.json_only) {
+    for (const auto& line : bench::format_table(*outcome)) print_line(line);
+  }
+  print_line(bench::format_json(*outcome));
+  return ok_value;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, const global_options& g, command_action& action) {
+  auto c = std::make_shared<bench_command_options>();
+  bench::bench_options& o = c->o;
+  CLI::App* cmd = app.add_subcommand("bench", "load generator: fanout, idle, connect, slow, rest (docs/bench.md)");
+  cmd->add_option("scenario", c->scenario, "fanout | idle | connect | slow | rest")
+      ->required()
+      ->check(CLI::IsMember({"fanout", "idle", "connect", "slow", "rest"}));
+  cmd->add_option("--protocol", c->protocol, "sorak | irc | ws")
+      ->check(CLI::IsMember({"sorak", "irc", "ws"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", o.threads, "load threads, one io_context each")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
+  auto* secret =
+      cmd->add_option("--secret", o.secret, "JWT secret (default: env SORAK_JWT_SECRET, else ./var/jwt-secret)");
+  cmd->add_option("--secret-file", o.secret_file, "file holding the JWT secret")->excludes(secret);
+  cmd->add_option("--stream", o.stream, "sorak: use this stream (id or room id) instead of creating one");
+
+  cmd->add_option("--viewers", o.viewers, "fanout/slow: viewers")->capture_default_str();
+  cmd->add_option("--senders", o.senders, "fanout/slow: senders")->capture_default_str();
+  cmd->add_option("--rate", o.rate, "fanout/slow: messages per second, all senders together")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--size", o.size, "fanout/slow: content bytes per message")->capture_default_str();
+  cmd->add_option("--duration", o.duration_s, "fanout/slow: seconds of sending")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--drain", o.drain_s, "fanout/slow: seconds to wait for stragglers")
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
+  cmd->add_option("--stalled-share", o.stalled_share, "slow: share of viewers that stop reading")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--stalled-rcvbuf", o.stalled_rcvbuf, "slow: SO_RCVBUF of a stalled viewer, bytes")
+      ->capture_default_str();
+
+  cmd->add_option("--connections", o.connections, "idle/connect: connections")->capture_default_str();
+  cmd->add_option("--hold", o.hold_s, "idle: seconds to hold them")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--concurrency", o.concurrency,
+                  "connections opened at once (default 256, irc 1024); rest: keep-alive connections (default 64)");
+  cmd->add_option("--connect-timeout", o.connect_timeout_s, "seconds for a group of connections to open")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+
+  cmd->add_option("--requests", o.requests, "rest: requests")->capture_default_str();
+  cmd->add_option("--kind", c->kind, "rest: history | showroom")
+      ->check(CLI::IsMember({"history", "showroom"}))
+      ->capture_default_str();
+  cmd->add_option("--rooms", o.rooms, "rest: streams to spread the requests over")->capture_default_str();
+  cmd->add_option("--seed-messages", o.seed_messages, "rest: messages posted into each new stream first")
+      ->capture_default_str();
+  cmd->add_option("--apikey", o.apikey, "rest showroom: the apikey query value");
+  cmd->add_option("--rest-timeout", o.rest_timeout_s, "rest: seconds before unfinished requests count as errors")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+
+  cmd->add_option("--channel", o.channel, "irc: the channel")->capture_default_str();
+  cmd->add_option("--server-pid", o.server_pid, "server process: CPU and RSS from /proc over the run");
+  cmd->add_flag("--json", o.json_only, "print only the JSON line");
+  cmd->add_option("--label", o.label, "copied into the JSON");
+  cmd->callback([c, &g, &action] { action = [c, &g] { return run_bench_command(g, *c); }; });
+}
+
+}  // namespace sorak::cli

@@ -1,0 +1,221 @@
+// bench_smoke.test.mjs: `sorak bench` against the real sorakd at tiny sizes.
+//
+// Each scenario runs once with --json, and its counts must be exactly right:
+// everything sent is delivered to every viewer, nothing is out of order,
+// nothing fails. Speed is never asserted: these sizes say nothing about it,
+// and the machine is shared. A tiny in-process `ws` broadcast server checks
+// the raw WebSocket protocol the same way.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { WebSocketServer, WebSocket } from 'ws';
+import { startServer, SORAK } from './lib/server.mjs';
+
+let server;
+
+before(async () => {
+  server = await startServer({ args: ['--rate-limit', '0', '--rate-limit-mod', '0'] });
+});
+
+function cleanEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('SORAK_')) env[k] = v;
+  }
+  return env;
+}
+
+// Runs `sorak --url URL bench ARGS`; resolves {code, stdout, stderr}.
+function bench(args, { url = server.url, timeoutMs = 60000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SORAK, ['--url', url, 'bench', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+// Runs a scenario with --json against the test server; returns the parsed line.
+async function benchJson(scenario, args) {
+  const r = await bench([scenario, '--secret', server.secret, '--server-pid', String(server.pid), '--json',
+    '--label', `smoke-${scenario}`, ...args]);
+  assert.equal(r.code, 0, `sorak bench ${scenario} exits 0; stderr: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, `--json prints one line, got: ${r.stdout}`);
+  const result = JSON.parse(lines[0]);
+  assert.equal(result.scenario, scenario);
+  assert.equal(result.label, `smoke-${scenario}`);
+  assert.equal(result.server.measured, true, 'the server was measured through --server-pid');
+  return result;
+}
+
+function assertNoErrors(r) {
+  assert.equal(r.errors, 0, `no errors: ${JSON.stringify(r.error_kinds)} first: ${r.first_error}`);
+  for (const [kind, n] of Object.entries(r.error_kinds)) assert.equal(n, 0, `no ${kind}`);
+}
+
+test('fanout: 20 viewers × 2 senders × 50 msg/s × 2 s delivers every message to every viewer', async () => {
+  const r = await benchJson('fanout', ['--viewers', '20', '--senders', '2', '--rate', '50', '--size', '100',
+    '--duration', '2', '--drain', '5']);
+  assert.equal(r.protocol, 'sorak');
+  assert.equal(r.connections, 22);
+  assert.equal(r.connected, 22);
+  assert.equal(r.viewers, 20);
+  assert.equal(r.senders, 2);
+  assert.equal(r.sent, 100);
+  assert.equal(r.expected, 2000);
+  assert.equal(r.delivered, 2000);
+  assert.equal(r.ratio, 1);
+  assert.equal(r.latency_ms.count, 2000, 'a latency for every delivery');
+  assert.ok(r.latency_ms.p50 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
+  assert.ok(r.deliveries_per_s > 0);
+  assertNoErrors(r);
+});
+
+test('fanout with two threads and an existing stream counts the same', async () => {
+  const first = await benchJson('fanout', ['--viewers', '10', '--senders', '1', '--rate', '20', '--duration', '1']);
+  const r = await benchJson('fanout', ['--viewers', '30', '--senders', '3', '--rate', '60', '--size', '300',
+    '--duration', '1', '--threads', '2', '--stream', first.stream]);
+  assert.equal(r.stream, first.stream);
+  assert.equal(r.sent, 60);
+  assert.equal(r.expected, 1800);
+  assert.equal(r.delivered, 1800);
+  assert.equal(r.foreign_messages, undefined, 'the history of the earlier run is not counted');
+  assertNoErrors(r);
+});
+
+test('idle: every connection opens, stays open, and the server RSS per connection is reported', async () => {
+  const r = await benchJson('idle', ['--connections', '50', '--hold', '1']);
+  assert.equal(r.connections, 50);
+  assert.equal(r.connected, 50);
+  assert.equal(r.open_at_end, 50);
+  assert.equal(typeof r.server.rss_per_conn_bytes, 'number');
+  assert.ok(r.server.rss_mb > 0);
+  assertNoErrors(r);
+});
+
+test('connect: every upgrade reaches its history event', async () => {
+  const r = await benchJson('connect', ['--connections', '100', '--concurrency', '10']);
+  assert.equal(r.connected, 100);
+  assert.equal(r.connect_latency_ms.count, 100);
+  assert.equal(r.latency_ms.count, 100);
+  assert.ok(r.upgrades_per_s > 0);
+  assertNoErrors(r);
+});
+
+test('slow: the stalled viewers are left out of the others\' deliveries and latency', async () => {
+  const r = await benchJson('slow', ['--viewers', '20', '--senders', '2', '--rate', '100', '--duration', '2',
+    '--drain', '2', '--stalled-share', '0.2']);
+  assert.equal(r.connected, 22);
+  assert.equal(r.stalled.viewers, 4);
+  assert.equal(r.viewers, 16, 'the others');
+  assert.equal(r.sent, 200);
+  assert.equal(r.expected, 200 * 16);
+  assert.equal(r.delivered, 200 * 16);
+  assert.equal(r.latency_ms.count, 200 * 16);
+  assert.equal(r.stalled.cut + r.stalled.still_open, 4, 'each stalled viewer was cut or is still open');
+  // Those still open read what they had missed once they read again.
+  if (r.stalled.still_open === 4) assert.equal(r.stalled.read_after_resume, 4 * 200);
+  assertNoErrors(r);
+});
+
+test('rest history: every keep-alive request is answered 200', async () => {
+  const r = await benchJson('rest', ['--kind', 'history', '--requests', '500', '--concurrency', '8',
+    '--rooms', '2', '--seed-messages', '12']);
+  assert.equal(r.protocol, 'http');
+  assert.equal(r.kind, 'history');
+  assert.equal(r.rooms, 2);
+  assert.equal(r.completed, 500);
+  assert.equal(r.ok, 500);
+  assert.deepEqual(r.statuses, { 200: 500 });
+  assert.equal(r.latency_ms.count, 500);
+  assert.ok(r.requests_per_s > 0);
+  assertNoErrors(r);
+});
+
+test('rest showroom: whatever the server answers is counted, and anything but 2xx is an error', async () => {
+  const r = await benchJson('rest', ['--kind', 'showroom', '--requests', '100', '--concurrency', '4',
+    '--seed-messages', '0', '--apikey', 'smoke']);
+  assert.equal(r.completed, 100);
+  const answered = Object.values(r.statuses).reduce((a, b) => a + b, 0);
+  assert.equal(answered, 100);
+  assert.equal(r.errors, r.completed - r.ok, 'non-2xx answers are the errors');
+});
+
+test('the table comes first, then the JSON line', async () => {
+  const r = await bench(['fanout', '--secret', server.secret, '--viewers', '2', '--senders', '1', '--rate', '10',
+    '--duration', '0.5', '--label', 'table']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /^sorak bench fanout \(sorak\) — table$/);
+  assert.ok(lines.some((l) => /^\s+deliveries\s+10 of 10 expected \(ratio 1\.0000\)$/.test(l)), r.stdout);
+  assert.equal(JSON.parse(lines.at(-1)).delivered, 10);
+});
+
+test('only loopback addresses are accepted', async () => {
+  const r = await bench(['fanout', '--secret', 'x'], { url: 'http://10.1.2.3:8080' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /127\.0\.0\.0\/8/);
+  const named = await bench(['idle', '--secret', 'x'], { url: 'http://example.org:80' });
+  assert.equal(named.code, 1);
+});
+
+test('a bad token secret shows as failed connections, not as a crash', async () => {
+  const r = await bench(['connect', '--secret', 'not-the-secret', '--connections', '5', '--json',
+    '--stream', '01a2133c-0000-7000-8000-000000000000']);
+  // The stream lookup needs no credential and fails first: an error exit with the server's code.
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /stream_not_found/);
+  const created = await benchJson('fanout', ['--viewers', '1', '--senders', '1', '--rate', '1', '--duration', '0.5']);
+  const refused = await bench(['connect', '--secret', 'not-the-secret', '--connections', '5', '--json',
+    '--stream', created.stream]);
+  assert.equal(refused.code, 0, refused.stderr);
+  const out = JSON.parse(refused.stdout);
+  assert.equal(out.connected, 0);
+  assert.equal(out.error_kinds.connect_failed, 5);
+  assert.match(out.first_error, /^4001 /);
+});
+
+// ---- the raw WebSocket protocol, against a tiny broadcast server ----------------------------
+
+let wss;
+let wsUrl;
+
+before(async () => {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      for (const peer of wss.clients) {
+        if (peer !== ws && peer.readyState === WebSocket.OPEN) peer.send(data, { binary: false });
+      }
+    });
+  });
+  await new Promise((r) => wss.once('listening', r));
+  wsUrl = `ws://127.0.0.1:${wss.address().port}/`;
+});
+
+after(() => new Promise((r) => {
+  for (const c of wss.clients) c.terminate();
+  wss.close(r);
+}));
+
+test('protocol ws: every frame a sender sends reaches every viewer', async () => {
+  const r = await bench(['fanout', '--protocol', 'ws', '--viewers', '10', '--senders', '2', '--rate', '40',
+    '--duration', '1', '--json'], { url: wsUrl });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.protocol, 'ws');
+  assert.equal(out.connected, 12);
+  assert.equal(out.sent, 40);
+  assert.equal(out.expected, 400);
+  assert.equal(out.delivered, 400);
+  assert.equal(out.errors, 0);
+});
