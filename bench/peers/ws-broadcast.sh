@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The Node `ws` broadcast peer of `make bench` (ws-broadcast.mjs), on 127.0.0.1:PORT only.
+#
+#   bench/peers/ws-broadcast.sh start PORT   start it, wait until the port accepts;
+#                                            prints "ws-broadcast PID 127.0.0.1:PORT"
+#   bench/peers/ws-broadcast.sh pid PORT     print the PID of the instance on PORT
+#   bench/peers/ws-broadcast.sh stop PORT    stop it by PID (TERM, then KILL after 5 s)
+#
+# It runs on bench/node_modules/ws, which scripts/install-bench-deps.sh installs. The state dir is $BENCH_TMP (default /tmp)/sorak-bench-ws-PORT.
+set -euo pipefail
+
+usage() { echo "usage: $0 start|pid|stop PORT" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+cmd=$1 port=$2
+[[ $port =~ ^[0-9]+$ ]] || usage
+here=$(cd "$(dirname "$0")" && pwd)
+dir="${BENCH_TMP:-/tmp}/sorak-bench-ws-$port"
+pidfile="$dir/pid"
+
+# Prints the PID recorded for this port if that process is still node; fails otherwise.
+live_pid() {
+  [ -s "$pidfile" ] || return 1
+  local pid; pid=$(cat "$pidfile")
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = node ] || return 1
+  echo "$pid"
+}
+
+start() {
+  if pid=$(live_pid); then echo "ws-broadcast already running: $pid 127.0.0.1:$port"; return 0; fi
+  [ -d "$here/../node_modules/ws" ] || { echo "the ws package is missing: run scripts/install-bench-deps.sh" >&2; exit 1; }
+  if nc -z 127.0.0.1 "$port" 2>/dev/null; then echo "127.0.0.1:$port is already in use" >&2; exit 1; fi
+  rm -rf "$dir"; mkdir -p "$dir"
+  node "$here/ws-broadcast.mjs" "$port" </dev/null >"$dir/stdout.log" 2>&1 &
+  echo $! >"$pidfile"
+  local pid; pid=$(cat "$pidfile")
+  for _ in $(seq 1 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "ws-broadcast exited during start-up:" >&2; cat "$dir/stdout.log" >&2; exit 1
+    fi
+    if grep -q listening "$dir/stdout.log" 2>/dev/null; then echo "ws-broadcast $pid 127.0.0.1:$port"; return 0; fi
+    sleep 0.1
+  done
+  echo "ws-broadcast did not listen on 127.0.0.1:$port within 10 s" >&2
+  kill "$pid" 2>/dev/null || true
+  exit 1
+}
+
+stop() {
+  local pid
+  pid=$(live_pid) || { rm -f "$pidfile"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+case "$cmd" in
+  start) start ;;
+  pid) live_pid || { echo "no ws-broadcast on port $port" >&2; exit 1; } ;;
+  stop) stop ;;
+  *) usage ;;
+esac

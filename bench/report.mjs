@@ -1,0 +1,274 @@
+// Writes bench/RESULTS.md from bench/results/latest.jsonl (and latest.machine.json, and the newest
+// two bench/results/profile-*.txt), and prints the ratios Sorak / best peer.
+// Every figure, ratio and verdict is computed here from the JSON: nothing is typed by hand.
+// Usage: node bench/report.mjs [RESULTS_DIR] [OUTPUT_MD]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = process.argv[2] ?? path.join(benchDir, 'results');
+const outputMd = process.argv[3] ?? path.join(benchDir, 'RESULTS.md');
+
+// ---------------------------------------------------------------------------------------------
+// The targets of issue 3, as data. A check reads one figure from a record (`get`), says which
+// way is better, and has a goal on Sorak's figure (`goal`) or on the ratio to a peer (`vsGoal`,
+// against `vs`, or the best peer when `vs` is absent). A check without a goal is shown for context.
+// ---------------------------------------------------------------------------------------------
+const deliveredShare = (r) => (r.expected > 0 ? r.delivered / r.expected : null);
+const perCpuSecond = (r) => r.deliveries_per_server_cpu_s ?? (r.server?.cpu_s > 0 ? r.delivered / r.server.cpu_s : null);
+const p99 = (r) => r.latency_ms?.p99;
+// REST: only answers with a 2xx count, so a server that answers 404 fast does not pass.
+const okPerSecond = (r) => (r.completed > 0 ? (r.requests_per_s * (r.ok ?? 0)) / r.completed : null);
+// The slow-consumer bound: what the readers' run used, plus one full queue (sorakd's
+// --max-queue-bytes default, 1 MiB) per stalled viewer.
+const slowRssBound = (all, r) => {
+  const base = find(all, 'fanout-5k', r.system)?.server?.rss_mb;
+  return num(base) ? base + (r.stalled?.viewers ?? 0) * 1 : null;
+};
+
+// Idle: only a server that held every connection asked for is ranked by its bytes per connection.
+const rssPerHeldConnection = { what: 'RSS per connection, among those that held all', better: 'lower',
+  get: (r) => (r.open_at_end >= r.connections ? r.server?.rss_per_conn_bytes : null) };
+
+const allDelivered = { what: 'delivered', unit: 'share', get: deliveredShare, better: 'higher',
+                       goal: { text: 'all', test: (v) => v >= 1 } };
+const rate = { what: 'deliveries/s', unit: 'rate', get: (r) => r.deliveries_per_s, better: 'higher' };
+const cpu = { what: 'server CPU', unit: 'cores', get: (r) => r.server?.cpu_cores, better: 'lower' };
+const rss = { what: 'server RSS (max)', unit: 'MB', get: (r) => r.server?.rss_mb, better: 'lower' };
+const errors = { what: 'errors', unit: 'count', get: (r) => r.errors, better: 'lower' };
+
+const targets = [
+  { case: 'fanout-1k', name: 'fanout 1 k × 100/s', title: '1 k viewers × 100 msg/s',
+    rankBy: rate,
+    checks: [allDelivered, { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower',
+                             goal: { text: '≤ 5 ms', test: (v) => v <= 5 } }, rate, cpu, errors] },
+  { case: 'fanout-5k', name: 'fanout 5 k × 400/s', title: '5 k viewers × 400 msg/s (2 M deliveries/s demanded)',
+    rankBy: rate,
+    checks: [allDelivered,
+             { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower',
+               goal: { text: '≤ 50 ms', test: (v) => v <= 50 } },
+             { ...cpu, goal: { text: '≤ 1 core', test: (v) => v <= 1 } }, rate, rss, errors] },
+  { case: 'saturation', name: 'saturation 5 k × 800/s', title: 'Saturation: 5 k viewers × 800 msg/s (4 M/s demanded)',
+    rankBy: rate,
+    checks: [{ ...rate, vs: 'inspircd', vsGoal: { text: '≥ 2× InspIRCd', test: (q) => q >= 2 } },
+             { what: 'deliveries per server CPU-second', unit: 'rate', get: perCpuSecond, better: 'higher',
+               vs: 'inspircd', vsGoal: { text: '≥ 2× InspIRCd', test: (q) => q >= 2 } },
+             { ...allDelivered, goal: undefined }, { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' },
+             cpu, rss] },
+  { case: 'idle', name: 'idle 19 k', title: '19 k idle connections',
+    rankBy: rssPerHeldConnection,
+    checks: [{ what: 'server RSS per connection', unit: 'bytes', get: (r) => r.server?.rss_per_conn_bytes,
+               better: 'lower', goal: { text: '≤ 2 KiB', test: (v) => v <= 2048 } },
+             { ...cpu, what: 'idle server CPU', goal: { text: '≤ 2 % of a core', test: (v) => v <= 0.02 } },
+             { what: 'connections held', unit: 'count', get: (r) => r.open_at_end, better: 'higher',
+               goal: { text: 'all asked', test: (v, r) => v >= r.connections } }] },
+  { case: 'connect', name: 'connect storm', title: 'Connect storm (upgrade with token check and history)',
+    rankBy: { what: 'upgrades/s', get: (r) => r.upgrades_per_s, better: 'higher' },
+    checks: [{ what: 'upgrades/s', unit: 'rate', get: (r) => r.upgrades_per_s, better: 'higher',
+               goal: { text: '≥ 10 k/s', test: (v) => v >= 10_000 } },
+             { what: 'p99 connect time', unit: 'ms', get: p99, better: 'lower',
+               goal: { text: '≤ 20 ms', test: (v) => v <= 20 } },
+             { what: 'connected', unit: 'count', get: (r) => r.connected, better: 'higher',
+               goal: { text: 'all asked', test: (v, r) => v >= r.connections } }] },
+  { case: 'slow', name: 'slow 5 % of 5 k', title: '5 % of 5 k viewers stop reading during the 2 M/s run',
+    rankBy: rate,
+    checks: [{ what: "readers' p99 vs fanout 5 k", unit: 'change', better: 'lower',
+               get: (r, all) => relativeChange(p99(r), p99(find(all, 'fanout-5k', r.system) ?? {})),
+               goal: { text: '≤ +10 %', test: (v) => v <= 0.10 } },
+             { what: 'stalled viewers cut', unit: 'count', get: (r) => r.stalled?.cut, better: 'higher',
+               goal: { text: 'all stalled', test: (v, r) => v > 0 && v >= r.stalled.viewers } },
+             { ...rss, goal: { text: '≤ fanout 5 k + 1 MiB per stalled viewer',
+                               test: (v, r, all) => v <= (slowRssBound(all, r) ?? -1) } },
+             { ...allDelivered, what: 'delivered (readers)', goal: undefined },
+             { what: 'p99 latency (readers)', unit: 'ms', get: p99, better: 'lower' }] },
+  { case: 'rest-history', name: 'REST history', title: 'REST: history pages (100 rooms)',
+    checks: [{ what: 'requests/s (2xx)', unit: 'rate', get: okPerSecond, better: 'higher',
+               goal: { text: '≥ 30 k/s', test: (v) => v >= 30_000 } },
+             { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' }, errors] },
+  { case: 'rest-showroom', name: 'REST Showroom API', title: 'REST: the Showroom API over 100 rooms',
+    checks: [{ what: 'requests/s (2xx)', unit: 'rate', get: okPerSecond, better: 'higher',
+               goal: { text: '≥ 20 k/s', test: (v) => v >= 20_000 } },
+             { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' }, errors] },
+];
+
+const systemNames = { sorak: 'Sorak', inspircd: 'InspIRCd', ws: 'Node ws' };
+
+// ---------------------------------------------------------------------------------------------
+// Reading and computing.
+// ---------------------------------------------------------------------------------------------
+function readJsonl(file) {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+function find(all, caseName, system) {
+  return all.find((r) => r.case === caseName && r.system === system && !r.failed);
+}
+function relativeChange(v, base) {
+  return num(v) && num(base) && base > 0 ? v / base - 1 : null;
+}
+function num(v) { return typeof v === 'number' && Number.isFinite(v); }
+
+// The best peer of a case: the one that did best on the case's ranking figure.
+function bestPeer(target, all) {
+  if (!target.rankBy) return null;
+  const sign = target.rankBy.better === 'lower' ? -1 : 1;
+  const ranked = all.filter((r) => r.case === target.case && r.system !== 'sorak' && !r.failed)
+    .map((r) => ({ system: r.system, value: target.rankBy.get(r, all) })).filter((p) => num(p.value))
+    .sort((a, b) => sign * (b.value - a.value));
+  return ranked[0]?.system ?? null;
+}
+
+// One check of one target: Sorak's figure, the peer it is compared with, the ratio, the verdict.
+function evaluate(target, check, all, best) {
+  const sorakRecord = all.find((r) => r.case === target.case && r.system === 'sorak');
+  const sorak = sorakRecord && !sorakRecord.failed ? check.get(sorakRecord, all) : null;
+  const peerSystem = check.vs ?? best;
+  const peerRecord = peerSystem ? find(all, target.case, peerSystem) : null;
+  const peerValue = peerRecord ? check.get(peerRecord, all) : null;
+  const peer = num(peerValue) ? { system: peerSystem, value: peerValue } : null;
+  const ratio = check.unit !== 'change' && num(sorak) && peer && peer.value !== 0 ? sorak / peer.value : null;
+  let met = null;
+  if (check.goal) met = num(sorak) ? Boolean(check.goal.test(sorak, sorakRecord, all)) : false;
+  if (check.vsGoal) met = num(ratio) ? Boolean(check.vsGoal.test(ratio)) : false;
+  return { check, sorak, peer, ratio, met };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting.
+// ---------------------------------------------------------------------------------------------
+function fmt(v, unit) {
+  if (!num(v)) return '—';
+  switch (unit) {
+    case 'rate': return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M/s` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k/s` : `${v.toFixed(0)}/s`;
+    case 'share': return v >= 1 ? '100 %' : `${(Math.floor(v * 1e5) / 1e3).toFixed(3)} %`;  // never rounds up to 100
+    case 'change': return `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} %`;
+    case 'ms': return `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
+    case 'cores': return `${v.toFixed(3)} cores`;
+    case 'MB': return `${v.toFixed(0)} MiB`;
+    case 'bytes': return `${v.toFixed(0)} B`;
+    case 'count': return v.toLocaleString('en-US');
+    default: return `${v}`;
+  }
+}
+const fmtRatio = (q) => (num(q) ? `${q.toFixed(2)}×` : '—');
+const verdict = (met) => (met === null ? '' : met ? '✅ yes' : '❌ no');
+const peerCell = (e) => (e.peer ? `${fmt(e.peer.value, e.check.unit)} (${systemNames[e.peer.system]})` : '—');
+const goalText = (c) => c.goal?.text ?? c.vsGoal?.text ?? '';
+
+function targetSection(target, all) {
+  const best = bestPeer(target, all);
+  const rows = target.checks.map((c) => evaluate(target, c, all, best));
+  const lines = [`### ${target.title}`, ''];
+  if (best) lines.push(`Best peer: ${systemNames[best]} (by ${target.rankBy.what}).`, '');
+  const failures = all.filter((r) => r.case === target.case && r.failed);
+  for (const f of failures) lines.push(`> ${systemNames[f.system]} failed (exit ${f.exit_code}): ${f.failed.slice(0, 300)}`, '');
+  lines.push('| Figure | Sorak | Best peer | Sorak / best peer | Target | Met |', '|---|---|---|---|---|---|');
+  for (const e of rows) {
+    lines.push(`| ${e.check.what} | ${fmt(e.sorak, e.check.unit)} | ${peerCell(e)} | ${fmtRatio(e.ratio)} | ${goalText(e.check)} | ${verdict(e.met)} |`);
+  }
+  return { text: lines.join('\n'), rows };
+}
+
+// The one rate each scenario is about: deliveries, upgrades or requests per second.
+function mainRate(r) {
+  if (num(r.upgrades_per_s)) return `${fmt(r.upgrades_per_s, 'rate')} upgrades`;
+  if (num(r.requests_per_s)) return `${fmt(r.requests_per_s, 'rate')} requests`;
+  return num(r.deliveries_per_s) && r.deliveries_per_s > 0 ? `${fmt(r.deliveries_per_s, 'rate')} deliveries` : '—';
+}
+
+function runsTable(all) {
+  const lines = ['| Case | System | Conns | Sent | Delivered | Share | Rate | p50 | p90 | p99 | max | CPU cores | Gen CPU s | RSS MiB | RSS/conn | Errors | s |',
+                 '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of all) {
+    if (r.failed) { lines.push(`| ${r.case} | ${systemNames[r.system]} | failed: exit ${r.exit_code} ||||||||||||||| |`); continue; }
+    const l = r.latency_ms?.count ? r.latency_ms : {}, s = r.server ?? {};
+    const kinds = Object.entries(r.error_kinds ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+    lines.push(`| ${r.case} | ${systemNames[r.system]} | ${r.connected ?? '—'}/${r.connections ?? '—'} | ${r.sent || '—'} | ` +
+      `${r.delivered || '—'} | ${r.expected ? fmt(deliveredShare(r), 'share') : '—'} | ${mainRate(r)} | ${fmt(l.p50, 'ms')} | ` +
+      `${fmt(l.p90, 'ms')} | ${fmt(l.p99, 'ms')} | ${fmt(l.max, 'ms')} | ${num(s.cpu_cores) ? s.cpu_cores.toFixed(2) : '—'} | ` +
+      `${num(r.client_cpu_s) ? r.client_cpu_s.toFixed(1) : '—'} | ` +
+      `${num(s.rss_mb) ? s.rss_mb.toFixed(0) : '—'} | ${s.rss_per_conn_bytes ? fmt(s.rss_per_conn_bytes, 'bytes') : '—'} | ` +
+      `${r.errors ?? '—'}${kinds ? ` (${kinds})` : ''} | ${num(r.duration_s) ? r.duration_s.toFixed(1) : '—'} |`);
+  }
+  return lines.join('\n');
+}
+
+// The exact commands, with what changes from run to run (ports, temp paths, PIDs) named, not shown.
+function commandsSection(all) {
+  const general = (text) => text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:$PORT').replace(/ start \d+/g, ' start $PORT')
+    .replace(/\$TMP\/sorakd\.\w+/g, '$DATA');
+  const servers = [...new Set(all.filter((r) => r.server_command).map((r) => `${general(r.server_command)}   # ${systemNames[r.system]}`))];
+  return ['Servers (a fresh one per case; `$DATA` is its own temp dir, `$PORT` a free port):', '', '```sh',
+          ...servers, '```', '',
+          'The generator, one run per case and system (`$PID` is the server\'s PID):', '', '```sh',
+          ...all.filter((r) => r.command).map((r) => general(r.command)), '```'].join('\n');
+}
+
+function profileSection() {
+  const files = fs.existsSync(resultsDir)
+    ? fs.readdirSync(resultsDir).filter((f) => /^profile-.+\.txt$/.test(f))
+      .map((f) => ({ f, t: fs.statSync(path.join(resultsDir, f)).mtimeMs })).sort((a, b) => a.t - b.t).slice(-2)
+    : [];
+  const lines = ['## Profile: before and after', ''];
+  if (files.length === 0) {
+    lines.push('No profile yet. `make profile LABEL=before NOTE="…"` runs fanout 5 k × 400 under a sampling',
+               'profiler and writes `bench/results/profile-before.txt`; the newest two appear here.');
+  }
+  for (const { f } of files) {
+    lines.push(`### ${f}`, '', '```', fs.readFileSync(path.join(resultsDir, f), 'utf8').trimEnd(), '```', '');
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main.
+// ---------------------------------------------------------------------------------------------
+const all = readJsonl(path.join(resultsDir, 'latest.jsonl'));
+const machineFile = path.join(resultsDir, 'latest.machine.json');
+const machine = fs.existsSync(machineFile) ? JSON.parse(fs.readFileSync(machineFile, 'utf8')) : {};
+if (all.length === 0) { console.error(`report: no results in ${resultsDir}/latest.jsonl`); process.exit(1); }
+
+const sections = targets.map((t) => ({ target: t, ...targetSection(t, all) }));
+const headline = ['| Target | Figure | Sorak | Best peer | Sorak / best peer | Target | Met |', '|---|---|---|---|---|---|---|'];
+for (const s of sections) {
+  for (const e of s.rows.filter((row) => row.check.goal || row.check.vsGoal)) {
+    headline.push(`| ${s.target.name} | ${e.check.what} | ${fmt(e.sorak, e.check.unit)} | ${peerCell(e)} | ` +
+      `${fmtRatio(e.ratio)} | ${goalText(e.check)} | ${verdict(e.met)} |`);
+  }
+}
+const goals = sections.flatMap((s) => s.rows).filter((e) => e.met !== null);
+const metCount = goals.filter((e) => e.met).length;
+
+const md = [
+  '# Sorak benchmark results', '',
+  `Generated by \`bench/report.mjs\` from \`bench/results/latest.jsonl\`: do not edit by hand, run \`make bench\`.`,
+  `Run of ${machine.date ?? 'unknown date'} on commit \`${machine.commit ?? 'unknown'}\`` +
+    `${machine.quick ? ' with `--quick` (tiny sizes: a plumbing check, not a benchmark)' : ''}; ` +
+    `${metCount} of ${goals.length} targets met.`, '',
+  'Everything ran on one machine over loopback: the load generator (`sorak bench`) shares the cores with the server ' +
+    'under test. Each case got a fresh server. A "delivery" is one message received by one viewer.', '',
+  '## Machine', '',
+  '| | |', '|---|---|',
+  `| CPU | ${machine.nproc ?? '?'} × ${machine.cpu ?? '?'} |`, `| RAM | ${machine.ram_gib ?? '?'} GiB |`,
+  `| Kernel | ${machine.kernel ?? '?'} |`, `| OS | ${machine.os ?? '?'} |`, `| fd limit | ${machine.fd_limit ?? '?'} |`,
+  `| Peers | ${machine.inspircd ?? '?'}; Node ${machine.node ?? '?'} with ws ${machine.ws ?? '?'} |`,
+  `| Timed case length | ${machine.duration_s ?? '?'} s |`, '',
+  '## Headline', '', ...headline, '',
+  '## Targets', '', sections.map((s) => s.text).join('\n\n'), '',
+  '## Every run', '', runsTable(all), '',
+  '## Commands', '', `\`make bench\` runs \`scripts/install-bench-deps.sh\`, the build, then \`${machine.run ?? 'bench/run.sh'}\`, which ran:`, '',
+  commandsSection(all), '',
+  profileSection(), '',
+].join('\n');
+fs.writeFileSync(outputMd, md);
+
+// The ratios, on stdout.
+console.log(`\n${path.relative(process.cwd(), outputMd)}: ${metCount} of ${goals.length} targets met`);
+for (const s of sections) {
+  for (const e of s.rows.filter((row) => row.check.goal || row.check.vsGoal || row.peer)) {
+    const peer = e.peer ? `${systemNames[e.peer.system]} ${fmt(e.peer.value, e.check.unit)}` : 'no peer';
+    console.log(`  ${(s.target.case + ' ' + e.check.what).padEnd(52)} Sorak ${fmt(e.sorak, e.check.unit).padEnd(12)} ` +
+      `${peer.padEnd(24)} ratio ${fmtRatio(e.ratio).padEnd(7)} ${goalText(e.check)} ${verdict(e.met)}`);
+  }
+}

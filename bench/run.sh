@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# `make bench`: every scenario of issue 3 against sorakd and the comparable ones against the peers
+# (InspIRCd, a Node `ws` broadcast server), in one run, on loopback only.
+#
+#   bench/run.sh            the full run (about 10–15 minutes on 2 cores)
+#   bench/run.sh --quick    small sizes and 3 s runs: checks the plumbing, not the speed
+#
+# Each case gets a fresh server (a new temp data dir for sorakd), so no case inherits another's
+# heap, queues or database; the server is stopped by PID after its case, and on any exit.
+# sorakd runs in its default configuration (SQLite, durable before broadcast) except
+# `--rate-limit 0 --rate-limit-mod 0`, so the generator may send faster than a person.
+#
+# Writes bench/results/latest.jsonl (one line per case and system: the generator's JSON plus
+# `case`, `system`, `command`, `server_command`, `exit_code`), bench/results/latest.machine.json,
+# then bench/RESULTS.md through bench/report.mjs, which also prints the ratios Sorak / best peer.
+#
+# Environment: BUILD_DIR (build), BENCH_DURATION (seconds per timed case, 10),
+# BENCH_CASE_TIMEOUT (seconds before a case is killed, 300), BENCH_ONLY (a regex of case names),
+# BENCH_GENERATOR (the load generator command, default "$BUILD_DIR/sorak bench").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_DIR=${BUILD_DIR:-build}
+SORAKD=$BUILD_DIR/sorakd
+read -r -a GENERATOR <<<"${BENCH_GENERATOR:-$BUILD_DIR/sorak bench}"
+RESULTS=bench/results
+QUICK=0
+[ "${1:-}" = --quick ] && QUICK=1
+DURATION=${BENCH_DURATION:-$([ $QUICK = 1 ] && echo 3 || echo 10)}
+CASE_TIMEOUT=${BENCH_CASE_TIMEOUT:-300}
+ONLY=${BENCH_ONLY:-.}
+
+for bin in "$SORAKD" "${GENERATOR[0]}"; do
+  [ -x "$bin" ] || { echo "bench: $bin is missing: run \`make bench\` (it builds first)" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sorak-bench.XXXXXX")
+chmod 711 "$tmp"  # InspIRCd runs as `irc` when we are root, and must reach its state dir inside
+export BENCH_TMP=$tmp
+jsonl=$tmp/latest.jsonl
+: >"$jsonl"
+
+# ---------------------------------------------------------------------------------------------
+# Servers. One runs at a time: the one under test. Its PID is in server_pid.
+# ---------------------------------------------------------------------------------------------
+server_pid="" server_system="" server_port="" server_url="" server_command=""
+secret_file="" admin_key=""
+
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+start_sorakd() {
+  local dir; dir=$(mktemp -d "$tmp/sorakd.XXXXXX")
+  secret_file=$dir/jwt-secret
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
+  admin_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  local args=(--listen 127.0.0.1:0 --store "sqlite:$dir/sorak.db" --data-dir "$dir"
+              --jwt-secret-file "$secret_file" --rate-limit 0 --rate-limit-mod 0)
+  server_command="SORAK_ADMIN_KEY=<random> $SORAKD ${args[*]//$tmp/\$TMP}"
+  SORAK_ADMIN_KEY=$admin_key "$SORAKD" "${args[@]}" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    server_url=$(sed -n 's/^sorakd listening on \(http:\/\/[^ ]*\).*/\1/p' "$dir/stdout.log")
+    [ -n "$server_url" ] && { server_port=${server_url##*:}; return 0; }
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench: sorakd did not start:" >&2; tail -20 "$dir/stderr.log" >&2
+  kill -KILL "$server_pid" 2>/dev/null || true
+  return 1
+}
+
+start_peer() {  # start_peer inspircd|ws
+  local script=bench/peers/ws-broadcast.sh
+  [ "$1" = inspircd ] && script=bench/peers/inspircd.sh
+  server_port=$(free_port)
+  server_command="$script start $server_port"
+  "$script" start "$server_port" >/dev/null || return 1
+  server_pid=$("$script" pid "$server_port") || return 1
+  node bench/peers/smoke.mjs "$([ "$1" = inspircd ] && echo irc || echo ws)" "$server_port" >/dev/null || return 1
+  if [ "$1" = inspircd ]; then server_url=irc://127.0.0.1:$server_port; else server_url=ws://127.0.0.1:$server_port/; fi
+}
+
+start_server() {  # start_server sorak|inspircd|ws
+  server_system=$1
+  case "$1" in
+    sorak) start_sorakd ;;
+    inspircd|ws) start_peer "$1" ;;
+  esac
+}
+
+# Appends a failed case to the JSONL: the report shows it as not met, never as missing.
+record_failure() {  # record_failure CASE SYSTEM COMMAND EXIT_CODE WHY
+  jq -nc --arg c "$1" --arg s "$2" --arg cmd "$3" --arg sc "$server_command" --argjson rc "$4" \
+    --arg why "$5" '{case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, failed: $why}' >>"$jsonl"
+  echo "FAILED (exit $4): ${5:0:200}"
+}
+
+# Stops the server under test by its PID: TERM, then KILL after 10 s.
+stop_server() {
+  [ -n "$server_system" ] || return 0
+  case "$server_system" in
+    inspircd) bench/peers/inspircd.sh stop "$server_port" ;;
+    ws) bench/peers/ws-broadcast.sh stop "$server_port" ;;
+    sorak)
+      kill -TERM "$server_pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$server_pid" 2>/dev/null || true
+      wait "$server_pid" 2>/dev/null || true ;;
+  esac
+  server_system="" server_pid=""
+}
+
+generator_pid=""
+cleanup() {
+  if [ -n "$generator_pid" ]; then  # timeout passes the TERM on to the generator
+    kill -TERM "$generator_pid" 2>/dev/null || true; wait "$generator_pid" 2>/dev/null || true
+  fi
+  stop_server
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Cases. run_case CASE SYSTEM SCENARIO [generator flags…] starts a fresh SYSTEM, runs the
+# generator against it with a time bound, keeps its JSON line, and stops the server.
+# ---------------------------------------------------------------------------------------------
+protocol_of() { case "$1" in sorak) echo sorak ;; inspircd) echo irc ;; ws) echo ws ;; esac; }
+
+run_case() {
+  local case_name=$1 system=$2 scenario=$3; shift 3
+  [[ $case_name =~ $ONLY ]] || return 0
+  printf '%-14s %-9s ' "$case_name" "$system"
+  if ! start_server "$system"; then
+    stop_server; record_failure "$case_name" "$system" "" 1 "the server did not start"; return 0
+  fi
+  local cmd=("${GENERATOR[@]}" "$scenario" --url "$server_url"
+             --server-pid "$server_pid" --label "$case_name" --json "$@")
+  if [ "$system" = sorak ]; then
+    cmd+=(--secret-file "$secret_file")
+    [ "$scenario" = rest ] || cmd+=(--protocol sorak)
+  else
+    cmd+=(--protocol "$(protocol_of "$system")")
+  fi
+  # InspIRCd completes registrations once a second, so connections are opened 1000 at a time
+  # (not the generator's 256), or 19 k of them would outlast the connect timeout. Setup only:
+  # nothing is measured while they open.
+  [ "$system" = inspircd ] && cmd+=(--concurrency 1000)
+  local shown="${cmd[*]//$tmp/\$TMP}"
+  shown=${shown/--server-pid $server_pid/--server-pid \$PID}
+  local out=$tmp/case.out err=$tmp/case.err rc=0
+  # In the background, so that a TERM or INT reaches our trap at once, not after the case.
+  SORAK_ADMIN_KEY=$admin_key timeout -k 10 "$CASE_TIMEOUT" "${cmd[@]}" >"$out" 2>"$err" &
+  generator_pid=$!
+  wait "$generator_pid" || rc=$?
+  generator_pid=""
+  stop_server
+  local line; line=$(grep '^{' "$out" | tail -1 || true)
+  if [ -n "$line" ] && echo "$line" | jq -e . >/dev/null 2>&1; then
+    echo "$line" | jq -c --arg c "$case_name" --arg s "$system" --arg cmd "$shown" \
+      --arg sc "$server_command" --argjson rc "$rc" \
+      '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc}' >>"$jsonl"
+    echo "$line" | jq -r '"ok  " + (
+        if .upgrades_per_s then "\(.upgrades_per_s) upgrades/s"
+        elif .requests_per_s then "\(.requests_per_s) requests/s, \(.ok) of \(.completed) ok"
+        elif .scenario == "idle" then "\(.open_at_end) held, \(.server.rss_per_conn_bytes) B each"
+        else "delivered \(.delivered)/\(.expected), \(.deliveries_per_s | floor)/s" end)
+      + "  p99 \(.latency_ms.p99) ms  cpu \(.server.cpu_cores) cores  errors \(.errors)"' 
+  else
+    local why; why=$(tail -c 600 "$err" | tr '\n' ' ')
+    [ $rc = 124 ] && why="timed out after ${CASE_TIMEOUT}s; $why"
+    record_failure "$case_name" "$system" "$shown" "$rc" "$why"
+  fi
+}
+
+# Sizes: the issue's targets, or tiny ones with --quick.
+if [ $QUICK = 1 ]; then
+  V1K=100 V5K=300 IDLE=500 CONNECTS=500 REQS=2000
+else
+  V1K=1000 V5K=5000 IDLE=19000 CONNECTS=15000 REQS=100000
+fi
+fanout_flags() { flags=(--viewers "$1" --senders 10 --rate "$2" --size 100 --duration "$DURATION"); }
+
+record_machine() {
+  local mem_kb; mem_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
+  jq -n --arg nproc "$(nproc)" \
+    --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
+    --arg kernel "$(uname -srm)" --arg ram_gib "$(awk -v k="$mem_kb" 'BEGIN{printf "%.1f", k/1048576}')" \
+    --arg os "$(. /etc/os-release && echo "$PRETTY_NAME")" --arg fd_limit "$(ulimit -n)" \
+    --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)" \
+    --arg inspircd "$(inspircd --version 2>/dev/null | head -1)" --arg node "$(node --version)" \
+    --arg ws "$(node -p 'require("./bench/node_modules/ws/package.json").version' 2>/dev/null || echo unknown)" \
+    --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg duration "$DURATION" --arg quick "$QUICK" \
+    --arg run "bench/run.sh${1:+ $1}" \
+    '{nproc: ($nproc|tonumber), cpu: $cpu, kernel: $kernel, ram_gib: $ram_gib, os: $os,
+      fd_limit: $fd_limit, commit: $commit, inspircd: $inspircd, node: $node, ws: $ws,
+      date: $date, duration_s: ($duration|tonumber), quick: ($quick == "1"), run: $run}'
+}
+
+# ---------------------------------------------------------------------------------------------
+# The run: each case against Sorak first, then the peers that can play it.
+# ---------------------------------------------------------------------------------------------
+mkdir -p "$RESULTS"
+record_machine "${1:-}" >"$tmp/machine.json"
+echo "bench: $(jq -r '"\(.nproc) × \(.cpu), \(.kernel), \(.ram_gib) GiB, commit \(.commit)"' "$tmp/machine.json")"
+
+fanout_flags "$V1K" 100
+for system in sorak inspircd ws; do run_case fanout-1k "$system" fanout "${flags[@]}"; done
+fanout_flags "$V5K" 400
+for system in sorak inspircd ws; do run_case fanout-5k "$system" fanout "${flags[@]}"; done
+for system in sorak inspircd ws; do run_case slow "$system" slow "${flags[@]}" --stalled-share 0.05; done
+fanout_flags "$V5K" 800
+for system in sorak inspircd ws; do run_case saturation "$system" fanout "${flags[@]}"; done
+# The generator holds N sockets and the server N: each process stays under the 20 000 fd limit.
+for system in sorak inspircd ws; do run_case idle "$system" idle --connections "$IDLE" --hold "$DURATION"; done
+# InspIRCd finishes a registration on its once-a-second timer: a connect storm cannot measure it.
+for system in sorak ws; do run_case connect "$system" connect --connections "$CONNECTS"; done
+run_case rest-history sorak rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
+run_case rest-showroom sorak rest --kind showroom --rooms 100 --requests "$REQS" --concurrency 64
+
+cp "$jsonl" "$RESULTS/latest.jsonl"
+cp "$tmp/machine.json" "$RESULTS/latest.machine.json"
+node bench/report.mjs
