@@ -6,12 +6,11 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "client/jwt_secret.hpp"
 #include "sorak/auth.hpp"
 
 namespace sorak::cli {
 namespace {
-
-constexpr const char* default_secret_file = "./var/jwt-secret";
 
 struct token_options {
   token_claims claims;
@@ -38,32 +37,8 @@ result<std::int64_t> parse_ttl(const std::string& text) {
   return static_cast<std::int64_t>(value * scale);
 }
 
-std::string trim_trailing_space(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  return s;
-}
-
-result<std::string> read_secret_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return error{0, "no_secret", "cannot read the secret file " + path};
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string secret = trim_trailing_space(text.str());
-  if (secret.empty()) return error{0, "no_secret", "the secret file " + path + " is empty"};
-  return secret;
-}
-
 // --secret, --secret-file, env SORAK_JWT_SECRET, then ./var/jwt-secret.
-result<std::string> find_secret(const token_options& o) {
-  if (!o.secret.empty()) return o.secret;
-  if (!o.secret_file.empty()) return read_secret_file(o.secret_file);
-  if (const char* env = std::getenv("SORAK_JWT_SECRET"); env && *env) return std::string(env);
-  auto from_default = read_secret_file(default_secret_file);
-  if (from_default) return from_default;
-  return error{0, "no_secret",
-               "no signing secret: pass --secret or --secret-file, set SORAK_JWT_SECRET, or run where "
-               "`sorakd --dev` keeps ./var/jwt-secret"};
-}
+result<std::string> find_secret(const token_options& o) { return client::find_jwt_secret(o.secret, o.secret_file); }
 
 status run_token(token_options& o) {
   auto ttl = parse_ttl(o.ttl);

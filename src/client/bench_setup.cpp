@@ -1,4 +1,5 @@
 #include "client/bench_setup.hpp"
+#include "client/jwt_secret.hpp"
 
 #include <boost/json/value.hpp>
 #include <chrono>
@@ -16,21 +17,8 @@ namespace sorak::client::bench {
 
 namespace {
 
-constexpr const char* default_secret_file = "./var/jwt-secret";
 constexpr std::int64_t token_ttl_s = 2 * 3600;
 constexpr std::uint32_t seed_per_user = 10;
-
-result<std::string> read_secret_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return error{0, "no_secret", "cannot read the secret file " + path};
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string secret = text.str();
-  while (!secret.empty() && std::string_view(" \t\r\n").find(secret.back()) != std::string_view::npos)
-    secret.pop_back();
-  if (secret.empty()) return error{0, "no_secret", "the secret file " + path + " is empty"};
-  return secret;
-}
 
 endpoint endpoint_of(const target& where) { return endpoint{where.address, std::to_string(where.port), where.path}; }
 
@@ -49,16 +37,7 @@ std::string owner_token(const std::string& secret) {
 
 }  // namespace
 
-result<std::string> find_secret(const bench_options& o) {
-  if (!o.secret.empty()) return o.secret;
-  if (!o.secret_file.empty()) return read_secret_file(o.secret_file);
-  if (const char* env = std::getenv("SORAK_JWT_SECRET"); env && *env) return std::string(env);
-  auto from_default = read_secret_file(default_secret_file);
-  if (from_default) return from_default;
-  return error{0, "no_secret",
-               "the sorak protocol needs the server's JWT secret: pass --secret or --secret-file, set "
-               "SORAK_JWT_SECRET, or run where ./var/jwt-secret is"};
-}
+result<std::string> find_secret(const bench_options& o) { return find_jwt_secret(o.secret, o.secret_file); }
 
 std::string bench_user(char role, std::uint64_t index) {
   char buf[32];
