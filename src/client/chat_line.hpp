@@ -20,7 +20,7 @@ namespace sorak::client {
 
 enum class display_zone { local, utc };
 
-// A Message object (docs/wire-notes.md) → its line, without a newline.
+// A Message object (docs/api.md) → its line, without a newline.
 std::string format_chat_line(const boost::json::object& message, display_zone zone = display_zone::local);
 
 // A server→client WebSocket event → its line, or nullopt for events with
