@@ -35,8 +35,7 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   if (auto s = check_reply_to(r, chat.reply_to); !s) return s;
 
   if (!key.empty() && !r.dedup_begin(key, now, on_stored)) return ok_value;  // raced with a resend
-  const bool privileged = who.user.id == info.broadcaster_user_id;
-  if (auto s = check_rate(r, who, privileged, now); !s) {
+  if (auto s = check_rate(r, who, limit_for(who, info), now); !s) {
     if (!key.empty()) r.dedup_fail(key, s.err());
     return s;
   }
@@ -60,8 +59,11 @@ status chat_service::check_reply_to(room& r, const std::optional<std::string>& r
   return error::bad_request("invalid_reply_to", "reply_to must name a message of this stream");
 }
 
-status chat_service::check_rate(room& r, const principal& who, bool privileged, millis now) {
-  const rate_limit& limit = privileged ? limits_.privileged : limits_.user;
+const rate_limit& chat_service::limit_for(const principal& who, const stream& s) const {
+  return who.user.id == s.broadcaster_user_id ? limits_.privileged : limits_.user;
+}
+
+status chat_service::check_rate(room& r, const principal& who, const rate_limit& limit, millis now) {
   if (!limit.enabled()) return ok_value;
   std::string key = room::dedup_key(r.stream_id(), who.user.id);
   auto d = rate_.check(key, limit, now);

@@ -40,10 +40,13 @@ class chat_service {
   void sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now);
 
   const chat_limits& limits() const { return limits_; }
+  // The rate limit `who` sends under in stream `s` (the one place that decides
+  // who is privileged).
+  const rate_limit& limit_for(const principal& who, const stream& s) const;
 
  private:
   status check_reply_to(room& r, const std::optional<std::string>& reply_to);
-  status check_rate(room& r, const principal& who, bool privileged, millis now);
+  status check_rate(room& r, const principal& who, const rate_limit& limit, millis now);
   void store_and_publish(room& r, message m, std::string dedup_key, ack_callback on_stored);
 
   store& store_;

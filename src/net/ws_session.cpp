@@ -344,8 +344,7 @@ void ws_session::on_chat(client_chat chat) {
     return;
   }
   if (s.err().code == "rate_limited") {
-    const auto& limit = who_.user.id == room_->info().broadcaster_user_id ? svc_.chat.limits().privileged
-                                                                           : svc_.chat.limits().user;
+    const auto& limit = svc_.chat.limit_for(who_, room_->info());
     if (++refused_in_a_row_ >= flood_threshold(limit)) {
       close(close_code::policy, "rate limit flood");
       return;
