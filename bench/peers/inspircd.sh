@@ -24,15 +24,11 @@ cmd=$1 port=$2
 [[ $port =~ ^[0-9]+$ ]] || usage
 dir="${BENCH_TMP:-/tmp}/sorak-bench-inspircd-$port"
 pidfile="$dir/pid"
+comm=inspircd
+# shellcheck source=pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
 
 # Prints the PID recorded for this port if that process is still InspIRCd; fails otherwise.
-live_pid() {
-  [ -s "$pidfile" ] || return 1
-  local pid; pid=$(cat "$pidfile")
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = inspircd ] || return 1
-  echo "$pid"
-}
-
 write_config() {
   cat >"$dir/inspircd.conf" <<CONF
 <path configdir="$dir" datadir="$dir" logdir="$dir" runtimedir="$dir" moduledir="/usr/lib/inspircd/modules">
@@ -85,15 +81,6 @@ start() {
   echo "inspircd did not listen on 127.0.0.1:$port within 10 s" >&2
   kill "$pid" 2>/dev/null || true
   exit 1
-}
-
-stop() {
-  local pid
-  pid=$(live_pid) || { rm -f "$pidfile"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
 }
 
 case "$cmd" in

@@ -16,15 +16,11 @@ cmd=$1 port=$2
 here=$(cd "$(dirname "$0")" && pwd)
 dir="${BENCH_TMP:-/tmp}/sorak-bench-ws-$port"
 pidfile="$dir/pid"
+comm=node
+# shellcheck source=pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
 
 # Prints the PID recorded for this port if that process is still node; fails otherwise.
-live_pid() {
-  [ -s "$pidfile" ] || return 1
-  local pid; pid=$(cat "$pidfile")
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = node ] || return 1
-  echo "$pid"
-}
-
 start() {
   if pid=$(live_pid); then echo "ws-broadcast already running: $pid 127.0.0.1:$port"; return 0; fi
   [ -d "$here/../node_modules/ws" ] || { echo "the ws package is missing: run scripts/install-bench-deps.sh" >&2; exit 1; }
@@ -43,15 +39,6 @@ start() {
   echo "ws-broadcast did not listen on 127.0.0.1:$port within 10 s" >&2
   kill "$pid" 2>/dev/null || true
   exit 1
-}
-
-stop() {
-  local pid
-  pid=$(live_pid) || { rm -f "$pidfile"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
 }
 
 case "$cmd" in
