@@ -43,5 +43,6 @@ void add_watch_command(CLI::App& app, const global_options& g, command_action& a
 void add_history_command(CLI::App& app, const global_options& g, command_action& action);
 void add_stream_command(CLI::App& app, const global_options& g, command_action& action);
 void add_bench_command(CLI::App& app, const global_options& g, command_action& action);
+void add_mod_command(CLI::App& app, const global_options& g, command_action& action);
 
 }  // namespace sorak::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_history_command(app, g, action);
   add_stream_command(app, g, action);
   add_bench_command(app, g, action);
+  add_mod_command(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -29,7 +29,8 @@ struct room_event {
   // and shared by every node and viewer.
   std::shared_ptr<const std::string> json;
   // For kind == message: the message itself, for each node's ring of recent
-  // messages. For message_deleted: the id in msg->id. Otherwise empty.
+  // messages. For message_deleted: the id in msg->id. For chat_cleared: the
+  // user whose messages were purged, in msg->user.id. Otherwise empty.
   std::shared_ptr<const message> msg;
 };
 

@@ -1,4 +1,4 @@
-// store.hpp: durable storage of streams, messages and user profiles.
+// store.hpp: durable storage of streams, messages, user profiles and moderation.
 //
 // The only seam through which Sorak reaches a database; nothing outside
 // src/store/ knows SQL. Implementations: sqlite_store (default), memory_store
@@ -64,7 +64,8 @@ class store {
   virtual result<stream> update_stream(std::string_view stream_id, const stream_patch& p) = 0;
 
   // ---- users --------------------------------------------------------------
-  // Keeps the last profile seen for user.id (badges not stored). Never blocks.
+  // Keeps the last profile seen for user.id, with its global badges (the
+  // token's `verified` / `subscriber`). Never blocks.
   virtual void remember_user(const user_profile& u) = 0;
   virtual std::optional<user_profile> get_user(std::string_view user_id) = 0;
 
@@ -92,6 +93,47 @@ class store {
                                              int max) = 0;
   // Errors: 404 `message_not_found`.
   virtual result<message> get_message(std::string_view stream_id, std::string_view message_id) = 0;
+
+  // The deleted messages strictly after `message_id`, oldest first (a room
+  // that opens remembers where they were, for `since=` naming one). Empty when
+  // the id is unknown.
+  virtual std::vector<message> deleted_after(std::string_view stream_id, std::string_view message_id) = 0;
+  // The created_at of the newest message of the stream, deleted ones included
+  // (a room's clock starts above it after a restart); nullopt when none.
+  virtual std::optional<millis> last_created_at(std::string_view stream_id) = 0;
+
+  // ---- moderation (CONTRACT §6) -------------------------------------------
+  // Control-plane writes: each blocks the caller until it has committed, and
+  // is ordered after every append made before the call.
+
+  // Marks a message deleted (it stays a valid cursor). Errors: 404
+  // `message_not_found` when it is not in this stream or already deleted.
+  virtual result<message> delete_message(std::string_view stream_id, std::string_view message_id) = 0;
+  // Marks every message of user_id in the stream deleted; returns their ids,
+  // oldest first (empty when there were none).
+  virtual result<std::vector<std::string>> delete_user_messages(std::string_view stream_id,
+                                                                std::string_view user_id) = 0;
+
+  // Grants g.badge to g.user_id in g.stream_id, replacing any badge the user
+  // held there (then the old grant's id and time are kept when the badge is
+  // the same). Returns the grant as stored, username filled in.
+  virtual result<badge_grant> grant_badge(const badge_grant& g) = 0;
+  // Errors: 404 `badge_not_found` when the user holds no badge in the stream.
+  virtual status revoke_badge(std::string_view stream_id, std::string_view user_id) = 0;
+  // Every grant of the stream, oldest first, username from the last profile seen.
+  virtual std::vector<badge_grant> list_badges(std::string_view stream_id) = 0;
+
+  // Stores s, replacing the user's sanction of the same kind in that stream.
+  virtual status put_sanction(const sanction& s) = 0;
+  // Errors: 404 `timeout_not_found` / `ban_not_found`. An expired timeout
+  // still counts as present here; callers decide what expired means.
+  virtual status lift_sanction(std::string_view stream_id, std::string_view user_id, sanction_kind kind) = 0;
+  // Every sanction of the stream (expired timeouts included), oldest first.
+  virtual std::vector<sanction> list_sanctions(std::string_view stream_id) = 0;
+
+  virtual status log_action(const moderation_action& a) = 0;
+  // The `limit` newest actions of the stream, newest first.
+  virtual std::vector<moderation_action> moderation_log(std::string_view stream_id, int limit) = 0;
 
   // Blocks until everything appended before the call has committed (or failed).
   virtual void flush() = 0;

@@ -80,9 +80,57 @@ struct message {
   bool deleted = false;
 };
 
+// ---- moderation (CONTRACT §6) -------------------------------------------------
+
+// A badge the broadcaster grants in one stream. A user holds at most one.
+enum class stream_badge { moderator, vip };
+
+struct badge_grant {
+  std::string id;  // UUID v7 of the grant
+  std::string stream_id;
+  std::string user_id;
+  std::string username;  // from the user's last seen profile when read back; "" if never seen
+  stream_badge badge = stream_badge::moderator;
+  std::string granted_by;  // user id of the granter, or "admin"
+  millis granted_at = 0;
+};
+
+enum class sanction_kind { timeout, ban };
+
+// A timeout or a ban of one user in one stream. A user has at most one of
+// each kind per stream; a new one replaces the old.
+struct sanction {
+  std::string id;  // UUID v7
+  std::string stream_id;
+  std::string user_id;
+  sanction_kind kind = sanction_kind::timeout;
+  std::string reason;
+  std::string moderator_id;  // user id of the moderator, or "admin"
+  millis created_at = 0;
+  std::optional<millis> expires_at;  // timeouts only
+};
+
+// One line of the moderation log.
+struct moderation_action {
+  std::string id;  // UUID v7
+  std::string stream_id;
+  std::string action;  // add_moderator, add_vip, remove_badge, delete_message, timeout, untimeout, ban,
+                       // unban, update_settings
+  std::string moderator_id;
+  std::string target_user_id;  // "" when the action has no target user
+  std::string message_id;      // delete_message only
+  std::string reason;
+  std::optional<std::int64_t> duration_seconds;  // timeout only
+  millis created_at = 0;
+};
+
 const char* to_string(stream_status s);
 const char* to_string(message_type t);
+const char* to_string(stream_badge b);
+const char* to_string(sanction_kind k);
 std::optional<stream_status> parse_stream_status(std::string_view s);
 std::optional<message_type> parse_message_type(std::string_view s);
+std::optional<stream_badge> parse_stream_badge(std::string_view s);
+std::optional<sanction_kind> parse_sanction_kind(std::string_view s);
 
 }  // namespace sorak

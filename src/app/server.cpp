@@ -95,9 +95,10 @@ int run_server(server_config cfg) {
   const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024);
   room_registry rooms(**st, workers.size(), cfg.ring_capacity);
-  chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate});
+  chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms);
+  moderation_service mods(**st, rooms, chat);
   token_verifier tokens(cfg.jwt_secret);
-  services svc{cfg, **st, rooms, chat, tokens, workers};
+  services svc{cfg, **st, rooms, chat, mods, tokens, workers};
   fanout fan(svc);
   (*br)->set_receiver([&fan](const room_event& ev) { fan.on_event(ev); });
   router routes = make_router(svc);

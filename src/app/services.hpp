@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "core/chat_service.hpp"
+#include "core/moderation_service.hpp"
 #include "core/room_registry.hpp"
 #include "sorak/auth.hpp"
 #include "sorak/config.hpp"
@@ -22,6 +23,7 @@ struct services {
   store& st;
   room_registry& rooms;
   chat_service& chat;
+  moderation_service& mods;
   const token_verifier& tokens;
   worker_pool& workers;
   std::atomic<bool> shutting_down{false};

@@ -1,5 +1,7 @@
 #include "core/chat_service.hpp"
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "core/content.hpp"
 #include "core/ids.hpp"
@@ -8,15 +10,16 @@
 
 namespace sorak {
 
-std::vector<std::string> badges_in_stream(const principal& who, const stream& s) {
+std::vector<std::string> badges_in_stream(const principal& who, const stream& s, std::optional<stream_badge> granted) {
   std::vector<std::string> badges;
   if (who.user.id == s.broadcaster_user_id) badges.emplace_back("broadcaster");
+  if (granted) badges.emplace_back(to_string(*granted));
   for (const auto& b : who.user.badges) badges.push_back(b);
   return badges;
 }
 
-chat_service::chat_service(store& st, broker& br, chat_limits limits)
-    : store_(st), broker_(br), limits_(limits) {}
+chat_service::chat_service(store& st, broker& br, chat_limits limits, const room_registry* rooms)
+    : store_(st), broker_(br), limits_(limits), rooms_(rooms) {}
 
 status chat_service::send_chat(room& r, const principal& who, client_chat chat, ack_callback on_stored) {
   const millis now = now_millis();
@@ -29,13 +32,28 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   }
   if (who.read_only) return error::forbidden("read_only", "This token may read the chat but not send");
   if (r.ended()) return error::bad_request("stream_ended", "The stream has ended; chat is closed");
+  auto& mod = r.moderation();
+  if (auto s = mod.check_sender(who.user.id, now); !s) return s;
   const stream info = r.info();
+  const stream_role role = mod.role_of(who.user.id, who.user.badges, info);
+  if (auto s = check_settings(who, role, info.settings); !s) return s;
   auto content = validate_content(chat.content, info.settings.max_message_length);
   if (!content) return content.err();
   if (auto s = check_reply_to(r, chat.reply_to); !s) return s;
 
   if (!key.empty() && !r.dedup_begin(key, now, on_stored)) return ok_value;  // raced with a resend
-  if (auto s = check_rate(r, who, limit_for(who, info), now); !s) {
+  slow_mode_claim slow;
+  if (info.settings.slow_mode_seconds > 0 && !is_exempt(role, chat_rule::slow_mode)) {
+    slow = mod.claim_slow_mode(who.user.id, info.settings.slow_mode_seconds * millis{1000}, now);
+    if (!slow.allowed) {
+      error e{429, "slow_mode", "Slow mode is on: wait before sending again"};
+      e.retry_after_ms = slow.retry_after_ms;
+      if (!key.empty()) r.dedup_fail(key, e);
+      return e;
+    }
+  }
+  if (auto s = check_rate(r, who, limit_for(role), now); !s) {
+    mod.release_slow_mode(who.user.id, slow);
     if (!key.empty()) r.dedup_fail(key, s.err());
     return s;
   }
@@ -43,7 +61,7 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   message m;
   m.stream_id = r.stream_id();
   m.user = who.user;
-  m.user.badges = badges_in_stream(who, info);
+  m.user.badges = badges_in_stream(who, info, mod.badge_of(who.user.id));
   m.content = std::move(*content);
   m.type = message_type::message;
   m.reply_to = std::move(chat.reply_to);
@@ -59,8 +77,24 @@ status chat_service::check_reply_to(room& r, const std::optional<std::string>& r
   return error::bad_request("invalid_reply_to", "reply_to must name a message of this stream");
 }
 
+status chat_service::check_settings(const principal& who, stream_role role, const chat_settings& settings) {
+  if (!settings.chat_enabled && !is_exempt(role, chat_rule::chat_disabled))
+    return error::forbidden("chat_disabled", "Chat is turned off in this stream");
+  const auto& badges = who.user.badges;
+  const bool subscriber = std::find(badges.begin(), badges.end(), "subscriber") != badges.end();
+  if (settings.subscribers_only && !subscriber && !is_exempt(role, chat_rule::subscribers_only))
+    return error::forbidden("subscribers_only", "Only subscribers may chat in this stream right now");
+  return ok_value;
+}
+
+const rate_limit& chat_service::limit_for(stream_role sender) const {
+  return is_exempt(sender, chat_rule::user_rate_limit) ? limits_.privileged : limits_.user;
+}
+
 const rate_limit& chat_service::limit_for(const principal& who, const stream& s) const {
-  return who.user.id == s.broadcaster_user_id ? limits_.privileged : limits_.user;
+  std::shared_ptr<room> r = rooms_ ? rooms_->find(s.id) : nullptr;
+  if (r) return limit_for(r->moderation().role_of(who.user.id, who.user.badges, s));
+  return limit_for(who.user.id == s.broadcaster_user_id ? stream_role::broadcaster : stream_role::viewer);
 }
 
 status chat_service::check_rate(room& r, const principal& who, const rate_limit& limit, millis now) {
@@ -94,6 +128,27 @@ void chat_service::store_and_publish(room& r, message m, std::string key, ack_ca
   });
 }
 
+void chat_service::post_notice(room& r, message m) {
+  m.stream_id = r.stream_id();
+  store_and_publish(r, std::move(m), std::string(), nullptr);
+}
+
+void chat_service::publish_deletion(std::string_view stream_id, std::string_view message_id) {
+  auto gone = std::make_shared<message>();
+  gone->id = message_id;
+  gone->stream_id = stream_id;
+  auto ev = std::make_shared<const std::string>(message_deleted_event(message_id));
+  broker_.publish(room_event{std::string(stream_id), event_kind::message_deleted, ev, std::move(gone)});
+}
+
+void chat_service::publish_clear(std::string_view stream_id, std::string_view user_id) {
+  auto whose = std::make_shared<message>();
+  whose->stream_id = stream_id;
+  whose->user.id = user_id;
+  auto ev = std::make_shared<const std::string>(chat_cleared_event(user_id));
+  broker_.publish(room_event{std::string(stream_id), event_kind::chat_cleared, ev, std::move(whose)});
+}
+
 void chat_service::publish_stream_status(const stream& s) {
   auto ev = std::make_shared<const std::string>(stream_status_event(s.status));
   broker_.publish(room_event{s.id, event_kind::stream_status, ev, nullptr});
@@ -102,7 +157,10 @@ void chat_service::publish_stream_status(const stream& s) {
 void chat_service::sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now) {
   const millis widest = std::max(limits_.user.seconds, limits_.privileged.seconds) * millis{1000};
   rate_.sweep(now, widest);
-  for (const auto& r : rooms) r->dedup_sweep(now);
+  for (const auto& r : rooms) {
+    r->dedup_sweep(now);
+    r->moderation().sweep(now, 120'000);  // slow mode is at most 120 s
+  }
 }
 
 }  // namespace sorak

@@ -1,8 +1,9 @@
 // chat_service.hpp: what happens to one chat message between a viewer's
 // socket and every viewer's screen, minus the I/O.
 //
-//   send_chat: checks (read-only, stream ended, content, reply_to,
-//   client_id de-duplication, rate limit) → stamps id and created_at under the
+//   send_chat: checks (read-only, stream ended, ban / timeout, chat off,
+//   subscribers-only, content, reply_to, client_id de-duplication, slow mode,
+//   rate limit) → stamps id and created_at under the
 //   room's submit lock → encodes the `message` event once → store.append.
 //   When the store has committed the message: broker.publish(event), then the
 //   sender's ack. Nothing is broadcast before it is durable.
@@ -12,6 +13,7 @@
 
 #include "core/rate_limiter.hpp"
 #include "core/room.hpp"
+#include "core/room_registry.hpp"
 #include "protocol/client_event.hpp"
 #include "sorak/auth.hpp"
 #include "sorak/broker.hpp"
@@ -26,7 +28,9 @@ struct chat_limits {
 
 class chat_service {
  public:
-  chat_service(store& st, broker& br, chat_limits limits);
+  // `rooms`, when given, lets limit_for(principal, stream) see the stream's
+  // moderators (their messages go under the privileged limit).
+  chat_service(store& st, broker& br, chat_limits limits, const room_registry* rooms = nullptr);
 
   // Returns the error to show the sender now, or ok: the message is queued and
   // `on_stored` will run once, from the store's writer thread, with the ack
@@ -36,15 +40,25 @@ class chat_service {
   // Tells every node's viewers of a stream about a status change.
   void publish_stream_status(const stream& s);
 
+  // Stores a message the server makes (a `moderation` notice: m.type, m.user
+  // and m.content set by the caller) in the room's order and broadcasts it
+  // once committed. Returns at once.
+  void post_notice(room& r, message m);
+  // Broadcasts message_deleted / chat_cleared (the store has marked them).
+  void publish_deletion(std::string_view stream_id, std::string_view message_id);
+  void publish_clear(std::string_view stream_id, std::string_view user_id);
+
   // Drops idle rate-limit keys and expired client_ids.
   void sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now);
 
   const chat_limits& limits() const { return limits_; }
   // The rate limit `who` sends under in stream `s` (the one place that decides
-  // who is privileged).
+  // who is privileged: permissions.hpp, chat_rule::user_rate_limit).
   const rate_limit& limit_for(const principal& who, const stream& s) const;
+  const rate_limit& limit_for(stream_role sender) const;
 
  private:
+  status check_settings(const principal& who, stream_role role, const chat_settings& settings);
   status check_reply_to(room& r, const std::optional<std::string>& reply_to);
   status check_rate(room& r, const principal& who, const rate_limit& limit, millis now);
   void store_and_publish(room& r, message m, std::string dedup_key, ack_callback on_stored);
@@ -52,11 +66,13 @@ class chat_service {
   store& store_;
   broker& broker_;
   const chat_limits limits_;
+  const room_registry* rooms_;
   rate_limiter rate_;
 };
 
 // The badges a user wears in a stream: broadcaster for the owner, then the
-// token's global badges.
-std::vector<std::string> badges_in_stream(const principal& who, const stream& s);
+// moderator or VIP badge granted there, then the token's global badges.
+std::vector<std::string> badges_in_stream(const principal& who, const stream& s,
+                                          std::optional<stream_badge> granted = std::nullopt);
 
 }  // namespace sorak

@@ -121,15 +121,41 @@ std::uint64_t room::record_message(std::shared_ptr<const message> m, shared_json
   if (ring_.size() > ring_capacity_) {
     ring_.pop_front();
     ring_complete_ = false;
+    if (!tombstones_.empty()) {
+      const millis front = ring_.front().msg->created_at;
+      std::erase_if(tombstones_, [front](const auto& kv) { return kv.second < front; });
+    }
   }
   return ++seq_;
 }
 
+template <class Pred>
+void room::erase_from_ring(Pred pred) {
+  for (auto it = ring_.begin(); it != ring_.end();) {
+    if (!pred(*it->msg)) {
+      ++it;
+      continue;
+    }
+    tombstones_[it->msg->id] = it->msg->created_at;
+    it = ring_.erase(it);
+  }
+}
+
 std::uint64_t room::record_deletion(std::string_view message_id) {
   std::lock_guard lk(ring_mutex_);
-  auto it = std::find_if(ring_.begin(), ring_.end(), [&](const auto& e) { return e.msg->id == message_id; });
-  if (it != ring_.end()) ring_.erase(it);
+  erase_from_ring([&](const message& m) { return m.id == message_id; });
   return ++seq_;
+}
+
+std::uint64_t room::record_clear(std::string_view user_id) {
+  std::lock_guard lk(ring_mutex_);
+  erase_from_ring([&](const message& m) { return m.user.id == user_id; });
+  return ++seq_;
+}
+
+void room::add_tombstones(const std::vector<message>& deleted) {
+  std::lock_guard lk(ring_mutex_);
+  for (const auto& m : deleted) tombstones_[m.id] = m.created_at;
 }
 
 std::uint64_t room::record_other() {
@@ -155,11 +181,15 @@ history_snapshot room::after(std::string_view message_id, std::size_t max) const
   history_snapshot snap;
   snap.seq = seq_;
   auto it = std::find_if(ring_.rbegin(), ring_.rend(), [&](const auto& e) { return e.msg->id == message_id; });
-  if (it == ring_.rend()) {
-    snap.found = false;
-    return snap;
-  }
   auto from = it.base();  // first entry after the id
+  if (it == ring_.rend()) {
+    auto gone = tombstones_.find(std::string(message_id));
+    if (gone == tombstones_.end()) {
+      snap.found = false;
+      return snap;
+    }
+    from = std::find_if(ring_.begin(), ring_.end(), [&](const auto& e) { return e.msg->created_at > gone->second; });
+  }
   const auto available = static_cast<std::size_t>(ring_.end() - from);
   if (available > max) {
     snap.found = false;  // more were missed than recovery may carry

@@ -3,8 +3,9 @@
 // A room holds (1) the stream as last seen, (2) a ring of its most recent
 // messages, each kept as its encoded `message` event, which serves history on
 // connect and `since=` recovery without a database read, (3) the clock that
-// makes created_at strictly increasing, (4) the client_id de-duplication table
-// and (5) per worker, the list of that worker's local viewers.
+// makes created_at strictly increasing, (4) the client_id de-duplication table,
+// (5) per worker, the list of that worker's local viewers and (6) its
+// moderation state (badges, timeouts, bans, slow mode; core/moderation_state.hpp).
 //
 // Thread-safety and lock order (docs/locking.md): submit_mutex() is held
 // across store.append, whose callback may run inline and publish, so the
@@ -14,6 +15,7 @@
 // workers without viewers.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -25,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/moderation_state.hpp"
 #include "core/viewer.hpp"
 #include "sorak/result.hpp"
 #include "sorak/types.hpp"
@@ -64,6 +67,13 @@ class room {
   std::mutex& submit_mutex() { return submit_mutex_; }
   // REQUIRES: submit_mutex() held. Strictly increasing: max(now, last + 1).
   millis next_created_at(millis now);
+  // Makes every later created_at greater than `t` (the newest stored one,
+  // deleted messages included). REQUIRES: submit_mutex() held.
+  void advance_clock(millis t) { last_created_at_ = std::max(last_created_at_, t); }
+
+  // ---- moderation ---------------------------------------------------------
+  moderation_state& moderation() { return moderation_; }
+  const moderation_state& moderation() const { return moderation_; }
 
   // client_id de-duplication (5 minutes). begin() returns true when the
   // message is new (the caller stores it and later calls commit or fail);
@@ -86,12 +96,18 @@ class room {
   // or 0 when the ring already holds it (created_at not after the newest).
   std::uint64_t record_message(std::shared_ptr<const message> m, shared_json message_event);
   std::uint64_t record_deletion(std::string_view message_id);
+  // Drops every ring message of `user_id` (a purge: chat_cleared).
+  std::uint64_t record_clear(std::string_view user_id);
+  // Remembers where deleted messages were (loaded with the ring when the room
+  // opens: deleted messages newer than its oldest message), so that after()
+  // finds them.
+  void add_tombstones(const std::vector<message>& deleted);
   std::uint64_t record_other();
 
   // ---- reads for new connections -----------------------------------------
   history_snapshot latest(std::size_t n) const;
   // Every ring message after `message_id` (at most max); found=false when the
-  // id is not in the ring.
+  // id is not in the ring (a message deleted from the ring is still found).
   history_snapshot after(std::string_view message_id, std::size_t max) const;
   // REST history's first page from the ring when the ring can answer it: it
   // holds more than `limit` messages, or every message of the stream. Then
@@ -115,6 +131,9 @@ class room {
   // Finds a live entry (acking or queueing `ack`); else claims the key when
   // `claim`. Returns whether the key was known.
   bool dedup_lookup(const std::string& key, millis now, ack_callback ack, bool claim);
+  // REQUIRES: ring_mutex_ held. Removes ring entries matching `pred`, keeping tombstones.
+  template <class Pred>
+  void erase_from_ring(Pred pred);
 
   struct recent_entry {
     std::shared_ptr<const message> msg;
@@ -149,6 +168,12 @@ class room {
   std::deque<recent_entry> ring_;  // GUARDED_BY(ring_mutex_), oldest first
   bool ring_complete_ = false;     // GUARDED_BY(ring_mutex_): holds every message of the stream
   std::uint64_t seq_ = 0;          // GUARDED_BY(ring_mutex_)
+  // Deleted messages that were in the ring, id → created_at, so a `since=`
+  // naming one still finds its place. GUARDED_BY(ring_mutex_); pruned as the
+  // ring moves past them.
+  std::unordered_map<std::string, millis> tombstones_;
+
+  moderation_state moderation_;
 
   std::unique_ptr<local_list[]> locals_;
   std::atomic<std::int64_t> total_{0};

@@ -27,6 +27,12 @@ result<std::shared_ptr<room>> room_registry::open(std::string_view id) {
   if (auto it = rooms_.find(s->id); it != rooms_.end()) return it->second;
   auto recent = store_.latest(s->id, static_cast<int>(ring_capacity_));
   auto r = std::make_shared<room>(*s, worker_count_, ring_capacity_, recent);
+  if (auto last = store_.last_created_at(s->id)) {
+    std::lock_guard submit(r->submit_mutex());  // not yet shared: taken for the REQUIRES only
+    r->advance_clock(*last);
+  }
+  if (!recent.empty()) r->add_tombstones(store_.deleted_after(s->id, recent.front().id));
+  r->moderation().load(store_.list_badges(s->id), store_.list_sanctions(s->id));
   rooms_.emplace(s->id, r);
   by_room_.emplace(s->room_id, r);
   return r;

@@ -14,6 +14,22 @@ const char* to_string(message_type t) {
   return "message";
 }
 
+const char* to_string(stream_badge b) { return b == stream_badge::moderator ? "moderator" : "vip"; }
+
+const char* to_string(sanction_kind k) { return k == sanction_kind::timeout ? "timeout" : "ban"; }
+
+std::optional<stream_badge> parse_stream_badge(std::string_view s) {
+  if (s == "moderator") return stream_badge::moderator;
+  if (s == "vip") return stream_badge::vip;
+  return std::nullopt;
+}
+
+std::optional<sanction_kind> parse_sanction_kind(std::string_view s) {
+  if (s == "timeout") return sanction_kind::timeout;
+  if (s == "ban") return sanction_kind::ban;
+  return std::nullopt;
+}
+
 std::optional<stream_status> parse_stream_status(std::string_view s) {
   if (s == "live") return stream_status::live;
   if (s == "ended") return stream_status::ended;

@@ -7,6 +7,8 @@ router make_router(services& svc) {
   add_health_routes(r, svc);
   add_stream_routes(r, svc);
   add_history_routes(r, svc);
+  add_moderator_routes(r, svc);
+  add_moderation_routes(r, svc);
   return r;
 }
 

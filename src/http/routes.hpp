@@ -9,6 +9,8 @@ namespace sorak {
 void add_health_routes(router& r, services& svc);
 void add_stream_routes(router& r, services& svc);
 void add_history_routes(router& r, services& svc);
+void add_moderator_routes(router& r, services& svc);
+void add_moderation_routes(router& r, services& svc);
 
 // Builds the whole table.
 router make_router(services& svc);

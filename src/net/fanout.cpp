@@ -28,6 +28,9 @@ void fanout::on_event(const room_event& ev) {
     case event_kind::message_deleted:
       seq = r->record_deletion(ev.msg ? ev.msg->id : std::string());
       break;
+    case event_kind::chat_cleared:
+      seq = r->record_clear(ev.msg ? ev.msg->user.id : std::string());
+      break;
     default:
       seq = r->record_other();
   }

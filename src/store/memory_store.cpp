@@ -84,10 +84,8 @@ class memory_store final : public store {
 
   // ---- users ----------------------------------------------------------------
   void remember_user(const user_profile& u) override {
-    user_profile kept = u;
-    kept.badges.clear();  // badges belong to a stream, not to the profile
     std::lock_guard lock(mutex_);
-    users_[u.id] = std::move(kept);
+    users_[u.id] = u;  // badges: the token's global ones
   }
 
   std::optional<user_profile> get_user(std::string_view user_id) override {
@@ -153,9 +151,128 @@ class memory_store final : public store {
     return messages_of(stream_id)[*pos];
   }
 
+  std::vector<message> deleted_after(std::string_view stream_id, std::string_view message_id) override {
+    std::lock_guard lock(mutex_);
+    std::vector<message> out;
+    auto pos = position_of(stream_id, message_id);
+    if (!pos) return out;
+    const auto& all = messages_of(stream_id);
+    for (std::size_t i = *pos + 1; i < all.size(); ++i)
+      if (all[i].deleted) out.push_back(all[i]);
+    return out;
+  }
+
+  std::optional<millis> last_created_at(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    const auto& all = messages_of(stream_id);
+    if (all.empty()) return std::nullopt;
+    return all.back().created_at;
+  }
+
+  // ---- moderation -------------------------------------------------------------
+  result<message> delete_message(std::string_view stream_id, std::string_view message_id) override {
+    std::lock_guard lock(mutex_);
+    auto pos = position_of(stream_id, message_id);
+    if (!pos) return message_not_found();
+    auto& m = messages_.find(stream_id)->second[*pos];
+    if (m.deleted) return message_not_found();
+    m.deleted = true;
+    return m;
+  }
+
+  result<std::vector<std::string>> delete_user_messages(std::string_view stream_id,
+                                                        std::string_view user_id) override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> ids;
+    auto it = messages_.find(stream_id);
+    if (it == messages_.end()) return ids;
+    for (auto& m : it->second) {
+      if (m.deleted || m.user.id != user_id) continue;
+      m.deleted = true;
+      ids.push_back(m.id);
+    }
+    return ids;
+  }
+
+  result<badge_grant> grant_badge(const badge_grant& g) override {
+    std::lock_guard lock(mutex_);
+    auto& list = badges_[g.stream_id];
+    auto it = std::find_if(list.begin(), list.end(), [&](const badge_grant& b) { return b.user_id == g.user_id; });
+    if (it != list.end() && it->badge == g.badge) return with_username(*it);
+    if (it != list.end()) list.erase(it);
+    list.push_back(g);
+    return with_username(list.back());
+  }
+
+  status revoke_badge(std::string_view stream_id, std::string_view user_id) override {
+    std::lock_guard lock(mutex_);
+    auto found = badges_.find(stream_id);
+    if (found == badges_.end()) return badge_not_found();
+    auto& list = found->second;
+    auto it = std::find_if(list.begin(), list.end(), [&](const badge_grant& b) { return b.user_id == user_id; });
+    if (it == list.end()) return badge_not_found();
+    list.erase(it);
+    return ok_value;
+  }
+
+  std::vector<badge_grant> list_badges(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    std::vector<badge_grant> out;
+    if (auto it = badges_.find(stream_id); it != badges_.end())
+      for (const auto& g : it->second) out.push_back(with_username(g));
+    return out;
+  }
+
+  status put_sanction(const sanction& s) override {
+    std::lock_guard lock(mutex_);
+    auto& list = sanctions_[s.stream_id];
+    std::erase_if(list, [&](const sanction& x) { return x.user_id == s.user_id && x.kind == s.kind; });
+    list.push_back(s);
+    return ok_value;
+  }
+
+  status lift_sanction(std::string_view stream_id, std::string_view user_id, sanction_kind kind) override {
+    std::lock_guard lock(mutex_);
+    auto found = sanctions_.find(stream_id);
+    if (found == sanctions_.end()) return sanction_not_found(kind);
+    const auto removed =
+        std::erase_if(found->second, [&](const sanction& x) { return x.user_id == user_id && x.kind == kind; });
+    if (removed == 0) return sanction_not_found(kind);
+    return ok_value;
+  }
+
+  std::vector<sanction> list_sanctions(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = sanctions_.find(stream_id);
+    return it == sanctions_.end() ? std::vector<sanction>{} : it->second;
+  }
+
+  status log_action(const moderation_action& a) override {
+    std::lock_guard lock(mutex_);
+    log_[a.stream_id].push_back(a);
+    return ok_value;
+  }
+
+  std::vector<moderation_action> moderation_log(std::string_view stream_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<moderation_action> out;
+    auto it = log_.find(stream_id);
+    if (it == log_.end()) return out;
+    for (auto a = it->second.rbegin(); a != it->second.rend() && static_cast<int>(out.size()) < limit; ++a)
+      out.push_back(*a);
+    return out;
+  }
+
   void flush() override {}  // append stores before it returns
 
  private:
+  // REQUIRES: mutex_ is held.
+  badge_grant with_username(badge_grant g) const {
+    auto u = users_.find(g.user_id);
+    g.username = u == users_.end() ? std::string() : u->second.username;
+    return g;
+  }
+
   struct message_place {
     std::string stream_id;
     std::size_t position;  // index in messages_[stream_id]
@@ -192,6 +309,10 @@ class memory_store final : public store {
   std::map<std::string, user_profile, std::less<>> users_;        // GUARDED_BY(mutex_)
   std::map<std::string, std::vector<message>, std::less<>> messages_;  // GUARDED_BY(mutex_), append order
   std::map<std::string, message_place, std::less<>> places_;      // GUARDED_BY(mutex_), by message id
+  // GUARDED_BY(mutex_), by stream id, oldest first:
+  std::map<std::string, std::vector<badge_grant>, std::less<>> badges_;
+  std::map<std::string, std::vector<sanction>, std::less<>> sanctions_;
+  std::map<std::string, std::vector<moderation_action>, std::less<>> log_;
 };
 
 }  // namespace

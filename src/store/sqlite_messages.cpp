@@ -115,4 +115,29 @@ result<message> select_message(sqlite_db& db, std::string_view stream_id, std::s
   return read_message(*st);
 }
 
+result<std::vector<message>> select_deleted_after(sqlite_db& db, std::string_view stream_id,
+                                                  std::string_view message_id) {
+  read_transaction txn(db);
+  if (!txn.began()) return txn.began().err();
+  auto seq = seq_of(db, stream_id, message_id);
+  if (!seq) return seq.err();
+  if (!*seq) return std::vector<message>();
+  auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
+                       " FROM messages WHERE stream_id = ?1 AND seq > ?2 AND deleted = 1 ORDER BY seq ASC");
+  if (!st) return st.err();
+  st->bind_all(stream_id, **seq);
+  return read_all(*st);
+}
+
+result<std::optional<millis>> select_last_created_at(sqlite_db& db, std::string_view stream_id) {
+  // Appends come in created_at order, so the newest seq holds the largest.
+  auto st = db.prepare("SELECT created_at FROM messages WHERE stream_id = ?1 ORDER BY seq DESC LIMIT 1");
+  if (!st) return st.err();
+  st->bind(1, stream_id);
+  auto row = st->step();
+  if (!row) return row.err();
+  if (!*row) return std::optional<millis>();
+  return std::optional<millis>(st->int64(0));
+}
+
 }  // namespace sorak::sqlite

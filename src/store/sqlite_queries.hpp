@@ -36,5 +36,22 @@ result<std::vector<message>> select_latest(sqlite_db& db, std::string_view strea
 result<std::vector<message>> select_after(sqlite_db& db, std::string_view stream_id,
                                           std::string_view message_id, int max);
 result<message> select_message(sqlite_db& db, std::string_view stream_id, std::string_view message_id);
+result<std::optional<millis>> select_last_created_at(sqlite_db& db, std::string_view stream_id);
+result<std::vector<message>> select_deleted_after(sqlite_db& db, std::string_view stream_id, std::string_view message_id);
+
+// ---- moderation (sqlite_moderation.cpp) ------------------------------------
+// Writes (writer connection): each makes at most one change.
+result<message> mark_message_deleted(sqlite_db& db, std::string_view stream_id, std::string_view message_id);
+result<std::vector<std::string>> mark_user_messages_deleted(sqlite_db& db, std::string_view stream_id,
+                                                            std::string_view user_id);
+result<badge_grant> upsert_badge(sqlite_db& db, const badge_grant& g);
+status delete_badge(sqlite_db& db, std::string_view stream_id, std::string_view user_id);
+status upsert_sanction(sqlite_db& db, const sanction& s);
+status delete_sanction(sqlite_db& db, std::string_view stream_id, std::string_view user_id, sanction_kind kind);
+status insert_action(sqlite_db& db, const moderation_action& a);
+// Reads.
+result<std::vector<badge_grant>> select_badges(sqlite_db& db, std::string_view stream_id);
+result<std::vector<sanction>> select_sanctions(sqlite_db& db, std::string_view stream_id);
+result<std::vector<moderation_action>> select_actions(sqlite_db& db, std::string_view stream_id, int limit);
 
 }  // namespace sorak::sqlite

@@ -107,7 +107,7 @@ message read_message(const statement& st) {
 }
 
 void bind_user(statement& st, const user_profile& u) {
-  st.bind_all(u.id, u.username, u.display_name, u.avatar_url, u.level, u.is_premium);
+  st.bind_all(u.id, u.username, u.display_name, u.avatar_url, u.level, u.is_premium, encode_badges(u.badges));
 }
 
 user_profile read_user(const statement& st) {
@@ -119,7 +119,62 @@ user_profile read_user(const statement& st) {
   u.avatar_url = r.text();
   u.level = r.int64();
   u.is_premium = r.boolean();
+  u.badges = decode_badges(r.text());
   return u;
+}
+
+void bind_badge(statement& st, const badge_grant& g) {
+  st.bind_all(g.stream_id, g.user_id, g.id, to_string(g.badge), g.granted_by, g.granted_at);
+}
+
+badge_grant read_badge(const statement& st) {
+  row_reader r(st);
+  badge_grant g;
+  g.stream_id = r.text();
+  g.user_id = r.text();
+  g.id = r.text();
+  g.badge = parse_stream_badge(r.text()).value_or(stream_badge::vip);
+  g.granted_by = r.text();
+  g.granted_at = r.int64();
+  return g;
+}
+
+void bind_sanction(statement& st, const sanction& s) {
+  st.bind_all(s.stream_id, s.user_id, to_string(s.kind), s.id, s.reason, s.moderator_id, s.created_at, s.expires_at);
+}
+
+sanction read_sanction(const statement& st) {
+  row_reader r(st);
+  sanction s;
+  s.stream_id = r.text();
+  s.user_id = r.text();
+  s.kind = parse_sanction_kind(r.text()).value_or(sanction_kind::ban);
+  s.id = r.text();
+  s.reason = r.text();
+  s.moderator_id = r.text();
+  s.created_at = r.int64();
+  s.expires_at = r.optional_int64();
+  return s;
+}
+
+void bind_action(statement& st, const moderation_action& a) {
+  st.bind_all(a.id, a.stream_id, a.action, a.moderator_id, a.target_user_id, a.message_id, a.reason,
+              a.duration_seconds, a.created_at);
+}
+
+moderation_action read_action(const statement& st) {
+  row_reader r(st);
+  moderation_action a;
+  a.id = r.text();
+  a.stream_id = r.text();
+  a.action = r.text();
+  a.moderator_id = r.text();
+  a.target_user_id = r.text();
+  a.message_id = r.text();
+  a.reason = r.text();
+  a.duration_seconds = r.optional_int64();
+  a.created_at = r.int64();
+  return a;
 }
 
 }  // namespace sorak::sqlite

@@ -24,7 +24,12 @@
 #define SORAK_MESSAGE_PARAMS \
   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20"
 
-#define SORAK_USER_COLUMNS "id, username, display_name, avatar_url, level, is_premium"
+#define SORAK_USER_COLUMNS "id, username, display_name, avatar_url, level, is_premium, badges"
+
+#define SORAK_BADGE_COLUMNS "stream_id, user_id, id, badge, granted_by, granted_at"
+#define SORAK_SANCTION_COLUMNS "stream_id, user_id, kind, id, reason, moderator_id, created_at, expires_at"
+#define SORAK_ACTION_COLUMNS \
+  "id, stream_id, action, moderator_id, target_user_id, message_id, reason, duration_seconds, created_at"
 
 namespace sorak::sqlite {
 
@@ -34,8 +39,17 @@ stream read_stream(const statement& st);
 void bind_message(statement& st, const message& m);
 message read_message(const statement& st);
 
-// Binds ?1..?6 (SORAK_USER_COLUMNS); badges are not stored.
+// Binds ?1..?7 (SORAK_USER_COLUMNS); badges are the token's global ones.
 void bind_user(statement& st, const user_profile& u);
 user_profile read_user(const statement& st);
+
+// Bind ?1.. in the order of SORAK_BADGE_COLUMNS / SORAK_SANCTION_COLUMNS /
+// SORAK_ACTION_COLUMNS. read_badge leaves username empty.
+void bind_badge(statement& st, const badge_grant& g);
+badge_grant read_badge(const statement& st);
+void bind_sanction(statement& st, const sanction& s);
+sanction read_sanction(const statement& st);
+void bind_action(statement& st, const moderation_action& a);
+moderation_action read_action(const statement& st);
 
 }  // namespace sorak::sqlite

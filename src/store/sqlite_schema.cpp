@@ -72,6 +72,48 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_by_stream ON messages (stream_id, seq);
 )sql"},
+      {2, R"sql(
+-- Moderation (CONTRACT §6).
+ALTER TABLE users ADD COLUMN badges TEXT NOT NULL DEFAULT '[]';  -- JSON: the token's global badges
+
+-- The moderator or VIP badge a user holds in a stream (at most one).
+CREATE TABLE stream_badges (
+  stream_id   TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  id          TEXT NOT NULL UNIQUE,
+  badge       TEXT NOT NULL,      -- 'moderator' | 'vip'
+  granted_by  TEXT NOT NULL,
+  granted_at  INTEGER NOT NULL,
+  PRIMARY KEY (stream_id, user_id)
+);
+
+-- Timeouts and bans: at most one of each kind per user and stream.
+CREATE TABLE sanctions (
+  stream_id    TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  kind         TEXT NOT NULL,     -- 'timeout' | 'ban'
+  id           TEXT NOT NULL UNIQUE,
+  reason       TEXT NOT NULL,
+  moderator_id TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,           -- NULL for bans
+  PRIMARY KEY (stream_id, user_id, kind)
+);
+
+CREATE TABLE moderation_log (
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT NOT NULL UNIQUE,
+  stream_id        TEXT NOT NULL,
+  action           TEXT NOT NULL,
+  moderator_id     TEXT NOT NULL,
+  target_user_id   TEXT NOT NULL,
+  message_id       TEXT NOT NULL,
+  reason           TEXT NOT NULL,
+  duration_seconds INTEGER,
+  created_at       INTEGER NOT NULL
+);
+CREATE INDEX moderation_log_by_stream ON moderation_log (stream_id, seq);
+)sql"},
   };
   return all;
 }

@@ -65,6 +65,14 @@ result<T> sqlite_store::read(F&& query) {
   return query(lease->db());
 }
 
+template <class T, class F>
+std::vector<T> sqlite_store::read_list(const char* what, F&& query) {
+  auto r = read<std::vector<T>>(std::forward<F>(query));
+  if (r) return std::move(*r);
+  spdlog::error("store: {} failed: {}", what, r.err().message);
+  return {};
+}
+
 // ---- streams ----------------------------------------------------------------
 
 result<stream> sqlite_store::create_stream(const new_stream& s) {
@@ -97,6 +105,7 @@ bool sqlite_store::profile_changed(const user_profile& u) {
   std::string key = u.username;
   for (const auto* part : {&u.display_name, &u.avatar_url}) key.append(1, '\x1f').append(*part);
   key.append(1, '\x1f').append(std::to_string(u.level)).append(u.is_premium ? "\x1fp" : "\x1f-");
+  for (const auto& b : u.badges) key.append(1, '\x1e').append(b);
   std::lock_guard lk(profiles_mutex_);
   auto [it, inserted] = last_profiles_.try_emplace(u.id, key);
   if (!inserted && it->second == key) return false;
@@ -149,6 +158,69 @@ result<std::vector<message>> sqlite_store::after(std::string_view stream_id, std
 
 result<message> sqlite_store::get_message(std::string_view stream_id, std::string_view message_id) {
   return read<message>([&](sqlite::sqlite_db& db) { return sqlite::select_message(db, stream_id, message_id); });
+}
+
+std::vector<message> sqlite_store::deleted_after(std::string_view stream_id, std::string_view message_id) {
+  return read_list<message>("deleted_after", [&](sqlite::sqlite_db& db) {
+    return sqlite::select_deleted_after(db, stream_id, message_id);
+  });
+}
+
+std::optional<millis> sqlite_store::last_created_at(std::string_view stream_id) {
+  auto r = read<std::optional<millis>>(
+      [&](sqlite::sqlite_db& db) { return sqlite::select_last_created_at(db, stream_id); });
+  if (r) return *r;
+  spdlog::error("store: last_created_at failed: {}", r.err().message);
+  return std::nullopt;
+}
+
+// ---- moderation -------------------------------------------------------------
+
+result<message> sqlite_store::delete_message(std::string_view stream_id, std::string_view message_id) {
+  return writer_->call<message>(
+      [&](sqlite::sqlite_db& db) { return sqlite::mark_message_deleted(db, stream_id, message_id); });
+}
+
+result<std::vector<std::string>> sqlite_store::delete_user_messages(std::string_view stream_id,
+                                                                    std::string_view user_id) {
+  return writer_->call<std::vector<std::string>>(
+      [&](sqlite::sqlite_db& db) { return sqlite::mark_user_messages_deleted(db, stream_id, user_id); });
+}
+
+result<badge_grant> sqlite_store::grant_badge(const badge_grant& g) {
+  return writer_->call<badge_grant>([&](sqlite::sqlite_db& db) { return sqlite::upsert_badge(db, g); });
+}
+
+status sqlite_store::revoke_badge(std::string_view stream_id, std::string_view user_id) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::delete_badge(db, stream_id, user_id); });
+}
+
+std::vector<badge_grant> sqlite_store::list_badges(std::string_view stream_id) {
+  return read_list<badge_grant>("list_badges",
+                                [&](sqlite::sqlite_db& db) { return sqlite::select_badges(db, stream_id); });
+}
+
+status sqlite_store::put_sanction(const sanction& s) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::upsert_sanction(db, s); });
+}
+
+status sqlite_store::lift_sanction(std::string_view stream_id, std::string_view user_id, sanction_kind kind) {
+  return writer_->call<ok_t>(
+      [&](sqlite::sqlite_db& db) { return sqlite::delete_sanction(db, stream_id, user_id, kind); });
+}
+
+std::vector<sanction> sqlite_store::list_sanctions(std::string_view stream_id) {
+  return read_list<sanction>("list_sanctions",
+                             [&](sqlite::sqlite_db& db) { return sqlite::select_sanctions(db, stream_id); });
+}
+
+status sqlite_store::log_action(const moderation_action& a) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::insert_action(db, a); });
+}
+
+std::vector<moderation_action> sqlite_store::moderation_log(std::string_view stream_id, int limit) {
+  return read_list<moderation_action>(
+      "moderation_log", [&](sqlite::sqlite_db& db) { return sqlite::select_actions(db, stream_id, limit); });
 }
 
 void sqlite_store::flush() { writer_->flush(); }

@@ -3,8 +3,8 @@
 // Durability: synchronous=FULL, so a message whose `done` ran survives kill -9
 // and power loss. Messages are committed in groups by one writer thread (see
 // sqlite_writer.hpp): many appends share one transaction and one fsync.
-// Control-plane writes (create_stream, update_stream) go through the same
-// queue and wait for their commit; remember_user is queued without waiting.
+// Control-plane writes (create_stream, update_stream, the moderation writes)
+// go through the same queue and wait for their commit; remember_user is queued without waiting.
 // Reads use their own connections (WAL readers), so they never wait for the
 // writer, and see every write whose `done` ran (or whose call returned).
 //
@@ -62,6 +62,21 @@ class sqlite_store final : public store {
   std::vector<message> latest(std::string_view stream_id, int n) override;
   result<std::vector<message>> after(std::string_view stream_id, std::string_view message_id, int max) override;
   result<message> get_message(std::string_view stream_id, std::string_view message_id) override;
+  std::vector<message> deleted_after(std::string_view stream_id, std::string_view message_id) override;
+  std::optional<millis> last_created_at(std::string_view stream_id) override;
+
+  // Moderation: writes wait for their commit (like update_stream).
+  result<message> delete_message(std::string_view stream_id, std::string_view message_id) override;
+  result<std::vector<std::string>> delete_user_messages(std::string_view stream_id, std::string_view user_id) override;
+  result<badge_grant> grant_badge(const badge_grant& g) override;
+  status revoke_badge(std::string_view stream_id, std::string_view user_id) override;
+  std::vector<badge_grant> list_badges(std::string_view stream_id) override;
+  status put_sanction(const sanction& s) override;
+  status lift_sanction(std::string_view stream_id, std::string_view user_id, sanction_kind kind) override;
+  std::vector<sanction> list_sanctions(std::string_view stream_id) override;
+  status log_action(const moderation_action& a) override;
+  std::vector<moderation_action> moderation_log(std::string_view stream_id, int limit) override;
+
   // Waits for every write queued before the call (appends and remember_user).
   void flush() override;
 
@@ -73,6 +88,9 @@ class sqlite_store final : public store {
   sqlite_store(std::unique_ptr<sqlite::read_pool> readers, std::unique_ptr<sqlite::group_writer> writer);
   template <class T, class F>
   result<T> read(F&& query);
+  // A read whose failure is logged and answered with an empty list.
+  template <class T, class F>
+  std::vector<T> read_list(const char* what, F&& query);
 
   // True when `u` differs from the profile last queued for u.id (and records
   // it): every connect remembers its user, but only a change costs a write.

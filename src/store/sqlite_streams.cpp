@@ -94,13 +94,14 @@ result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const str
 
 status upsert_user(sqlite_db& db, const user_profile& u) {
   auto st = db.prepare(
-      "INSERT INTO users (" SORAK_USER_COLUMNS ", updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+      "INSERT INTO users (" SORAK_USER_COLUMNS ", updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
       "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
       "display_name = excluded.display_name, avatar_url = excluded.avatar_url, "
-      "level = excluded.level, is_premium = excluded.is_premium, updated_at = excluded.updated_at");
+      "level = excluded.level, is_premium = excluded.is_premium, badges = excluded.badges, "
+      "updated_at = excluded.updated_at");
   if (!st) return st.err();
   bind_user(*st, u);
-  st->bind(7, now_millis());
+  st->bind(8, now_millis());
   return st->run();
 }
 

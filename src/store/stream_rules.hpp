@@ -1,4 +1,5 @@
-// stream_rules.hpp: what every store does the same way to a stream, so the
+// stream_rules.hpp: what every store does the same way to a stream (and the
+// errors its moderation operations give), so the
 // implementations cannot drift apart. Pure functions; any thread.
 #pragma once
 
@@ -15,5 +16,9 @@ inline constexpr std::int64_t first_room_id = 100001;
 // Applies a patch to a stream. Ending sets ended_at once: ending twice keeps
 // the first end time, which is when viewers saw it end.
 void apply_stream_patch(stream& s, const stream_patch& p);
+
+// The moderation errors every store answers with.
+error badge_not_found();
+error sanction_not_found(sanction_kind kind);
 
 }  // namespace sorak

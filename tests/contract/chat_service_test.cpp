@@ -78,6 +78,28 @@ class held_store final : public store {
   result<message> get_message(std::string_view s, std::string_view id) override {
     return inner_->get_message(s, id);
   }
+  std::optional<millis> last_created_at(std::string_view s) override { return inner_->last_created_at(s); }
+  std::vector<message> deleted_after(std::string_view s, std::string_view id) override {
+    return inner_->deleted_after(s, id);
+  }
+  result<message> delete_message(std::string_view s, std::string_view id) override {
+    return inner_->delete_message(s, id);
+  }
+  result<std::vector<std::string>> delete_user_messages(std::string_view s, std::string_view u) override {
+    return inner_->delete_user_messages(s, u);
+  }
+  result<badge_grant> grant_badge(const badge_grant& g) override { return inner_->grant_badge(g); }
+  status revoke_badge(std::string_view s, std::string_view u) override { return inner_->revoke_badge(s, u); }
+  std::vector<badge_grant> list_badges(std::string_view s) override { return inner_->list_badges(s); }
+  status put_sanction(const sanction& x) override { return inner_->put_sanction(x); }
+  status lift_sanction(std::string_view s, std::string_view u, sanction_kind k) override {
+    return inner_->lift_sanction(s, u, k);
+  }
+  std::vector<sanction> list_sanctions(std::string_view s) override { return inner_->list_sanctions(s); }
+  status log_action(const moderation_action& a) override { return inner_->log_action(a); }
+  std::vector<moderation_action> moderation_log(std::string_view s, int limit) override {
+    return inner_->moderation_log(s, limit);
+  }
   void flush() override {}
 
   std::size_t held() const { return held_.size(); }
@@ -726,6 +748,59 @@ TEST(RoomRegistry, AReopenedRegistryRebuildsTheRingFromTheStore) {
   ASSERT_TRUE(service.send_chat(**r, user("u1"), chat("after restart"), {}));
   ASSERT_EQ(br.events().size(), before + 1);
   EXPECT_GT(br.events().back().msg->created_at, first[0]->created_at);
+}
+
+TEST(RoomRegistry, AfterARestartCreatedAtStaysAboveADeletedNewestMessage) {
+  auto st = make_memory_store();
+  auto s = st->create_stream(stream_request());
+  ASSERT_TRUE(s);
+  // The newest stored message is deleted and (clock skew) an hour ahead.
+  message kept;
+  kept.id = new_uuid_v7();
+  kept.stream_id = s->id;
+  kept.user.id = "u1";
+  kept.content = "kept";
+  kept.created_at = now_millis();
+  message gone = kept;
+  gone.id = new_uuid_v7();
+  gone.content = "gone";
+  gone.created_at = kept.created_at + 3'600'000;
+  gone.deleted = true;
+  st->append(kept, {});
+  st->append(gone, {});
+  room_registry rooms(*st, 1, 100);
+  recording_broker br;
+  chat_service service(*st, br, chat_limits{{0, 1}, {0, 1}});
+  auto r = rooms.open(s->id);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(service.send_chat(**r, user("u2"), chat("after the restart"), {}));
+  ASSERT_EQ(br.events().size(), 1u);
+  EXPECT_GT(br.events()[0].msg->created_at, gone.created_at);
+}
+
+TEST(ChatServiceModeration, ABannedOrTimedOutSenderReachesNoOneAndModeratorsGetTheirTier) {
+  auto st = make_memory_store();
+  auto s = st->create_stream(stream_request());
+  ASSERT_TRUE(s);
+  room_registry rooms(*st, 1, 100);
+  recording_broker br;
+  chat_service service(*st, br, chat_limits{{1, 30}, {3, 30}}, &rooms);
+  auto r = rooms.open(s->id);
+  ASSERT_TRUE(r);
+  auto& mod = (*r)->moderation();
+  sanction ban{.id = "b", .stream_id = s->id, .user_id = "banned", .kind = sanction_kind::ban};
+  mod.set_sanction(ban);
+  auto refused = service.send_chat(**r, user("banned"), chat("hi"), {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.err().code, "banned");
+  mod.set_badge("m", stream_badge::moderator);
+  EXPECT_EQ(service.limit_for(user("m"), *s).messages, 3);
+  EXPECT_EQ(service.limit_for(user("v"), *s).messages, 1);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(service.send_chat(**r, user("m"), chat("m" + std::to_string(i)), {}));
+  EXPECT_EQ(service.send_chat(**r, user("m"), chat("one too many"), {}).err().code, "rate_limited");
+  const auto events = br.events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(badges_of(parse_object(*events[0].json).at("data").as_object()), std::vector<std::string>{"moderator"});
 }
 
 }  // namespace

@@ -637,6 +637,183 @@ TEST_P(store_contract, after_an_unknown_id_or_one_from_another_stream_is_404) {
   }
 }
 
+// ---- moderation -------------------------------------------------------------------
+
+TEST_P(store_contract, remember_user_keeps_the_global_badges) {
+  store_->remember_user({.id = "u-b", .username = "b", .badges = {"verified"}});
+  store_->remember_user({.id = "u-b", .username = "b", .badges = {"verified", "subscriber"}});
+  store_->flush();
+  auto got = store_->get_user("u-b");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->badges, (std::vector<std::string>{"verified", "subscriber"}));
+}
+
+TEST_P(store_contract, delete_message_marks_it_once_and_only_in_its_stream) {
+  stream s = create();
+  stream other = create("other");
+  message m = make_message(s, "rude");
+  append_ok(m);
+  auto wrong = store_->delete_message(other.id, m.id);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.err().code, "message_not_found");
+  auto gone = store_->delete_message(s.id, m.id);
+  ASSERT_TRUE(gone.ok()) << gone.err().message;
+  EXPECT_TRUE(gone->deleted);
+  EXPECT_EQ(gone->content, "rude");
+  EXPECT_TRUE(store_->latest(s.id, 10).empty());
+  auto again = store_->delete_message(s.id, m.id);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().http_status, 404);
+}
+
+TEST_P(store_contract, delete_user_messages_marks_every_message_of_that_user_in_that_stream) {
+  stream s = create();
+  stream other = create("other");
+  message a1 = make_message(s, "a1");
+  message b1 = make_message(s, "b1");
+  b1.user.id = "u-2";
+  message a2 = make_message(s, "a2");
+  message elsewhere = make_message(other, "a in other");
+  for (const auto& m : {a1, b1, a2, elsewhere}) append_ok(m);
+  auto ids = store_->delete_user_messages(s.id, "u-1");
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector{a1.id, a2.id}));
+  EXPECT_EQ(ids_of(store_->latest(s.id, 10)), std::vector{b1.id});
+  EXPECT_EQ(store_->latest(other.id, 10).size(), 1u);
+  auto none = store_->delete_user_messages(s.id, "u-1");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(store_contract, last_created_at_counts_deleted_messages_and_deleted_after_lists_them) {
+  stream s = create();
+  EXPECT_FALSE(store_->last_created_at(s.id).has_value());
+  message kept = make_message(s, "kept");
+  message gone1 = make_message(s, "gone 1", true);
+  message kept2 = make_message(s, "kept 2");
+  message gone2 = make_message(s, "gone 2", true);
+  for (const auto& m : {kept, gone1, kept2, gone2}) append_ok(m);
+  EXPECT_EQ(store_->last_created_at(s.id), gone2.created_at);
+  EXPECT_EQ(ids_of(store_->deleted_after(s.id, kept.id)), (std::vector{gone1.id, gone2.id}));
+  EXPECT_EQ(ids_of(store_->deleted_after(s.id, kept2.id)), std::vector{gone2.id});
+  EXPECT_TRUE(store_->deleted_after(s.id, new_uuid_v7()).empty());
+}
+
+badge_grant grant(const stream& s, std::string user, stream_badge b, millis at) {
+  return badge_grant{.id = new_uuid_v7(), .stream_id = s.id, .user_id = std::move(user), .badge = b,
+                     .granted_by = "broadcaster-1", .granted_at = at};
+}
+
+TEST_P(store_contract, badges_are_granted_replaced_listed_and_revoked_per_stream) {
+  stream s = create();
+  stream other = create("other");
+  store_->remember_user({.id = "u-mod", .username = "moddy"});
+  store_->flush();
+  auto g = store_->grant_badge(grant(s, "u-mod", stream_badge::moderator, 1000));
+  ASSERT_TRUE(g.ok()) << g.err().message;
+  EXPECT_EQ(g->username, "moddy");
+  ASSERT_TRUE(store_->grant_badge(grant(s, "u-vip", stream_badge::vip, 2000)).ok());
+  ASSERT_TRUE(store_->grant_badge(grant(other, "u-mod", stream_badge::vip, 3000)).ok());
+  // The same badge again keeps the first grant.
+  auto same = store_->grant_badge(grant(s, "u-mod", stream_badge::moderator, 5000));
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->id, g->id);
+  EXPECT_EQ(same->granted_at, 1000);
+  auto list = store_->list_badges(s.id);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].user_id, "u-mod");
+  EXPECT_EQ(list[0].badge, stream_badge::moderator);
+  EXPECT_EQ(list[0].username, "moddy");
+  EXPECT_EQ(list[0].granted_by, "broadcaster-1");
+  EXPECT_EQ(list[1].user_id, "u-vip");
+  EXPECT_EQ(list[1].username, "");
+  // Another badge replaces it.
+  auto changed = store_->grant_badge(grant(s, "u-mod", stream_badge::vip, 6000));
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->badge, stream_badge::vip);
+  list = store_->list_badges(s.id);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].user_id, "u-mod");
+  EXPECT_EQ(list[1].badge, stream_badge::vip);
+  ASSERT_TRUE(store_->revoke_badge(s.id, "u-mod").ok());
+  auto missing = store_->revoke_badge(s.id, "u-mod");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.err().http_status, 404);
+  EXPECT_EQ(missing.err().code, "badge_not_found");
+  EXPECT_EQ(store_->list_badges(s.id).size(), 1u);
+  EXPECT_EQ(store_->list_badges(other.id).size(), 1u);
+}
+
+sanction make_sanction(const stream& s, std::string user, sanction_kind kind, millis at,
+                       std::optional<millis> expires = std::nullopt) {
+  return sanction{.id = new_uuid_v7(), .stream_id = s.id, .user_id = std::move(user), .kind = kind,
+                  .reason = "spam", .moderator_id = "m-1", .created_at = at, .expires_at = expires};
+}
+
+TEST_P(store_contract, sanctions_round_trip_replace_per_kind_and_lift) {
+  stream s = create();
+  stream other = create("other");
+  sanction t = make_sanction(s, "u-1", sanction_kind::timeout, 1000, 61000);
+  sanction b = make_sanction(s, "u-1", sanction_kind::ban, 2000);
+  ASSERT_TRUE(store_->put_sanction(t).ok());
+  ASSERT_TRUE(store_->put_sanction(b).ok());
+  ASSERT_TRUE(store_->put_sanction(make_sanction(other, "u-1", sanction_kind::ban, 3000)).ok());
+  auto list = store_->list_sanctions(s.id);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, t.id);
+  EXPECT_EQ(list[0].kind, sanction_kind::timeout);
+  EXPECT_EQ(list[0].reason, "spam");
+  EXPECT_EQ(list[0].moderator_id, "m-1");
+  EXPECT_EQ(list[0].created_at, 1000);
+  EXPECT_EQ(list[0].expires_at, 61000);
+  EXPECT_EQ(list[1].id, b.id);
+  EXPECT_FALSE(list[1].expires_at.has_value());
+  // A new timeout replaces the old one.
+  sanction longer = make_sanction(s, "u-1", sanction_kind::timeout, 4000, 604000);
+  ASSERT_TRUE(store_->put_sanction(longer).ok());
+  list = store_->list_sanctions(s.id);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].id, longer.id);
+  ASSERT_TRUE(store_->lift_sanction(s.id, "u-1", sanction_kind::timeout).ok());
+  auto again = store_->lift_sanction(s.id, "u-1", sanction_kind::timeout);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, "timeout_not_found");
+  auto no_ban = store_->lift_sanction(s.id, "u-2", sanction_kind::ban);
+  ASSERT_FALSE(no_ban.ok());
+  EXPECT_EQ(no_ban.err().code, "ban_not_found");
+  EXPECT_EQ(no_ban.err().http_status, 404);
+  ASSERT_EQ(store_->list_sanctions(s.id).size(), 1u);
+  EXPECT_EQ(store_->list_sanctions(other.id).size(), 1u);
+}
+
+TEST_P(store_contract, the_moderation_log_is_newest_first_per_stream) {
+  stream s = create();
+  stream other = create("other");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    moderation_action a{.id = new_uuid_v7(), .stream_id = s.id, .action = "timeout", .moderator_id = "m-1",
+                        .target_user_id = "u-" + std::to_string(i), .message_id = "", .reason = "r",
+                        .duration_seconds = 60 + i, .created_at = 1000 + i};
+    ASSERT_TRUE(store_->log_action(a).ok());
+    ids.push_back(a.id);
+  }
+  moderation_action del{.id = new_uuid_v7(), .stream_id = other.id, .action = "delete_message", .moderator_id = "b",
+                        .target_user_id = "u-9", .message_id = "msg-1", .created_at = 5000};
+  ASSERT_TRUE(store_->log_action(del).ok());
+  auto log = store_->moderation_log(s.id, 3);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].id, ids[4]);
+  EXPECT_EQ(log[2].id, ids[2]);
+  EXPECT_EQ(log[0].target_user_id, "u-4");
+  EXPECT_EQ(log[0].duration_seconds, 64);
+  EXPECT_EQ(log[0].created_at, 1004);
+  auto theirs = store_->moderation_log(other.id, 100);
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(theirs[0].message_id, "msg-1");
+  EXPECT_FALSE(theirs[0].duration_seconds.has_value());
+  EXPECT_EQ(theirs[0].reason, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(all, store_contract, ::testing::ValuesIn(all_stores),
                          [](const ::testing::TestParamInfo<store_kind>& info) { return info.param.name; });
 
