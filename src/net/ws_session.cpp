@@ -105,11 +105,21 @@ void ws_session::send_history(const ws_target& target) {
     }
     recovered = snap.found;
     if (!snap.found) snap = room_->latest(svc_.config.history_on_connect);
+    history_seq_ = snap.seq;
+    enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
   } else {
-    snap = room_->latest(svc_.config.history_on_connect);
+    // The plain history frame is the same for everyone who connects before
+    // the next room event: built once, queued by every new viewer. A cached
+    // frame is used only when its seq is the room's current one (read after
+    // add_viewer), so nothing between the snapshot and the registration is missed.
+    const std::size_t n = svc_.config.history_on_connect;
+    auto view = room_->cached(room::view::connect_history, n, [&] {
+      auto latest = room_->latest(n);
+      return room::cached_view{make_text_frame(history_event(latest.message_events, std::nullopt)), latest.seq};
+    });
+    history_seq_ = view.seq;
+    enqueue(std::move(view.body));
   }
-  history_seq_ = snap.seq;
-  enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
   last_viewer_count_ = room_->viewer_total();
   send_json(viewer_count_event(last_viewer_count_));
   if (room_->ended()) send_json(stream_status_event(stream_status::ended));
