@@ -213,6 +213,26 @@ std::optional<history_snapshot> room::latest_page(std::size_t limit, bool& has_m
   return snap;
 }
 
+std::uint64_t room::seq() const {
+  std::lock_guard lk(ring_mutex_);
+  return seq_;
+}
+
+room::cached_view room::cached(view v, std::size_t limit, const view_builder& build) const {
+  auto& slot = views_[static_cast<std::size_t>(v)];
+  const std::uint64_t now = seq();
+  {
+    std::lock_guard lk(view_mutex_);
+    if (slot.body && slot.seq == now && slot.limit == limit) return {slot.body, slot.seq};
+  }
+  cached_view fresh = build();  // outside the lock: it reads the ring
+  if (fresh.body) {
+    std::lock_guard lk(view_mutex_);
+    if (!slot.body || fresh.seq >= slot.seq) slot = {fresh.seq, limit, fresh.body};
+  }
+  return fresh;
+}
+
 std::optional<millis> room::oldest_recent() const {
   std::lock_guard lk(ring_mutex_);
   if (ring_.empty()) return std::nullopt;

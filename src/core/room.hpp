@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -113,6 +114,20 @@ class room {
   // holds more than `limit` messages, or every message of the stream. Then
   // `has_more` tells whether older ones exist. Otherwise nullopt (ask the store).
   std::optional<history_snapshot> latest_page(std::size_t limit, bool& has_more) const;
+  // ---- views of the newest messages, built once per change -----------------
+  // The REST first page and the history frame sent on connect are the same
+  // bytes for every caller until the next room event, so each is built once
+  // (by `build`, from a snapshot it takes) and shared until seq moves on.
+  // A view with a null body (the ring could not answer) is not kept.
+  enum class view { rest_page, connect_history };
+  struct cached_view {
+    shared_json body;
+    std::uint64_t seq = 0;  // the snapshot's seq: every event up to it is in body
+  };
+  using view_builder = std::function<cached_view()>;
+  cached_view cached(view v, std::size_t limit, const view_builder& build) const;
+  std::uint64_t seq() const;
+
   // The oldest created_at in the ring, or nullopt when empty.
   std::optional<millis> oldest_recent() const;
   std::optional<message> find_recent(std::string_view message_id) const;
@@ -174,6 +189,14 @@ class room {
   std::unordered_map<std::string, millis> tombstones_;
 
   moderation_state moderation_;
+
+  struct view_slot {
+    std::uint64_t seq = 0;
+    std::size_t limit = 0;
+    shared_json body;
+  };
+  mutable std::mutex view_mutex_;         // never held while ring_mutex_ is taken
+  mutable std::array<view_slot, 2> views_;  // GUARDED_BY(view_mutex_), by view
 
   std::unique_ptr<local_list[]> locals_;
   std::atomic<std::int64_t> total_{0};

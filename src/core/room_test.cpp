@@ -455,3 +455,67 @@ TEST(RoomViewers, RemovingAViewerTwiceOrFromTheWrongWorkerCountsOnce) {
 
 }  // namespace
 }  // namespace sorak
+
+// ---- views built once per change (the REST first page, the connect history) ----
+
+namespace sorak {
+namespace {
+
+// Builds the connect-history view the way a caller does and counts the builds.
+room::cached_view history_view(room& r, int& builds) {
+  return r.cached(room::view::connect_history, 50, [&] {
+    ++builds;
+    auto snap = r.latest(50);
+    return room::cached_view{std::make_shared<const std::string>(std::to_string(snap.message_events.size())),
+                             snap.seq};
+  });
+}
+
+TEST(RoomViews, EveryCallerSharesOneBuildUntilTheNextEvent) {
+  room r(live_stream(), 1, 100, {});
+  record(r, msg(1, t0));
+  int builds = 0;
+  auto first = history_view(r, builds);
+  auto second = history_view(r, builds);
+  EXPECT_EQ(builds, 1);
+  EXPECT_EQ(first.body, second.body) << "the same bytes, not a copy";
+  EXPECT_EQ(*second.body, "1");
+  EXPECT_EQ(second.seq, r.seq());
+
+  record(r, msg(2, t0 + 1));
+  auto third = history_view(r, builds);
+  EXPECT_EQ(builds, 2) << "a new message must rebuild the view";
+  EXPECT_EQ(*third.body, "2");
+  EXPECT_EQ(third.seq, r.seq());
+
+  r.record_other();  // any room event moves seq: the view is rebuilt, never stale
+  history_view(r, builds);
+  EXPECT_EQ(builds, 3);
+}
+
+TEST(RoomViews, AnotherLimitOrAnUnansweredViewIsNotServedFromTheCache) {
+  room r(live_stream(), 1, 100, {});
+  record(r, msg(1, t0));
+  int builds = 0;
+  auto build = [&] {
+    ++builds;
+    return room::cached_view{std::make_shared<const std::string>("page"), r.seq()};
+  };
+  r.cached(room::view::rest_page, 10, build);
+  r.cached(room::view::rest_page, 20, build);
+  EXPECT_EQ(builds, 2) << "a page of another size is another view";
+
+  int misses = 0;
+  auto none = [&] {
+    ++misses;
+    return room::cached_view{};
+  };
+  EXPECT_EQ(r.cached(room::view::connect_history, 10, none).body, nullptr);
+  EXPECT_EQ(r.cached(room::view::connect_history, 10, none).body, nullptr);
+  EXPECT_EQ(misses, 2) << "a view the ring could not answer is asked again";
+  EXPECT_EQ(*r.cached(room::view::rest_page, 20, build).body, "page");
+  EXPECT_EQ(builds, 2) << "the views do not share a slot";
+}
+
+}  // namespace
+}  // namespace sorak

@@ -14,29 +14,33 @@ namespace json = boost::json;
 
 namespace {
 
-result<stream> find_stream(services& svc, std::string_view id) {
-  return is_room_id(id) ? svc.st.get_stream_by_room(id) : svc.st.get_stream(id);
-}
-
 http_response history(http_request& req, services& svc) {
   if (auto who = authenticate(req, svc); !who) return error_response(who.err());
-  auto s = find_stream(svc, req.params[0]);
-  if (!s) return error_response(s.err());
+  // The room registry knows the stream (by id or room id) without a store read.
+  auto room = svc.rooms.open(req.params[0]);
+  if (!room) return error_response(room.err());
+  const std::shared_ptr<sorak::room>& r = *room;
   auto limit = parse_limit(req.query_value("limit"), 50, 100);
   if (!limit) return error_response(limit.err());
   auto before = req.query_value("before");
   if (before && before->empty()) before.reset();
-  if (!before) {  // the newest page: from the room's ring when it can answer
-    if (auto r = svc.rooms.open(s->id)) {
+  if (!before) {  // the newest page: from the room's ring when it can answer, built once per change
+    const auto n = static_cast<std::size_t>(*limit);
+    auto page = r->cached(room::view::rest_page, n, [&] {
       bool has_more = false;
-      if (auto snap = (*r)->latest_page(static_cast<std::size_t>(*limit), has_more)) {
-        http_response res;
-        res.body = history_page_json(snap->message_events, has_more, snap->first_id);
-        return res;
-      }
+      auto snap = r->latest_page(n, has_more);
+      if (!snap) return room::cached_view{};
+      return room::cached_view{std::make_shared<const std::string>(
+                                   history_page_json(snap->message_events, has_more, snap->first_id)),
+                               snap->seq};
+    });
+    if (page.body) {
+      http_response res;
+      res.body = *page.body;
+      return res;
     }
   }
-  auto page = svc.st.history(s->id, *limit, before);
+  auto page = svc.st.history(r->stream_id(), *limit, before);
   if (!page) return error_response(page.err());
   json::array messages;
   messages.reserve(page->messages.size());

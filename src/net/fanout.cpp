@@ -39,17 +39,23 @@ void fanout::on_event(const room_event& ev) {
 
 namespace {
 // Posts one task per worker with viewers in the room; on the worker's thread
-// the task calls each(viewer*) for every local viewer of the room.
+// the task calls each(viewer*, frame) for every local viewer of the room.
+// Every worker gets its own copy of the frame: viewers queue it by shared_ptr,
+// and a reference count shared by all workers would bounce between their
+// cores on every delivery. One copy per worker, never one per viewer.
 template <class Each>
-void post_to_viewers(worker_pool& workers, const std::shared_ptr<room>& r, Each each) {
+void post_to_viewers(worker_pool& workers, const std::shared_ptr<room>& r, frame_bytes frame, Each each) {
+  bool first = true;
   for (std::size_t w = 0; w < workers.size(); ++w) {
     if (!r->has_viewers(w)) continue;
-    boost::asio::post(workers.at(w).ioc, [r, each, w] {
+    frame_bytes own = first ? frame : std::make_shared<const std::string>(*frame);
+    first = false;
+    boost::asio::post(workers.at(w).ioc, [r, each, w, own = std::move(own)] {
       // A delivery may close a viewer, which swaps the last one into its place.
       const auto& list = r->viewers(w);
       for (std::size_t i = 0; i < list.size();) {
         viewer* v = list[i];
-        each(v);
+        each(v, own);
         if (i < list.size() && list[i] == v) ++i;
       }
     });
@@ -58,13 +64,12 @@ void post_to_viewers(worker_pool& workers, const std::shared_ptr<room>& r, Each 
 }  // namespace
 
 void fanout::deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::string> frame, std::uint64_t seq) {
-  post_to_viewers(svc_.workers, r, [frame = std::move(frame), seq](viewer* v) { v->deliver(frame, seq); });
+  post_to_viewers(svc_.workers, r, std::move(frame), [seq](viewer* v, const frame_bytes& f) { v->deliver(f, seq); });
 }
 
 void fanout::deliver_viewer_count(const std::shared_ptr<room>& r, std::int64_t count) {
-  post_to_viewers(svc_.workers, r, [frame = make_text_frame(viewer_count_event(count)), count](viewer* v) {
-    v->deliver_viewer_count(frame, count);
-  });
+  post_to_viewers(svc_.workers, r, make_text_frame(viewer_count_event(count)),
+                  [count](viewer* v, const frame_bytes& f) { v->deliver_viewer_count(f, count); });
 }
 
 void fanout::start() {

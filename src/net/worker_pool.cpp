@@ -27,10 +27,23 @@ void worker::schedule_flush(std::shared_ptr<ws_session> s) {
   dirty.push_back(std::move(s));
   if (flush_posted) return;
   flush_posted = true;
+  using clock = std::chrono::steady_clock;
+  if (last_flush_length >= min_paced_flush) {
+    const auto due = last_flush_end + std::min<clock::duration>(last_flush_length, max_flush_pause);
+    if (due > clock::now()) {
+      if (!flush_timer) flush_timer = std::make_unique<boost::asio::steady_timer>(ioc);
+      flush_timer->expires_at(due);
+      flush_timer->async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) flush();
+      });
+      return;
+    }
+  }
   boost::asio::post(ioc, [this] { flush(); });
 }
 
 void worker::flush() {
+  const auto start = std::chrono::steady_clock::now();
   flush_posted = false;
   auto batch = std::move(dirty);
   dirty.clear();
@@ -39,6 +52,8 @@ void worker::flush() {
     batch.clear();
     dirty.swap(batch);  // keep the capacity: no allocation on the next round
   }
+  last_flush_end = std::chrono::steady_clock::now();
+  last_flush_length = last_flush_end - start;
 }
 
 worker_pool::worker_pool(std::size_t count, std::size_t read_buffer_bytes) {

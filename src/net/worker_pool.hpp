@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -33,15 +34,30 @@ struct worker {
   // in one flush task posted behind the work already queued, so every event
   // delivered in the meantime goes out in the same writev: the busier the
   // worker, the more each write gathers.
+  //
+  // Pacing: a flush round costs one sendmsg per dirty session whatever it
+  // carries, so when rounds get long (thousands of viewers) the next one waits
+  // as long as the last one took, capped at max_flush_pause. Under load a
+  // worker then spends at most half its time in write calls and each call
+  // carries every event of the pause; when rounds are short (a quiet room, a
+  // few hundred viewers) there is no pause and a frame goes out at once.
   std::vector<std::shared_ptr<ws_session>> dirty;
   bool flush_posted = false;
+  std::chrono::steady_clock::time_point last_flush_end{};
+  std::chrono::steady_clock::duration last_flush_length{};
   boost::asio::io_context ioc{1};
   std::unique_ptr<boost::asio::steady_timer> tick_timer;
+  std::unique_ptr<boost::asio::steady_timer> flush_timer;
   void add_session(ws_session* s);
   void remove_session(ws_session* s);
   void schedule_flush(std::shared_ptr<ws_session> s);
   void flush();
 };
+
+// Rounds shorter than this are never paced; longer ones pause at most
+// max_flush_pause before the next.
+inline constexpr std::chrono::microseconds min_paced_flush{500};
+inline constexpr std::chrono::milliseconds max_flush_pause{20};
 
 class worker_pool {
  public:

@@ -1,10 +1,13 @@
 #include "net/ws_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "app/services.hpp"
@@ -102,11 +105,21 @@ void ws_session::send_history(const ws_target& target) {
     }
     recovered = snap.found;
     if (!snap.found) snap = room_->latest(svc_.config.history_on_connect);
+    history_seq_ = snap.seq;
+    enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
   } else {
-    snap = room_->latest(svc_.config.history_on_connect);
+    // The plain history frame is the same for everyone who connects before
+    // the next room event: built once, queued by every new viewer. A cached
+    // frame is used only when its seq is the room's current one (read after
+    // add_viewer), so nothing between the snapshot and the registration is missed.
+    const std::size_t n = svc_.config.history_on_connect;
+    auto view = room_->cached(room::view::connect_history, n, [&] {
+      auto latest = room_->latest(n);
+      return room::cached_view{make_text_frame(history_event(latest.message_events, std::nullopt)), latest.seq};
+    });
+    history_seq_ = view.seq;
+    enqueue(std::move(view.body));
   }
-  history_seq_ = snap.seq;
-  enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
   last_viewer_count_ = room_->viewer_total();
   send_json(viewer_count_event(last_viewer_count_));
   if (room_->ended()) send_json(stream_status_event(stream_status::ended));
@@ -118,9 +131,7 @@ void ws_session::deliver(const frame_bytes& frame, std::uint64_t seq) {
   if (state_ != state::open || seq <= history_seq_) return;
   if (queued_bytes_ > svc_.config.max_queue_bytes) {
     spdlog::info("ws: slow consumer cut user={} stream={} queued={}", who_.user.id, room_->stream_id(), queued_bytes_);
-    pending_.clear();  // never sent; the in-flight write finishes or times out
-    queued_bytes_ = 0;
-    for (const auto& f : inflight_) queued_bytes_ += f->size();
+    drop_unsent();
     close(close_code::policy, "slow consumer");
     return;
   }
@@ -160,30 +171,78 @@ void ws_session::flush() {
   if (!writing_ && !pending_.empty() && state_ != state::finished) do_write();
 }
 
+namespace {
+constexpr std::size_t max_iov = 64;  // frames per sendmsg; the rest go in the next call
+}  // namespace
+
 void ws_session::do_write() {
-  writing_ = true;
-  inflight_.swap(pending_);
-  write_buffers_.clear();
-  for (const auto& f : inflight_) write_buffers_.emplace_back(asio::buffer(*f));
-  const bool carries_close = close_queued_ && !close_sent_ && pending_.empty();
-  asio::async_write(socket_, write_buffers_,
-                    [self = shared_from_this(), carries_close](const error_code& ec, std::size_t n) {
-                      if (carries_close && !ec) self->close_sent_ = true;
-                      self->on_write(ec, n);
-                    });
+  const int fd = socket_.native_handle();
+  while (pending_head_ < pending_.size()) {
+    iovec iov[max_iov];
+    std::size_t count = 0;
+    for (std::size_t i = pending_head_; i < pending_.size() && count < max_iov; ++i, ++count) {
+      const std::string& f = *pending_[i];
+      const std::size_t skip = count == 0 ? head_offset_ : 0;
+      iov[count] = {const_cast<char*>(f.data()) + skip, f.size() - skip};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
+      return finish();
+    }
+    // Pop what went out whole; remember how far into the next frame it got.
+    std::size_t left = static_cast<std::size_t>(n);
+    queued_bytes_ -= std::min(queued_bytes_, left);
+    while (left > 0) {
+      const std::size_t rest = pending_[pending_head_]->size() - head_offset_;
+      if (left < rest) {
+        head_offset_ += left;
+        break;
+      }
+      left -= rest;
+      head_offset_ = 0;
+      pending_[pending_head_++].reset();
+    }
+    if (head_offset_ > 0) return wait_writable();  // the socket took less than offered
+  }
+  on_written_all();
 }
 
-void ws_session::on_write(const error_code& ec, std::size_t n) {
-  writing_ = false;
-  if (ec) return finish();
-  queued_bytes_ -= std::min(queued_bytes_, n);
-  inflight_.clear();
-  if (!pending_.empty()) return do_write();
-  if (close_sent_) {
+void ws_session::wait_writable() {
+  if (pending_head_ >= 64 && pending_head_ * 2 >= pending_.size()) {  // keep a slow reader's queue compact
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
+  }
+  writing_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](const error_code& ec) {
+    self->writing_ = false;
+    if (ec || self->state_ == state::finished) return self->finish();
+    self->do_write();
+  });
+}
+
+void ws_session::on_written_all() {
+  pending_.clear();
+  pending_head_ = 0;
+  queued_bytes_ = 0;
+  if (close_queued_ && !close_sent_) {
+    close_sent_ = true;  // the close frame is always the last one queued
     error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     if (peer_closed_) finish();
   }
+}
+
+// Forgets every queued frame the peer has not started to receive; a frame
+// already partly sent stays, so the stream of frames stays well formed.
+void ws_session::drop_unsent() {
+  const std::size_t keep = pending_head_ + (head_offset_ > 0 ? 1 : 0);
+  pending_.resize(std::max(keep, pending_head_));
+  queued_bytes_ = head_offset_ > 0 ? pending_[pending_head_]->size() - head_offset_ : 0;
 }
 
 // ---- reading -------------------------------------------------------------------

@@ -2,8 +2,10 @@
 //
 // The session speaks RFC 6455 itself (protocol/ws_frame.hpp) on a plain TCP
 // socket so that broadcasts are written as ready-made frames shared by every
-// viewer. Write side: one write in flight; everything queued behind it is
-// gathered into the next write (one writev for many events). The queue is
+// viewer. Write side: the frames queued during a worker round go out in one
+// non-blocking sendmsg (many events per call, no Asio operation per write);
+// only when the socket's buffer is full does the session wait for it to
+// drain, and everything queued meanwhile joins the next call. The queue is
 // bounded in bytes: a live event arriving while more than
 // config.max_queue_bytes wait is not queued; the viewer is cut off with 1008
 // "slow consumer" instead, so no one ever waits for a slow reader.
@@ -78,8 +80,12 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void send_json(std::string json);
   void send_error(const error& e);
   void enqueue(frame_bytes frame);
+  // Writes as much of pending_ as the socket takes now; waits for
+  // writability when it takes less.
   void do_write();
-  void on_write(const boost::system::error_code& ec, std::size_t n);
+  void wait_writable();
+  void on_written_all();
+  void drop_unsent();
   void leave_room();
   void finish();
 
@@ -97,11 +103,11 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool reading_ = false;
 
   // write side
-  std::vector<frame_bytes> pending_;
-  std::vector<frame_bytes> inflight_;
-  std::vector<boost::asio::const_buffer> write_buffers_;
-  std::size_t queued_bytes_ = 0;  // pending + in flight
-  bool writing_ = false;
+  std::vector<frame_bytes> pending_;  // [pending_head_, end) not yet fully sent
+  std::size_t pending_head_ = 0;
+  std::size_t head_offset_ = 0;   // bytes of pending_[pending_head_] already sent
+  std::size_t queued_bytes_ = 0;  // unsent bytes
+  bool writing_ = false;          // waiting for the socket to become writable
   bool flush_scheduled_ = false;  // on the worker's dirty list
   bool close_queued_ = false;
   bool close_sent_ = false;
