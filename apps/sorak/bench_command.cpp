@@ -94,6 +94,10 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
       ->capture_default_str();
   cmd->add_option("--concurrency", o.concurrency,
                   "connections opened at once (default 256, irc 1024); rest: keep-alive connections (default 64)");
+  cmd->add_option("--connect-rate", o.connect_rate,
+                  "connections started per second, on a schedule that does not wait for the server (open loop); "
+                  "--concurrency still caps those in flight. 0: as fast as the concurrency allows")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--connect-timeout", o.connect_timeout_s, "seconds for a group of connections to open")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();

@@ -140,6 +140,7 @@ class load_thread {
         work_(io_.get_executor()),
         ready_set_(io_, epoll_create1(EPOLL_CLOEXEC)),
         tick_(io_),
+        pace_(io_),
         buffer_(new char[read_buffer_size]) {}
 
   ~load_thread() { join(); }
@@ -182,10 +183,12 @@ class load_thread {
 
   // ---- called through post() from the driver -----------------------------
 
-  void open(std::vector<connection*> group, std::uint32_t limit) {
+  void open(std::vector<connection*> group, std::uint32_t limit, double rate) {
     queue_ = std::move(group);
     queue_next_ = 0;
     limit_ = std::max<std::uint32_t>(1, limit);
+    pace_interval_ns_ = rate > 0 ? 1e9 / rate : 0;
+    pace_start_ns_ = now_ns();
     start_more();
     publish();
   }
@@ -193,6 +196,7 @@ class load_thread {
   // Everything still waiting or half-open fails as timed out.
   void abandon() {
     limit_ = 0;  // settle() must not start the rest
+    pace_.cancel();
     while (queue_next_ < queue_.size()) {
       connection& c = *queue_[queue_next_++];
       ++in_progress_;  // failed() settles it
@@ -246,8 +250,31 @@ class load_thread {
   void start_more() {
     if (starting_) return;  // failed() → settle() → start_more() while starting
     starting_ = true;
-    while (in_progress_ < limit_ && queue_next_ < queue_.size()) start_connect(*queue_[queue_next_++]);
+    const std::int64_t now = pace_interval_ns_ > 0 ? now_ns() : 0;
+    while (in_progress_ < limit_ && queue_next_ < queue_.size()) {
+      std::int64_t due = 0;
+      if (pace_interval_ns_ > 0) {
+        due = pace_start_ns_ + static_cast<std::int64_t>(static_cast<double>(queue_next_) * pace_interval_ns_);
+        if (due > now) {
+          arm_pace(due);
+          break;
+        }
+      }
+      connection& c = *queue_[queue_next_++];
+      start_connect(c);
+      if (due != 0 && c.state == phase::connecting) c.started_ns = due;  // count from the schedule
+    }
     starting_ = false;
+  }
+
+  void arm_pace(std::int64_t due_ns) {
+    if (pacing_) return;
+    pacing_ = true;
+    pace_.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(0, due_ns - now_ns())));
+    pace_.async_wait([this](const error_code& ec) {
+      pacing_ = false;
+      if (!ec && limit_ > 0) start_more();
+    });
   }
 
   void start_connect(connection& c) {
@@ -769,6 +796,7 @@ class load_thread {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::posix::stream_descriptor ready_set_;  // the epoll set of the connections' read side
   asio::steady_timer tick_;
+  asio::steady_timer pace_;  // open-loop connecting: the next scheduled start
   std::unique_ptr<char[]> buffer_;
   std::vector<std::unique_ptr<connection>> conns_;  // destroyed before io_
   std::thread thread_;
@@ -779,6 +807,9 @@ class load_thread {
   std::uint32_t in_progress_ = 0;
   std::uint32_t limit_ = 1;
   bool starting_ = false;
+  double pace_interval_ns_ = 0;  // 0: closed loop
+  std::int64_t pace_start_ns_ = 0;
+  bool pacing_ = false;
 
   // sending
   std::vector<connection*> senders_;
@@ -849,7 +880,8 @@ chat_load::~chat_load() {
   if (!impl_->finished) finish();
 }
 
-void chat_load::open(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double timeout_s) {
+void chat_load::open(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double timeout_s,
+                     double rate) {
   const std::size_t n = impl_->threads.size();
   std::vector<std::vector<connection*>> groups(n);
   for (std::uint32_t i = first; i < first + count && i < impl_->all.size(); ++i) groups[i % n].push_back(impl_->all[i]);
@@ -858,7 +890,10 @@ void chat_load::open(std::uint32_t first, std::uint32_t count, std::uint32_t con
   const auto per_thread = static_cast<std::uint32_t>((std::max<std::uint32_t>(1, concurrency) + n - 1) / n);
   for (std::size_t t = 0; t < n; ++t) {
     load_thread* th = impl_->threads[t].get();
-    asio::post(th->io(), [th, g = std::move(groups[t]), per_thread]() mutable { th->open(std::move(g), per_thread); });
+    const double thread_rate = rate / static_cast<double>(n);
+    asio::post(th->io(), [th, g = std::move(groups[t]), per_thread, thread_rate]() mutable {
+      th->open(std::move(g), per_thread, thread_rate);
+    });
   }
   auto settled = [&] {
     const load_counters now = snapshot();

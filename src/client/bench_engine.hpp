@@ -85,7 +85,10 @@ class chat_load {
   // Opens connections [first, first + count), at most `concurrency` at once
   // (split evenly over the threads), and waits until each is ready or failed,
   // or until `timeout_s` has passed (the rest then fail as timed out).
-  void open(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double timeout_s);
+  // With `rate` > 0 they start on a fixed schedule of `rate` per second (open
+  // loop): a connection's latency counts from its scheduled start, so time it
+  // waited behind the cap or a slow server is not hidden.
+  void open(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double timeout_s, double rate = 0);
 
   // Sends `total` messages, spread evenly over `duration_s` and over the ready
   // senders, paced by a 1 ms timer on each thread. Returns at once.

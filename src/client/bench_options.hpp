@@ -45,6 +45,7 @@ struct bench_options {
   double hold_s = 10;
   std::uint32_t concurrency = 0;  // 0: the scenario's default
   double connect_timeout_s = 60;
+  double connect_rate = 0;  // connections started per second (open loop); 0: as fast as concurrency allows
 
   // rest
   std::uint64_t requests = 10000;

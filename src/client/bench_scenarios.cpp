@@ -347,11 +347,12 @@ result<bench_result> run_connect(const bench_options& o, const progress_fn& prog
 
   chat_load load(settings_for(o, *where), std::move(*specs));
   const std::uint32_t concurrency = connect_concurrency(o);
-  progress("connecting " + std::to_string(o.connections) + " with " + std::to_string(concurrency) + " at a time");
+  progress("connecting " + std::to_string(o.connections) + " with at most " + std::to_string(concurrency) + " at a time" +
+           (o.connect_rate > 0 ? ", " + std::to_string(static_cast<long long>(o.connect_rate)) + " started per second" : ""));
   monitor.start_window();
   const double own_cpu_start = own_cpu_seconds();
   const auto connect_start = clock_type::now();
-  load.open(0, o.connections, concurrency, o.connect_timeout_s);
+  load.open(0, o.connections, concurrency, o.connect_timeout_s, o.connect_rate);
   const double window_s = seconds_since(connect_start);
   monitor.end_window();
   const double own_cpu_s = own_cpu_seconds() - own_cpu_start;
@@ -367,6 +368,7 @@ result<bench_result> run_connect(const bench_options& o, const progress_fn& prog
   r.client_cpu_cores = window_s > 0 ? own_cpu_s / window_s : 0;
   r.extra["upgrades_per_s"] = window_s > 0 ? std::round(static_cast<double>(r.connected) / window_s) : 0.0;
   r.extra["concurrency"] = concurrency;
+  if (o.connect_rate > 0) r.extra["connect_rate"] = o.connect_rate;
   r.duration_s = seconds_since(started);
   return r;
 }
