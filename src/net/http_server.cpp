@@ -2,6 +2,12 @@
 // connection (Boost.Beast), which answers REST requests from the route table
 // and turns chat WebSocket upgrades into ws_sessions. All Beast HTTP code
 // lives in this one translation unit.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -155,28 +161,34 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 }  // namespace
 
+// One acceptor per worker, all on the same listening socket (each holds a
+// dup of it, registered in its own worker's epoll): a connection is accepted
+// by whichever worker is free and served on that worker from the first byte,
+// with no hand-off between threads. A quiet worker wakes for a connection the
+// other one takes: with a few workers that costs less than a post per
+// connection.
 struct listener::impl : std::enable_shared_from_this<listener::impl> {
-  impl(services& svc, const router& routes) : svc(svc), routes(routes), acceptor(svc.workers.at(0).ioc) {}
+  impl(services& svc, const router& routes) : svc(svc), routes(routes) {
+    for (std::size_t w = 0; w < svc.workers.size(); ++w) acceptors.emplace_back(svc.workers.at(w).ioc);
+  }
 
-  void do_accept() {
-    worker& w = svc.workers.next();
-    acceptor.async_accept(w.ioc, [self = shared_from_this(), &w](error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
+  void do_accept(std::size_t i) {
+    acceptors[i].async_accept([self = shared_from_this(), i](error_code ec, tcp::socket socket) {
+      auto& acceptor = self->acceptors[i];
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec);
-        asio::post(w.ioc, [self, &w, socket = std::move(socket)]() mutable {
-          std::make_shared<http_session>(std::move(socket), w, self->svc, self->routes)->run();
-        });
+        std::make_shared<http_session>(std::move(socket), self->svc.workers.at(i), self->svc, self->routes)->run();
       } else {
         spdlog::warn("accept: {}", ec.message());
       }
-      self->do_accept();
+      self->do_accept(i);
     });
   }
 
   services& svc;
   const router& routes;
-  tcp::acceptor acceptor;
+  std::vector<tcp::acceptor> acceptors;  // [w] runs on worker w; [0] owns the bound socket
 };
 
 listener::listener(services& svc, const router& routes) : impl_(std::make_shared<impl>(svc, routes)) {}
@@ -187,23 +199,33 @@ result<std::uint16_t> listener::start(const std::string& host, std::uint16_t por
   auto address = asio::ip::make_address(host, ec);
   if (ec) return error::bad_request("invalid_listen", "Cannot parse listen address " + host);
   tcp::endpoint ep(address, port);
-  auto& a = impl_->acceptor;
+  auto& a = impl_->acceptors.at(0);
   a.open(ep.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return error::internal("Cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+  for (std::size_t i = 1; i < impl_->acceptors.size() && !ec; ++i) {
+    const int fd = ::dup(a.native_handle());
+    if (fd < 0) return error::internal("Cannot share the listening socket: " + std::string(std::strerror(errno)));
+    impl_->acceptors[i].assign(ep.protocol(), fd, ec);
+    if (ec) ::close(fd);
+  }
+  if (ec) return error::internal("Cannot share the listening socket: " + ec.message());
   const auto bound = a.local_endpoint(ec).port();
-  asio::post(a.get_executor(), [i = impl_] { i->do_accept(); });
+  for (std::size_t i = 0; i < impl_->acceptors.size(); ++i)
+    asio::post(impl_->acceptors[i].get_executor(), [i, self = impl_] { self->do_accept(i); });
   return bound;
 }
 
 void listener::stop() {
   if (!impl_) return;
-  asio::post(impl_->acceptor.get_executor(), [i = impl_] {
-    error_code ignored;
-    i->acceptor.close(ignored);
-  });
+  for (auto& acceptor : impl_->acceptors) {
+    asio::post(acceptor.get_executor(), [&acceptor, keep = impl_] {
+      error_code ignored;
+      acceptor.close(ignored);
+    });
+  }
 }
 
 }  // namespace sorak

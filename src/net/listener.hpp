@@ -1,7 +1,7 @@
 // listener.hpp: accepts TCP connections and hands each to a worker.
 //
-// The acceptor runs on worker 0; each accepted socket is created on the
-// io_context of the next worker (round robin) and served there for its whole
+// Every worker accepts on the listening socket (see http_server.cpp); an
+// accepted socket is served by the worker that accepted it for its whole
 // life: first as HTTP (src/net/http_server.cpp), then, after an upgrade, as a
 // ws_session. Thread-safety: start/stop from the thread that owns the server.
 #pragma once

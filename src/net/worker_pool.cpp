@@ -66,8 +66,6 @@ worker_pool::worker_pool(std::size_t count, std::size_t read_buffer_bytes) {
 
 worker_pool::~worker_pool() { stop(); }
 
-worker& worker_pool::next() { return *workers_[next_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]; }
-
 void worker_pool::start(std::int64_t tick_ms) {
   tick_ms_ = std::max<std::int64_t>(tick_ms, 10);
   for (auto& w : workers_) {

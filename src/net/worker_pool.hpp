@@ -68,8 +68,6 @@ class worker_pool {
 
   std::size_t size() const { return workers_.size(); }
   worker& at(std::size_t i) { return *workers_[i]; }
-  // Round-robin choice for a new connection. Any thread.
-  worker& next();
 
   // Starts the threads; `tick_ms` is the period of each worker's tick.
   void start(std::int64_t tick_ms);
@@ -81,7 +79,6 @@ class worker_pool {
 
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
-  std::atomic<std::size_t> next_{0};
   std::int64_t tick_ms_ = 1000;
 };
 
