@@ -293,6 +293,7 @@ class load_thread {
       const int size = static_cast<int>(settings_.stalled_rcvbuf);
       ::setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
+    bind_source(c.fd);
     if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&peer_), sizeof peer_) != 0 && errno != EINPROGRESS) {
       failed(c, os_error("connect", errno));
       return;
@@ -303,6 +304,23 @@ class load_thread {
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.ptr = &c;
     if (epoll_ctl(ready_set_.native_handle(), EPOLL_CTL_ADD, c.fd, &ev) != 0) failed(c, os_error("epoll_ctl", errno));
+  }
+
+  // On loopback, connections come from many source addresses (127.1.0.1 up,
+  // 1000 of them) as a real crowd does: from one address, connect() has to
+  // search a single ephemeral port range that tens of thousands of open and
+  // TIME_WAIT connections fill, and the generator, not the server, becomes
+  // the bottleneck of a connect storm. The kernel picks the port at connect
+  // time (IP_BIND_ADDRESS_NO_PORT), per source address.
+  void bind_source(int fd) {
+    if ((ntohl(peer_.sin_addr.s_addr) >> 24) != 127) return;
+    const std::uint32_t k = source_next_++ % source_addresses;
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    src.sin_addr.s_addr = htonl((127u << 24) | (1u << 16) | ((k / 250) << 8) | (k % 250 + 1));
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    ::bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src);  // on failure connect picks as before
   }
 
   void on_connected(connection& c) {
@@ -790,6 +808,8 @@ class load_thread {
 
   const load_settings& settings_;
   const sockaddr_in peer_;
+  static constexpr std::uint32_t source_addresses = 1000;
+  std::uint32_t source_next_ = 0;
   // Every descriptor and timer of this thread is used on it alone; only
   // post() comes from elsewhere, so the reactor needs no I/O locking.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
