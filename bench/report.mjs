@@ -211,12 +211,14 @@ function profileSection() {
       .map((f) => ({ f, t: fs.statSync(path.join(resultsDir, f)).mtimeMs })).sort((a, b) => a.t - b.t).slice(-2)
     : [];
   const lines = ['## Profile: before and after', ''];
+  const log = path.join(path.dirname(resultsDir), 'OPTIMISATIONS.md');
+  if (fs.existsSync(log)) lines.push(fs.readFileSync(log, 'utf8').trimEnd().replace(/^## /, '### '), '');
   if (files.length === 0) {
     lines.push('No profile yet. `make profile LABEL=before NOTE="…"` runs fanout 5 k × 400 under a sampling',
                'profiler and writes `bench/results/profile-before.txt`; the newest two appear here.');
   }
   for (const { f } of files) {
-    lines.push(`### ${f}`, '', '```', fs.readFileSync(path.join(resultsDir, f), 'utf8').trimEnd(), '```', '');
+    lines.push(`### The newest profiles: ${f}`, '', '```', fs.readFileSync(path.join(resultsDir, f), 'utf8').trimEnd(), '```', '');
   }
   return lines.join('\n');
 }
