@@ -1,5 +1,6 @@
 // history_command.cpp: `sorak history` exports a stream's whole chat, oldest
-// first, as JSON lines or in the chat display format.
+// first, as JSON lines, CSV (one header line, then a row per message) or in
+// the chat display format.
 #include <memory>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "client/api.hpp"
 #include "client/chat_line.hpp"
 #include "client/history_walk.hpp"
+#include "client/terminal_report.hpp"
 
 namespace sorak::cli {
 namespace {
@@ -30,7 +32,9 @@ result<std::string> reader_credential(const global_options& g) {
 }
 
 void print_message(const json::value& m, const history_options& o) {
-  if (o.format == "text" && m.is_object()) {
+  if (o.format == "csv" && m.is_object()) {
+    print_line(client::csv_row(m.get_object()));
+  } else if (o.format == "text" && m.is_object()) {
     print_line(client::format_chat_line(m.get_object(), o.utc ? client::display_zone::utc : client::display_zone::local));
   } else {
     print_line(json::serialize(m));
@@ -50,6 +54,7 @@ status run_history(const global_options& g, const history_options& o) {
     return true;
   });
   if (!st) return st;
+  if (o.format == "csv") print_line(client::csv_header());
   for (auto page = pages.rbegin(); page != pages.rend(); ++page) {
     for (const auto& m : *page) print_message(m, o);
   }
@@ -62,8 +67,8 @@ void add_history_command(CLI::App& app, const global_options& g, command_action&
   auto o = std::make_shared<history_options>();
   CLI::App* cmd = app.add_subcommand("history", "print a stream's whole chat history, oldest first");
   cmd->add_option("stream", o->stream, "stream id or room id")->required();
-  cmd->add_option("--format", o->format, "jsonl (one Message per line) or text")
-      ->check(CLI::IsMember({"jsonl", "text"}))
+  cmd->add_option("--format", o->format, "jsonl (one Message per line), csv or text")
+      ->check(CLI::IsMember({"jsonl", "csv", "text"}))
       ->capture_default_str();
   cmd->add_option("--limit-per-page", o->limit_per_page, "messages per request")
       ->check(CLI::Range(1, 100))

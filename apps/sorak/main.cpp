@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   add_stream_command(app, g, action);
   add_bench_command(app, g, action);
   add_mod_command(app, g, action);
+  add_poll_command(app, g, action);
+  add_stats_command(app, g, action);
+  add_apikey_command(app, g, action);
 
   try {
     app.parse(argc, argv);

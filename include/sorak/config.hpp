@@ -28,6 +28,10 @@ struct server_config {
   rate_limit user_rate{20, 30};
   rate_limit privileged_rate{100, 30};
 
+  // Gifts and the Showroom-style API
+  std::string gifts_file;                 // --gifts: a JSON catalog; empty = the built-in one
+  rate_limit api_key_rate{120, 60};       // requests per API key
+
   // WebSocket
   std::size_t max_frame_bytes = 16 * 1024;
   std::size_t max_queue_bytes = 1024 * 1024;  // slow-consumer cut-off

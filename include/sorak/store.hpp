@@ -135,6 +135,30 @@ class store {
   // The `limit` newest actions of the stream, newest first.
   virtual std::vector<moderation_action> moderation_log(std::string_view stream_id, int limit) = 0;
 
+  // ---- the Showroom-style feed and analytics (CONTRACT §9, §10) ---------------
+  // Non-deleted `message` and `gift` messages (no system or moderation
+  // notices), oldest first. Without `since`: the `limit` newest. With `since`:
+  // the `limit` OLDEST whose created_at is strictly greater than *since, so a
+  // reader walking forward from the newest timestamp it saw never skips one.
+  // REQUIRES: limit >= 1.
+  virtual std::vector<message> chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) = 0;
+  // Calls `each` for every message of the stream, deleted ones included,
+  // oldest first (a room's statistics are rebuilt from it once, when it opens).
+  // `each` must not call back into the store.
+  virtual void scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) = 0;
+
+  // ---- API keys (CONTRACT §3) -----------------------------------------------
+  // Control-plane writes: each blocks until it has committed.
+  // Errors: 409 `api_key_taken` when the id or the hash is already stored.
+  virtual status put_api_key(const api_key& k) = 0;
+  // Every key, revoked ones included, oldest first.
+  virtual std::vector<api_key> list_api_keys() = 0;
+  // The key with this hash, revoked or not; nullopt when none.
+  virtual std::optional<api_key> find_api_key(std::string_view key_hash) = 0;
+  // Marks the key revoked at `at`. Errors: 404 `api_key_not_found` when no
+  // key has this id or it is revoked already.
+  virtual status revoke_api_key(std::string_view id, millis at) = 0;
+
   // Blocks until everything appended before the call has committed (or failed).
   virtual void flush() = 0;
 };

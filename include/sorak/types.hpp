@@ -124,6 +124,26 @@ struct moderation_action {
   millis created_at = 0;
 };
 
+// ---- gifts and API keys (CONTRACT §3, §7) -------------------------------------
+
+// One entry of the gift catalog: what a gift is called and what one is worth.
+struct gift_kind {
+  std::string gift_id;    // e.g. "star"
+  std::string gift_name;  // e.g. "Star"
+  std::int64_t stars = 0;  // per unit
+};
+
+// A key for the Showroom-style API. Only a SHA-256 hash of the key is kept;
+// the key itself is shown once, when it is created.
+struct api_key {
+  std::string id;        // UUID v7
+  std::string name;      // what the admin called it
+  std::string key_hash;  // lowercase hex SHA-256 of the key
+  std::string prefix;    // the key's first characters, to tell keys apart in a list
+  millis created_at = 0;
+  std::optional<millis> revoked_at;
+};
+
 const char* to_string(stream_status s);
 const char* to_string(message_type t);
 const char* to_string(stream_badge b);

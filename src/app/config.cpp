@@ -38,7 +38,7 @@ std::string read_secret_file(const std::string& path) {
 int parse_config(int argc, char** argv, server_config& out) {
   CLI::App app{"sorakd: the Sorak live-stream chat server"};
   std::string listen = out.listen_host + ":" + std::to_string(out.listen_port);
-  std::string secret_file, rate_user = "20/30", rate_mod = "100/30";
+  std::string secret_file, rate_user = "20/30", rate_mod = "100/30", rate_api = "120/60";
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)")->envname("SORAK_LISTEN");
   app.add_option("--store", out.store_url, "sqlite:PATH")->envname("SORAK_STORE");
   app.add_option("--broker", out.broker_url, "memory")->envname("SORAK_BROKER");
@@ -52,6 +52,10 @@ int parse_config(int argc, char** argv, server_config& out) {
   app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error")->envname("SORAK_LOG_LEVEL");
   app.add_option("--rate-limit", rate_user, "messages per user per stream, N/SECONDS (0 = off)")->envname("SORAK_RATE_LIMIT");
   app.add_option("--rate-limit-mod", rate_mod, "the same for the broadcaster and moderators")->envname("SORAK_RATE_LIMIT_MOD");
+  app.add_option("--gifts", out.gifts_file, "JSON gift catalog {\"gifts\":[{gift_id, gift_name, stars}]}")
+      ->envname("SORAK_GIFTS");
+  app.add_option("--api-key-rate-limit", rate_api, "Showroom API requests per API key, N/SECONDS (0 = off)")
+      ->envname("SORAK_API_KEY_RATE_LIMIT");
   app.add_option("--max-queue-bytes", out.max_queue_bytes, "bytes queued for one viewer before it is cut as a slow consumer")
       ->envname("SORAK_MAX_QUEUE_BYTES");
   app.add_option("--ping-interval-ms", out.ping_interval_ms, "server WebSocket ping period")->envname("SORAK_PING_INTERVAL_MS");
@@ -64,6 +68,8 @@ int parse_config(int argc, char** argv, server_config& out) {
     if (!secret_file.empty()) out.jwt_secret = read_secret_file(secret_file);
     if (!parse_rate_limit(rate_user, out.user_rate)) throw CLI::ValidationError("--rate-limit", "expected N/SECONDS or 0");
     if (!parse_rate_limit(rate_mod, out.privileged_rate)) throw CLI::ValidationError("--rate-limit-mod", "expected N/SECONDS or 0");
+    if (!parse_rate_limit(rate_api, out.api_key_rate))
+      throw CLI::ValidationError("--api-key-rate-limit", "expected N/SECONDS or 0");
     if (out.ping_interval_ms < 10 || out.idle_timeout_ms < 10 || out.viewer_count_interval_ms < 10)
       throw CLI::ValidationError("timers", "intervals must be at least 10 ms");
   } catch (const CLI::ParseError& e) {

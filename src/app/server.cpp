@@ -92,13 +92,20 @@ int run_server(server_config cfg) {
     spdlog::critical("broker: {}", br.err().message);
     return 2;
   }
+  auto gifts = cfg.gifts_file.empty() ? result<gift_catalog>(gift_catalog::defaults())
+                                      : gift_catalog::load(cfg.gifts_file);
+  if (!gifts) {
+    spdlog::critical("--gifts: {}", gifts.err().message);
+    return 2;
+  }
   const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024);
   room_registry rooms(**st, workers.size(), cfg.ring_capacity);
-  chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms);
+  chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms, &*gifts);
   moderation_service mods(**st, rooms, chat);
   token_verifier tokens(cfg.jwt_secret);
-  services svc{cfg, **st, rooms, chat, mods, tokens, workers};
+  api_key_service api_keys(**st, cfg.api_key_rate);
+  services svc{cfg, **st, rooms, chat, mods, tokens, workers, *gifts, api_keys};
   fanout fan(svc);
   (*br)->set_receiver([&fan](const room_event& ev) { fan.on_event(ev); });
   router routes = make_router(svc);

@@ -7,7 +7,9 @@
 
 #include <atomic>
 
+#include "core/api_keys.hpp"
 #include "core/chat_service.hpp"
+#include "core/gift_catalog.hpp"
 #include "core/moderation_service.hpp"
 #include "core/room_registry.hpp"
 #include "sorak/auth.hpp"
@@ -26,6 +28,8 @@ struct services {
   moderation_service& mods;
   const token_verifier& tokens;
   worker_pool& workers;
+  const gift_catalog& gifts;
+  api_key_service& api_keys;
   std::atomic<bool> shutting_down{false};
 };
 

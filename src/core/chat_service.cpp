@@ -18,8 +18,21 @@ std::vector<std::string> badges_in_stream(const principal& who, const stream& s,
   return badges;
 }
 
-chat_service::chat_service(store& st, broker& br, chat_limits limits, const room_registry* rooms)
-    : store_(st), broker_(br), limits_(limits), rooms_(rooms) {}
+namespace {
+const gift_catalog& default_catalog() {
+  static const gift_catalog catalog = gift_catalog::defaults();
+  return catalog;
+}
+}  // namespace
+
+chat_service::chat_service(store& st, broker& br, chat_limits limits, const room_registry* rooms,
+                           const gift_catalog* gifts)
+    : store_(st), broker_(br), limits_(limits), rooms_(rooms), gifts_(gifts ? gifts : &default_catalog()) {}
+
+result<std::string> chat_service::checked_content(const client_chat& chat, int max_length) const {
+  if (chat.gift && chat.content.find_first_not_of(" \t\r\n") == std::string::npos) return std::string();
+  return validate_content(chat.content, max_length);
+}
 
 status chat_service::send_chat(room& r, const principal& who, client_chat chat, ack_callback on_stored) {
   const millis now = now_millis();
@@ -37,8 +50,14 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   const stream info = r.info();
   const stream_role role = mod.role_of(who.user.id, who.user.badges, info);
   if (auto s = check_settings(who, role, info.settings); !s) return s;
-  auto content = validate_content(chat.content, info.settings.max_message_length);
+  auto content = checked_content(chat, info.settings.max_message_length);
   if (!content) return content.err();
+  std::optional<gift_info> gift;
+  if (chat.gift) {
+    auto priced = price_gift(*gifts_, chat.gift->gift_id, chat.gift->quantity);
+    if (!priced) return priced.err();
+    gift = std::move(*priced);
+  }
   if (auto s = check_reply_to(r, chat.reply_to); !s) return s;
 
   if (!key.empty() && !r.dedup_begin(key, now, on_stored)) return ok_value;  // raced with a resend
@@ -63,7 +82,9 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   m.user = who.user;
   m.user.badges = badges_in_stream(who, info, mod.badge_of(who.user.id));
   m.content = std::move(*content);
-  m.type = message_type::message;
+  m.type = gift ? message_type::gift : message_type::message;
+  if (gift) m.stars = gift->total_stars;
+  m.gift = std::move(gift);
   m.reply_to = std::move(chat.reply_to);
   m.client_id = std::move(chat.client_id);
   store_and_publish(r, std::move(m), std::move(key), std::move(on_stored));
@@ -121,11 +142,35 @@ void chat_service::store_and_publish(room& r, message m, std::string key, ack_ca
       if (on_stored) on_stored(result<ack_info>(s.err()));
       return;
     }
+    r.stats().record(*msg);  // once per message, before anyone can see it
+    r.stats().sample_viewers(r.viewer_total(), msg->created_at);
     broker_.publish(room_event{msg->stream_id, event_kind::message, event, msg});
     const ack_info info{msg->id, msg->created_at};
     if (!key.empty()) r.dedup_commit(key, info);
     if (on_stored) on_stored(result<ack_info>(info));
   });
+}
+
+status chat_service::post_gift(room& r, const user_profile& from, gift_order order, std::string content,
+                               ack_callback on_stored) {
+  if (r.ended()) return error::bad_request("stream_ended", "The stream has ended; chat is closed");
+  auto priced = price_gift(*gifts_, order.gift_id, order.quantity);
+  if (!priced) return priced.err();
+  client_chat chat;
+  chat.content = std::move(content);
+  chat.gift = std::move(order);
+  auto text = checked_content(chat, r.info().settings.max_message_length);
+  if (!text) return text.err();
+  message m;
+  m.stream_id = r.stream_id();
+  m.user = from;
+  m.user.badges = badges_in_stream(principal{from}, r.info(), r.moderation().badge_of(from.id));
+  m.content = std::move(*text);
+  m.type = message_type::gift;
+  m.stars = priced->total_stars;
+  m.gift = std::move(*priced);
+  store_and_publish(r, std::move(m), std::string(), std::move(on_stored));
+  return ok_value;
 }
 
 void chat_service::post_notice(room& r, message m) {
@@ -158,6 +203,7 @@ void chat_service::sweep(const std::vector<std::shared_ptr<room>>& rooms, millis
   const millis widest = std::max(limits_.user.seconds, limits_.privileged.seconds) * millis{1000};
   rate_.sweep(now, widest);
   for (const auto& r : rooms) {
+    r->stats().sample_viewers(r->viewer_total(), now);
     r->dedup_sweep(now);
     r->moderation().sweep(now, 120'000);  // slow mode is at most 120 s
   }

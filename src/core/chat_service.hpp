@@ -5,12 +5,18 @@
 //   subscribers-only, content, reply_to, client_id de-duplication, slow mode,
 //   rate limit) → stamps id and created_at under the
 //   room's submit lock → encodes the `message` event once → store.append.
-//   When the store has committed the message: broker.publish(event), then the
-//   sender's ack. Nothing is broadcast before it is durable.
+//   When the store has committed the message: the room's statistics count it,
+//   broker.publish(event), then the sender's ack. Nothing is broadcast before
+//   it is durable.
+//
+//   A gift (CONTRACT §7) takes the same path: a client_chat with `gift` set is
+//   priced against the catalog (unknown_gift, invalid_quantity), may have
+//   empty content, and is stored as message_type gift with its stars.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include "core/gift_catalog.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/room.hpp"
 #include "core/room_registry.hpp"
@@ -30,12 +36,22 @@ class chat_service {
  public:
   // `rooms`, when given, lets limit_for(principal, stream) see the stream's
   // moderators (their messages go under the privileged limit).
-  chat_service(store& st, broker& br, chat_limits limits, const room_registry* rooms = nullptr);
+  // `gifts`, when given, is the catalog gifts are priced from (else the defaults).
+  chat_service(store& st, broker& br, chat_limits limits, const room_registry* rooms = nullptr,
+               const gift_catalog* gifts = nullptr);
 
   // Returns the error to show the sender now, or ok: the message is queued and
   // `on_stored` will run once, from the store's writer thread, with the ack
   // (also for a client_id resend, which is not stored again) or an error.
   status send_chat(room& r, const principal& who, client_chat chat, ack_callback on_stored);
+
+  // A gift posted by a platform server-to-server (the admin API): no token
+  // checks, rate limit or slow mode, but the stream must be live and the gift,
+  // quantity and content valid. Returns the error now, or ok and `on_stored`
+  // runs once with the stored message's id (or an error).
+  status post_gift(room& r, const user_profile& from, gift_order order, std::string content, ack_callback on_stored);
+
+  const gift_catalog& gifts() const { return *gifts_; }
 
   // Tells every node's viewers of a stream about a status change.
   void publish_stream_status(const stream& s);
@@ -48,7 +64,8 @@ class chat_service {
   void publish_deletion(std::string_view stream_id, std::string_view message_id);
   void publish_clear(std::string_view stream_id, std::string_view user_id);
 
-  // Drops idle rate-limit keys and expired client_ids.
+  // Drops idle rate-limit keys and expired client_ids; samples each room's
+  // viewer count for its statistics.
   void sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now);
 
   const chat_limits& limits() const { return limits_; }
@@ -60,6 +77,8 @@ class chat_service {
  private:
   status check_settings(const principal& who, stream_role role, const chat_settings& settings);
   status check_reply_to(room& r, const std::optional<std::string>& reply_to);
+  // The message text: validated content, or "" for a gift sent without any.
+  result<std::string> checked_content(const client_chat& chat, int max_length) const;
   status check_rate(room& r, const principal& who, const rate_limit& limit, millis now);
   void store_and_publish(room& r, message m, std::string dedup_key, ack_callback on_stored);
 
@@ -67,6 +86,7 @@ class chat_service {
   broker& broker_;
   const chat_limits limits_;
   const room_registry* rooms_;
+  const gift_catalog* gifts_;
   rate_limiter rate_;
 };
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/moderation_state.hpp"
+#include "core/stream_stats.hpp"
 #include "core/viewer.hpp"
 #include "sorak/result.hpp"
 #include "sorak/types.hpp"
@@ -75,6 +76,11 @@ class room {
   // ---- moderation ---------------------------------------------------------
   moderation_state& moderation() { return moderation_; }
   const moderation_state& moderation() const { return moderation_; }
+
+  // ---- analytics (core/stream_stats.hpp: filled when the room opens, then
+  // once per committed message; its own lock) --------------------------------
+  stream_stats& stats() { return stats_; }
+  const stream_stats& stats() const { return stats_; }
 
   // client_id de-duplication (5 minutes). begin() returns true when the
   // message is new (the caller stores it and later calls commit or fail);
@@ -189,6 +195,7 @@ class room {
   std::unordered_map<std::string, millis> tombstones_;
 
   moderation_state moderation_;
+  stream_stats stats_;
 
   struct view_slot {
     std::uint64_t seq = 0;

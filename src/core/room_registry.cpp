@@ -33,6 +33,7 @@ result<std::shared_ptr<room>> room_registry::open(std::string_view id) {
   }
   if (!recent.empty()) r->add_tombstones(store_.deleted_after(s->id, recent.front().id));
   r->moderation().load(store_.list_badges(s->id), store_.list_sanctions(s->id));
+  store_.scan_messages(s->id, [&r](const message& m) { r->stats().record(m); });
   rooms_.emplace(s->id, r);
   by_room_.emplace(s->room_id, r);
   return r;

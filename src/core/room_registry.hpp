@@ -1,7 +1,8 @@
 // room_registry.hpp: the rooms open on this node, by stream id and room id.
 //
 // open() loads a room from the store on first use (the stream, its ring of
-// recent messages, the newest created_at and the moderation state) and keeps it. Thread-safety: all methods may be called
+// recent messages, the newest created_at, the moderation state and, in one
+// walk over the stream's messages, its statistics) and keeps it. Thread-safety: all methods may be called
 // from any thread. Opening holds the registry lock exclusively across its
 // store reads, so an event for a room being opened waits in find() until the
 // ring is loaded and is then recorded once (room::record_message skips what

@@ -18,5 +18,11 @@ struct caller {
 };
 
 result<caller> authenticate(const http_request& req, const services& svc);
+// The admin key only: 401 without (or with a bad) credential, 403 `forbidden`
+// for a valid user token.
+status require_admin(const http_request& req, const services& svc);
+// A reader of a stream's analytics: a Bearer credential (user or admin) or a
+// Showroom API key in ?apikey= (which counts toward that key's rate limit).
+status authenticate_reader(const http_request& req, services& svc);
 
 }  // namespace sorak

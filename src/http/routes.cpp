@@ -9,6 +9,10 @@ router make_router(services& svc) {
   add_history_routes(r, svc);
   add_moderator_routes(r, svc);
   add_moderation_routes(r, svc);
+  add_gift_routes(r, svc);
+  add_api_key_routes(r, svc);
+  add_showroom_routes(r, svc);
+  add_stats_routes(r, svc);
   return r;
 }
 

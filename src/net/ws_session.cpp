@@ -384,7 +384,7 @@ void ws_session::on_message(std::string_view text) {
   if (!ev) return send_error(ev.err());
   if (std::holds_alternative<client_ping>(*ev)) return send_json(pong_event());
   if (auto* chat = std::get_if<client_chat>(&*ev)) return on_chat(std::move(*chat));
-  send_error(error::bad_request("unknown_gift", "Gifts are not enabled on this server yet"));
+  if (auto* gift = std::get_if<client_gift>(&*ev)) return on_chat(as_chat(std::move(*gift)));
 }
 
 void ws_session::on_chat(client_chat chat) {

@@ -76,4 +76,13 @@ result<client_event> decode_client_event(std::string_view text) {
   return error::bad_request("unknown_type", "Unknown event type \"" + std::string(type) + "\"");
 }
 
+client_chat as_chat(client_gift g) {
+  client_chat c;
+  c.content = std::move(g.content);
+  c.client_id = std::move(g.client_id);
+  c.reply_to = std::move(g.reply_to);
+  c.gift = gift_order{std::move(g.gift_id), g.quantity};
+  return c;
+}
+
 }  // namespace sorak

@@ -16,10 +16,17 @@ namespace sorak {
 
 struct client_ping {};
 
+// What a `gift` event asks for; priced against the catalog by the chat service.
+struct gift_order {
+  std::string gift_id;
+  long long quantity = 1;
+};
+
 struct client_chat {
   std::string content;  // as sent; validated later by validate_content
   std::string client_id;
   std::optional<std::string> reply_to;
+  std::optional<gift_order> gift;  // set for a gift (then the content may be empty)
 };
 
 struct client_gift {
@@ -35,5 +42,8 @@ using client_event = std::variant<client_ping, client_chat, client_gift>;
 inline constexpr std::size_t max_client_id_length = 64;
 
 result<client_event> decode_client_event(std::string_view text);
+
+// A gift event as the chat message that carries it (one path for both).
+client_chat as_chat(client_gift g);
 
 }  // namespace sorak

@@ -263,6 +263,66 @@ class memory_store final : public store {
     return out;
   }
 
+  // ---- the Showroom-style feed and analytics ---------------------------------
+  std::vector<message> chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) override {
+    limit = std::max(limit, 1);
+    std::lock_guard lock(mutex_);
+    const auto& all = messages_of(stream_id);
+    std::vector<message> out;
+    if (since) {
+      auto first = std::upper_bound(all.begin(), all.end(), *since,
+                                    [](millis t, const message& m) { return t < m.created_at; });
+      for (; first != all.end() && static_cast<int>(out.size()) < limit; ++first)
+        if (in_feed(*first)) out.push_back(*first);
+      return out;
+    }
+    for (auto it = all.rbegin(); it != all.rend() && static_cast<int>(out.size()) < limit; ++it)
+      if (in_feed(*it)) out.push_back(*it);
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+  void scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) override {
+    std::vector<message> copy;
+    {
+      std::lock_guard lock(mutex_);
+      copy = messages_of(stream_id);
+    }
+    for (const auto& m : copy) each(m);
+  }
+
+  // ---- API keys -------------------------------------------------------------
+  status put_api_key(const api_key& k) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& existing : api_keys_)
+      if (existing.id == k.id || existing.key_hash == k.key_hash)
+        return error::conflict("api_key_taken", "an API key with this id or hash exists");
+    api_keys_.push_back(k);
+    return ok_value;
+  }
+
+  std::vector<api_key> list_api_keys() override {
+    std::lock_guard lock(mutex_);
+    return api_keys_;
+  }
+
+  std::optional<api_key> find_api_key(std::string_view key_hash) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& k : api_keys_)
+      if (k.key_hash == key_hash) return k;
+    return std::nullopt;
+  }
+
+  status revoke_api_key(std::string_view id, millis at) override {
+    std::lock_guard lock(mutex_);
+    for (auto& k : api_keys_) {
+      if (k.id != id || k.revoked_at) continue;
+      k.revoked_at = at;
+      return ok_value;
+    }
+    return error::not_found("api_key_not_found", "no such API key (or it is revoked already)");
+  }
+
   void flush() override {}  // append stores before it returns
 
  private:
@@ -271,6 +331,10 @@ class memory_store final : public store {
     auto u = users_.find(g.user_id);
     g.username = u == users_.end() ? std::string() : u->second.username;
     return g;
+  }
+
+  static bool in_feed(const message& m) {
+    return !m.deleted && (m.type == message_type::message || m.type == message_type::gift);
   }
 
   struct message_place {
@@ -313,6 +377,7 @@ class memory_store final : public store {
   std::map<std::string, std::vector<badge_grant>, std::less<>> badges_;
   std::map<std::string, std::vector<sanction>, std::less<>> sanctions_;
   std::map<std::string, std::vector<moderation_action>, std::less<>> log_;
+  std::vector<api_key> api_keys_;  // GUARDED_BY(mutex_), oldest first
 };
 
 }  // namespace

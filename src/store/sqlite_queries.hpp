@@ -6,6 +6,7 @@
 // UPDATE), so a failed one leaves nothing behind; reads run on a leased reader.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -53,5 +54,17 @@ status insert_action(sqlite_db& db, const moderation_action& a);
 result<std::vector<badge_grant>> select_badges(sqlite_db& db, std::string_view stream_id);
 result<std::vector<sanction>> select_sanctions(sqlite_db& db, std::string_view stream_id);
 result<std::vector<moderation_action>> select_actions(sqlite_db& db, std::string_view stream_id, int limit);
+
+// ---- the Showroom-style feed and API keys (sqlite_showroom.cpp) ---------------
+result<std::vector<message>> select_chat_feed(sqlite_db& db, std::string_view stream_id, int limit,
+                                              std::optional<millis> since);
+// Calls each(row) for every message of the stream, oldest first.
+status scan_stream_messages(sqlite_db& db, std::string_view stream_id, const std::function<void(const message&)>& each);
+// Writes: 409 `api_key_taken`; 404 `api_key_not_found`.
+status insert_api_key(sqlite_db& db, const api_key& k);
+status mark_api_key_revoked(sqlite_db& db, std::string_view id, millis at);
+// Reads.
+result<std::vector<api_key>> select_api_keys(sqlite_db& db);
+result<std::optional<api_key>> select_api_key_by_hash(sqlite_db& db, std::string_view key_hash);
 
 }  // namespace sorak::sqlite

@@ -114,6 +114,21 @@ CREATE TABLE moderation_log (
 );
 CREATE INDEX moderation_log_by_stream ON moderation_log (stream_id, seq);
 )sql"},
+      {3, R"sql(
+-- The Showroom-style API (CONTRACT §9): `since` reads walk created_at.
+CREATE INDEX messages_by_stream_time ON messages (stream_id, created_at);
+
+-- API keys (CONTRACT §3): only a SHA-256 hash of each key is kept.
+CREATE TABLE api_keys (
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  name        TEXT NOT NULL,
+  key_hash    TEXT NOT NULL UNIQUE,  -- lowercase hex SHA-256 of the key
+  prefix      TEXT NOT NULL,         -- the key's first characters, for lists
+  created_at  INTEGER NOT NULL,
+  revoked_at  INTEGER                -- NULL: in use
+);
+)sql"},
   };
   return all;
 }

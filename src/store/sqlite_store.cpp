@@ -223,6 +223,42 @@ std::vector<moderation_action> sqlite_store::moderation_log(std::string_view str
       "moderation_log", [&](sqlite::sqlite_db& db) { return sqlite::select_actions(db, stream_id, limit); });
 }
 
+// ---- the Showroom-style feed, statistics and API keys -----------------------------
+
+std::vector<message> sqlite_store::chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) {
+  return read_list<message>(
+      "chat_feed", [&](sqlite::sqlite_db& db) { return sqlite::select_chat_feed(db, stream_id, limit, since); });
+}
+
+void sqlite_store::scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) {
+  auto r = read<ok_t>([&](sqlite::sqlite_db& db) {
+    sqlite::read_transaction txn(db);  // one snapshot for the whole walk
+    if (!txn.began()) return txn.began();
+    return sqlite::scan_stream_messages(db, stream_id, each);
+  });
+  if (!r) spdlog::error("store: scan_messages failed: {}", r.err().message);
+}
+
+status sqlite_store::put_api_key(const api_key& k) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::insert_api_key(db, k); });
+}
+
+std::vector<api_key> sqlite_store::list_api_keys() {
+  return read_list<api_key>("list_api_keys", [](sqlite::sqlite_db& db) { return sqlite::select_api_keys(db); });
+}
+
+std::optional<api_key> sqlite_store::find_api_key(std::string_view key_hash) {
+  auto r = read<std::optional<api_key>>(
+      [&](sqlite::sqlite_db& db) { return sqlite::select_api_key_by_hash(db, key_hash); });
+  if (r) return std::move(*r);
+  spdlog::error("store: find_api_key failed: {}", r.err().message);
+  return std::nullopt;
+}
+
+status sqlite_store::revoke_api_key(std::string_view id, millis at) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::mark_api_key_revoked(db, id, at); });
+}
+
 void sqlite_store::flush() { writer_->flush(); }
 
 }  // namespace sorak

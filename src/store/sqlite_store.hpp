@@ -77,6 +77,13 @@ class sqlite_store final : public store {
   status log_action(const moderation_action& a) override;
   std::vector<moderation_action> moderation_log(std::string_view stream_id, int limit) override;
 
+  std::vector<message> chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) override;
+  void scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) override;
+  status put_api_key(const api_key& k) override;
+  std::vector<api_key> list_api_keys() override;
+  std::optional<api_key> find_api_key(std::string_view key_hash) override;
+  status revoke_api_key(std::string_view id, millis at) override;
+
   // Waits for every write queued before the call (appends and remember_user).
   void flush() override;
 

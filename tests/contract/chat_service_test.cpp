@@ -100,6 +100,16 @@ class held_store final : public store {
   std::vector<moderation_action> moderation_log(std::string_view s, int limit) override {
     return inner_->moderation_log(s, limit);
   }
+  std::vector<message> chat_feed(std::string_view s, int limit, std::optional<millis> since) override {
+    return inner_->chat_feed(s, limit, since);
+  }
+  void scan_messages(std::string_view s, const std::function<void(const message&)>& each) override {
+    inner_->scan_messages(s, each);
+  }
+  status put_api_key(const api_key& k) override { return inner_->put_api_key(k); }
+  std::vector<api_key> list_api_keys() override { return inner_->list_api_keys(); }
+  std::optional<api_key> find_api_key(std::string_view h) override { return inner_->find_api_key(h); }
+  status revoke_api_key(std::string_view id, millis at) override { return inner_->revoke_api_key(id, at); }
   void flush() override {}
 
   std::size_t held() const { return held_.size(); }

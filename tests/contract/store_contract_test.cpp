@@ -699,6 +699,85 @@ TEST_P(store_contract, last_created_at_counts_deleted_messages_and_deleted_after
   EXPECT_TRUE(store_->deleted_after(s.id, new_uuid_v7()).empty());
 }
 
+// ---- the Showroom-style feed, the statistics scan and API keys ------------------
+
+TEST_P(store_contract, chat_feed_holds_chat_and_gifts_newest_or_oldest_after_since) {
+  stream s = create();
+  stream other = create("other");
+  message a = make_message(s, "a");
+  message notice = make_message(s, "a moderation notice");
+  notice.type = message_type::moderation;
+  message g = make_message(s, "");
+  g.type = message_type::gift;
+  g.gift = gift_info{"star", "Star", 5, 50};
+  g.stars = 50;
+  message gone = make_message(s, "deleted", true);
+  message b = make_message(s, "b");
+  message c = make_message(s, "c");
+  for (const auto& m : {a, notice, g, gone, b, c}) append_ok(m);
+  append_ok(make_message(other, "elsewhere"));
+  EXPECT_EQ(ids_of(store_->chat_feed(s.id, 50, std::nullopt)), (std::vector{a.id, g.id, b.id, c.id}));
+  EXPECT_EQ(ids_of(store_->chat_feed(s.id, 2, std::nullopt)), (std::vector{b.id, c.id}));
+  // With since: the OLDEST `limit` strictly after it.
+  EXPECT_EQ(ids_of(store_->chat_feed(s.id, 2, a.created_at)), (std::vector{g.id, b.id}));
+  EXPECT_EQ(ids_of(store_->chat_feed(s.id, 2, a.created_at - 1)), (std::vector{a.id, g.id}));
+  EXPECT_EQ(ids_of(store_->chat_feed(s.id, 10, gone.created_at)), (std::vector{b.id, c.id}));
+  EXPECT_TRUE(store_->chat_feed(s.id, 10, c.created_at).empty());
+  auto feed = store_->chat_feed(s.id, 1, a.created_at);
+  ASSERT_EQ(feed.size(), 1u);
+  expect_same_message(feed[0], g);
+}
+
+TEST_P(store_contract, scan_messages_walks_every_message_of_the_stream_in_order) {
+  stream s = create();
+  stream other = create("other");
+  message a = make_message(s, "a");
+  message gone = make_message(s, "gone", true);
+  message notice = make_message(s, "notice");
+  notice.type = message_type::moderation;
+  for (const auto& m : {a, gone, notice}) append_ok(m);
+  append_ok(make_message(other, "elsewhere"));
+  std::vector<message> seen;
+  store_->scan_messages(s.id, [&](const message& m) { seen.push_back(m); });
+  EXPECT_EQ(ids_of(seen), (std::vector{a.id, gone.id, notice.id}));
+  ASSERT_EQ(seen.size(), 3u);
+  expect_same_message(seen[1], gone);
+  std::size_t none = 0;
+  store_->scan_messages(new_uuid_v7(), [&](const message&) { ++none; });
+  EXPECT_EQ(none, 0u);
+}
+
+TEST_P(store_contract, api_keys_are_put_found_by_hash_listed_and_revoked_once) {
+  api_key k{.id = new_uuid_v7(), .name = "dashboard", .key_hash = std::string(64, 'a'), .prefix = "sk_abcd",
+            .created_at = 1777111530123};
+  api_key k2{.id = new_uuid_v7(), .name = "bot", .key_hash = std::string(64, 'b'), .prefix = "sk_bbbb",
+             .created_at = 1777111530999};
+  ASSERT_TRUE(store_->put_api_key(k).ok());
+  ASSERT_TRUE(store_->put_api_key(k2).ok());
+  auto dup = store_->put_api_key(api_key{.id = new_uuid_v7(), .name = "x", .key_hash = k.key_hash, .prefix = "p"});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.err().code, "api_key_taken");
+  auto found = store_->find_api_key(k.key_hash);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, k.id);
+  EXPECT_EQ(found->name, "dashboard");
+  EXPECT_EQ(found->prefix, "sk_abcd");
+  EXPECT_EQ(found->created_at, k.created_at);
+  EXPECT_FALSE(found->revoked_at.has_value());
+  EXPECT_FALSE(store_->find_api_key(std::string(64, 'c')).has_value());
+  auto list = store_->list_api_keys();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, k.id);
+  EXPECT_EQ(list[1].id, k2.id);
+  ASSERT_TRUE(store_->revoke_api_key(k.id, 1777111540000).ok());
+  EXPECT_EQ(store_->find_api_key(k.key_hash)->revoked_at, 1777111540000);
+  auto again = store_->revoke_api_key(k.id, 1777111550000);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, "api_key_not_found");
+  EXPECT_EQ(store_->revoke_api_key(new_uuid_v7(), 1).err().code, "api_key_not_found");
+  EXPECT_FALSE(store_->list_api_keys()[1].revoked_at.has_value());
+}
+
 badge_grant grant(const stream& s, std::string user, stream_badge b, millis at) {
   return badge_grant{.id = new_uuid_v7(), .stream_id = s.id, .user_id = std::move(user), .badge = b,
                      .granted_by = "broadcaster-1", .granted_at = at};

@@ -1,0 +1,112 @@
+// The Showroom-style API (seed 000, CONTRACT §9): the chat feed of a room,
+// the live streams, and recently ended streams with their statistics. Every
+// request carries ?apikey= (401 without a valid key, 429 past its limit).
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/clock.hpp"
+#include "core/pagination.hpp"
+#include "http/routes.hpp"
+#include "protocol/showroom_json.hpp"
+
+namespace sorak {
+
+namespace json = boost::json;
+
+namespace {
+
+status check_key(const http_request& req, services& svc) {
+  auto key = req.query_value("apikey");
+  auto k = svc.api_keys.check(key ? *key : std::string_view(), now_millis());
+  if (!k) return k.err();
+  return ok_value;
+}
+
+result<std::optional<millis>> since_param(const http_request& req) {
+  auto raw = req.query_value("since");
+  if (!raw || raw->empty()) return std::optional<millis>();
+  auto t = parse_rfc3339(*raw);
+  if (!t) return error::bad_request("invalid_since", "since must be an RFC 3339 timestamp");
+  return std::optional<millis>(*t);
+}
+
+std::int64_t viewers_of(services& svc, const std::string& stream_id) {
+  auto r = svc.rooms.find(stream_id);
+  return r ? r->viewer_total() : 0;
+}
+
+http_response chat_stream(http_request& req, services& svc) {
+  if (auto s = check_key(req, svc); !s) return error_response(s.err());
+  auto room_id = req.query_value("room_id");
+  if (!room_id || room_id->empty())
+    return error_response(error::bad_request("missing_room_id", "room_id is required (see /api/jkt48/live/showroom)"));
+  auto room = svc.rooms.open(*room_id);
+  if (!room)
+    return error_response(error::not_found("room_not_found", "No stream has room_id " + std::string(*room_id)));
+  auto limit = parse_limit(req.query_value("limit"), 50, 1000);
+  if (!limit) return error_response(limit.err());
+  auto since = since_param(req);
+  if (!since) return error_response(since.err());
+  const auto& r = *room;
+  const millis now = now_millis();
+  const stream info = r->info();
+  auto feed = svc.st.chat_feed(r->stream_id(), *limit, *since);
+  json::array messages;
+  messages.reserve(feed.size());
+  for (auto it = feed.rbegin(); it != feed.rend(); ++it) messages.push_back(showroom_message(*it));  // newest first
+  return json_response(200, json::object{{"stream_info", showroom_stream_info(info, r->viewer_total(), now)},
+                                         {"chat_messages", std::move(messages)},
+                                         {"stats", showroom_stats(r->stats().snapshot(0, now, now), info, now)}});
+}
+
+http_response live(http_request& req, services& svc) {
+  if (auto s = check_key(req, svc); !s) return error_response(s.err());
+  json::array out;
+  for (const auto& s : svc.st.list_streams(stream_status::live)) {
+    out.push_back(json::object{{"room_id", s.room_id},
+                               {"room_name", s.room_name},
+                               {"title", s.title},
+                               {"status", to_string(s.status)},
+                               {"viewers", viewers_of(svc, s.id)},
+                               {"started_at", format_rfc3339_ms(s.started_at)},
+                               {"member", showroom_member(s)}});
+  }
+  return json_response(200, json::object{{"live_streams", std::move(out)}});
+}
+
+http_response recent(http_request& req, services& svc) {
+  if (auto s = check_key(req, svc); !s) return error_response(s.err());
+  auto limit = parse_limit(req.query_value("limit"), 10, 100);
+  if (!limit) return error_response(limit.err());
+  auto ended = svc.st.list_streams(stream_status::ended);
+  std::stable_sort(ended.begin(), ended.end(),
+                   [](const stream& a, const stream& b) { return a.ended_at.value_or(0) > b.ended_at.value_or(0); });
+  if (ended.size() > static_cast<std::size_t>(*limit)) ended.resize(static_cast<std::size_t>(*limit));
+  const millis now = now_millis();
+  json::array out;
+  for (const auto& s : ended) {
+    auto room = svc.rooms.open(s.id);  // its statistics live in the room
+    if (!room) continue;
+    out.push_back(json::object{{"room_id", s.room_id},
+                               {"room_name", s.room_name},
+                               {"title", s.title},
+                               {"status", to_string(s.status)},
+                               {"started_at", format_rfc3339_ms(s.started_at)},
+                               {"ended_at", format_rfc3339_ms(s.ended_at.value_or(now))},
+                               {"duration", format_duration(stream_elapsed(s, now))},
+                               {"member", showroom_member(s)},
+                               {"stats", showroom_stats((*room)->stats().snapshot(0, now, now), s, now)}});
+  }
+  return json_response(200, json::object{{"recent", std::move(out)}});
+}
+
+}  // namespace
+
+void add_showroom_routes(router& r, services& svc) {
+  r.add("GET", "/api/jkt48/chat-stream-sr", [&svc](http_request& req) { return chat_stream(req, svc); });
+  r.add("GET", "/api/jkt48/live/showroom", [&svc](http_request& req) { return live(req, svc); });
+  r.add("GET", "/api/jkt48/recent", [&svc](http_request& req) { return recent(req, svc); });
+}
+
+}  // namespace sorak

@@ -1,0 +1,43 @@
+// GET /api/v1/streams/{id}/stats (CONTRACT §10): a stream's analytics, from
+// the room's running aggregates (core/stream_stats.hpp), never a history walk.
+#include <algorithm>
+#include <boost/json/object.hpp>
+#include <string>
+
+#include "core/clock.hpp"
+#include "http/auth_guard.hpp"
+#include "http/routes.hpp"
+#include "protocol/showroom_json.hpp"
+#include "protocol/stats_json.hpp"
+
+namespace sorak {
+
+namespace {
+
+http_response stats(http_request& req, services& svc) {
+  if (auto s = authenticate_reader(req, svc); !s) return error_response(s.err());
+  auto room = svc.rooms.open(req.params[0]);
+  if (!room) return error_response(room.err());
+  std::size_t top = 10;
+  if (auto raw = req.query_value("top"); raw && !raw->empty()) {
+    try {
+      top = static_cast<std::size_t>(std::clamp(std::stoi(std::string(*raw)), 1, 100));
+    } catch (const std::exception&) {
+      return error_response(error::bad_request("invalid_top", "top must be a whole number from 1 to 100"));
+    }
+  }
+  const auto& r = *room;
+  const stream info = r->info();
+  const millis now = now_millis();
+  const millis until = info.started_at + stream_elapsed(info, now);
+  auto snap = r->stats().snapshot(top, info.started_at, until);
+  return json_response(200, stream_stats_json(snap, info, r->viewer_total(), now));
+}
+
+}  // namespace
+
+void add_stats_routes(router& r, services& svc) {
+  r.add("GET", "/api/v1/streams/{stream_id}/stats", [&svc](http_request& req) { return stats(req, svc); });
+}
+
+}  // namespace sorak
