@@ -30,7 +30,7 @@ bench: build
 	@bash scripts/install-bench-deps.sh
 	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 
-# fanout 5k × 400 under perf (or callgrind): bench/results/profile-$(LABEL).txt.
+# One case (PROFILE_CASE=fanout|connect|rest, default fanout 5k × 400) under perf (or callgrind): bench/results/profile-$(LABEL).txt.
 profile: build
 	@bash scripts/install-bench-deps.sh
 	BUILD_DIR=$(BUILD_DIR) bash bench/profile.sh $(LABEL) "$(NOTE)"

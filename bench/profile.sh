@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make profile`: runs the fan-out 5 k × 400 msg/s case against a fresh sorakd under a profiler and
+# `make profile`: runs one case (PROFILE_CASE: fanout 5 k × 400 msg/s, the default; connect, a 15 k
+# storm offered at 12 k/s; rest, history pages over 100 rooms) against a fresh sorakd under a profiler and
 # writes the top 25 symbols (by self time) to bench/results/profile-LABEL.txt, headed by the
 # generator's result line, so a before/after pair shows both what got cheaper and what got faster.
 # bench/report.mjs puts the newest two profile files into bench/RESULTS.md.
@@ -10,7 +11,7 @@
 # works); else `perf record -e cpu-clock -g` (a software timer: most VMs); else valgrind's callgrind
 # (sorakd then runs ~50× slower, so its figures show the shape of the cost, not the speed).
 # PROFILER=perf|perf-cpu-clock|callgrind forces one. Environment: BUILD_DIR (build),
-# BENCH_DURATION (10), BENCH_GENERATOR (as bench/run.sh).
+# BENCH_DURATION (10), BENCH_GENERATOR (as bench/run.sh), PROFILE_CASE (fanout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 SORAKD=$BUILD_DIR/sorakd
 read -r -a GENERATOR <<<"${BENCH_GENERATOR:-$BUILD_DIR/sorak bench}"
 DURATION=${BENCH_DURATION:-10}
+CASE=${PROFILE_CASE:-fanout}
+[[ $CASE =~ ^(fanout|connect|rest)$ ]] || { echo "profile: PROFILE_CASE is fanout, connect or rest" >&2; exit 2; }
 label=${1:-$(git rev-parse --short HEAD 2>/dev/null || echo run)-$(date +%Y%m%d-%H%M%S)}
 note=${2:-}
 [[ $label =~ ^[A-Za-z0-9._-]+$ ]] || { echo "profile: LABEL may hold letters, digits, . _ - only" >&2; exit 2; }
@@ -73,10 +76,14 @@ case "$profiler" in
 esac
 sleep 0.5
 
-gen=("${GENERATOR[@]}" fanout --protocol sorak --url "$url" --server-pid "$sorakd_pid" --label "profile-$label"
-     --json --viewers 5000 --senders 10 --rate 400 --size 100 --duration "$DURATION"
+case "$CASE" in
+  fanout) case_args=(fanout --protocol sorak --viewers 5000 --senders 10 --rate 400 --size 100 --duration "$DURATION") ;;
+  connect) case_args=(connect --protocol sorak --connections 15000 --connect-rate 12000 --concurrency 1024) ;;
+  rest) case_args=(rest --kind history --rooms 100 --requests 100000 --concurrency 64) ;;
+esac
+gen=("${GENERATOR[@]}" "${case_args[@]}" --url "$url" --server-pid "$sorakd_pid" --label "profile-$label" --json
      --secret-file "$tmp/jwt-secret")
-echo "profile: $profiler on sorakd (PID $sorakd_pid) during fanout 5000 × 400/s for ${DURATION}s"
+echo "profile: $profiler on sorakd (PID $sorakd_pid) during ${case_args[*]}"
 result=$(timeout -k 10 $((DURATION * 10 + 120)) "${gen[@]}" 2>"$tmp/gen.err" | grep '^{' | tail -1 || true)
 [ -n "$result" ] || echo "profile: the generator gave no result: $(tail -c 400 "$tmp/gen.err")" >&2
 
@@ -106,7 +113,7 @@ mkdir -p bench/results
   echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit:   $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"
   echo "profiler: $profiler"
-  echo "case:     fanout --viewers 5000 --senders 10 --rate 400 --size 100 --duration ${DURATION}"
+  echo "case:     ${case_args[*]}"
   [ -n "$note" ] && echo "changed:  $note"
   echo "result:   ${result:-none}"
   echo
