@@ -11,11 +11,14 @@
 
 namespace sorak {
 
+class api_key_service;
+
 // Fills missing jwt_secret / admin_key from files in data_dir, creating them
 // (mode 0600) on first use.
 status load_dev_secrets(server_config& cfg);
 
-// Finds or creates the demo stream and prints the dev banner to stdout.
-status print_dev_banner(const server_config& cfg, store& st, std::uint16_t port);
+// Finds or creates the demo stream and the dev API key and prints the dev
+// banner to stdout.
+status print_dev_banner(const server_config& cfg, store& st, api_key_service& keys, std::uint16_t port);
 
 }  // namespace sorak

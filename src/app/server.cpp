@@ -120,7 +120,7 @@ int run_server(server_config cfg) {
   fan.start();
   std::cout << "sorakd listening on http://" << cfg.listen_host << ':' << *port << std::endl;
   if (cfg.dev) {
-    if (auto s = print_dev_banner(cfg, **st, *port); !s) spdlog::error("dev mode: {}", s.err().message);
+    if (auto s = print_dev_banner(cfg, **st, api_keys, *port); !s) spdlog::error("dev mode: {}", s.err().message);
   }
   spdlog::info("sorakd ready: {} workers, store {}, broker {}", workers.size(), cfg.store_url, cfg.broker_url);
 
