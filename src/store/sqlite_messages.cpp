@@ -14,16 +14,6 @@ constexpr std::int64_t past_the_end = std::numeric_limits<std::int64_t>::max();
 
 error message_not_found() { return error::not_found("message_not_found", "no such message in this stream"); }
 
-result<std::vector<message>> read_all(statement& st) {
-  std::vector<message> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return row.err();
-    if (!*row) return out;
-    out.push_back(read_message(st));
-  }
-}
-
 // The seq of message_id, or nullopt when it is not a message of this stream.
 result<std::optional<std::int64_t>> seq_of(sqlite_db& db, std::string_view stream_id,
                                            std::string_view message_id) {
@@ -44,7 +34,7 @@ result<std::vector<message>> newest_below(sqlite_db& db, std::string_view stream
                        " ORDER BY seq DESC LIMIT ?3");
   if (!st) return st.err();
   st->bind_all(stream_id, below, n);
-  return read_all(*st);
+  return read_messages(*st);
 }
 
 }  // namespace
@@ -102,7 +92,7 @@ result<std::vector<message>> select_after(sqlite_db& db, std::string_view stream
                        " ORDER BY seq ASC LIMIT ?3");
   if (!st) return st.err();
   st->bind_all(stream_id, **seq, max);
-  return read_all(*st);
+  return read_messages(*st);
 }
 
 result<message> select_message(sqlite_db& db, std::string_view stream_id, std::string_view message_id) {
@@ -126,7 +116,7 @@ result<std::vector<message>> select_deleted_after(sqlite_db& db, std::string_vie
                        " FROM messages WHERE stream_id = ?1 AND seq > ?2 AND deleted = 1 ORDER BY seq ASC");
   if (!st) return st.err();
   st->bind_all(stream_id, **seq);
-  return read_all(*st);
+  return read_messages(*st);
 }
 
 result<std::optional<millis>> select_last_created_at(sqlite_db& db, std::string_view stream_id) {

@@ -6,6 +6,9 @@
 // parameters ?1, ?2, … in that order. Pure functions; any thread.
 #pragma once
 
+#include <vector>
+
+#include "sorak/result.hpp"
 #include "sorak/types.hpp"
 #include "store/sqlite_db.hpp"
 
@@ -38,6 +41,8 @@ stream read_stream(const statement& st);
 
 void bind_message(statement& st, const message& m);
 message read_message(const statement& st);
+// Steps `st` to the end, reading every row as a message.
+result<std::vector<message>> read_messages(statement& st);
 
 // Binds ?1..?7 (SORAK_USER_COLUMNS); badges are the token's global ones.
 void bind_user(statement& st, const user_profile& u);

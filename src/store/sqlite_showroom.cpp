@@ -11,16 +11,6 @@ namespace {
 
 #define SORAK_API_KEY_COLUMNS "id, name, key_hash, prefix, created_at, revoked_at"
 
-result<std::vector<message>> read_messages(statement& st) {
-  std::vector<message> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return row.err();
-    if (!*row) return out;
-    out.push_back(read_message(st));
-  }
-}
-
 api_key read_api_key(const statement& st) {
   row_reader r(st);
   api_key k;
