@@ -35,6 +35,10 @@ struct server_config {
   // WebSocket
   std::size_t max_frame_bytes = 16 * 1024;
   std::size_t max_queue_bytes = 1024 * 1024;  // slow-consumer cut-off
+  // SO_SNDBUF of a WebSocket viewer (0: the kernel's autotuned default, up to
+  // megabytes). Small, so a viewer that stops reading fills it quickly and the
+  // queue above, not the kernel, decides when the viewer is cut.
+  int socket_send_buffer = 64 * 1024;
   std::int64_t ping_interval_ms = 30'000;
   std::int64_t idle_timeout_ms = 75'000;
   std::int64_t viewer_count_interval_ms = 5'000;

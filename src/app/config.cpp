@@ -58,6 +58,10 @@ int parse_config(int argc, char** argv, server_config& out) {
       ->envname("SORAK_API_KEY_RATE_LIMIT");
   app.add_option("--max-queue-bytes", out.max_queue_bytes, "bytes queued for one viewer before it is cut as a slow consumer")
       ->envname("SORAK_MAX_QUEUE_BYTES");
+  app.add_option("--socket-send-buffer", out.socket_send_buffer,
+                 "SO_SNDBUF of a WebSocket viewer in bytes (0 = the kernel's default)")
+      ->envname("SORAK_SOCKET_SEND_BUFFER")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--ping-interval-ms", out.ping_interval_ms, "server WebSocket ping period")->envname("SORAK_PING_INTERVAL_MS");
   app.add_option("--idle-timeout-ms", out.idle_timeout_ms, "close a connection silent this long")->envname("SORAK_IDLE_TIMEOUT_MS");
   app.add_option("--viewer-count-interval-ms", out.viewer_count_interval_ms, "viewer_count period")

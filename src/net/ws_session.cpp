@@ -50,6 +50,8 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   worker_.add_session(this);
   error_code ec;
   socket_.non_blocking(true, ec);  // reads are non-blocking read_some calls after a readiness wait
+  if (svc_.config.socket_send_buffer > 0)
+    socket_.set_option(asio::socket_base::send_buffer_size(svc_.config.socket_send_buffer), ec);
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
   partial_.assign(leftover);
   if (!join(target)) return;
