@@ -8,7 +8,7 @@
 # Each case gets a fresh server (a new temp data dir for sorakd), so no case inherits another's
 # heap, queues or database; the server is stopped by PID after its case, and on any exit.
 # sorakd runs in its default configuration (SQLite, durable before broadcast) except
-# `--rate-limit 0 --rate-limit-mod 0`, so the generator may send faster than a person.
+# `--rate-limit 0 --rate-limit-mod 0 --api-key-rate-limit 0`, so the generator may send faster than a person.
 #
 # Writes bench/results/latest.jsonl (one line per case and system: the generator's JSON plus
 # `case`, `system`, `command`, `server_command`, `exit_code`), bench/results/latest.machine.json,
@@ -56,7 +56,7 @@ start_sorakd() {
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
   admin_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   local args=(--listen 127.0.0.1:0 --store "sqlite:$dir/sorak.db" --data-dir "$dir"
-              --jwt-secret-file "$secret_file" --rate-limit 0 --rate-limit-mod 0)
+              --jwt-secret-file "$secret_file" --rate-limit 0 --rate-limit-mod 0 --api-key-rate-limit 0)
   server_command="SORAK_ADMIN_KEY=<random> $SORAKD ${args[*]//$tmp/\$TMP}"
   SORAK_ADMIN_KEY=$admin_key "$SORAKD" "${args[@]}" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
   server_pid=$!

@@ -24,6 +24,7 @@ struct bench_command_options {
 status run_bench_command(const global_options& g, bench_command_options& c) {
   bench::bench_options& o = c.o;
   o.url = g.url;
+  o.admin_key = g.admin_key;
   static const std::map<std::string, bench::scenario> scenarios = {{"fanout", bench::scenario::fanout},
                                                                    {"idle", bench::scenario::idle},
                                                                    {"connect", bench::scenario::connect},
@@ -109,7 +110,7 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("--rooms", o.rooms, "rest: streams to spread the requests over")->capture_default_str();
   cmd->add_option("--seed-messages", o.seed_messages, "rest: messages posted into each new stream first")
       ->capture_default_str();
-  cmd->add_option("--apikey", o.apikey, "rest showroom: the apikey query value");
+  cmd->add_option("--apikey", o.apikey, "rest showroom: the apikey query value (default: one made with the admin key)");
   cmd->add_option("--rest-timeout", o.rest_timeout_s, "rest: seconds before unfinished requests count as errors")
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();

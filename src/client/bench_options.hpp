@@ -23,6 +23,7 @@ struct bench_options {
   scenario what = scenario::fanout;
   wire_protocol protocol = wire_protocol::sorak;
   std::string url = "http://127.0.0.1:8080";  // the global --url
+  std::string admin_key;                       // the global --admin-key / SORAK_ADMIN_KEY
   unsigned threads = 1;
 
   // sorak: signing secret for the tokens the bench mints, and the stream.

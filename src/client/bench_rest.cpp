@@ -368,13 +368,24 @@ result<std::vector<std::string>> build_requests(const bench_options& o, const ta
   }
   auto token = mint_tokens(*secret, 'r', 0, 1);
   if (!token) return token.err();
+  std::string apikey = o.apikey;
+  if (o.kind == rest_kind::showroom && apikey.empty()) {
+    if (o.admin_key.empty())
+      return error::bad_request("missing_apikey",
+                                "rest --kind showroom needs --apikey, or the admin key (--admin-key or SORAK_ADMIN_KEY) "
+                                "to create one");
+    progress("creating an API key");
+    auto made = create_api_key(where, o.admin_key);
+    if (!made) return made.err();
+    apikey = std::move(*made);
+  }
   std::vector<std::string> requests;
   for (const auto& s : *streams) {
     if (o.kind == rest_kind::history) {
       requests.push_back(get_request(where, stream_path(s.id) + "/chat/history?limit=50", token->front()));
     } else {
       requests.push_back(get_request(
-          where, "/api/jkt48/chat-stream-sr?room_id=" + url_encode(s.room_id) + "&apikey=" + url_encode(o.apikey), {}));
+          where, "/api/jkt48/chat-stream-sr?room_id=" + url_encode(s.room_id) + "&apikey=" + url_encode(apikey), {}));
     }
   }
   extra["rooms"] = rooms;

@@ -26,7 +26,10 @@ constexpr std::uint32_t default_connect_concurrency = 256;
 // An IRC registration waits for the server's timer (InspIRCd: once a
 // second), not for CPU: many more may be in progress at once.
 constexpr std::uint32_t default_irc_concurrency = 1024;
-constexpr double settle_s = 1.0;       // idle: let the server finish each connection's setup
+// idle: let the server finish reacting to the arrivals before the window: each connection's setup,
+// and the one viewer_count broadcast the new count causes (sorakd sends it every 5 s by default,
+// to every viewer; with 19 k viewers that is 19 k writes, and it is not idle work).
+constexpr double settle_s = 6.0;
 constexpr double send_grace_s = 10.0;  // how long after --duration the senders may still be writing
 constexpr auto poll_interval = std::chrono::milliseconds(5);
 constexpr auto monitor_interval = std::chrono::milliseconds(100);

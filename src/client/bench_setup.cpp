@@ -1,6 +1,7 @@
 #include "client/bench_setup.hpp"
 #include "client/jwt_secret.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdio>
@@ -122,6 +123,16 @@ status seed_messages(const target& where, const bench_stream& stream, const std:
     posted += batch;
   }
   return ok_value;
+}
+
+result<std::string> create_api_key(const target& where, const std::string& admin_key) {
+  api_client api(endpoint_of(where), admin_key);
+  const boost::json::value body = boost::json::object{{"name", "sorak bench"}};
+  auto made = api.call("POST", "/api/v1/admin/api-keys", {}, &body);
+  if (!made) return made.err();
+  const auto* key = made->is_object() ? made->as_object().if_contains("key") : nullptr;
+  if (!key || !key->is_string()) return error::internal("the admin API answered without a key");
+  return std::string(key->as_string());
 }
 
 }  // namespace sorak::client::bench

@@ -42,4 +42,8 @@ result<std::vector<bench_stream>> prepare_streams(const bench_options& o, const 
 // default rate limit never refuses them) and waits until each is broadcast.
 status seed_messages(const target& where, const bench_stream& stream, const std::string& secret, std::uint32_t count);
 
+// Creates an API key for the Showroom-style API through the admin API and
+// returns the key itself.
+result<std::string> create_api_key(const target& where, const std::string& admin_key);
+
 }  // namespace sorak::client::bench
