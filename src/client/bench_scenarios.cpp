@@ -289,19 +289,26 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   return r;
 }
 
-// ==== idle ===================================================================
-
-result<bench_result> run_idle(const bench_options& o, const progress_fn& progress) {
-  const auto started = clock_type::now();
+// idle and connect: --connections viewers of one stream, within the fd budget.
+result<std::unique_ptr<chat_load>> viewers_only(const bench_options& o, const progress_fn& progress) {
   auto where = parse_target(o.url, o.protocol);
   if (!where) return where.err();
   if (auto b = check_budget(o.connections); !b) return b.err();
   auto specs = make_specs(o, *where, spec_plan{o.connections, 0, 0}, progress, nullptr);
   if (!specs) return specs.err();
+  return std::make_unique<chat_load>(settings_for(o, *where), std::move(*specs));
+}
+
+// ==== idle ===================================================================
+
+result<bench_result> run_idle(const bench_options& o, const progress_fn& progress) {
+  const auto started = clock_type::now();
+  auto made = viewers_only(o, progress);
+  if (!made) return made.err();
+  chat_load& load = **made;
   server_monitor monitor(o.server_pid);
   const double rss_before = monitor.rss_now_mb();
 
-  chat_load load(settings_for(o, *where), std::move(*specs));
   progress("opening " + std::to_string(o.connections) + " idle connections");
   const auto connect_start = clock_type::now();
   load.open(0, o.connections, connect_concurrency(o), o.connect_timeout_s);
@@ -340,15 +347,12 @@ result<bench_result> run_idle(const bench_options& o, const progress_fn& progres
 
 result<bench_result> run_connect(const bench_options& o, const progress_fn& progress) {
   const auto started = clock_type::now();
-  auto where = parse_target(o.url, o.protocol);
-  if (!where) return where.err();
-  if (auto b = check_budget(o.connections); !b) return b.err();
-  auto specs = make_specs(o, *where, spec_plan{o.connections, 0, 0}, progress, nullptr);
-  if (!specs) return specs.err();
+  auto made = viewers_only(o, progress);
+  if (!made) return made.err();
+  chat_load& load = **made;
   server_monitor monitor(o.server_pid);
   monitor.poll();
 
-  chat_load load(settings_for(o, *where), std::move(*specs));
   const std::uint32_t concurrency = connect_concurrency(o);
   progress("connecting " + std::to_string(o.connections) + " with at most " + std::to_string(concurrency) + " at a time" +
            (o.connect_rate > 0 ? ", " + std::to_string(static_cast<long long>(o.connect_rate)) + " started per second" : ""));
