@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 RUN_FLAGS ?= --dev
 
-.PHONY: deps test-deps configure build run test clean bench profile
+.PHONY: deps test-deps configure build run test clean bench profile fuzz fuzz-build fuzz-smoke test-sanitize
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +24,37 @@ run: build
 test: test-deps configure
 	@cmake --build $(BUILD_DIR)
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+# ---- fuzzing (fuzz/README.md, docs/operations.md) ----------------------------
+# libFuzzer targets built with clang in their own build dir; `make test` runs
+# each on its committed corpus for FUZZ_SMOKE_SECONDS, `make fuzz` for FUZZ_SECONDS.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+CCACHE := $(shell command -v ccache 2>/dev/null)
+LAUNCHER := $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
+
+fuzz-build:
+	@cmake -S fuzz -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++ $(LAUNCHER) >/dev/null
+	@cmake --build $(FUZZ_DIR)
+
+fuzz-smoke: fuzz-build
+	@bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS)
+
+fuzz: test-deps fuzz-build
+	@bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) --grow
+
+# ---- AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite -------
+SAN_DIR ?= build-asan
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
+
+test-sanitize: test-deps
+	@cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="$(SAN_FLAGS)" $(LAUNCHER) >/dev/null
+	@cmake --build $(SAN_DIR)
+	cd $(SAN_DIR) && $(SAN_ENV) ctest --output-on-failure --timeout 900 -E '^browser\.'
 
 # Every scenario against sorakd and the peers, side by side: bench/RESULTS.md (about 15 minutes).
 bench: build

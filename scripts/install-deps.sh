@@ -7,7 +7,11 @@ build_pkgs=(g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev)
 test_pkgs=(libgtest-dev libgmock-dev nodejs
-  python3-requests golang-go)  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)
+  python3-requests golang-go  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)
+  chromium fonts-noto-color-emoji)  # tests/browser: real Chromium, driven by playwright-core
+test_pkgs+=(openssl curl)  # tests/integration/tls.test.mjs: a self-signed cert, curl -k https://
+test_pkgs+=(prometheus           # promtool checks /metrics (tests/integration/metrics.test.mjs)
+  clang libclang-rt-14-dev)      # libFuzzer targets in fuzz/ (make fuzz; make test runs them briefly)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

@@ -49,6 +49,17 @@ struct server_config {
   // HTTP
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 64 * 1024;
+  // A connection must deliver a whole request (headers and body; for TLS also
+  // the handshake) within this long of connecting or of its previous response.
+  std::int64_t http_timeout_ms = 30'000;
+
+  // Abuse caps per client address (0 = off; src/net/ip_limits.hpp)
+  std::size_t max_connections_per_ip = 0;
+  rate_limit connect_rate_per_ip{0, 1};
+
+  // Native TLS: both set = https and wss on the listen port
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 }  // namespace sorak

@@ -48,8 +48,11 @@ int parse_config(int argc, char** argv, server_config& out) {
   app.add_option("--threads", out.threads, "worker threads (default: core count)")->envname("SORAK_THREADS");
   app.add_flag("--dev", out.dev, "dev mode: generate missing secrets, create a demo stream, print tokens")->envname("SORAK_DEV");
   app.add_option("--data-dir", out.data_dir, "where dev mode keeps its secrets")->envname("SORAK_DATA_DIR");
-  app.add_option("--web-dir", out.web_dir, "directory of the web pages")->envname("SORAK_WEB_DIR");
-  app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error")->envname("SORAK_LOG_LEVEL");
+  app.add_option("--web-dir", out.web_dir, "directory of the web pages (default: the source tree's web/)")
+      ->envname("SORAK_WEB_DIR")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--log-level", out.log_level, "trace|debug|info|warn|error")->envname("SORAK_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.add_option("--rate-limit", rate_user, "messages per user per stream, N/SECONDS (0 = off)")->envname("SORAK_RATE_LIMIT");
   app.add_option("--rate-limit-mod", rate_mod, "the same for the broadcaster and moderators")->envname("SORAK_RATE_LIMIT_MOD");
   app.add_option("--gifts", out.gifts_file, "JSON gift catalog {\"gifts\":[{gift_id, gift_name, stars}]}")
@@ -66,6 +69,16 @@ int parse_config(int argc, char** argv, server_config& out) {
   app.add_option("--idle-timeout-ms", out.idle_timeout_ms, "close a connection silent this long")->envname("SORAK_IDLE_TIMEOUT_MS");
   app.add_option("--viewer-count-interval-ms", out.viewer_count_interval_ms, "viewer_count period")
       ->envname("SORAK_VIEWER_COUNT_INTERVAL_MS");
+  std::string connect_rate = "0";
+  app.add_option("--http-timeout-ms", out.http_timeout_ms, "time allowed for a whole HTTP request (and TLS handshake)")
+      ->envname("SORAK_HTTP_TIMEOUT_MS");
+  app.add_option("--max-connections-per-ip", out.max_connections_per_ip, "open WebSockets per client address (0 = off)")
+      ->envname("SORAK_MAX_CONNECTIONS_PER_IP")
+      ->check(CLI::Range(0, 10'000'000));
+  app.add_option("--connect-rate-per-ip", connect_rate, "WebSocket upgrades per client address, N/SECONDS (0 = off)")
+      ->envname("SORAK_CONNECT_RATE_PER_IP");
+  app.add_option("--tls-cert", out.tls_cert_file, "PEM certificate chain: serve https and wss")->envname("SORAK_TLS_CERT");
+  app.add_option("--tls-key", out.tls_key_file, "PEM private key of --tls-cert")->envname("SORAK_TLS_KEY");
   try {
     app.parse(argc, argv);
     if (!split_listen(listen, out)) throw CLI::ValidationError("--listen", "expected HOST:PORT, got " + listen);
@@ -74,6 +87,11 @@ int parse_config(int argc, char** argv, server_config& out) {
     if (!parse_rate_limit(rate_mod, out.privileged_rate)) throw CLI::ValidationError("--rate-limit-mod", "expected N/SECONDS or 0");
     if (!parse_rate_limit(rate_api, out.api_key_rate))
       throw CLI::ValidationError("--api-key-rate-limit", "expected N/SECONDS or 0");
+    if (!parse_rate_limit(connect_rate, out.connect_rate_per_ip))
+      throw CLI::ValidationError("--connect-rate-per-ip", "expected N/SECONDS or 0");
+    if (out.tls_cert_file.empty() != out.tls_key_file.empty())
+      throw CLI::ValidationError("--tls-cert", "--tls-cert and --tls-key go together");
+    if (out.http_timeout_ms < 10) throw CLI::ValidationError("--http-timeout-ms", "must be at least 10 ms");
     if (out.ping_interval_ms < 10 || out.idle_timeout_ms < 10 || out.viewer_count_interval_ms < 10)
       throw CLI::ValidationError("timers", "intervals must be at least 10 ms");
   } catch (const CLI::ParseError& e) {

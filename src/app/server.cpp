@@ -118,7 +118,7 @@ int run_server(server_config cfg) {
   const std::int64_t tick = std::clamp<std::int64_t>(std::min(cfg.ping_interval_ms, cfg.idle_timeout_ms) / 4, 10, 1000);
   workers.start(tick);
   fan.start();
-  std::cout << "sorakd listening on http://" << cfg.listen_host << ':' << *port << std::endl;
+  std::cout << "sorakd listening on " << (cfg.tls_cert_file.empty() ? "http://" : "https://") << cfg.listen_host << ':' << *port << std::endl;
   if (cfg.dev) {
     if (auto s = print_dev_banner(cfg, **st, api_keys, *port); !s) spdlog::error("dev mode: {}", s.err().message);
   }

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "core/metrics.hpp"
 #include "sorak/broker.hpp"
 
 namespace sorak {
@@ -15,7 +16,10 @@ class local_broker final : public broker {
  public:
   void set_receiver(receiver r) override { receiver_ = std::move(r); }
   void publish(room_event ev) override {
-    if (receiver_) receiver_(ev);
+    if (!receiver_) return;
+    const auto published = std::chrono::steady_clock::now();  // lag here: the call itself (docs/operations.md)
+    metrics::broker_lag_seconds().observe(std::chrono::steady_clock::now() - published);
+    receiver_(ev);
   }
 
  private:

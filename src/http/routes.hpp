@@ -7,6 +7,7 @@
 namespace sorak {
 
 void add_health_routes(router& r, services& svc);
+void add_metrics_routes(router& r, services& svc);  // called by add_health_routes
 void add_stream_routes(router& r, services& svc);
 void add_history_routes(router& r, services& svc);
 void add_moderator_routes(router& r, services& svc);

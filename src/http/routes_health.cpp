@@ -1,15 +1,36 @@
-// GET /healthz: the process answers. (/readyz and /metrics: CONTRACT §13, issue 7.)
+// GET /healthz: the process answers. GET /readyz: the node takes traffic —
+// the store answers a read and the server is not shutting down (SIGTERM sets
+// services::shutting_down before it stops accepting). A load balancer takes
+// the node out of rotation on 503. GET /metrics: routes_metrics.cpp.
+// (CONTRACT §13, docs/operations.md.)
 #include <boost/json/object.hpp>
 
 #include "http/routes.hpp"
 
 namespace sorak {
 
+namespace {
+
+// A read no stream can satisfy: "not found" is the store answering.
+bool store_answers(services& svc) {
+  auto r = svc.st.get_stream("00000000-0000-7000-8000-000000000000");
+  return r || r.err().http_status == 404;
+}
+
+}  // namespace
+
 void add_health_routes(router& r, services& svc) {
   r.add("GET", "/healthz", [&svc](http_request&) {
     if (svc.shutting_down.load()) return error_response(error::unavailable("The server is shutting down"));
     return json_response(200, boost::json::object{{"status", "ok"}});
   });
+  r.add("GET", "/readyz", [&svc](http_request&) {
+    if (svc.shutting_down.load()) return error_response(error::unavailable("The server is shutting down"));
+    if (!store_answers(svc))
+      return error_response(error{503, "store_unavailable", "The store does not answer"});
+    return json_response(200, boost::json::object{{"status", "ready"}});
+  });
+  add_metrics_routes(r, svc);
 }
 
 }  // namespace sorak

@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/pagination.hpp"
+#include "core/showroom_since.hpp"
 #include "http/routes.hpp"
 #include "protocol/showroom_json.hpp"
 
@@ -24,11 +25,7 @@ status check_key(const http_request& req, services& svc) {
 }
 
 result<std::optional<millis>> since_param(const http_request& req) {
-  auto raw = req.query_value("since");
-  if (!raw || raw->empty()) return std::optional<millis>();
-  auto t = parse_rfc3339(*raw);
-  if (!t) return error::bad_request("invalid_since", "since must be an RFC 3339 timestamp");
-  return std::optional<millis>(*t);
+  return parse_showroom_since(req.query_value("since"));  // src/core/showroom_since.cpp (fuzzed)
 }
 
 std::int64_t viewers_of(services& svc, const std::string& stream_id) {

@@ -1,15 +1,19 @@
 // The HTTP side of the server: the listener and one http_session per
 // connection (Boost.Beast), which answers REST requests from the route table
-// and turns chat WebSocket upgrades into ws_sessions. All Beast HTTP code
-// lives in this one translation unit.
+// and turns chat WebSocket upgrades into ws_sessions, over plain TCP or TLS
+// (net/tls.hpp). All Beast HTTP code lives in this one translation unit.
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -17,9 +21,12 @@
 #include <spdlog/spdlog.h>
 
 #include "app/services.hpp"
+#include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
+#include "net/ip_limits.hpp"
 #include "net/listener.hpp"
+#include "net/tls.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
 #include "protocol/ws_frame.hpp"
@@ -34,7 +41,16 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto http_idle_timeout = std::chrono::seconds(30);
+// After an error response the server closes, but first reads and discards
+// what the client is still sending (a huge header block, say) for at most
+// this long: closing with unread bytes sends a reset, which can destroy the
+// response before the client reads it.
+constexpr auto linger_timeout = std::chrono::seconds(2);
+// When accept fails (out of descriptors), wait this long before the next try
+// instead of spinning.
+constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
+// How often idle per-address entries are swept (ip_limits::sweep).
+constexpr auto ip_sweep_interval = std::chrono::seconds(5);
 
 // Target → path and decoded query. False when the target does not parse.
 bool parse_target(std::string_view target, http_request& out) {
@@ -45,35 +61,95 @@ bool parse_target(std::string_view target, http_request& out) {
   return true;
 }
 
-class http_session : public std::enable_shared_from_this<http_session> {
- public:
-  http_session(tcp::socket socket, worker& w, services& svc, const router& routes)
-      : stream_(std::move(socket)),
-        buffer_(svc.config.max_header_bytes + 8192),  // room for the largest header block allowed
-        worker_(w),
-        svc_(svc),
-        routes_(routes) {}
+ip_key key_of(const asio::ip::address& a) {
+  return (a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6()).to_bytes();
+}
 
-  void run() { do_read(); }
+// What every session of the listener shares.
+struct session_context {
+  services& svc;
+  const router& routes;
+  ip_limits& limits;
+};
+
+// One HTTP connection, plain (Tls = false: a beast::tcp_stream) or TLS (a
+// tls_transport, which an upgrade hands on to the ws_session). The transport
+// is chosen here, once per connection.
+template <bool Tls>
+class http_session : public std::enable_shared_from_this<http_session<Tls>> {
+  using holder = std::conditional_t<Tls, std::unique_ptr<tls_transport>, beast::tcp_stream>;
+
+ public:
+  http_session(holder conn, worker& w, session_context& ctx)
+      : conn_(std::move(conn)),
+        buffer_(ctx.svc.config.max_header_bytes + 8192),  // room for the largest header block allowed
+        worker_(w),
+        svc_(ctx.svc),
+        routes_(ctx.routes),
+        limits_(ctx.limits) {}
+
+  void run() {
+    if constexpr (Tls) {
+      lowest().expires_after(request_timeout());
+      conn_->stream.async_handshake(asio::ssl::stream_base::server,
+                                    [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
+    } else {
+      do_read();
+    }
+  }
 
  private:
+  auto& io() {
+    if constexpr (Tls) return conn_->stream;
+    else return conn_;
+  }
+  beast::tcp_stream& lowest() {
+    if constexpr (Tls) return conn_->stream.next_layer();
+    else return conn_;
+  }
+  std::chrono::milliseconds request_timeout() const { return std::chrono::milliseconds(svc_.config.http_timeout_ms); }
+
+  // TLS: a client that spoke plain HTTP to this port gets a plain-HTTP 400
+  // (OpenSSL read no TLS record and sent nothing, so the socket is clean);
+  // any other failed handshake is just closed.
+  void on_handshake(error_code ec) {
+    if constexpr (Tls) {
+      if (!ec) return do_read();
+      if (!is_plain_http_on_tls(ec)) {
+        spdlog::debug("tls: handshake failed: {}", ec.message());
+        return lowest().close();
+      }
+      auto text = std::make_shared<std::string>(
+          "HTTP/1.1 400 Bad Request\r\nServer: sorak\r\nContent-Type: application/json\r\nConnection: close\r\n");
+      const std::string body =
+          R"json({"error":"This port speaks HTTPS; use https:// (or wss://)","code":"https_required"})json";
+      text->append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
+      metrics::count_http_response(400);
+      asio::async_write(lowest().socket(), asio::buffer(*text),
+                        [self = this->shared_from_this(), text](error_code, std::size_t) { self->linger_close(); });
+    }
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(svc_.config.max_header_bytes));
     parser_->body_limit(svc_.config.max_body_bytes);
-    stream_.expires_after(http_idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    // One deadline for the whole request: a client trickling its headers
+    // (slowloris) is cut when it passes, however steadily bytes arrive.
+    lowest().expires_after(request_timeout());
+    http::async_read(io(), buffer_, *parser_,
+                     [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
-    if (ec == http::error::end_of_stream) return shutdown();
+    if (ec == http::error::end_of_stream) return close_gracefully();
     if (ec == http::error::body_limit) return send_and_close(error{413, "payload_too_large", "The request body is too large"});
     if (ec == http::error::header_limit) return send_and_close(error{431, "headers_too_large", "The request headers are too large"});
     if (ec) {
-      if (ec != beast::error::timeout && ec != asio::error::operation_aborted && ec != asio::error::connection_reset)
-        send_and_close(error::bad_request("bad_request", "The request is not valid HTTP"));
-      return;
+      if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+          ec == asio::ssl::error::stream_truncated || ec == asio::error::eof)
+        return lowest().close();
+      return send_and_close(error::bad_request("bad_request", "The request is not valid HTTP"));
     }
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return upgrade(req);
@@ -99,6 +175,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   void respond(http_response r, bool keep_alive, unsigned version, bool head = false) {
+    metrics::count_http_response(r.status);
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "sorak");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
@@ -108,9 +185,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
     res->keep_alive(keep_alive && !svc_.shutting_down.load());
     res->prepare_payload();
     if (head) res->body().clear();  // Content-Length stays that of the GET body
-    http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
-      if (ec) return;
-      if (!res->keep_alive()) return self->shutdown();
+    lowest().expires_after(request_timeout());  // a client that does not read its answer is cut too
+    http::async_write(io(), *res, [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+      if (ec) return self->lowest().close();
+      if (!res->keep_alive()) return self->close_gracefully();
       self->do_read();
     });
   }
@@ -123,9 +201,31 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   void send_and_close(const error& e) { respond(error_response(e), false, 11); }
 
-  void shutdown() {
+  // TLS: close_notify first (bounded by the deadline); then the TCP close.
+  void close_gracefully() {
+    if constexpr (Tls) {
+      lowest().expires_after(linger_timeout);
+      conn_->stream.async_shutdown([self = this->shared_from_this()](error_code) { self->linger_close(); });
+    } else {
+      linger_close();
+    }
+  }
+
+  // Half-closes, then discards whatever the client still sends until it
+  // closes too or linger_timeout passes; the socket closes when this session
+  // goes away.
+  void linger_close() {
     error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(linger_timeout);
+    drain();
+  }
+
+  void drain() {
+    buffer_.clear();
+    lowest().async_read_some(buffer_.prepare(8192), [self = this->shared_from_this()](error_code ec, std::size_t) {
+      if (!ec) self->drain();
+    });
   }
 
   void upgrade(http::request<http::string_body>& req) {
@@ -137,6 +237,18 @@ class http_session : public std::enable_shared_from_this<http_session> {
     if (key.empty() || req[http::field::sec_websocket_version] != "13")
       return send_and_close(error::bad_request("bad_upgrade", "A WebSocket upgrade needs Sec-WebSocket-Key and version 13"));
     if (svc_.shutting_down.load()) return send_and_close(error::unavailable("The server is shutting down"));
+    ip_slot slot;
+    if (limits_.enabled()) {
+      error_code ec;
+      const auto peer = lowest().socket().remote_endpoint(ec);
+      if (ec) return lowest().close();
+      auto admitted = limits_.admit(key_of(peer.address()));
+      if (!admitted) {
+        spdlog::info("ws: upgrade from {} refused: {}", peer.address().to_string(), admitted.err().code);
+        return send_and_close(admitted.err());
+      }
+      slot = std::move(*admitted);
+    }
     ws_target target;
     target.stream = params[0];
     if (auto t = r.query_value("token")) target.token = std::string(*t);
@@ -146,17 +258,22 @@ class http_session : public std::enable_shared_from_this<http_session> {
     handshake.append(websocket_accept_key(key)).append("\r\n\r\n");
     const auto leftover = buffer_.data();
     std::string_view rest(static_cast<const char*>(leftover.data()), leftover.size());
-    stream_.expires_never();
-    auto session = std::make_shared<ws_session>(stream_.release_socket(), worker_, svc_);
+    lowest().expires_never();
+    std::shared_ptr<ws_session> session;
+    if constexpr (Tls)
+      session = std::make_shared<ws_session>(std::move(conn_), worker_, svc_, std::move(slot));
+    else
+      session = std::make_shared<ws_session>(conn_.release_socket(), worker_, svc_, std::move(slot));
     session->start(std::move(handshake), rest, std::move(target));
   }
 
-  beast::tcp_stream stream_;
+  holder conn_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   worker& worker_;
   services& svc_;
   const router& routes_;
+  ip_limits& limits_;
 };
 
 }  // namespace
@@ -168,33 +285,78 @@ class http_session : public std::enable_shared_from_this<http_session> {
 // other one takes: with a few workers that costs less than a post per
 // connection.
 struct listener::impl : std::enable_shared_from_this<listener::impl> {
-  impl(services& svc, const router& routes) : svc(svc), routes(routes) {
-    for (std::size_t w = 0; w < svc.workers.size(); ++w) acceptors.emplace_back(svc.workers.at(w).ioc);
+  impl(services& svc, const router& routes)
+      : limits(std::make_shared<ip_limits>(svc.config.max_connections_per_ip, svc.config.connect_rate_per_ip)),
+        context{svc, routes, *limits} {
+    for (std::size_t w = 0; w < svc.workers.size(); ++w) {
+      acceptors.emplace_back(svc.workers.at(w).ioc);
+      retry_timers.emplace_back(svc.workers.at(w).ioc);
+    }
+    sweep_timer = std::make_unique<asio::steady_timer>(svc.workers.at(0).ioc);
   }
 
   void do_accept(std::size_t i) {
     acceptors[i].async_accept([self = shared_from_this(), i](error_code ec, tcp::socket socket) {
       auto& acceptor = self->acceptors[i];
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) {
-        socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<http_session>(std::move(socket), self->svc.workers.at(i), self->svc, self->routes)->run();
-      } else {
+      if (ec) {
         spdlog::warn("accept: {}", ec.message());
+        self->retry_timers[i].expires_after(accept_retry_delay);
+        self->retry_timers[i].async_wait([self, i](error_code e) {
+          if (!e) self->do_accept(i);
+        });
+        return;
       }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto& w = self->context.svc.workers.at(i);
+      if (self->tls)
+        std::make_shared<http_session<true>>(std::make_unique<tls_transport>(std::move(socket), *self->tls), w,
+                                             self->context)
+            ->run();
+      else
+        std::make_shared<http_session<false>>(beast::tcp_stream(std::move(socket)), w, self->context)->run();
       self->do_accept(i);
     });
   }
 
-  services& svc;
-  const router& routes;
+  void schedule_sweep() {
+    sweep_timer->expires_after(ip_sweep_interval);
+    sweep_timer->async_wait([self = shared_from_this()](error_code ec) {
+      if (ec) return;
+      self->limits->sweep();
+      self->schedule_sweep();
+    });
+  }
+
+  std::shared_ptr<ip_limits> limits;  // shared with every ip_slot
+  session_context context;
+  std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
   std::vector<tcp::acceptor> acceptors;  // [w] runs on worker w; [0] owns the bound socket
+  std::vector<asio::steady_timer> retry_timers;
+  std::unique_ptr<asio::steady_timer> sweep_timer;  // on worker 0
 };
 
 listener::listener(services& svc, const router& routes) : impl_(std::make_shared<impl>(svc, routes)) {}
-listener::~listener() { stop(); }
+// REQUIRES: no worker runs (run_server stops them first, or never started
+// them). The acceptors and timers belong to every worker's io_context, while
+// handlers still queued on those contexts keep impl alive until the contexts
+// are destroyed one after another; destroying the io objects then would use a
+// service already freed (AddressSanitizer, make test-sanitize). So they go
+// now, while every io_context still exists.
+listener::~listener() {
+  if (!impl_) return;
+  impl_->acceptors.clear();
+  impl_->retry_timers.clear();
+  impl_->sweep_timer.reset();
+}
 
 result<std::uint16_t> listener::start(const std::string& host, std::uint16_t port) {
+  const auto& cfg = impl_->context.svc.config;
+  if (!cfg.tls_cert_file.empty()) {
+    auto ctx = make_tls_context(cfg.tls_cert_file, cfg.tls_key_file);
+    if (!ctx) return ctx.err();
+    impl_->tls = std::move(*ctx);
+  }
   error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) return error::bad_request("invalid_listen", "Cannot parse listen address " + host);
@@ -215,15 +377,18 @@ result<std::uint16_t> listener::start(const std::string& host, std::uint16_t por
   const auto bound = a.local_endpoint(ec).port();
   for (std::size_t i = 0; i < impl_->acceptors.size(); ++i)
     asio::post(impl_->acceptors[i].get_executor(), [i, self = impl_] { self->do_accept(i); });
+  if (impl_->limits->enabled()) asio::post(impl_->sweep_timer->get_executor(), [self = impl_] { self->schedule_sweep(); });
   return bound;
 }
 
 void listener::stop() {
   if (!impl_) return;
-  for (auto& acceptor : impl_->acceptors) {
-    asio::post(acceptor.get_executor(), [&acceptor, keep = impl_] {
+  for (std::size_t i = 0; i < impl_->acceptors.size(); ++i) {
+    asio::post(impl_->acceptors[i].get_executor(), [i, self = impl_] {
       error_code ignored;
-      acceptor.close(ignored);
+      self->acceptors[i].close(ignored);
+      self->retry_timers[i].cancel();
+      if (i == 0) self->sweep_timer->cancel();
     });
   }
 }

@@ -3,7 +3,10 @@
 // Every worker accepts on the listening socket (see http_server.cpp); an
 // accepted socket is served by the worker that accepted it for its whole
 // life: first as HTTP (src/net/http_server.cpp), then, after an upgrade, as a
-// ws_session. Thread-safety: start/stop from the thread that owns the server.
+// ws_session; over TLS when the config names a certificate (net/tls.hpp).
+// The listener also owns the per-address abuse caps (net/ip_limits.hpp),
+// checked at each upgrade. Thread-safety: start/stop from the thread that
+// owns the server.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +24,8 @@ class listener {
  public:
   listener(services& svc, const router& routes);
   ~listener();
-  // Binds and starts accepting. Returns the bound port (useful with port 0).
+  // Loads the TLS certificate (if configured), binds and starts accepting.
+  // Returns the bound port (useful with port 0).
   result<std::uint16_t> start(const std::string& host, std::uint16_t port);
   // Stops accepting new connections (open ones are left alone).
   void stop();

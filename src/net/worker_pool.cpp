@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
 #include "net/ws_session.hpp"
 
 namespace sorak {
@@ -13,11 +14,13 @@ namespace sorak {
 void worker::add_session(ws_session* s) {
   s->tick_index = sessions.size();
   sessions.push_back(s);
+  metrics::local().ws_connections.add(1);
 }
 
 void worker::remove_session(ws_session* s) {
   const std::size_t i = s->tick_index;
   if (i >= sessions.size() || sessions[i] != s) return;
+  metrics::local().ws_connections.add(-1);
   sessions[i] = sessions.back();
   sessions[i]->tick_index = i;
   sessions.pop_back();

@@ -1,6 +1,7 @@
 #include "net/ws_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
@@ -12,7 +13,9 @@
 
 #include "app/services.hpp"
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
 #include "core/utf8.hpp"
+#include "net/tls.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/events.hpp"
 #include "protocol/json_codec.hpp"
@@ -35,8 +38,13 @@ const frame_bytes& ping_frame() {
 }
 }  // namespace
 
-ws_session::ws_session(asio::ip::tcp::socket socket, worker& w, services& svc)
-    : socket_(std::move(socket)), worker_(w), svc_(svc) {}
+ws_session::ws_session(asio::ip::tcp::socket socket, worker& w, services& svc, ip_slot slot)
+    : socket_(std::move(socket)), slot_(std::move(slot)), worker_(w), svc_(svc) {}
+
+ws_session::ws_session(std::unique_ptr<tls_transport> tls, worker& w, services& svc, ip_slot slot)
+    : socket_(w.ioc), tls_(std::move(tls)), slot_(std::move(slot)), worker_(w), svc_(svc) {}
+
+asio::ip::tcp::socket& ws_session::tcp_socket() { return tls_ ? tls_->stream.next_layer().socket() : socket_; }
 
 ws_session::~ws_session() {
   leave_room();
@@ -49,9 +57,9 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   last_received_ = last_ping_ = now_millis();
   worker_.add_session(this);
   error_code ec;
-  socket_.non_blocking(true, ec);  // reads are non-blocking read_some calls after a readiness wait
+  if (!tls_) socket_.non_blocking(true, ec);  // reads are non-blocking read_some calls after a readiness wait
   if (svc_.config.socket_send_buffer > 0)
-    socket_.set_option(asio::socket_base::send_buffer_size(svc_.config.socket_send_buffer), ec);
+    tcp_socket().set_option(asio::socket_base::send_buffer_size(svc_.config.socket_send_buffer), ec);
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
   partial_.assign(leftover);
   if (!join(target)) return;
@@ -60,7 +68,10 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   reading_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->reading_ = false;
-    self->on_readable();
+    if (self->tls_)
+      self->on_tls_read(0);
+    else
+      self->on_readable();
   });
 }
 
@@ -77,6 +88,7 @@ bool ws_session::join(const ws_target& target) {
     return false;
   }
   room_ = std::move(*r);
+  spdlog::debug("ws: join user={} stream={}", who_.user.id, room_->stream_id());
   svc_.st.remember_user(who_.user);
   return true;
 }
@@ -133,10 +145,12 @@ void ws_session::deliver(const frame_bytes& frame, std::uint64_t seq) {
   if (state_ != state::open || seq <= history_seq_) return;
   if (queued_bytes_ > svc_.config.max_queue_bytes) {
     spdlog::info("ws: slow consumer cut user={} stream={} queued={}", who_.user.id, room_->stream_id(), queued_bytes_);
+    metrics::local().slow_consumers_cut.add();
     drop_unsent();
     close(close_code::policy, "slow consumer");
     return;
   }
+  metrics::local().deliveries.add();
   enqueue(frame);
 }
 
@@ -178,6 +192,7 @@ constexpr std::size_t max_iov = 64;  // frames per sendmsg; the rest go in the n
 }  // namespace
 
 void ws_session::do_write() {
+  if (tls_) return write_tls();
   const int fd = socket_.native_handle();
   while (pending_head_ < pending_.size()) {
     iovec iov[max_iov];
@@ -214,11 +229,42 @@ void ws_session::do_write() {
   on_written_all();
 }
 
-void ws_session::wait_writable() {
+// TLS: one SSL write carries every frame queued (up to a bound), copied into
+// one buffer so that the records are full (asio::ssl writes one buffer per
+// record). Frames queued while it is in flight go in the next; a socket that
+// does not take them keeps the write in flight, and the byte-bounded queue
+// cuts the viewer exactly as on the plain path.
+void ws_session::write_tls() {
+  constexpr std::size_t max_write = 64 * 1024;
+  compact_pending();
+  auto& out = tls_->out;
+  out.clear();
+  while (pending_head_ < pending_.size() && out.size() < max_write) {
+    out.append(*pending_[pending_head_]);
+    pending_[pending_head_++].reset();
+  }
+  if (out.empty()) {
+    if (out.capacity() > 4096) out.shrink_to_fit();
+    return on_written_all();
+  }
+  writing_ = true;
+  asio::async_write(tls_->stream, asio::buffer(out), [self = shared_from_this()](const error_code& ec, std::size_t n) {
+    self->writing_ = false;
+    self->queued_bytes_ -= std::min(self->queued_bytes_, n);
+    if (ec || self->state_ == state::finished) return self->finish();
+    self->do_write();
+  });
+}
+
+void ws_session::compact_pending() {
   if (pending_head_ >= 64 && pending_head_ * 2 >= pending_.size()) {  // keep a slow reader's queue compact
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
     pending_head_ = 0;
   }
+}
+
+void ws_session::wait_writable() {
+  compact_pending();
   writing_ = true;
   socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](const error_code& ec) {
     self->writing_ = false;
@@ -234,7 +280,7 @@ void ws_session::on_written_all() {
   if (close_queued_ && !close_sent_) {
     close_sent_ = true;  // the close frame is always the last one queued
     error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    tcp_socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     if (peer_closed_) finish();
   }
 }
@@ -245,6 +291,7 @@ void ws_session::drop_unsent() {
   const std::size_t keep = pending_head_ + (head_offset_ > 0 ? 1 : 0);
   pending_.resize(std::max(keep, pending_head_));
   queued_bytes_ = head_offset_ > 0 ? pending_[pending_head_]->size() - head_offset_ : 0;
+  if (tls_ && writing_) queued_bytes_ += tls_->out.size();  // the SSL write in flight
 }
 
 // ---- reading -------------------------------------------------------------------
@@ -252,6 +299,7 @@ void ws_session::drop_unsent() {
 void ws_session::do_read() {
   if (state_ == state::finished || reading_) return;
   reading_ = true;
+  if (tls_) return read_tls();
   socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
     self->reading_ = false;
     if (ec) return self->finish();
@@ -274,11 +322,13 @@ void ws_session::on_readable() {
     const std::size_t n = socket_.read_some(asio::buffer(scratch.data() + have, scratch.size() - have), ec);
     const bool drained = ec == asio::error::would_block || ec == asio::error::try_again;
     if (ec && !drained) return finish();
-    if (n > 0) last_received_ = now_millis();
     if (n > 0 || round == 0) {
       const std::size_t total = have + n;
       const std::size_t used = parse_frames(scratch.data(), total);
       if (state_ == state::finished) return;
+      // Only whole frames count as life: a client trickling one frame byte
+      // by byte (a WebSocket slowloris) still meets the idle timeout.
+      if (used > 0) last_received_ = now_millis();
       partial_.assign(scratch.data() + used, total - used);
       if (partial_.empty()) partial_.shrink_to_fit();
     }
@@ -289,6 +339,31 @@ void ws_session::on_readable() {
     self->reading_ = false;
     self->on_readable();
   });
+}
+
+// TLS: the SSL layer may hold decrypted bytes the socket no longer shows, so
+// the session reads through it (into its own buffer) rather than waiting for
+// readiness, then frames what it got in the worker's buffer like plain reads.
+void ws_session::read_tls() {
+  tls_->stream.async_read_some(asio::buffer(tls_->read_buffer), [self = shared_from_this()](const error_code& ec, std::size_t n) {
+    self->reading_ = false;
+    if (ec || self->state_ == state::finished) return self->finish();
+    self->on_tls_read(n);
+  });
+}
+
+void ws_session::on_tls_read(std::size_t n) {
+  if (state_ == state::finished) return;
+  auto& scratch = worker_.read_buffer;
+  const std::size_t have = partial_.size();
+  std::memcpy(scratch.data(), partial_.data(), have);
+  std::memcpy(scratch.data() + have, tls_->read_buffer.data(), n);
+  const std::size_t used = parse_frames(scratch.data(), have + n);
+  if (state_ == state::finished) return;
+  if (used > 0) last_received_ = now_millis();  // whole frames only, as on_readable
+  partial_.assign(scratch.data() + used, have + n - used);
+  if (partial_.empty()) partial_.shrink_to_fit();
+  do_read();
 }
 
 std::size_t ws_session::parse_frames(char* data, std::size_t size) {
@@ -326,10 +401,15 @@ void ws_session::on_frame(ws_opcode op, std::string_view payload, bool fin) {
     case ws_opcode::close: {
       peer_closed_ = true;
       if (state_ == state::open) {
+        // Echo the peer's code (none: 1000). RFC 6455 §7.4: a one-byte body
+        // or a code no endpoint may send is a protocol error, a reason that is
+        // not UTF-8 is invalid data.
         std::uint16_t code = close_code::normal;
         if (payload.size() >= 2) code = static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1]));
-        const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
-        close(sendable ? code : close_code::normal, "");  // echo the peer's code
+        const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+        if (payload.size() == 1 || !sendable) code = close_code::protocol_error;
+        else if (payload.size() > 2 && !is_valid_utf8(payload.substr(2))) code = close_code::invalid_payload;
+        close(code, "");
       } else if (close_sent_) {
         finish();
       }
@@ -401,6 +481,7 @@ void ws_session::on_chat(client_chat chat) {
   };
   auto s = svc_.chat.send_chat(*room_, who_, std::move(chat), std::move(on_stored));
   if (s) {
+    metrics::local().messages_in.add();
     refused_in_a_row_ = 0;
     return;
   }
@@ -424,6 +505,7 @@ void ws_session::on_stored(const std::string& client_id, const result<ack_info>&
 void ws_session::close(std::uint16_t code, std::string_view reason) {
   if (state_ != state::open) return;
   state_ = state::closing;
+  spdlog::debug("ws: close user={} code={} reason={}", who_.user.id, code, reason);
   leave_room();
   close_deadline_ = now_millis() + close_linger_ms;
   close_queued_ = true;
@@ -456,7 +538,10 @@ void ws_session::finish() {
   leave_room();
   worker_.remove_session(this);
   error_code ignored;
-  socket_.close(ignored);
+  if (tls_)
+    tls_->stream.next_layer().close();
+  else
+    socket_.close(ignored);
 }
 
 }  // namespace sorak

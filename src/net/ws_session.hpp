@@ -1,17 +1,20 @@
 // ws_session.hpp: one chat WebSocket, from the 101 response to the close.
 //
-// The session speaks RFC 6455 itself (protocol/ws_frame.hpp) on a plain TCP
-// socket so that broadcasts are written as ready-made frames shared by every
-// viewer. Write side: the frames queued during a worker round go out in one
+// The session speaks RFC 6455 itself (protocol/ws_frame.hpp) so that
+// broadcasts are written as ready-made frames shared by every viewer. Its
+// transport is fixed when it is created: plain TCP, or TLS (net/tls.hpp).
+// Write side, plain: the frames queued during a worker round go out in one
 // non-blocking sendmsg (many events per call, no Asio operation per write);
 // only when the socket's buffer is full does the session wait for it to
-// drain, and everything queued meanwhile joins the next call. The queue is
+// drain, and everything queued meanwhile joins the next call. TLS: a round's
+// frames are gathered into one buffer and written with one SSL write; frames
+// queued while it is in flight join the next. The queue is
 // bounded in bytes: a live event arriving while more than
 // config.max_queue_bytes wait is not queued; the viewer is cut off with 1008
 // "slow consumer" instead, so no one ever waits for a slow reader.
 // Read side: bytes are read into the worker's shared buffer and parsed there;
-// only an incomplete frame is kept per connection, so an idle viewer holds no
-// read buffer. A frame over the limit (16 KiB) closes with 1009, invalid
+// only an incomplete frame is kept per connection, so an idle plain viewer
+// holds no read buffer (a TLS one decrypts into its tls_transport first). A frame over the limit (16 KiB) closes with 1009, invalid
 // UTF-8 with 1007.
 //
 // Thread-safety: a session lives on one worker; every member function runs on
@@ -27,6 +30,7 @@
 
 #include "core/room.hpp"
 #include "core/viewer.hpp"
+#include "net/ip_limits.hpp"
 #include "protocol/client_event.hpp"
 #include "protocol/ws_frame.hpp"
 #include "sorak/auth.hpp"
@@ -34,6 +38,7 @@
 namespace sorak {
 
 struct services;
+struct tls_transport;
 struct worker;
 
 // What the upgrade request asked for.
@@ -45,7 +50,10 @@ struct ws_target {
 
 class ws_session final : public std::enable_shared_from_this<ws_session>, public viewer {
  public:
-  ws_session(boost::asio::ip::tcp::socket socket, worker& w, services& svc);
+  // `slot` holds the connection's place under the per-address caps until the
+  // session is destroyed.
+  ws_session(boost::asio::ip::tcp::socket socket, worker& w, services& svc, ip_slot slot);
+  ws_session(std::unique_ptr<tls_transport> tls, worker& w, services& svc, ip_slot slot);
   ~ws_session();
 
   // Sends `handshake` (the 101 response), then authenticates, joins the room
@@ -71,6 +79,11 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void send_history(const ws_target& target);
   void do_read();
   void on_readable();
+  void read_tls();
+  // Parses `n` bytes decrypted into tls_->read_buffer, after partial_.
+  void on_tls_read(std::size_t n);
+  // The TCP socket under either transport (set-up and close only).
+  boost::asio::ip::tcp::socket& tcp_socket();
   // Handles every complete frame in data[0, size); returns the bytes used.
   std::size_t parse_frames(char* data, std::size_t size);
   void on_frame(ws_opcode op, std::string_view payload, bool fin);
@@ -83,13 +96,17 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   // Writes as much of pending_ as the socket takes now; waits for
   // writability when it takes less.
   void do_write();
+  void write_tls();
+  void compact_pending();
   void wait_writable();
   void on_written_all();
   void drop_unsent();
   void leave_room();
   void finish();
 
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::socket socket_;  // plain transport (unopened with TLS)
+  std::unique_ptr<tls_transport> tls_;   // TLS transport, or null
+  ip_slot slot_;
   worker& worker_;
   services& svc_;
   principal who_;
@@ -107,7 +124,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   std::size_t pending_head_ = 0;
   std::size_t head_offset_ = 0;   // bytes of pending_[pending_head_] already sent
   std::size_t queued_bytes_ = 0;  // unsent bytes
-  bool writing_ = false;          // waiting for the socket to become writable
+  bool writing_ = false;          // waiting for the socket to become writable (TLS: a write in flight)
   bool flush_scheduled_ = false;  // on the worker's dirty list
   bool close_queued_ = false;
   bool close_sent_ = false;

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/metrics.hpp"
+
 namespace sorak::sqlite {
 
 namespace {
@@ -89,6 +91,7 @@ std::vector<write_op> group_writer::take_group() {
 }
 
 void group_writer::commit_group(std::vector<write_op>& group) {
+  const auto started = std::chrono::steady_clock::now();
   status begun = db_->exec("BEGIN IMMEDIATE");
   std::vector<status> results(group.size(), begun);
   status committed = begun;
@@ -104,6 +107,7 @@ void group_writer::commit_group(std::vector<write_op>& group) {
     for (auto& r : results)
       if (r) r = committed;
   }
+  metrics::store_commit_seconds().observe(std::chrono::steady_clock::now() - started);
   for (std::size_t i = 0; i < group.size(); ++i) run_done(group[i], results[i]);
 }
 

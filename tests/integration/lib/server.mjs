@@ -28,11 +28,16 @@ const verbose = process.env.SORAK_TEST_VERBOSE === '1';
 const STDERR_KEEP = 256 * 1024;
 
 const servers = new Set();   // every server object started by this process
+// A sanitizer build of sorakd (make test-sanitize) reports memory errors, leaks
+// and undefined behaviour on stderr; any such report fails the test file.
+const SANITIZER_REPORT = /ERROR: (?:Address|Leak)Sanitizer|runtime error: |SUMMARY: (?:Address|UndefinedBehavior|Leak)Sanitizer/;
+const sanitizerReports = new Set();  // labels of servers that printed one
 const logs = [];             // {label, chunks[]} for the failure dump
 const tempDirs = new Set();  // removed at exit (unless SORAK_TEST_KEEP=1)
 
 after(async () => {
   await Promise.all([...servers].map((s) => s.stop()));
+  if (sanitizerReports.size) throw new Error(`sanitizer report in the stderr of ${[...sanitizerReports].join(', ')}`);
 });
 
 process.on('exit', (code) => {
@@ -42,6 +47,7 @@ process.on('exit', (code) => {
       try { process.kill(child.pid, 'SIGKILL'); } catch { /* already gone */ }
     }
   }
+  if (sanitizerReports.size) process.exitCode = 1;  // reports printed as a server exited
   const failed = code !== 0 || (process.exitCode ?? 0) !== 0;
   if (failed && !verbose) {
     for (const log of logs) {
@@ -138,6 +144,7 @@ export async function startServer({ args = [], dataDir, env = {}, secret, adminK
     child.stderr.on('data', (d) => {
       const s = d.toString();
       if (verbose) process.stderr.write(`[${server.label}] ${s}`);
+      if (SANITIZER_REPORT.test((log.chunks.at(-1) ?? '').slice(-100) + s)) sanitizerReports.add(server.label);
       log.chunks.push(s);
       log.size += s.length;
       while (log.size > STDERR_KEEP && log.chunks.length > 1) log.size -= log.chunks.shift().length;

@@ -1,0 +1,107 @@
+// GET /metrics: Prometheus text format (CONTRACT §13, docs/operations.md).
+//
+// The registry's counters and histograms (src/core/metrics.hpp), the rooms
+// and viewers open on this node, and the process basics read from /proc.
+// Everything is summed or read at scrape time; nothing here runs per event.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "http/routes.hpp"
+
+namespace sorak {
+
+namespace {
+
+namespace m = metrics;
+
+void write_rooms(std::string& out, services& svc) {
+  const auto rooms = svc.rooms.all();
+  std::int64_t viewers = 0;
+  for (const auto& r : rooms) viewers += r->viewer_total();
+  m::write_header(out, "sorak_rooms", "gauge", "Streams with a room open on this node (watched since start-up).");
+  m::write_sample(out, "sorak_rooms", static_cast<double>(rooms.size()));
+  m::write_header(out, "sorak_viewers", "gauge", "Viewers joined to a room on this node (sum of every room's count).");
+  m::write_sample(out, "sorak_viewers", static_cast<double>(viewers));
+  m::write_header(out, "sorak_ready", "gauge", "1 while the node takes traffic, 0 once it is shutting down.");
+  m::write_sample(out, "sorak_ready", svc.shutting_down.load() ? 0 : 1);
+}
+
+int count_open_fds() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0;
+  while (const dirent* e = ::readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  ::closedir(d);
+  return n - 1;  // the directory handle itself
+}
+
+// Seconds since the epoch at which the machine booted (/proc/stat btime).
+double boot_time_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string key;
+  double value = 0;
+  while (in >> key) {
+    if (key == "btime" && in >> value) return value;
+    in.ignore(1 << 16, '\n');
+  }
+  return 0;
+}
+
+// The standard process_* metrics, from /proc/self/stat (proc(5)).
+void write_process(std::string& out) {
+  std::ifstream in("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return;
+  std::istringstream fields(stat.substr(close_paren + 2));  // from field 3, state
+  std::string f[22];  // fields 3 … 24
+  for (auto& s : f) fields >> s;
+  // f[i] is field i + 3: utime 14, stime 15, num_threads 20, starttime 22, vsize 23, rss 24.
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  const auto num = [](const std::string& s) { return s.empty() ? 0.0 : std::stod(s); };
+  m::write_header(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
+  m::write_sample(out, "process_cpu_seconds_total", (num(f[11]) + num(f[12])) / ticks);
+  m::write_header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+  m::write_sample(out, "process_resident_memory_bytes", num(f[21]) * page);
+  m::write_header(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+  m::write_sample(out, "process_virtual_memory_bytes", num(f[20]));
+  m::write_header(out, "process_threads", "gauge", "Threads of the process.");
+  m::write_sample(out, "process_threads", num(f[17]));
+  m::write_header(out, "process_start_time_seconds", "gauge", "Start time of the process since the epoch, in seconds.");
+  m::write_sample(out, "process_start_time_seconds", boot_time_seconds() + num(f[19]) / ticks);
+  if (const int fds = count_open_fds(); fds >= 0) {
+    m::write_header(out, "process_open_fds", "gauge", "Open file descriptors.");
+    m::write_sample(out, "process_open_fds", fds);
+  }
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    m::write_header(out, "process_max_fds", "gauge", "Limit on open file descriptors.");
+    m::write_sample(out, "process_max_fds", static_cast<double>(lim.rlim_cur));
+  }
+}
+
+}  // namespace
+
+void add_metrics_routes(router& r, services& svc) {
+  r.add("GET", "/metrics", [&svc](http_request&) {
+    http_response res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body.reserve(8192);
+    m::render(res.body);
+    write_rooms(res.body, svc);
+    write_process(res.body);
+    return res;
+  });
+}
+
+}  // namespace sorak
