@@ -1,5 +1,7 @@
 #include "http/routes.hpp"
 
+#include "http/routes_static.hpp"
+
 namespace sorak {
 
 router make_router(services& svc) {
@@ -13,6 +15,8 @@ router make_router(services& svc) {
   add_api_key_routes(r, svc);
   add_showroom_routes(r, svc);
   add_stats_routes(r, svc);
+  add_static_routes(r, svc);  // the web pages; add_dev_routes: their dev-mode login
+  add_dev_routes(r, svc);
   return r;
 }
 

@@ -1,0 +1,370 @@
+// chat.js: the chat page /s/{room_id}: history on open, live messages, gifts,
+// the viewer count, a box to send, a gift picker, and for the broadcaster and
+// moderators a menu on each message (delete, time out, ban).
+import { ApiError, api, currentToken, decodeToken, roomFromPath, storeToken, storedToken, streamPath, urlToken } from './api.js';
+import { mountAccount, openLogin } from './account.js';
+import { ChatConnection, compareMessages } from './chat-client.js';
+import { $, clear, el, say } from './dom.js';
+import { giftIcon, messageItem, starsText } from './render.js';
+
+const MAX_SHOWN = 500;
+const room = roomFromPath();
+const ui = {
+  title: $('#stream-title'), member: $('#stream-member'), viewers: $('#viewers'), livePill: $('#live-pill'),
+  conn: $('#conn'), notice: $('#chat-notice'), list: $('#messages'), jump: $('#jump'), pending: $('#pending'),
+  form: $('#composer'), input: $('#chat-input'), send: $('#send'), status: $('#composer-status'),
+  giftToggle: $('#gift-toggle'), picker: $('#gift-picker'), giftGrid: $('#gift-grid'), giftQty: $('#gift-qty'),
+  giftSend: $('#gift-send'), menu: $('#mod-menu'), menuWho: $('#mod-menu-who'),
+};
+
+const state = {
+  stream: null,
+  token: null,
+  me: null,            // the token's claims
+  canModerate: false,
+  ended: false,
+  conn: null,
+  shown: new Map(),    // message id → {m, li}
+  gift: null,          // the gift picked in the picker
+  menuFor: null,       // the message the moderator menu is open for
+};
+
+// ---- messages ------------------------------------------------------------
+
+const nearBottom = () => ui.list.scrollHeight - ui.list.scrollTop - ui.list.clientHeight < 48;
+function scrollToEnd() {
+  ui.list.scrollTop = ui.list.scrollHeight;
+  ui.jump.hidden = true;
+}
+
+function modButton(m) {
+  if (m.message_type === 'moderation' || m.message_type === 'system' || m.user?.id === state.me?.sub) return null;
+  return el('button', { class: 'icon mod-open', type: 'button', title: 'Moderate', 'aria-label': 'Moderate this message',
+    'aria-haspopup': 'menu', text: '⋯', onclick: (e) => openMenu(m, e.currentTarget) });
+}
+
+// Shows m once, in order (by created_at, then id), whatever path it came by.
+function show(m) {
+  if (!m || !m.id || state.shown.has(m.id)) return;
+  const li = messageItem(m);
+  const tools = modButton(m);
+  if (tools) li.append(tools);
+  const entry = { m, li };
+  let after = null;  // the shown message m goes after
+  for (let node = ui.list.lastElementChild; node; node = node.previousElementSibling) {
+    const other = state.shown.get(node.dataset.id);
+    if (other && compareMessages(other.m, m) < 0) { after = node; break; }
+  }
+  if (after) after.after(li);
+  else ui.list.prepend(li);
+  state.shown.set(m.id, entry);
+  while (state.shown.size > MAX_SHOWN) remove(ui.list.firstElementChild.dataset.id);
+}
+
+function remove(id) {
+  const entry = state.shown.get(id);
+  if (!entry) return;
+  entry.li.remove();
+  state.shown.delete(id);
+  if (state.menuFor?.id === id) closeMenu();
+}
+
+function showMany(messages) {
+  const stick = nearBottom();
+  messages.forEach(show);
+  if (stick || !messages.length) scrollToEnd();
+  else ui.jump.hidden = false;
+}
+
+// ---- connection ----------------------------------------------------------
+
+const CONN_TEXT = {
+  connecting: 'Connecting…', reconnecting: 'Reconnecting…', live: 'Live', unauthorized: 'Logged out',
+  logged_out: 'Not logged in',
+  unknown_stream: 'No such stream',
+};
+
+function setConn(name, detail) {
+  ui.conn.dataset.state = name;
+  ui.conn.textContent = name === 'waiting'
+    ? `Reconnecting in ${Math.max(1, Math.round(detail.delay / 1000))} s…`
+    : CONN_TEXT[name] || name;
+  const usable = name === 'live' && !state.ended;
+  ui.input.disabled = !state.token || state.ended;
+  ui.send.disabled = ui.input.disabled;
+  ui.giftToggle.disabled = ui.input.disabled;
+  if (name === 'unauthorized') {
+    storeToken(null);
+    notice('Your login has expired or is not valid here. Log in again to chat.', true);
+  }
+  if (name === 'unknown_stream') notice('There is no stream with this id.');
+  if (usable) ui.notice.hidden = true;
+  if (state.conn?.queue.length) drawPending(state.conn.queue);
+}
+
+function notice(text, withLogin = false) {
+  clear(ui.notice);
+  ui.notice.append(el('span', { text }));
+  if (withLogin) ui.notice.append(el('button', { class: 'primary', type: 'button', text: 'Log in', onclick: openLogin }));
+  ui.notice.hidden = false;
+}
+
+function connect() {
+  state.conn?.stop();
+  state.conn = null;
+  state.shown.clear();
+  clear(ui.list);
+  drawPending([]);
+  state.token = currentToken();
+  state.me = state.token ? decodeToken(state.token) : null;
+  state.canModerate = false;
+  document.body.classList.remove('can-moderate');
+  if (!state.token) {
+    setConn('logged_out');
+    notice('Pick a name to read and join the chat.', true);
+    return;
+  }
+  ui.notice.hidden = true;
+  checkModerator();
+  state.conn = new ChatConnection({
+    room, token: state.token, handlers: {
+      history: (messages) => showMany(messages),
+      message: (m) => showMany([m]),
+      deleted: (id) => remove(id),
+      cleared: (userId) => [...state.shown.values()].filter((e) => e.m.user?.id === userId).forEach((e) => remove(e.m.id)),
+      viewers: (n) => {
+        ui.viewers.hidden = false;
+        ui.viewers.textContent = `👁 ${n} watching`;
+      },
+      streamStatus: (s) => { if (s === 'ended') streamEnded(); },
+      state: setConn,
+      sent: () => {},
+      refused: (ev) => {
+        say(ui.status, refusalText(ev), 'error');
+        ui.status.dataset.code = ev.code;
+      },
+      queue: drawPending,
+    },
+  }).start();
+}
+
+function drawPending(items) {
+  clear(ui.pending);
+  for (const item of items) {
+    const p = item.payload;
+    const text = p.type === 'gift' ? `${giftIcon(p.gift_id)} ${p.quantity}× ${p.gift_id}` : p.content;
+    const hint = state.conn?.live ? 'sending…' : 'waiting for the connection…';
+    ui.pending.append(el('li', {}, el('span', { class: 'text', text }), el('span', { class: 'hint', text: hint })));
+  }
+}
+
+async function checkModerator() {
+  const me = state.me;
+  try {
+    const res = await api('GET', `${streamPath(room)}/users/${encodeURIComponent(me.sub)}/badges`, { token: state.token });
+    if (me !== state.me) return;
+    state.canModerate = res.badges.includes('broadcaster') || res.badges.includes('moderator');
+    document.body.classList.toggle('can-moderate', state.canModerate);
+  } catch { /* not a moderator as far as this page can tell */ }
+}
+
+function streamEnded() {
+  state.ended = true;
+  ui.livePill.textContent = 'ENDED';
+  ui.livePill.dataset.ended = 'true';
+  ui.input.disabled = ui.send.disabled = ui.giftToggle.disabled = true;
+  ui.input.placeholder = 'The stream has ended';
+  ui.picker.hidden = true;
+}
+
+// ---- sending -------------------------------------------------------------
+
+const seconds = (ms) => Math.max(1, Math.ceil((ms || 0) / 1000));
+function duration(s) {
+  if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+  if (s >= 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${s} s`;
+}
+
+function refusalText(ev) {
+  const max = state.stream?.settings?.max_message_length ?? 500;
+  switch (ev.code) {
+    case 'slow_mode': return `Slow mode is on: you can send again in ${seconds(ev.retry_after_ms)} s.`;
+    case 'rate_limited': return `You are sending messages too fast. Wait ${seconds(ev.retry_after_ms)} s.`;
+    case 'timed_out': return `You are timed out in this chat for ${duration(ev.seconds_left || 1)} more.`;
+    case 'banned': return 'You are banned from this chat.';
+    case 'read_only': return 'Your login may read this chat but not send.';
+    case 'stream_ended': return 'The stream has ended; chat is closed.';
+    case 'chat_disabled': return 'Chat is turned off right now.';
+    case 'subscribers_only': return 'Only subscribers may chat right now.';
+    case 'message_too_long': return `That message is too long: at most ${max} characters.`;
+    case 'empty_content': return 'Type something first.';
+    case 'invalid_content': return 'That message has characters the chat does not take.';
+    case 'blocked_term': return 'That message contains a word this chat blocks.';
+    case 'unknown_gift': return 'That gift is not in the catalog any more.';
+    case 'invalid_quantity': return 'A gift quantity is a whole number from 1 to 100.';
+    case 'shutting_down': return 'The server is restarting; your message will be sent when it is back.';
+    case 'internal': return 'The server could not store your message; trying again.';
+    default: return ev.message || `Refused (${ev.code})`;
+  }
+}
+
+ui.form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const content = ui.input.value.trim();
+  if (!content || !state.conn) return;
+  say(ui.status, '');
+  state.conn.send({ type: 'message', content });
+  ui.input.value = '';
+  scrollToEnd();
+});
+
+// ---- gifts ---------------------------------------------------------------
+
+async function loadGifts() {
+  let catalog;
+  try { catalog = (await api('GET', '/api/v1/gifts')).gifts; } catch { return; }
+  for (const g of catalog) {
+    const button = el('button', { class: 'gift-choice', type: 'button', role: 'radio', 'aria-checked': 'false',
+      data: { gift: g.gift_id } },
+      el('span', { class: 'gift-icon', text: giftIcon(g.gift_id), 'aria-hidden': 'true' }),
+      el('span', { class: 'gift-name', text: g.gift_name }),
+      el('span', { class: 'stars', text: `⭐ ${g.stars}` }));
+    button.addEventListener('click', () => pickGift(g, button));
+    ui.giftGrid.append(button);
+  }
+}
+
+function pickGift(g, button) {
+  state.gift = g;
+  for (const b of ui.giftGrid.children) b.setAttribute('aria-checked', String(b === button));
+  drawGiftButton();
+}
+
+function giftQuantity() {
+  const n = Number(ui.giftQty.value);
+  return Number.isInteger(n) && n >= 1 && n <= 100 ? n : null;
+}
+
+function drawGiftButton() {
+  const n = giftQuantity();
+  ui.giftSend.disabled = !state.gift || !n;
+  ui.giftSend.textContent = state.gift && n
+    ? `Send ${n}× ${state.gift.gift_name} (${starsText(n * state.gift.stars)})` : 'Send gift';
+}
+
+ui.giftQty.addEventListener('input', drawGiftButton);
+ui.giftToggle.addEventListener('click', () => {
+  ui.picker.hidden = !ui.picker.hidden;
+  ui.giftToggle.setAttribute('aria-expanded', String(!ui.picker.hidden));
+});
+ui.giftSend.addEventListener('click', () => {
+  const n = giftQuantity();
+  if (!state.gift || !n || !state.conn) return;
+  say(ui.status, '');
+  state.conn.send({ type: 'gift', gift_id: state.gift.gift_id, quantity: n });
+  ui.picker.hidden = true;
+  ui.giftToggle.setAttribute('aria-expanded', 'false');
+  scrollToEnd();
+});
+
+// ---- the moderator menu --------------------------------------------------
+
+function openMenu(m, anchor) {
+  state.menuFor = m;
+  disarmBan();
+  ui.menuWho.textContent = m.user?.display_name || m.user?.id || '';
+  ui.menu.hidden = false;
+  const r = anchor.getBoundingClientRect();
+  const w = ui.menu.offsetWidth;
+  const h = ui.menu.offsetHeight;
+  ui.menu.style.left = `${Math.max(8, Math.min(r.right - w, innerWidth - w - 8))}px`;
+  ui.menu.style.top = `${r.bottom + h + 8 > innerHeight ? Math.max(8, r.top - h - 4) : r.bottom + 4}px`;
+  ui.menu.querySelector('button').focus();
+}
+
+function closeMenu() {
+  ui.menu.hidden = true;
+  state.menuFor = null;
+}
+
+const ACTIONS = {
+  delete: (m) => ['DELETE', `/chat/messages/${encodeURIComponent(m.id)}`, undefined, 'Message deleted.'],
+  timeout: (m) => ['POST', '/timeouts', { user_id: m.user.id, duration_seconds: 600 }, `${m.user.display_name} is timed out for 10 minutes.`],
+  ban: (m) => ['POST', '/bans', { user_id: m.user.id }, `${m.user.display_name} is banned.`],
+};
+
+const banButton = ui.menu.querySelector('[data-action=ban]');
+function disarmBan() {
+  delete banButton.dataset.armed;
+  banButton.textContent = 'Ban';
+}
+
+ui.menu.addEventListener('click', async (e) => {
+  const action = e.target.closest('button')?.dataset.action;
+  const m = state.menuFor;
+  if (!action || !m) return;
+  if (action === 'ban' && !banButton.dataset.armed) {
+    // A ban has no end: one more click to be sure.
+    banButton.dataset.armed = 'true';
+    banButton.textContent = `Click again to ban ${m.user.display_name}`;
+    return;
+  }
+  closeMenu();
+  const [method, path, body, done] = ACTIONS[action](m);
+  try {
+    await api(method, streamPath(room) + path, { token: state.token, body });
+    say(ui.status, done, 'ok');
+  } catch (err) {
+    say(ui.status, err instanceof ApiError && err.status === 403
+      ? `You may not do that: ${err.message}` : `That did not work: ${err.message}`, 'error');
+  }
+});
+document.addEventListener('click', (e) => {
+  if (!ui.menu.hidden && !ui.menu.contains(e.target) && !e.target.closest('.mod-open')) closeMenu();
+});
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeMenu(); });
+
+// ---- the page ------------------------------------------------------------
+
+async function loadStream() {
+  try {
+    state.stream = await api('GET', streamPath(room));
+  } catch (err) {
+    ui.title.textContent = err.code === 'stream_not_found' ? 'No such stream' : 'The stream cannot be loaded';
+    return false;
+  }
+  const s = state.stream;
+  document.title = `${s.title} · Sorak`;
+  ui.title.textContent = s.title;
+  const m = s.member;
+  ui.member.textContent = [s.room_name !== s.title ? s.room_name : '', m && m.name ? `${m.name}${m.team ? ` (${m.team})` : ''}` : ''].filter(Boolean).join(' · ');
+  ui.input.maxLength = s.settings?.max_message_length ?? 500;
+  if (s.status === 'ended') streamEnded();
+  return true;
+}
+
+ui.list.addEventListener('scroll', () => { if (nearBottom()) ui.jump.hidden = true; });
+ui.jump.addEventListener('click', scrollToEnd);
+$('#stats-link').href = `/s/${encodeURIComponent(room)}/stats`;
+$('#overlay-link').href = `/overlay/${encodeURIComponent(room)}`;
+mountAccount($('#account'));
+
+// A token handed over in the URL (#token=…) is kept, then taken off the URL.
+if (urlToken()) {
+  storeToken(urlToken());
+  history.replaceState(null, '', location.pathname);
+}
+let lastToken = storedToken();
+window.addEventListener('sorak:token', () => {
+  if (storedToken() === lastToken) return;
+  lastToken = storedToken();
+  connect();
+});
+
+if (await loadStream()) {
+  loadGifts();
+  connect();
+} else {
+  setConn('unknown_stream');
+}

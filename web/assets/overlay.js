@@ -1,0 +1,75 @@
+// overlay.js: /overlay/{room_id} for OBS. Options in the query string:
+//   token=JWT      the viewer token to read with (or #token=, or the login kept in this browser)
+// (each may also be given in the fragment, after #token=…)
+//   font=22        font size in px (10..96)
+//   lines=12       most lines shown (1..50)
+//   fade=30        seconds before a line fades out (0 = never)
+//   hide_gifts=1   leave gifts out (gifts=0 works too)
+import { currentToken, roomFromPath } from './api.js';
+import { ChatConnection } from './chat-client.js';
+import { $ } from './dom.js';
+import { messageItem } from './render.js';
+
+// Options may also follow a #token= in the fragment: #token=…&font=30.
+const q = new URLSearchParams(location.search);
+for (const [k, v] of new URLSearchParams(location.hash.slice(1))) if (!q.has(k)) q.set(k, v);
+const clamp = (v, lo, hi, dflt) => {
+  const n = Number(v);
+  return v !== null && v !== '' && Number.isFinite(n) ? Math.min(hi, Math.max(lo, Math.round(n))) : dflt;
+};
+const options = {
+  font: clamp(q.get('font'), 10, 96, 22),
+  lines: clamp(q.get('lines'), 1, 50, 12),
+  fade: clamp(q.get('fade'), 0, 3600, 30),
+  hideGifts: q.get('hide_gifts') === '1' || q.get('hide_gifts') === 'true' || q.get('gifts') === '0',
+};
+document.body.style.setProperty('--font-size', `${options.font}px`);
+
+const list = $('#lines');
+const shown = new Set();
+
+function note(text) {
+  const p = $('#overlay-note');
+  p.textContent = text;
+  p.hidden = !text;
+}
+
+function fadeLater(li) {
+  if (!options.fade) return;
+  setTimeout(() => {
+    li.classList.add('old');
+    li.addEventListener('transitionend', () => li.remove(), { once: true });
+  }, options.fade * 1000);
+}
+
+function add(m) {
+  if (shown.has(m.id) || (options.hideGifts && m.message_type === 'gift')) return;
+  shown.add(m.id);
+  if (shown.size > 5000) shown.delete(shown.values().next().value);  // bounded: ids arrive in order
+  const li = messageItem(m, { showTime: false });
+  list.append(li);
+  while (list.children.length > options.lines) list.firstElementChild.remove();
+  fadeLater(li);
+}
+
+const removeWhere = (pred) => [...list.children].filter(pred).forEach((li) => li.remove());
+
+const token = currentToken();
+if (!token) {
+  note('Add ?token=<a viewer token> to this overlay URL.');
+} else {
+  new ChatConnection({
+    room: roomFromPath(), token, handlers: {
+      // On open, only the last few lines: an overlay shows what is said now.
+      history: (messages, { first }) => (first ? messages.slice(-options.lines) : messages).forEach(add),
+      message: add,
+      deleted: (id) => removeWhere((li) => li.dataset.id === id),
+      cleared: (userId) => removeWhere((li) => li.dataset.user === userId),
+      state: (name) => {
+        if (name === 'unauthorized') note('The overlay token is not valid (expired?).');
+        else if (name === 'unknown_stream') note('There is no stream with this id.');
+        else note('');
+      },
+    },
+  }).start();
+}
