@@ -39,6 +39,9 @@ struct server_config {
   // megabytes). Small, so a viewer that stops reading fills it quickly and the
   // queue above, not the kernel, decides when the viewer is cut.
   int socket_send_buffer = 64 * 1024;
+  // Send each worker's flush round as one io_uring submission (falls back to
+  // one sendmsg per viewer where the kernel refuses io_uring).
+  bool io_uring = true;
   std::int64_t ping_interval_ms = 30'000;
   std::int64_t idle_timeout_ms = 75'000;
   std::int64_t viewer_count_interval_ms = 5'000;

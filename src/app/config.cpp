@@ -65,6 +65,8 @@ int parse_config(int argc, char** argv, server_config& out) {
                  "SO_SNDBUF of a WebSocket viewer in bytes (0 = the kernel's default)")
       ->envname("SORAK_SOCKET_SEND_BUFFER")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--io-uring", out.io_uring, "send each worker's writes as one io_uring submission (true|false)")
+      ->envname("SORAK_IO_URING");
   app.add_option("--ping-interval-ms", out.ping_interval_ms, "server WebSocket ping period")->envname("SORAK_PING_INTERVAL_MS");
   app.add_option("--idle-timeout-ms", out.idle_timeout_ms, "close a connection silent this long")->envname("SORAK_IDLE_TIMEOUT_MS");
   app.add_option("--viewer-count-interval-ms", out.viewer_count_interval_ms, "viewer_count period")

@@ -99,7 +99,7 @@ int run_server(server_config cfg) {
     return 2;
   }
   const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024);
+  worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024, cfg.io_uring);
   room_registry rooms(**st, workers.size(), cfg.ring_capacity);
   chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms, &*gifts);
   moderation_service mods(**st, rooms, chat);

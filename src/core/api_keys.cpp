@@ -62,11 +62,34 @@ result<new_api_key> api_key_service::create(std::string_view name) {
 
 std::vector<api_key> api_key_service::list() { return store_.list_api_keys(); }
 
-status api_key_service::revoke(std::string_view id) { return store_.revoke_api_key(id, now_millis()); }
+status api_key_service::revoke(std::string_view id) {
+  auto s = store_.revoke_api_key(id, now_millis());
+  std::lock_guard lk(cache_mutex_);
+  ++revocations_;
+  std::erase_if(cache_, [&](const auto& e) { return e.second.key.id == id; });
+  return s;
+}
+
+std::optional<api_key> api_key_service::find(const std::string& hash, millis now) {
+  std::uint64_t revocations = 0;
+  {
+    std::lock_guard lk(cache_mutex_);
+    if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires_at > now) return it->second.key;
+    revocations = revocations_;
+  }
+  auto key = store_.find_api_key(hash);
+  std::lock_guard lk(cache_mutex_);
+  if (key && !key->revoked_at && revocations == revocations_) {
+    cache_[hash] = {*key, now + key_cache_ttl_ms};
+  } else {
+    cache_.erase(hash);
+  }
+  return key;
+}
 
 result<api_key> api_key_service::check(std::string_view secret, millis now) {
   if (secret.empty()) return error::unauthorized("unauthorized", "Pass your API key as ?apikey=");
-  auto key = store_.find_api_key(sha256_hex(secret));
+  auto key = find(sha256_hex(secret), now);
   if (!key || key->revoked_at) return error::unauthorized("invalid_api_key", "The API key is unknown or revoked");
   if (!limit_.enabled()) return std::move(*key);
   auto d = rate_.check(key->id, limit_, now);
@@ -76,6 +99,10 @@ result<api_key> api_key_service::check(std::string_view secret, millis now) {
   return e;
 }
 
-void api_key_service::sweep(millis now) { rate_.sweep(now, limit_.seconds * millis{1000}); }
+void api_key_service::sweep(millis now) {
+  rate_.sweep(now, limit_.seconds * millis{1000});
+  std::lock_guard lk(cache_mutex_);
+  std::erase_if(cache_, [&](const auto& e) { return e.second.expires_at <= now; });
+}
 
 }  // namespace sorak

@@ -7,12 +7,20 @@
 // an unknown or revoked one, 429 `rate_limited` (with retry_after_ms) past the
 // per-key limit.
 //
-// Thread-safety: every method may be called from any thread (the store and
-// the rate limiter lock internally).
+// Known keys are remembered in memory for up to key_cache_ttl_ms, so a
+// Showroom poll does not read the store: a key revoked through revoke() stops
+// working at once; one revoked behind this service's back (another process on
+// the same database) within key_cache_ttl_ms. Unknown keys are never
+// remembered, so guessing cannot grow the cache.
+//
+// Thread-safety: every method may be called from any thread (the store, the
+// key cache and the rate limiter lock internally).
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/rate_limiter.hpp"
@@ -39,10 +47,22 @@ class api_key_service {
   void sweep(millis now);
 
  private:
+  // The key with this hash: from the cache while fresh, else the store.
+  std::optional<api_key> find(const std::string& hash, millis now);
+
+  struct cached_key {
+    api_key key;
+    millis expires_at = 0;
+  };
   store& store_;
   const rate_limit limit_;
   rate_limiter rate_;
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, cached_key> cache_;  // GUARDED_BY(cache_mutex_), by key_hash
+  std::uint64_t revocations_ = 0;  // GUARDED_BY(cache_mutex_): a read that raced a revoke is not cached
 };
+
+inline constexpr millis key_cache_ttl_ms = 10'000;
 
 // Lowercase hex SHA-256 of `text`.
 std::string sha256_hex(std::string_view text);

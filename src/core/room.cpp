@@ -213,6 +213,29 @@ std::optional<history_snapshot> room::latest_page(std::size_t limit, bool& has_m
   return snap;
 }
 
+namespace {
+bool in_feed(const message& m) { return m.type == message_type::message || m.type == message_type::gift; }
+}  // namespace
+
+std::optional<room::feed_snapshot> room::feed(std::size_t limit, std::optional<millis> since) const {
+  std::lock_guard lk(ring_mutex_);
+  feed_snapshot snap;
+  snap.seq = seq_;
+  if (since) {
+    if (!ring_complete_ && (ring_.empty() || ring_.front().msg->created_at > *since)) return std::nullopt;
+    auto it = std::upper_bound(ring_.begin(), ring_.end(), *since,
+                               [](millis t, const recent_entry& e) { return t < e.msg->created_at; });
+    for (; it != ring_.end() && snap.messages.size() < limit; ++it)
+      if (in_feed(*it->msg)) snap.messages.push_back(it->msg);
+    return snap;
+  }
+  for (auto it = ring_.rbegin(); it != ring_.rend() && snap.messages.size() < limit; ++it)
+    if (in_feed(*it->msg)) snap.messages.push_back(it->msg);
+  if (snap.messages.size() < limit && !ring_complete_) return std::nullopt;
+  std::reverse(snap.messages.begin(), snap.messages.end());
+  return snap;
+}
+
 std::uint64_t room::seq() const {
   std::lock_guard lk(ring_mutex_);
   return seq_;

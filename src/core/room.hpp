@@ -120,12 +120,23 @@ class room {
   // holds more than `limit` messages, or every message of the stream. Then
   // `has_more` tells whether older ones exist. Otherwise nullopt (ask the store).
   std::optional<history_snapshot> latest_page(std::size_t limit, bool& has_more) const;
+  // The Showroom feed (store::chat_feed's contract: chat and gift messages
+  // only, deleted ones left out) from the ring when the ring can answer:
+  // without `since` the newest `limit`; with it the `limit` oldest whose
+  // created_at is after *since, which the ring knows when it holds every
+  // message of the stream or its oldest message is not after *since.
+  // Oldest first, with the ring's seq; nullopt means ask the store.
+  struct feed_snapshot {
+    std::vector<std::shared_ptr<const message>> messages;  // oldest first
+    std::uint64_t seq = 0;
+  };
+  std::optional<feed_snapshot> feed(std::size_t limit, std::optional<millis> since) const;
   // ---- views of the newest messages, built once per change -----------------
   // The REST first page and the history frame sent on connect are the same
   // bytes for every caller until the next room event, so each is built once
   // (by `build`, from a snapshot it takes) and shared until seq moves on.
   // A view with a null body (the ring could not answer) is not kept.
-  enum class view { rest_page, connect_history };
+  enum class view { rest_page, connect_history, showroom_feed };
   struct cached_view {
     shared_json body;
     std::uint64_t seq = 0;  // the snapshot's seq: every event up to it is in body
@@ -203,7 +214,7 @@ class room {
     shared_json body;
   };
   mutable std::mutex view_mutex_;         // never held while ring_mutex_ is taken
-  mutable std::array<view_slot, 2> views_;  // GUARDED_BY(view_mutex_), by view
+  mutable std::array<view_slot, 3> views_;  // GUARDED_BY(view_mutex_), by view
 
   std::unique_ptr<local_list[]> locals_;
   std::atomic<std::int64_t> total_{0};

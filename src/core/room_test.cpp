@@ -176,6 +176,64 @@ TEST(RoomRing, DeletionRemovesTheMessageFromHistory) {
 
 // ---- since= recovery ---------------------------------------------------------------
 
+// ---- the Showroom feed from the ring ------------------------------------------
+
+std::vector<std::string> feed_ids(const room::feed_snapshot& s) {
+  std::vector<std::string> out;
+  for (const auto& m : s.messages) out.push_back(m->id);
+  return out;
+}
+
+TEST(RoomFeed, HoldsChatAndGiftsOnlyOldestFirstWhenTheRingHasTheWholeStream) {
+  room r(live_stream(), 1, 10, {});
+  record(r, msg(1, t0 + 1));
+  auto mod = msg(2, t0 + 2);
+  mod.type = message_type::moderation;  // "X was timed out" is chat history, not the Showroom feed
+  record(r, mod);
+  auto gift = msg(3, t0 + 3);
+  gift.type = message_type::gift;
+  record(r, gift);
+  record(r, msg(4, t0 + 4));
+  auto all = r.feed(50, std::nullopt);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(feed_ids(*all), ids({1, 3, 4}));
+  auto newest = r.feed(2, std::nullopt);
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(feed_ids(*newest), ids({3, 4}));
+}
+
+TEST(RoomFeed, AFullRingAnswersOnlyWhatItHoldsAndLeavesTheRestToTheStore) {
+  room r(live_stream(), 1, 3, {});
+  for (int i = 1; i <= 5; ++i) record(r, msg(i, t0 + i));  // m1, m2 fell out
+  EXPECT_FALSE(r.feed(4, std::nullopt).has_value());
+  auto page = r.feed(3, std::nullopt);
+  ASSERT_TRUE(page.has_value());
+  EXPECT_EQ(feed_ids(*page), ids({3, 4, 5}));
+  // since: the ring knows everything after a time at or after its oldest message
+  auto after = r.feed(50, t0 + 3);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(feed_ids(*after), ids({4, 5}));
+  auto capped = r.feed(1, t0 + 3);
+  ASSERT_TRUE(capped.has_value());
+  EXPECT_EQ(feed_ids(*capped), ids({4})) << "the oldest after since, so a poller walking forward skips none";
+  EXPECT_FALSE(r.feed(50, t0 + 2).has_value()) << "m3 is in the ring but an older one after t0+2 may not be";
+}
+
+TEST(RoomFeed, SinceOnARingWithTheWholeStreamAndDeletedMessagesLeftOut) {
+  room r(live_stream(), 1, 10, {});
+  for (int i = 1; i <= 4; ++i) record(r, msg(i, t0 + i));
+  r.record_deletion("m3");
+  auto after = r.feed(50, t0 - 1000);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(feed_ids(*after), ids({1, 2, 4}));
+  auto none = r.feed(50, t0 + 4);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->messages.empty());
+  auto newest = r.feed(3, std::nullopt);
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(feed_ids(*newest), ids({1, 2, 4}));
+}
+
 TEST(RoomAfter, GivesEveryMessageAfterTheIdOldestFirst) {
   room r(live_stream(), 1, 10, {});
   for (int i = 1; i <= 5; ++i) record(r, msg(i, t0 + i));

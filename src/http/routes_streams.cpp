@@ -66,6 +66,15 @@ status admin_fields(const json::object& body, new_stream& ns) {
   return ok_value;
 }
 
+// A stream as the API shows it, with the viewers connected to it now (0 when
+// no one has opened its room on this node).
+json::value with_viewers(const stream& s, services& svc) {
+  json::value v = to_json(s);
+  auto r = svc.rooms.find(s.id);
+  v.as_object()["viewers"] = r ? r->viewer_total() : 0;
+  return v;
+}
+
 http_response create(http_request& req, services& svc) {
   auto who = authenticate(req, svc);
   if (!who) return error_response(who.err());
@@ -94,7 +103,7 @@ http_response create(http_request& req, services& svc) {
   }
   auto s = svc.st.create_stream(ns);
   if (!s) return error_response(s.err());
-  return json_response(201, to_json(*s));
+  return json_response(201, with_viewers(*s, svc));
 }
 
 http_response list(http_request& req, services& svc) {
@@ -107,7 +116,7 @@ http_response list(http_request& req, services& svc) {
   json::array out;
   for (const auto& s : svc.st.list_streams(filter)) {
     if (room && !room->empty() && s.room_id != *room) continue;
-    out.push_back(to_json(s));
+    out.push_back(with_viewers(s, svc));
   }
   return json_response(200, json::object{{"streams", std::move(out)}});
 }
@@ -115,7 +124,7 @@ http_response list(http_request& req, services& svc) {
 http_response get_one(http_request& req, services& svc) {
   auto s = find_stream(svc, req.params[0]);
   if (!s) return error_response(s.err());
-  return json_response(200, to_json(*s));
+  return json_response(200, with_viewers(*s, svc));
 }
 
 // Builds the patch from the body; ended → live is refused.
@@ -159,7 +168,7 @@ http_response patch(http_request& req, services& svc) {
   if (!updated) return error_response(updated.err());
   if (auto r = svc.rooms.find(updated->id)) r->set_info(*updated);
   if (updated->status != current->status) svc.chat.publish_stream_status(*updated);
-  return json_response(200, to_json(*updated));
+  return json_response(200, with_viewers(*updated, svc));
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "core/clock.hpp"
@@ -50,7 +52,11 @@ void worker::flush() {
   flush_posted = false;
   auto batch = std::move(dirty);
   dirty.clear();
-  for (auto& s : batch) s->flush();
+  if (ring) {
+    flush_through_ring(batch);
+  } else {
+    for (auto& s : batch) s->flush();
+  }
   if (dirty.empty() && dirty.capacity() < batch.capacity()) {
     batch.clear();
     dirty.swap(batch);  // keep the capacity: no allocation on the next round
@@ -59,12 +65,43 @@ void worker::flush() {
   last_flush_length = last_flush_end - start;
 }
 
-worker_pool::worker_pool(std::size_t count, std::size_t read_buffer_bytes) {
+// `batch` keeps every session alive until its call completes.
+void worker::flush_through_ring(std::vector<std::shared_ptr<ws_session>>& batch) {
+  const std::size_t cap = std::min(ring->capacity(), batch.size());
+  if (ring_msgs.size() < cap) {  // grows to the largest round seen, at most the ring's size
+    ring_msgs.resize(cap);
+    ring_iovs.resize(cap * max_iov);
+  }
+  std::size_t next = 0;
+  while (next < batch.size()) {
+    ring_sessions.clear();
+    for (; next < batch.size() && ring->queued() < cap; ++next) {
+      ws_session* s = batch[next].get();
+      if (!s->plain()) {
+        s->flush();
+        continue;
+      }
+      if (!s->begin_flush()) continue;
+      const std::size_t k = ring_sessions.size();
+      msghdr& m = ring_msgs[k];
+      m = msghdr{};
+      m.msg_iov = &ring_iovs[k * max_iov];
+      m.msg_iovlen = s->gather(m.msg_iov, max_iov);
+      ring->add(s->native_fd(), &m, k);
+      ring_sessions.push_back(s);
+    }
+    if (ring_sessions.empty()) break;
+    ring->run([this](std::uint64_t k, int result) { ring_sessions[k]->sent_from_ring(result); });
+  }
+}
+
+worker_pool::worker_pool(std::size_t count, std::size_t read_buffer_bytes, bool use_ring) {
   count = std::max<std::size_t>(count, 1);
   for (std::size_t i = 0; i < count; ++i) {
     workers_.push_back(std::make_unique<worker>(i));
     workers_.back()->read_buffer.resize(read_buffer_bytes);
   }
+  use_ring_ = use_ring;
 }
 
 worker_pool::~worker_pool() { stop(); }
@@ -74,9 +111,12 @@ void worker_pool::start(std::int64_t tick_ms) {
   for (auto& w : workers_) {
     w->tick_timer = std::make_unique<boost::asio::steady_timer>(w->ioc);
     schedule_tick(*w);
-    threads_.emplace_back([&ioc = w->ioc] {
-      auto guard = boost::asio::make_work_guard(ioc);
-      ioc.run();
+    threads_.emplace_back([w = w.get(), ring = use_ring_] {
+      // Made on the worker's own thread: the ring accepts submissions only from it.
+      if (ring && !(w->ring = send_ring::create(send_ring_entries)) && w->index == 0)
+        spdlog::warn("io_uring is not available here: each viewer's writes use sendmsg");
+      auto guard = boost::asio::make_work_guard(w->ioc);
+      w->ioc.run();
     });
   }
 }

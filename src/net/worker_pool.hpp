@@ -10,12 +10,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/uio.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "net/send_ring.hpp"
 #include "sorak/types.hpp"
 
 namespace sorak {
@@ -48,22 +51,34 @@ struct worker {
   boost::asio::io_context ioc{1};
   std::unique_ptr<boost::asio::steady_timer> tick_timer;
   std::unique_ptr<boost::asio::steady_timer> flush_timer;
+  // A round's sendmsg calls go to the kernel as one io_uring submission
+  // (net/send_ring.hpp); null where io_uring is unavailable, then each
+  // session calls sendmsg itself. The msghdrs and iovecs of the calls in
+  // flight live here, reused every round.
+  std::unique_ptr<send_ring> ring;
+  std::vector<msghdr> ring_msgs;
+  std::vector<iovec> ring_iovs;
+  std::vector<ws_session*> ring_sessions;
   void add_session(ws_session* s);
   void remove_session(ws_session* s);
   void schedule_flush(std::shared_ptr<ws_session> s);
   void flush();
+  void flush_through_ring(std::vector<std::shared_ptr<ws_session>>& batch);
 };
 
 // Rounds shorter than this are never paced; longer ones pause at most
 // max_flush_pause before the next.
 inline constexpr std::chrono::microseconds min_paced_flush{500};
+// Calls per io_uring submission; a longer round is submitted in pieces.
+inline constexpr unsigned send_ring_entries = 1024;
 inline constexpr std::chrono::milliseconds max_flush_pause{20};
 
 class worker_pool {
  public:
   // `read_buffer_bytes`: size of each worker's shared read buffer; it must
-  // hold the largest frame plus its header.
-  worker_pool(std::size_t count, std::size_t read_buffer_bytes);
+  // hold the largest frame plus its header. `use_ring`: send flush rounds
+  // through io_uring where the kernel allows it.
+  worker_pool(std::size_t count, std::size_t read_buffer_bytes, bool use_ring = true);
   ~worker_pool();
 
   std::size_t size() const { return workers_.size(); }
@@ -80,6 +95,7 @@ class worker_pool {
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
   std::int64_t tick_ms_ = 1000;
+  bool use_ring_ = true;
 };
 
 }  // namespace sorak

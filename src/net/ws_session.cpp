@@ -183,50 +183,77 @@ void ws_session::enqueue(frame_bytes frame) {
 }
 
 void ws_session::flush() {
-  flush_scheduled_ = false;
-  if (!writing_ && !pending_.empty() && state_ != state::finished) do_write();
+  if (begin_flush()) do_write();
 }
 
-namespace {
-constexpr std::size_t max_iov = 64;  // frames per sendmsg; the rest go in the next call
-}  // namespace
+bool ws_session::begin_flush() {
+  flush_scheduled_ = false;
+  return !writing_ && !pending_.empty() && state_ != state::finished;
+}
+
+int ws_session::native_fd() { return socket_.native_handle(); }
+
+std::size_t ws_session::gather(iovec* iov, std::size_t max) const {
+  std::size_t count = 0;
+  for (std::size_t i = pending_head_; i < pending_.size() && count < max; ++i, ++count) {
+    const std::string& f = *pending_[i];
+    const std::size_t skip = count == 0 ? head_offset_ : 0;
+    iov[count] = {const_cast<char*>(f.data()) + skip, f.size() - skip};
+  }
+  return count;
+}
+
+bool ws_session::sent(ssize_t n, int err) {
+  if (n < 0) {
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      wait_writable();
+    } else {
+      finish();
+    }
+    return false;
+  }
+  // Pop what went out whole; remember how far into the next frame it got.
+  std::size_t left = static_cast<std::size_t>(n);
+  queued_bytes_ -= std::min(queued_bytes_, left);
+  while (left > 0) {
+    const std::size_t rest = pending_[pending_head_]->size() - head_offset_;
+    if (left < rest) {
+      head_offset_ += left;
+      break;
+    }
+    left -= rest;
+    head_offset_ = 0;
+    pending_[pending_head_++].reset();
+  }
+  if (head_offset_ > 0) {  // the socket took less than offered
+    wait_writable();
+    return false;
+  }
+  if (pending_head_ >= pending_.size()) {
+    on_written_all();
+    return false;
+  }
+  return true;  // more frames queued than one call carries
+}
+
+void ws_session::sent_from_ring(int result) {
+  if (state_ == state::finished) return;
+  if (sent(result < 0 ? -1 : result, result < 0 ? -result : 0)) do_write();
+}
 
 void ws_session::do_write() {
   if (tls_) return write_tls();
+  if (pending_head_ >= pending_.size()) return on_written_all();
   const int fd = socket_.native_handle();
-  while (pending_head_ < pending_.size()) {
+  for (;;) {
     iovec iov[max_iov];
-    std::size_t count = 0;
-    for (std::size_t i = pending_head_; i < pending_.size() && count < max_iov; ++i, ++count) {
-      const std::string& f = *pending_[i];
-      const std::size_t skip = count == 0 ? head_offset_ : 0;
-      iov[count] = {const_cast<char*>(f.data()) + skip, f.size() - skip};
-    }
     msghdr msg{};
     msg.msg_iov = iov;
-    msg.msg_iovlen = count;
+    msg.msg_iovlen = gather(iov, max_iov);
     const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
-      return finish();
-    }
-    // Pop what went out whole; remember how far into the next frame it got.
-    std::size_t left = static_cast<std::size_t>(n);
-    queued_bytes_ -= std::min(queued_bytes_, left);
-    while (left > 0) {
-      const std::size_t rest = pending_[pending_head_]->size() - head_offset_;
-      if (left < rest) {
-        head_offset_ += left;
-        break;
-      }
-      left -= rest;
-      head_offset_ = 0;
-      pending_[pending_head_++].reset();
-    }
-    if (head_offset_ > 0) return wait_writable();  // the socket took less than offered
+    if (n < 0 && errno == EINTR) continue;
+    if (!sent(n, n < 0 ? errno : 0)) return;
   }
-  on_written_all();
 }
 
 // TLS: one SSL write carries every frame queued (up to a bound), copied into

@@ -4,7 +4,8 @@
 // broadcasts are written as ready-made frames shared by every viewer. Its
 // transport is fixed when it is created: plain TCP, or TLS (net/tls.hpp).
 // Write side, plain: the frames queued during a worker round go out in one
-// non-blocking sendmsg (many events per call, no Asio operation per write);
+// non-blocking sendmsg (many events per call, no Asio operation per write;
+// the worker submits the whole round's calls through io_uring, send_ring.hpp);
 // only when the socket's buffer is full does the session wait for it to
 // drain, and everything queued meanwhile joins the next call. TLS: a round's
 // frames are gathered into one buffer and written with one SSL write; frames
@@ -22,6 +23,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <sys/uio.h>
 
 #include <memory>
 #include <optional>
@@ -36,6 +38,9 @@
 #include "sorak/auth.hpp"
 
 namespace sorak {
+
+// Frames per sendmsg; the rest go in the next call.
+inline constexpr std::size_t max_iov = 64;
 
 struct services;
 struct tls_transport;
@@ -67,6 +72,17 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   // Starts a write of everything queued, unless one is in flight (called by
   // the worker's flush task).
   void flush();
+  // The same in steps, for a worker that sends a round through its
+  // send_ring: begin_flush() says whether to write now; gather() fills up to
+  // `max` iovecs with the queued frames (valid until sent_from_ring or the
+  // next change to the queue); sent_from_ring() takes the sendmsg result
+  // (bytes or -errno) and carries on like flush() would.
+  bool begin_flush();
+  // TLS sessions write through their SSL stream (flush()), never the ring.
+  bool plain() const { return !tls_; }
+  int native_fd();
+  std::size_t gather(iovec* iov, std::size_t max) const;
+  void sent_from_ring(int result);
   // Starts the close handshake (server shutdown uses 1001).
   void close(std::uint16_t code, std::string_view reason);
 
@@ -98,6 +114,9 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void do_write();
   void write_tls();
   void compact_pending();
+  // Accounts for one sendmsg: `n` bytes sent, or n < 0 with `err`. Returns
+  // true when more is queued and the socket may take it now.
+  bool sent(ssize_t n, int err);
   void wait_writable();
   void on_written_all();
   void drop_unsent();

@@ -61,6 +61,28 @@ function assertNoErrors(r) {
   for (const [kind, n] of Object.entries(r.error_kinds)) assert.equal(n, 0, `no ${kind}`);
 }
 
+// Each worker sends a flush round as one io_uring submission by default; where
+// the kernel refuses io_uring, or with --io-uring false, every viewer's frames
+// go out with sendmsg instead. Both must deliver everything, in order.
+for (const ioUring of ['true', 'false']) {
+  test(`fanout with --io-uring ${ioUring}: 300 viewers × 4 senders × 200 msg/s × 2 s, all delivered in order`, async () => {
+    const own = await startServer({ args: ['--rate-limit', '0', '--rate-limit-mod', '0', '--io-uring', ioUring] });
+    try {
+      const r = await bench(['fanout', '--secret', own.secret, '--server-pid', String(own.pid), '--json',
+        '--viewers', '300', '--senders', '4', '--rate', '200', '--size', '200', '--duration', '2', '--drain', '10'],
+      { url: own.url });
+      assert.equal(r.code, 0, `sorak bench fanout exits 0; stderr: ${r.stderr}`);
+      const result = JSON.parse(r.stdout.trim());
+      assert.equal(result.sent, 400);
+      assert.equal(result.expected, 120000);
+      assert.equal(result.delivered, 120000, 'every message reached every viewer');
+      assertNoErrors(result);
+    } finally {
+      await own.stop();
+    }
+  });
+}
+
 test('fanout: 20 viewers × 2 senders × 50 msg/s × 2 s delivers every message to every viewer', async () => {
   const r = await benchJson('fanout', ['--viewers', '20', '--senders', '2', '--rate', '50', '--size', '100',
     '--duration', '2', '--drain', '5']);

@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, api, unknownId, waitFor, UUID_V7, TS_MS } from './lib/server.mjs';
+import { startServer, api, unknownId, waitFor, joinChat, UUID_V7, TS_MS } from './lib/server.mjs';
 
 let server;
 const alice = { sub: 'alice', username: 'alice', display_name: 'Alice' };
@@ -49,6 +49,7 @@ test('POST with a user token → 201, the Stream itself, caller is broadcaster, 
     slow_mode_seconds: 0, max_message_length: 500, subscribers_only: false, chat_enabled: true,
   });
   assert.equal(first.stream, undefined, 'not wrapped');
+  assert.equal(first.viewers, 0, 'no one watches a stream just made');
 
   const res2 = await api(server, 'POST', '/api/v1/streams', { token: server.token(bob), body: { title: 'Bob plays' } });
   assert.equal(res2.status, 201, res2.text);
@@ -105,6 +106,26 @@ test('GET one stream by id and by room_id; unknown → 404', async () => {
   assert.deepEqual(byRoom.json, first);
   assertJsonError(await api(server, 'GET', `/api/v1/streams/${unknownId()}`), 404, 'stream_not_found');
   assertJsonError(await api(server, 'GET', '/api/v1/streams/999999'), 404, 'stream_not_found');
+});
+
+test('a stream shows the viewers connected to it now, in the list and alone, without a credential', async () => {
+  const viewersOf = async () => {
+    const list = await api(server, 'GET', '/api/v1/streams');
+    const one = await api(server, 'GET', `/api/v1/streams/${first.id}`);
+    const listed = list.json.streams.find((s) => s.id === first.id);
+    assert.equal(listed.viewers, one.json.viewers, 'the list and the stream agree');
+    return one.json.viewers;
+  };
+  assert.equal(await viewersOf(), 0);
+  const a = await joinChat(server, first.id, server.token({ sub: 'watcher-a', username: 'wa' }));
+  const b = await joinChat(server, first.id, server.token({ sub: 'watcher-b', username: 'wb' }));
+  assert.equal(await viewersOf(), 2);
+  const other = (await api(server, 'GET', `/api/v1/streams/${second.id}`)).json;
+  assert.equal(other.viewers, 0, 'viewers of one stream are not counted on another');
+  await a.close();
+  await waitFor(async () => (await viewersOf()) === 1, { what: 'one viewer left after the other closed' });
+  await b.close();
+  await waitFor(async () => (await viewersOf()) === 0, { what: 'no viewers after both closed' });
 });
 
 test('PATCH: the broadcaster may (200), someone else may not (403), unknown → 404', async () => {
