@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { startServer, createStream, joinChat, sendAcked, api, sleep, freshUser, SORAK } from './lib/server.mjs';
 
 let server;
+let helloAck;
 let stream;
 let fan;
 
@@ -24,7 +25,7 @@ before(async () => {
   server = await startServer({ args: ['--rate-limit', '0'] });
   stream = await createStream(server, { sub: 'host', username: 'host' }, { title: 'cli showroom' });
   fan = await joinChat(server, stream.id, server.token({ sub: 'fan', username: 'fan', display_name: 'Fan, "the" one', level: 4 }));
-  await sendAcked(fan, 'hello');
+  helloAck = await sendAcked(fan, 'hello');
   fan.send({ type: 'gift', gift_id: 'star', quantity: 2, client_id: 'g1' });
   await fan.next((e) => e.type === 'ack' && e.client_id === 'g1');
 });
@@ -55,7 +56,8 @@ test('sorak apikey create prints the key once; list shows it; revoke stops it', 
 
 test('sorak poll prints every new message once, oldest first, catching up past --limit', async () => {
   const key = (await api(server, 'POST', '/api/v1/admin/api-keys', { headers: server.admin, body: { name: 'poll' } })).json.key;
-  const since = new Date(Date.now() - 1000).toISOString();
+  // Just before 'hello' (from its ack), however long the earlier tests took.
+  const since = new Date(Date.parse(helloAck.data.created_at) - 1).toISOString();
   const polling = sorak(['poll', stream.room_id, '--since', since, '--limit', '3', '--interval', '0.2', '--duration', '3', '--utc'],
     { env: { SORAK_API_KEY: key } });
   await sleep(500);
