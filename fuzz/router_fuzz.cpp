@@ -1,7 +1,8 @@
 // router_fuzz: an HTTP request line's method and target → the target parse
-// sorakd does (Boost.URL origin-form, percent-decoded query, as in
-// src/net/http_server.cpp parse_target) → the route table's dispatch → the
-// query parsers the routes apply (limit, before, since, room_id).
+// sorakd does (parse_request_target in http/message.hpp, which
+// src/net/http_server.cpp calls: Boost.URL origin-form, percent-decoded
+// query) → the route table's dispatch → the query parsers the routes apply
+// (limit, before, since, room_id).
 // Input: first byte picks the method, the rest is the request target.
 // Invariants: dispatch answers 200 (a route ran), 404 or 405 (with Allow);
 // a route gets exactly its placeholders, each one non-empty segment; the
@@ -64,15 +65,6 @@ const router& table() {
   return r;
 }
 
-// http_server.cpp's parse_target.
-bool parse_target(std::string_view target, http_request& out) {
-  auto u = boost::urls::parse_origin_form(target);
-  if (!u) return false;
-  out.path = u->path();
-  for (auto p : u->params()) out.query.emplace(p.key, p.value);
-  return true;
-}
-
 void check_query(const http_request& req) {
   for (int max : {100, 1000}) {
     auto limit = parse_limit(req.query_value("limit"), 50, max);
@@ -98,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   http_request req;
   req.method = std::string(methods[data[0] % methods.size()]);
   const std::string_view target(reinterpret_cast<const char*>(data + 1), size - 1);
-  if (!parse_target(target, req)) return 0;  // sorakd answers 400 bad_request
+  if (!parse_request_target(target, req)) return 0;  // sorakd answers 400 bad_request
   check_query(req);
   const http_response res = table().dispatch(req);
   FUZZ_CHECK(res.status == 200 || res.status == 404 || res.status == 405);

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 
 namespace sorak {
 
@@ -22,6 +23,14 @@ std::string_view http_request::bearer() const {
   a.remove_prefix(prefix.size());
   while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
   return a;
+}
+
+bool parse_request_target(std::string_view target, http_request& out) {
+  auto u = boost::urls::parse_origin_form(target);
+  if (!u) return false;
+  out.path = u->path();
+  for (auto p : u->params()) out.query.emplace(p.key, p.value);
+  return true;
 }
 
 http_response json_response(int status, const json::value& body) {

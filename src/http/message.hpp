@@ -38,6 +38,10 @@ struct http_response {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Splits an origin-form request target into path and percent-decoded query
+// parameters. False when the target does not parse (sorakd answers 400).
+bool parse_request_target(std::string_view target, http_request& out);
+
 http_response json_response(int status, const boost::json::value& body);
 http_response error_response(const error& e);
 http_response no_content();

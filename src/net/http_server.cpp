@@ -17,7 +17,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/services.hpp"
@@ -51,15 +50,6 @@ constexpr auto linger_timeout = std::chrono::seconds(2);
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
 // How often idle per-address entries are swept (ip_limits::sweep).
 constexpr auto ip_sweep_interval = std::chrono::seconds(5);
-
-// Target → path and decoded query. False when the target does not parse.
-bool parse_target(std::string_view target, http_request& out) {
-  auto u = boost::urls::parse_origin_form(target);
-  if (!u) return false;
-  out.path = u->path();
-  for (auto p : u->params()) out.query.emplace(p.key, p.value);
-  return true;
-}
 
 ip_key key_of(const asio::ip::address& a) {
   return (a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6()).to_bytes();
@@ -162,7 +152,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
   http_response handle(http::request<http::string_body>& req) {
     http_request r;
     r.method = std::string(req.method_string());
-    if (!parse_target(req.target(), r)) return error_response(error::bad_request("bad_request", "The request target does not parse"));
+    if (!parse_request_target(req.target(), r)) return error_response(error::bad_request("bad_request", "The request target does not parse"));
     r.authorization = std::string(req[http::field::authorization]);
     r.content_type = std::string(req[http::field::content_type]);
     r.body = std::move(req.body());
@@ -196,7 +186,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
   bool is_chat_ws_path(std::string_view target) const {
     http_request r;
     std::vector<std::string> params;
-    return parse_target(target, r) && routes_.match(chat_ws_pattern, r.path, params);
+    return parse_request_target(target, r) && routes_.match(chat_ws_pattern, r.path, params);
   }
 
   void send_and_close(const error& e) { respond(error_response(e), false, 11); }
@@ -231,7 +221,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
   void upgrade(http::request<http::string_body>& req) {
     http_request r;
     std::vector<std::string> params;
-    if (!parse_target(req.target(), r) || !routes_.match(chat_ws_pattern, r.path, params))
+    if (!parse_request_target(req.target(), r) || !routes_.match(chat_ws_pattern, r.path, params))
       return send_and_close(error::not_found("not_found", "No WebSocket endpoint at this path"));
     const auto key = req[http::field::sec_websocket_key];
     if (key.empty() || req[http::field::sec_websocket_version] != "13")
