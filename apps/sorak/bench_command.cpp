@@ -66,6 +66,10 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("--threads", o.threads, "load threads, one io_context each")
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
+  cmd->add_option("--io-uring", o.io_uring,
+                  "fanout/slow/idle/connect: each batch of ready sockets read with one io_uring submission "
+                  "(false: one recv each)")
+      ->capture_default_str();
   auto* secret =
       cmd->add_option("--secret", o.secret, "JWT secret (default: env SORAK_JWT_SECRET, else ./var/jwt-secret)");
   cmd->add_option("--secret-file", o.secret_file, "file holding the JWT secret")->excludes(secret);

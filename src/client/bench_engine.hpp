@@ -44,6 +44,7 @@ struct load_settings {
   std::uint32_t size = 100;             // message content bytes
   std::uint32_t stalled_rcvbuf = 8192;  // SO_RCVBUF of stalled connections
   std::string channel = "#bench";       // irc
+  bool io_uring = true;                 // batch reads through io_uring where the kernel allows
 };
 
 // Counters, summed over the threads.
@@ -73,6 +74,7 @@ struct load_totals {
   latency_histogram connect_latency;                 // TCP connect start → ready
   std::map<std::string, std::uint64_t> close_codes;  // "1008 slow consumer" → n
   std::string first_error;
+  bool io_uring_reads = false;  // every thread read through io_uring
 };
 
 class chat_load {

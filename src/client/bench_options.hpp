@@ -25,6 +25,7 @@ struct bench_options {
   std::string url = "http://127.0.0.1:8080";  // the global --url
   std::string admin_key;                       // the global --admin-key / SORAK_ADMIN_KEY
   unsigned threads = 1;
+  bool io_uring = true;  // chat scenarios: each batch of reads as one io_uring submission
 
   // sorak: signing secret for the tokens the bench mints, and the stream.
   std::string secret;

@@ -150,6 +150,7 @@ load_settings settings_for(const bench_options& o, const target& where) {
   s.where = where;
   s.protocol = o.protocol;
   s.threads = std::max(1u, o.threads);
+  s.io_uring = o.io_uring;
   s.size = o.size;
   s.stalled_rcvbuf = o.stalled_rcvbuf;
   s.channel = o.channel;
@@ -168,6 +169,7 @@ bench_result base_result(const bench_options& o) {
 
 // Errors, connect figures and the stream's close reasons from the totals.
 void fill_common(bench_result& r, const load_totals& t) {
+  r.extra["io_uring_reads"] = t.io_uring_reads;
   const load_counters& c = t.counters;
   r.connected = c.ready[0] + c.ready[1] + c.ready[2];
   r.connect_latency = t.connect_latency.figures_ms();

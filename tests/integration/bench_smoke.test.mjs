@@ -61,15 +61,18 @@ function assertNoErrors(r) {
   for (const [kind, n] of Object.entries(r.error_kinds)) assert.equal(n, 0, `no ${kind}`);
 }
 
-// Each worker sends a flush round as one io_uring submission by default; where
-// the kernel refuses io_uring, or with --io-uring false, every viewer's frames
-// go out with sendmsg instead. Both must deliver everything, in order.
-for (const ioUring of ['true', 'false']) {
-  test(`fanout with --io-uring ${ioUring}: 300 viewers × 4 senders × 200 msg/s × 2 s, all delivered in order`, async () => {
-    const own = await startServer({ args: ['--rate-limit', '0', '--rate-limit-mod', '0', '--io-uring', ioUring] });
+// Each worker sends a flush round as one io_uring submission by default, and
+// the bench reads each batch of ready sockets with one; where the kernel
+// refuses io_uring, or with --io-uring false, every viewer's frames go out
+// with sendmsg and come in with recv instead. Every pairing must deliver
+// everything, in order.
+for (const [serverRing, benchRing] of [['true', 'true'], ['false', 'false'], ['true', 'false'], ['false', 'true']]) {
+  test(`fanout, sorakd --io-uring ${serverRing}, bench --io-uring ${benchRing}: 300 viewers × 4 senders × 200 msg/s × 2 s, all delivered in order`, async () => {
+    const own = await startServer({ args: ['--rate-limit', '0', '--rate-limit-mod', '0', '--io-uring', serverRing] });
     try {
       const r = await bench(['fanout', '--secret', own.secret, '--server-pid', String(own.pid), '--json',
-        '--viewers', '300', '--senders', '4', '--rate', '200', '--size', '200', '--duration', '2', '--drain', '10'],
+        '--viewers', '300', '--senders', '4', '--rate', '200', '--size', '200', '--duration', '2', '--drain', '10',
+        '--io-uring', benchRing],
       { url: own.url });
       assert.equal(r.code, 0, `sorak bench fanout exits 0; stderr: ${r.stderr}`);
       const result = JSON.parse(r.stdout.trim());
@@ -77,6 +80,8 @@ for (const ioUring of ['true', 'false']) {
       assert.equal(result.expected, 120000);
       assert.equal(result.delivered, 120000, 'every message reached every viewer');
       assertNoErrors(result);
+      if (benchRing === 'false') assert.equal(result.io_uring_reads, false, 'recv per socket when asked');
+      else assert.equal(typeof result.io_uring_reads, 'boolean');
     } finally {
       await own.stop();
     }
