@@ -194,6 +194,36 @@ function runsTable(all) {
   return lines.join('\n');
 }
 
+// The store's share: sorakd commits each group of messages before broadcasting it, so every
+// message's latency includes one commit. From each sorak case's /metrics histogram (cumulative
+// buckets [upper bound s, count]): how many commits, messages per commit, and the bucket bound
+// under which half, 90 % and 99 % of them finished.
+function storeSection(all, machine) {
+  const bound = (buckets, q) => {
+    const total = buckets.at(-1)[1];
+    const hit = buckets.find(([, n]) => n >= q * total);
+    return !hit ? '—' : hit[0] === '+Inf' ? `> ${fmt(Number(buckets.at(-2)[0]) * 1000, 'ms')}` : `≤ ${fmt(Number(hit[0]) * 1000, 'ms')}`;
+  };
+  const rows = all.filter((r) => r.system === 'sorak' && Array.isArray(r.store_commit_buckets) && r.store_commit_buckets.length > 1);
+  const d = machine.disk_fdatasync_ms;
+  const lines = [
+    'sorakd stores every message durably before it broadcasts it: each message waits for one group commit ' +
+    '(one SQLite WAL `fdatasync`), shared with the messages that arrived while the last one ran. ' +
+    'The disk sets the floor under it' +
+    (d ? `: on this machine, before the run, an \`fdatasync\` of one overwritten 4 KiB block took p50 ${fmt(d.p50, 'ms')}, ` +
+      `p90 ${fmt(d.p90, 'ms')}, p99 ${fmt(d.p99, 'ms')}, max ${fmt(d.max, 'ms')} (\`bench/disk.mjs\`, ${d.rounds} rounds).` : '.'),
+    '', 'Commit times from sorakd\'s `/metrics` (`sorak_store_commit_seconds`) at the end of each case; a figure is the ' +
+    'histogram bucket it fell in.', '',
+    '| Case | Commits | Messages per commit | p50 | p90 | p99 |', '|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const b = r.store_commit_buckets, n = b.at(-1)[1];
+    const perCommit = r.sent && n ? (r.sent / n).toFixed(1) : '—';
+    lines.push(`| ${r.case} | ${n} | ${perCommit} | ${bound(b, 0.5)} | ${bound(b, 0.9)} | ${bound(b, 0.99)} |`);
+  }
+  return lines.join('\n');
+}
+
 // The exact commands, with what changes from run to run (ports, temp paths, PIDs) named, not shown.
 function commandsSection(all) {
   const general = (text) => text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:$PORT').replace(/ start \d+/g, ' start $PORT')
@@ -258,6 +288,7 @@ const md = [
   `| Timed case length | ${machine.duration_s ?? '?'} s |`, '',
   '## Headline', '', ...headline, '',
   '## Targets', '', sections.map((s) => s.text).join('\n\n'), '',
+  '## The store\'s share of the latency', '', storeSection(all, machine), '',
   '## Every run', '', runsTable(all), '',
   '## Commands', '', `\`make bench\` runs \`scripts/install-bench-deps.sh\`, the build, then \`${machine.run ?? 'bench/run.sh'}\`, which ran:`, '',
   commandsSection(all), '',

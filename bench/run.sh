@@ -11,7 +11,8 @@
 # `--rate-limit 0 --rate-limit-mod 0 --api-key-rate-limit 0`, so the generator may send faster than a person.
 #
 # Writes bench/results/latest.jsonl (one line per case and system: the generator's JSON plus
-# `case`, `system`, `command`, `server_command`, `exit_code`), bench/results/latest.machine.json,
+# `case`, `system`, `command`, `server_command`, `exit_code`, and for sorakd its store-commit
+# histogram from /metrics), bench/results/latest.machine.json (with bench/disk.mjs's fdatasync probe),
 # then bench/RESULTS.md through bench/report.mjs, which also prints the ratios Sorak / best peer.
 #
 # Environment: BUILD_DIR (build), BENCH_DURATION (seconds per timed case, 10),
@@ -156,12 +157,22 @@ run_case() {
   generator_pid=$!
   wait "$generator_pid" || rc=$?
   generator_pid=""
+  # sorakd's own account of its group commits (durable before broadcast: every message waits for
+  # one), from its /metrics: the cumulative buckets as [upper bound in seconds, count].
+  local commits='null' metrics
+  if [ "$system" = sorak ]; then
+    metrics=$(curl -s --max-time 5 "$server_url/metrics" || true)
+    commits=$(printf '%s\n' "$metrics" \
+      | sed -n 's/^sorak_store_commit_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p' \
+      | jq -Rn '[inputs | split(" ") | [.[0], (.[1] | tonumber)]] | if length > 0 then . else null end')
+  fi
   stop_server
   local line; line=$(grep '^{' "$out" | tail -1 || true)
   if [ -n "$line" ] && echo "$line" | jq -e . >/dev/null 2>&1; then
     echo "$line" | jq -c --arg c "$case_name" --arg s "$system" --arg cmd "$shown" \
-      --arg sc "$server_command" --argjson rc "$rc" \
-      '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc}' >>"$jsonl"
+      --arg sc "$server_command" --argjson rc "$rc" --argjson commits "$commits" \
+      '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc}
+         + (if $commits then {store_commit_buckets: $commits} else {} end)' >>"$jsonl"
     echo "$line" | jq -r '"ok  " + (
         if .upgrades_per_s then "\(.upgrades_per_s) upgrades/s"
         elif .requests_per_s then "\(.requests_per_s) requests/s, \(.ok) of \(.completed) ok"
@@ -193,10 +204,12 @@ record_machine() {
     --arg inspircd "$(inspircd --version 2>/dev/null | head -1)" --arg node "$(node --version)" \
     --arg ws "$(node -p 'require("./bench/node_modules/ws/package.json").version' 2>/dev/null || echo unknown)" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg duration "$DURATION" --arg quick "$QUICK" \
+    --argjson disk "$(node bench/disk.mjs "$tmp" 2>/dev/null || echo null)" \
     --arg run "bench/run.sh${1:+ $1}" \
     '{nproc: ($nproc|tonumber), cpu: $cpu, kernel: $kernel, ram_gib: $ram_gib, os: $os,
       fd_limit: $fd_limit, commit: $commit, inspircd: $inspircd, node: $node, ws: $ws,
-      date: $date, duration_s: ($duration|tonumber), quick: ($quick == "1"), run: $run}'
+      date: $date, duration_s: ($duration|tonumber), quick: ($quick == "1"), run: $run,
+      disk_fdatasync_ms: $disk}'
 }
 
 # ---------------------------------------------------------------------------------------------
