@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what `make bench` and `make profile` need beyond the build: the IRC peer (InspIRCd),
-# the profilers (perf, valgrind), nc for the peers' smoke checks, and the Node `ws` package the
-# WebSocket peer runs on.
+# the profilers (perf, valgrind), nc for the peers' smoke checks, ss (iproute2) and curl for the
+# run's own checks, and the Node `ws` package the WebSocket peer runs on.
 # Idempotent: packages already present are skipped, so a warm machine pays nothing.
 # It never leaves a system-wide service running: Debian's inspircd package starts one on install,
 # so that service is stopped and disabled here; the benchmark runs its own InspIRCd by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(inspircd linux-perf valgrind netcat-openbsd jq nodejs procps)
+pkgs=(inspircd linux-perf valgrind netcat-openbsd jq nodejs procps iproute2 curl)
 
 missing=()
 for p in "${pkgs[@]}"; do
