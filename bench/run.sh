@@ -114,10 +114,9 @@ stop_server() {
 }
 
 # The generator's side of every connection a case closed stays in TIME_WAIT for 60 s (the idle case
-# leaves 19 k per system). A connect storm started among them measures the leftovers, not the server:
-# each connect() then searches port tables full of them (15 k storms measured p99 29–42 ms with 15 k
-# left over, 100–260 ms with 120 k). Real storms come from many machines, so wait (at most 65 s)
-# until fewer than 2000 remain.
+# leaves 19 k per system). Real storms come from many machines, not one holding ~60 k leftovers, so
+# the storm waits (at most 65 s) until fewer than 2000 remain: no case inherits another's sockets.
+# (It did not settle the storm's p99, which swings with the CPU margin: bench/OPTIMISATIONS.md.)
 settle_time_wait() {
   local left
   for _ in $(seq 1 65); do
