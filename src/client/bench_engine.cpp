@@ -441,18 +441,24 @@ class load_thread {
   }
 
   void on_event(connection& c, std::uint32_t events) {
-    if (c.state == phase::closed || c.fd < 0) return;  // closed earlier in this batch
+    if (settle_event(c, events)) on_readable(c);
+  }
+
+  // Handles an event's connecting and writing side; true when the
+  // connection is then to read.
+  bool settle_event(connection& c, std::uint32_t events) {
+    if (c.state == phase::closed || c.fd < 0) return false;  // closed earlier in this batch
     if (c.state == phase::connecting) {
-      if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+      if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return false;
       on_connected(c);
-      if (c.state == phase::closed || !(events & EPOLLIN)) return;
+      if (c.state == phase::closed || !(events & EPOLLIN)) return false;
     }
     if ((events & EPOLLOUT) && !c.out.empty()) {
       flush(c);
-      if (c.state == phase::closed) return;
+      if (c.state == phase::closed) return false;
     }
     // A stalled viewer ignores its edges; it reads everything when resumed.
-    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && c.reading) on_readable(c);
+    return (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && c.reading;
   }
 
   // The batch's first reads as one io_uring submission: connecting and
@@ -466,18 +472,7 @@ class load_thread {
     int k = 0;
     for (int i = 0; i < n && !closing_; ++i) {
       connection& c = *static_cast<connection*>(events[i].data.ptr);
-      const std::uint32_t ev = events[i].events;
-      if (c.state == phase::closed || c.fd < 0) continue;
-      if (c.state == phase::connecting) {
-        if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) continue;
-        on_connected(c);
-        if (c.state == phase::closed || !(ev & EPOLLIN)) continue;
-      }
-      if ((ev & EPOLLOUT) && !c.out.empty()) {
-        flush(c);
-        if (c.state == phase::closed) continue;
-      }
-      if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || !c.reading) continue;
+      if (!settle_event(c, events[i].events)) continue;
       char* buf = slots_.get() + static_cast<std::size_t>(k) * slot_size;
       const std::size_t have = c.carry.size();
       if (have > slot_size / 2) {  // a large carried frame: the usual path
