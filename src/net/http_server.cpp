@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/services.hpp"
+#include "core/log_text.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
@@ -159,7 +160,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     try {
       return routes_.dispatch(r);
     } catch (const std::exception& e) {  // a bug must not take the server down
-      spdlog::error("http: {} {} threw: {}", r.method, r.path, e.what());
+      spdlog::error("http: {} {} threw: {}", log_quoted(r.method), log_quoted(r.path), e.what());
       return error_response(error::internal("Internal error"));
     }
   }

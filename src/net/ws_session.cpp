@@ -13,6 +13,7 @@
 
 #include "app/services.hpp"
 #include "core/clock.hpp"
+#include "core/log_text.hpp"
 #include "core/metrics.hpp"
 #include "core/utf8.hpp"
 #include "net/tls.hpp"
@@ -88,7 +89,7 @@ bool ws_session::join(const ws_target& target) {
     return false;
   }
   room_ = std::move(*r);
-  spdlog::debug("ws: join user={} stream={}", who_.user.id, room_->stream_id());
+  spdlog::debug("ws: join user={} stream={}", log_quoted(who_.user.id), room_->stream_id());
   svc_.st.remember_user(who_.user);
   return true;
 }
@@ -144,7 +145,8 @@ void ws_session::send_history(const ws_target& target) {
 void ws_session::deliver(const frame_bytes& frame, std::uint64_t seq) {
   if (state_ != state::open || seq <= history_seq_) return;
   if (queued_bytes_ > svc_.config.max_queue_bytes) {
-    spdlog::info("ws: slow consumer cut user={} stream={} queued={}", who_.user.id, room_->stream_id(), queued_bytes_);
+    spdlog::info("ws: slow consumer cut user={} stream={} queued={}", log_quoted(who_.user.id), room_->stream_id(),
+                 queued_bytes_);
     metrics::local().slow_consumers_cut.add();
     drop_unsent();
     close(close_code::policy, "slow consumer");
@@ -532,7 +534,7 @@ void ws_session::on_stored(const std::string& client_id, const result<ack_info>&
 void ws_session::close(std::uint16_t code, std::string_view reason) {
   if (state_ != state::open) return;
   state_ = state::closing;
-  spdlog::debug("ws: close user={} code={} reason={}", who_.user.id, code, reason);
+  spdlog::debug("ws: close user={} code={} reason={}", log_quoted(who_.user.id), code, log_quoted(reason));
   leave_room();
   close_deadline_ = now_millis() + close_linger_ms;
   close_queued_ = true;

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log_text.hpp"
 #include "store/sqlite_queries.hpp"
 #include "store/sqlite_read_pool.hpp"
 #include "store/sqlite_schema.hpp"
@@ -118,7 +119,7 @@ void sqlite_store::remember_user(const user_profile& u) {
   if (!profile_changed(u)) return;
   sqlite::write_op op{[u](sqlite::sqlite_db& db) { return sqlite::upsert_user(db, u); },
                       [id = u.id](const status& s) {
-                        if (!s) spdlog::warn("store: remembering user {} failed: {}", id, s.err().message);
+                        if (!s) spdlog::warn("store: remembering user {} failed: {}", log_quoted(id), s.err().message);
                       }};
   writer_->enqueue(std::move(op));  // refused only while closing: a profile is not worth an error
 }

@@ -114,6 +114,7 @@ export async function startServer({ args = [], dataDir, env = {}, secret, adminK
   server._launch = async () => {
     const log = { label: `${server.label} (${dir})`, chunks: [], size: 0 };
     logs.push(log);
+    server.stderrTail = () => log.chunks.join('');  // the newest stderr of this launch (bounded)
     const childEnv = {};
     for (const [k, v] of Object.entries(process.env)) {
       if (!k.startsWith('SORAK_')) childEnv[k] = v;  // keep the server's config ours alone
