@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/base64url_test_support.hpp"
 #include "core/clock.hpp"
 #include "core/utf8.hpp"
 #include "fuzz_check.hpp"
@@ -31,29 +32,14 @@ namespace {
 
 constexpr std::string_view secret = "fuzz-secret-0123456789abcdef";
 
-std::string b64url(std::string_view in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (unsigned char c : in) {
-    bits = (bits << 8) | c;
-    count += 8;
-    while (count >= 6) {
-      count -= 6;
-      out.push_back(alphabet[(bits >> count) & 63]);
-    }
-  }
-  if (count > 0) out.push_back(alphabet[(bits << (6 - count)) & 63]);
-  return out;
-}
+using sorak::test_support::base64url;
 
 std::string sign(std::string_view input) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
-  return b64url(std::string_view(reinterpret_cast<const char*>(mac), len));
+  return base64url(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 
 std::optional<json::object> object_of(std::string_view text) {
@@ -106,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto nl = rest.find('\n');
   if (nl == std::string_view::npos) return 0;
   const std::string_view header_text = rest.substr(0, nl), claims_text = rest.substr(nl + 1);
-  const std::string signing_input = b64url(header_text) + "." + b64url(claims_text);
+  const std::string signing_input = base64url(header_text) + "." + base64url(claims_text);
   const std::string token = signing_input + "." + sign(signing_input);
   auto p = verifier.verify(token);
   if (!p) return check_refusal(p.err()), 0;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "auth/base64url_test_support.hpp"
 #include "core/clock.hpp"
 #include "sorak/auth.hpp"
 
@@ -16,22 +17,7 @@ const std::string secret = "test-secret-0123456789abcdef0123456789";
 
 // ---- helpers that build tokens by hand, so refusals can be tested ------------
 
-std::string base64url(std::string_view in) {
-  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (unsigned char c : in) {
-    bits = (bits << 8) | c;
-    count += 8;
-    while (count >= 6) {
-      count -= 6;
-      out.push_back(alphabet[(bits >> count) & 0x3f]);
-    }
-  }
-  if (count > 0) out.push_back(alphabet[(bits << (6 - count)) & 0x3f]);
-  return out;
-}
+using test_support::base64url;
 
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
