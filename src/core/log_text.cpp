@@ -5,7 +5,7 @@
 
 namespace sorak {
 
-std::string log_quoted(std::string_view s, std::size_t max) {
+std::string quote_for_log(std::string_view s, std::size_t max) {
   bool cut = false;
   if (s.size() > max) {
     std::size_t n = max;
