@@ -120,7 +120,8 @@ void sqlite_store::remember_user(const user_profile& u) {
   sqlite::write_op op{[u](sqlite::sqlite_db& db) { return sqlite::upsert_user(db, u); },
                       [id = u.id](const status& s) {
                         if (!s) spdlog::warn("store: remembering user {} failed: {}", log_quoted(id), s.err().message);
-                      }};
+                      },
+                      /*background=*/true};
   writer_->enqueue(std::move(op));  // refused only while closing: a profile is not worth an error
 }
 

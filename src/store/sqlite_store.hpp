@@ -4,7 +4,7 @@
 // and power loss. Messages are committed in groups by one writer thread (see
 // sqlite_writer.hpp): many appends share one transaction and one fsync.
 // Control-plane writes (create_stream, update_stream, the moderation writes)
-// go through the same queue and wait for their commit; remember_user is queued without waiting.
+// go through the same queue and wait for their commit; remember_user is queued without waiting, as a background op (sqlite_writer.hpp: it may linger up to 20 ms for company).
 // Reads use their own connections (WAL readers), so they never wait for the
 // writer, and see every write whose `done` ran (or whose call returned).
 //

@@ -28,26 +28,38 @@ error rolled_back() { return error::internal("SQLite rolled the group's transact
 
 }  // namespace
 
-group_writer::group_writer(std::unique_ptr<sqlite_db> db, std::size_t max_group)
-    : db_(std::move(db)), max_group_(max_group == 0 ? 1 : max_group), thread_([this] { run(); }) {}
+group_writer::group_writer(std::unique_ptr<sqlite_db> db, std::size_t max_group,
+                           std::chrono::milliseconds background_linger)
+    : db_(std::move(db)),
+      max_group_(max_group == 0 ? 1 : max_group),
+      background_linger_(background_linger),
+      thread_([this] { run(); }) {}
 
 group_writer::~group_writer() { stop(); }
 
 bool group_writer::enqueue(write_op&& op) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
+    // A lingering writer needs waking only for an op that ends the linger.
+    wake = queue_.empty() || !op.background || queue_.size() + 1 >= max_group_;
+    if (!op.background) ++urgent_queued_;
     queue_.push_back(std::move(op));
     ++queued_;
   }
-  work_ready_.notify_one();
+  if (wake) work_ready_.notify_one();
   return true;
 }
 
 void group_writer::flush() {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = queued_;
+  if (finished_ >= target) return;
+  ++flushes_waiting_;
+  work_ready_.notify_one();  // ends a linger
   group_done_.wait(lock, [&] { return finished_ >= target; });
+  --flushes_waiting_;
 }
 
 void group_writer::stop() {
@@ -80,10 +92,16 @@ void group_writer::run() {
 std::vector<write_op> group_writer::take_group() {
   std::unique_lock lock(mutex_);
   work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  const auto commit_now = [&] {
+    return stopping_ || urgent_queued_ > 0 || flushes_waiting_ > 0 || queue_.size() >= max_group_;
+  };
+  if (!commit_now() && background_linger_.count() > 0)
+    work_ready_.wait_for(lock, background_linger_, commit_now);
   std::vector<write_op> group;
   const std::size_t n = std::min(queue_.size(), max_group_);
   group.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
+    if (!queue_.front().background) --urgent_queued_;
     group.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }

@@ -6,6 +6,11 @@
 // callbacks, in the order the ops were queued. Under load many messages share
 // one commit, and so one fsync. If the transaction fails, every op in the group
 // is told so and the writer goes on with the next group.
+// A background op (nobody waits for it: a viewer's profile) does not start a
+// commit by itself: while only background ops are queued the writer lingers
+// up to `background_linger` for more, so a connect storm of new viewers costs
+// a few fsyncs, not one per viewer. Any other op, flush() and stop() end the
+// linger at once and share the commit; the order of ops is kept throughout.
 //
 // Thread-safety: enqueue(), call() and flush() may be called from any thread;
 // call() and flush() block, so `done` callbacks (which run on the writer
@@ -13,6 +18,7 @@
 // thread and closes the connection.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -34,11 +40,14 @@ struct write_op {
   // group commits. It must leave no partial change behind when it fails.
   std::function<status(sqlite_db&)> apply;
   std::function<void(const status&)> done;
+  bool background = false;  // see above: may wait up to background_linger for company
 };
 
 class group_writer {
  public:
-  group_writer(std::unique_ptr<sqlite_db> db, std::size_t max_group);
+  static constexpr std::chrono::milliseconds default_background_linger{20};
+  group_writer(std::unique_ptr<sqlite_db> db, std::size_t max_group,
+               std::chrono::milliseconds background_linger = default_background_linger);
   ~group_writer();
   group_writer(const group_writer&) = delete;
   group_writer& operator=(const group_writer&) = delete;
@@ -67,6 +76,7 @@ class group_writer {
 
   const std::unique_ptr<sqlite_db> db_;  // used by the writer thread only
   const std::size_t max_group_;
+  const std::chrono::milliseconds background_linger_;
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;   // queue_ gained an op, or stopping_
   std::condition_variable group_done_;   // finished_ advanced
@@ -74,6 +84,8 @@ class group_writer {
   std::uint64_t queued_ = 0;             // GUARDED_BY(mutex_): ops ever queued
   std::uint64_t finished_ = 0;           // GUARDED_BY(mutex_): ops whose done ran
   std::uint64_t commits_ = 0;            // GUARDED_BY(mutex_)
+  std::size_t urgent_queued_ = 0;        // GUARDED_BY(mutex_): ops in queue_ that are not background
+  std::size_t flushes_waiting_ = 0;      // GUARDED_BY(mutex_): flush() calls waiting
   bool stopping_ = false;                // GUARDED_BY(mutex_)
   std::thread thread_;                   // last: starts once the rest exists
 };
