@@ -62,7 +62,7 @@ int parse_config(int argc, char** argv, server_config& out) {
   app.add_option("--max-queue-bytes", out.max_queue_bytes, "bytes queued for one viewer before it is cut as a slow consumer")
       ->envname("SORAK_MAX_QUEUE_BYTES");
   app.add_option("--socket-send-buffer", out.socket_send_buffer,
-                 "SO_SNDBUF of a WebSocket viewer in bytes (0 = the kernel's default)")
+                 "SO_SNDBUF of every connection (WebSocket viewers and HTTP) in bytes (0 = the kernel's default)")
       ->envname("SORAK_SOCKET_SEND_BUFFER")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--io-uring", out.io_uring, "send each worker's writes as one io_uring submission (true|false)")

@@ -57,10 +57,7 @@ ws_session::~ws_session() {
 void ws_session::start(std::string handshake, std::string_view leftover, ws_target target) {
   last_received_ = last_ping_ = now_millis();
   worker_.add_session(this);
-  error_code ec;
-  if (!tls_) socket_.non_blocking(true, ec);  // reads are non-blocking read_some calls after a readiness wait
-  if (svc_.config.socket_send_buffer > 0)
-    tcp_socket().set_option(asio::socket_base::send_buffer_size(svc_.config.socket_send_buffer), ec);
+  // TCP_NODELAY and the send buffer size come from the listening socket.
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
   partial_.assign(leftover);
   if (!join(target)) return;
@@ -347,10 +344,13 @@ void ws_session::on_readable() {
     if (state_ == state::finished) return;
     const std::size_t have = partial_.size();
     std::memcpy(scratch.data(), partial_.data(), have);
-    error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(scratch.data() + have, scratch.size() - have), ec);
-    const bool drained = ec == asio::error::would_block || ec == asio::error::try_again;
-    if (ec && !drained) return finish();
+    // MSG_DONTWAIT: a non-blocking read without setting the descriptor's
+    // mode again (Asio made it non-blocking for the HTTP request already).
+    const ssize_t got = ::recv(socket_.native_handle(), scratch.data() + have, scratch.size() - have, MSG_DONTWAIT);
+    const bool drained = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    if (got < 0 && errno == EINTR) continue;
+    if ((got < 0 && !drained) || got == 0) return finish();
+    const std::size_t n = got > 0 ? static_cast<std::size_t>(got) : 0;
     if (n > 0 || round == 0) {
       const std::size_t total = have + n;
       const std::size_t used = parse_frames(scratch.data(), total);
