@@ -1,6 +1,6 @@
 // listener.hpp: accepts TCP connections and hands each to a worker.
 //
-// Every worker accepts on the listening socket (see http_server.cpp); an
+// Every worker accepts on its own listening socket (SO_REUSEPORT, see http_server.cpp); an
 // accepted socket is served by the worker that accepted it for its whole
 // life: first as HTTP (src/net/http_server.cpp), then, after an upgrade, as a
 // ws_session; over TLS when the config names a certificate (net/tls.hpp).

@@ -62,7 +62,9 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   partial_.assign(leftover);
   if (!join(target)) return;
   send_history(target);
-  // Frames may already wait in `leftover` or in the socket: look before waiting.
+  // Frames may already wait in `leftover`: parse them first. Bytes already in
+  // the socket are reported by the wait (do_read re-arms the descriptor).
+  if (partial_.empty()) return do_read();
   reading_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->reading_ = false;
@@ -333,9 +335,12 @@ void ws_session::do_read() {
   });
 }
 
-// Reads into the worker's shared buffer until the socket is drained (the
-// reactor is edge-triggered, so a wait must follow EAGAIN), a few rounds at
-// most so one busy client cannot starve the worker. Only an incomplete frame
+// Reads into the worker's shared buffer until the socket is drained, a few
+// rounds at most so one busy client cannot starve the worker. A read that did
+// not fill the buffer took everything there was, so the session waits at once
+// instead of asking again for an EAGAIN: the wait re-arms the descriptor in
+// the (edge-triggered) epoll set with EPOLL_CTL_MOD, which reports bytes that
+// arrived in between. Only an incomplete frame
 // is copied into the session's own `partial_`, so an idle connection holds no
 // read buffer at all.
 void ws_session::on_readable() {
@@ -346,11 +351,13 @@ void ws_session::on_readable() {
     std::memcpy(scratch.data(), partial_.data(), have);
     // MSG_DONTWAIT: a non-blocking read without setting the descriptor's
     // mode again (Asio made it non-blocking for the HTTP request already).
-    const ssize_t got = ::recv(socket_.native_handle(), scratch.data() + have, scratch.size() - have, MSG_DONTWAIT);
-    const bool drained = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    const std::size_t space = scratch.size() - have;
+    const ssize_t got = ::recv(socket_.native_handle(), scratch.data() + have, space, MSG_DONTWAIT);
+    const bool would_block = got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     if (got < 0 && errno == EINTR) continue;
-    if ((got < 0 && !drained) || got == 0) return finish();
+    if ((got < 0 && !would_block) || got == 0) return finish();
     const std::size_t n = got > 0 ? static_cast<std::size_t>(got) : 0;
+    const bool drained = would_block || n < space;
     if (n > 0 || round == 0) {
       const std::size_t total = have + n;
       const std::size_t used = parse_frames(scratch.data(), total);
