@@ -11,7 +11,8 @@
 # works); else `perf record -e cpu-clock -g` (a software timer: most VMs); else valgrind's callgrind
 # (sorakd then runs ~50× slower, so its figures show the shape of the cost, not the speed).
 # PROFILER=perf|perf-cpu-clock|callgrind forces one. Environment: BUILD_DIR (build),
-# BENCH_DURATION (10), BENCH_GENERATOR (as bench/run.sh), PROFILE_CASE (fanout).
+# BENCH_DURATION (10), BENCH_GENERATOR (as bench/run.sh), PROFILE_CASE (fanout), KEEP_PERF (a path: keep
+# perf.data there, for `perf report --children` and call graphs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,7 +48,7 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  rm -rf "$tmp"
+  [ -n "${KEEP_PERF:-}" ] && cp "$tmp/perf.data" "$KEEP_PERF"; rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
