@@ -69,6 +69,12 @@ constexpr std::size_t irc_line_limit = 16 * 1024;
 constexpr int reads_per_event = 4;  // then yield to the other connections
 constexpr int batch_size = 256;     // ready sockets taken per epoll_wait
 constexpr auto send_tick = std::chrono::milliseconds(1);
+// Open-loop connecting: a wake-up starts every connection due within this
+// much, rather than one timer per connection (at 12 k/s a timerfd re-arm and
+// an epoll wake every 83 µs cost the generator ~8 % of its CPU). One started
+// before its time counts from its actual start, one started late from its
+// schedule, so no connection is reported faster than it was.
+constexpr std::int64_t pace_batch_ns = 1'000'000;
 constexpr std::size_t order_table_limit = std::size_t{1} << 23;  // entries per thread
 constexpr std::uint32_t no_slot = UINT32_MAX;
 
@@ -265,14 +271,15 @@ class load_thread {
       std::int64_t due = 0;
       if (pace_interval_ns_ > 0) {
         due = pace_start_ns_ + static_cast<std::int64_t>(static_cast<double>(queue_next_) * pace_interval_ns_);
-        if (due > now) {
+        if (due > now + pace_batch_ns) {
           arm_pace(due);
           break;
         }
       }
       connection& c = *queue_[queue_next_++];
       start_connect(c);
-      if (due != 0 && c.state == phase::connecting) c.started_ns = due;  // count from the schedule
+      // Late: count from the schedule; early (within the batch): from the start.
+      if (due != 0 && c.state == phase::connecting) c.started_ns = std::min(c.started_ns, due);
     }
     starting_ = false;
   }
