@@ -117,15 +117,33 @@ bool sqlite_store::profile_changed(const user_profile& u) {
 
 void sqlite_store::remember_user(const user_profile& u) {
   if (!profile_changed(u)) return;
+  std::uint64_t seq = 0;
+  {
+    std::lock_guard lk(profiles_mutex_);
+    seq = ++profile_seq_;
+    pending_profiles_[u.id] = pending_profile{u, seq};
+  }
+  // Once committed (or failed), the file answers for it again.
+  auto forget_pending = [this, id = u.id, seq] {
+    std::lock_guard lk(profiles_mutex_);
+    auto it = pending_profiles_.find(id);
+    if (it != pending_profiles_.end() && it->second.seq == seq) pending_profiles_.erase(it);
+  };
   sqlite::write_op op{[u](sqlite::sqlite_db& db) { return sqlite::upsert_user(db, u); },
-                      [id = u.id](const status& s) {
+                      [id = u.id, forget_pending](const status& s) {
                         if (!s) spdlog::warn("store: remembering user {} failed: {}", log_quoted(id), s.err().message);
+                        forget_pending();
                       },
                       /*background=*/true};
-  writer_->enqueue(std::move(op));  // refused only while closing: a profile is not worth an error
+  // Refused only while closing: a profile is not worth an error.
+  if (!writer_->enqueue(std::move(op))) forget_pending();
 }
 
 std::optional<user_profile> sqlite_store::get_user(std::string_view user_id) {
+  {
+    std::lock_guard lk(profiles_mutex_);
+    if (auto it = pending_profiles_.find(std::string(user_id)); it != pending_profiles_.end()) return it->second.profile;
+  }
   auto r = read<std::optional<user_profile>>([&](sqlite::sqlite_db& db) { return sqlite::select_user(db, user_id); });
   if (r) return std::move(*r);
   spdlog::error("store: get_user failed: {}", r.err().message);

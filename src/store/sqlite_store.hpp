@@ -107,6 +107,14 @@ class sqlite_store final : public store {
   std::unique_ptr<sqlite::group_writer> writer_;
   std::mutex profiles_mutex_;
   std::unordered_map<std::string, std::string> last_profiles_;  // GUARDED_BY(profiles_mutex_)
+  // Profiles queued but not yet committed (a background write may linger):
+  // get_user answers from here first, so a profile is readable at once.
+  struct pending_profile {
+    user_profile profile;
+    std::uint64_t seq = 0;  // which remember_user queued it
+  };
+  std::unordered_map<std::string, pending_profile> pending_profiles_;  // GUARDED_BY(profiles_mutex_)
+  std::uint64_t profile_seq_ = 0;                                      // GUARDED_BY(profiles_mutex_)
 };
 
 // The same as sqlite_store::open with default options, as the `store` interface.

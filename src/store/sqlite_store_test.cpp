@@ -39,6 +39,15 @@ class raw_connection {
 
   int exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
 
+  // The single integer a query returns, or -1.
+  std::int64_t scalar(const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+    std::int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+  }
+
   std::int64_t count_message(const std::string& id) {
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db_, "SELECT count(*) FROM messages WHERE id = ?1", -1, &st, nullptr);
@@ -142,6 +151,30 @@ TEST_F(sqlite_store_test, everything_survives_closing_and_reopening) {
   ASSERT_TRUE(user.has_value());
   EXPECT_EQ(user->display_name, "Alice A.");
   EXPECT_EQ(create(*st, "after restart").room_id, "100002");
+}
+
+// A viewer's profile is written in the background and may wait up to 20 ms for
+// a commit; what the server saw is readable at once all the same (a moderator
+// acting on someone who just joined sees their name and badges).
+TEST_F(sqlite_store_test, a_remembered_profile_is_readable_before_its_commit) {
+  auto st = open();
+  const auto commits = st->commit_count();
+  user_profile u{.id = "u-new", .username = "newbie", .display_name = "New B.", .badges = {"verified"}};
+  st->remember_user(u);
+  auto got = st->get_user("u-new");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->display_name, "New B.");
+  EXPECT_EQ(got->badges, std::vector<std::string>{"verified"});
+  EXPECT_EQ(st->commit_count(), commits) << "read before the profile's commit";
+  u.display_name = "Renamed";
+  st->remember_user(u);
+  EXPECT_EQ(st->get_user("u-new")->display_name, "Renamed");
+  st->flush();
+  EXPECT_GT(st->commit_count(), commits);
+  EXPECT_EQ(st->get_user("u-new")->display_name, "Renamed");
+  raw_connection raw(path_);
+  EXPECT_EQ(raw.scalar("SELECT count(*) FROM users WHERE id = 'u-new' AND display_name = 'Renamed'"), 1)
+      << "committed to the file after flush";
 }
 
 TEST_F(sqlite_store_test, done_runs_in_append_order_after_the_row_is_committed) {
