@@ -4,14 +4,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startServer, createStream, joinChat, freshUser, sleep, waitFor } from './lib/server.mjs';
 
-let server;
-let stream;
-
+// Each viewer's writes go through the worker's io_uring round by default; with
+// --io-uring false (or a kernel without io_uring) each session calls sendmsg and
+// waits for writability itself. The cut must hold on both paths.
+const servers = {};
 before(async () => {
-  server = await startServer({
-    args: ['--max-queue-bytes', '65536', '--rate-limit', '0', '--viewer-count-interval-ms', '200'],
-  });
-  stream = await createStream(server, { sub: 'owner', username: 'owner' }, { title: 'slow consumer' });
+  for (const ring of ['true', 'false']) {
+    const server = await startServer({
+      args: ['--max-queue-bytes', '65536', '--rate-limit', '0', '--viewer-count-interval-ms', '200', '--io-uring', ring],
+    });
+    const stream = await createStream(server, { sub: 'owner', username: 'owner' }, { title: 'slow consumer' });
+    servers[ring] = { server, stream };
+  }
 });
 
 // Messages needed to overflow the kernel buffers of a paused reader plus the server's queue.
@@ -21,55 +25,57 @@ function messagesToOverflow() {
   return Math.min(12000, Math.ceil((wmemMax + 1024 * 1024 + 65536) / 2300) + 300);
 }
 
-test('a paused viewer is closed with 1008 while an active viewer receives every message', async () => {
-  const paused = await joinChat(server, stream.id, server.token(freshUser('paused')));
-  await paused.next('viewer_count');
-  const active = await joinChat(server, stream.id, server.token(freshUser('active')));
-  const sender = await joinChat(server, stream.id, server.token(freshUser('sender')));
-  await waitFor(() => active.ofType('viewer_count').some((e) => e.data.count === 3), { what: 'viewer_count 3' });
-  paused.pause();
+for (const ring of ['true', 'false']) {
+  test(`--io-uring ${ring}: a paused viewer is closed with 1008 while an active viewer receives every message`, async () => {
+    const { server, stream } = servers[ring];
+    const paused = await joinChat(server, stream.id, server.token(freshUser('paused')));
+    await paused.next('viewer_count');
+    const active = await joinChat(server, stream.id, server.token(freshUser('active')));
+    const sender = await joinChat(server, stream.id, server.token(freshUser('sender')));
+    await waitFor(() => active.ofType('viewer_count').some((e) => e.data.count === 3), { what: 'viewer_count 3' });
+    paused.pause();
 
-  // ~2.3 KB per message (490 emoji = 1960 bytes of UTF-8, plus the envelope), a few
-  // in flight at a time: a steady chat. Enough to fill the kernel's socket
-  // buffers for the paused viewer (its send buffer can grow to tcp_wmem's
-  // maximum) and then the server's 64 KiB queue several times over. At most 8
-  // in flight (~18 KB): the bound is a hard one, so a single burst bigger than
-  // 64 KiB may legitimately cut even a reader that keeps up.
-  const body = '😀'.repeat(490);
-  const N = messagesToOverflow();
-  const WINDOW = 8;
-  let n = 0;
-  while (n < N) {
-    sender.send({ type: 'message', content: `${n} ${body}`, client_id: `slow-${n}` });
-    n++;
-    if (n - (sender.counts.ack || 0) >= WINDOW) {
-      await waitFor(() => n - (sender.counts.ack || 0) < WINDOW, { timeoutMs: 20000, intervalMs: 1, what: 'acks' });
+    // ~2.3 KB per message (490 emoji = 1960 bytes of UTF-8, plus the envelope), a few
+    // in flight at a time: a steady chat. Enough to fill the kernel's socket
+    // buffers for the paused viewer (its send buffer can grow to tcp_wmem's
+    // maximum) and then the server's 64 KiB queue several times over. At most 8
+    // in flight (~18 KB): the bound is a hard one, so a single burst bigger than
+    // 64 KiB may legitimately cut even a reader that keeps up.
+    const body = '😀'.repeat(490);
+    const N = messagesToOverflow();
+    const WINDOW = 8;
+    let n = 0;
+    while (n < N) {
+      sender.send({ type: 'message', content: `${n} ${body}`, client_id: `slow-${n}` });
+      n++;
+      if (n - (sender.counts.ack || 0) >= WINDOW) {
+        await waitFor(() => n - (sender.counts.ack || 0) < WINDOW, { timeoutMs: 20000, intervalMs: 1, what: 'acks' });
+      }
     }
-  }
-  await waitFor(() => (active.counts.message || 0) >= n, {
-    timeoutMs: 30000, what: `the active viewer to receive all ${n} messages`,
-  });
-  const got = active.ofType('message').map((e) => Number(e.data.content.split(' ')[0]));
-  assert.deepEqual(got, Array.from({ length: n }, (_, i) => i), 'the active viewer got every message, in order');
-  assert.ok(active.ofType('message').every((e) => e.data.content.endsWith(body)));
-  assert.ok(active.isOpen());
-  assert.ok(sender.isOpen(), `the sender is still connected (${JSON.stringify(sender.closeInfo)})`);
-  // The viewer count stops counting the cut viewer (while it is still paused).
-  await waitFor(() => active.ofType('viewer_count').at(-1).data.count === 2, {
-    timeoutMs: 10000, what: () => `viewer_count 2 after the cut (counts: ${active.ofType('viewer_count').map((e) => e.data.count)})`,
-  });
+    await waitFor(() => (active.counts.message || 0) >= n, {
+      timeoutMs: 30000, what: `the active viewer to receive all ${n} messages`,
+    });
+    const got = active.ofType('message').map((e) => Number(e.data.content.split(' ')[0]));
+    assert.deepEqual(got, Array.from({ length: n }, (_, i) => i), 'the active viewer got every message, in order');
+    assert.ok(active.ofType('message').every((e) => e.data.content.endsWith(body)));
+    assert.ok(active.isOpen());
+    assert.ok(sender.isOpen(), `the sender is still connected (${JSON.stringify(sender.closeInfo)})`);
+    // The viewer count stops counting the cut viewer (while it is still paused).
+    await waitFor(() => active.ofType('viewer_count').at(-1).data.count === 2, {
+      timeoutMs: 10000, what: () => `viewer_count 2 after the cut (counts: ${active.ofType('viewer_count').map((e) => e.data.count)})`,
+    });
 
-  // Now let the paused viewer read what was buffered for it: then the close.
-  paused.resume();
-  const close = await Promise.race([paused.closed, sleep(10000).then(() => null)]);
-  assert.ok(close, `the paused viewer was not closed (it read ${paused.counts.message || 0} messages)`);
-  assert.equal(close.code, 1008, `close code (reason "${close.reason}")`);
-  assert.match(close.reason, /slow/i);
-  const pgot = paused.ofType('message').map((e) => Number(e.data.content.split(' ')[0]));
-  assert.ok(pgot.length < n, `the paused viewer did not get everything (${pgot.length} of ${n})`);
-  assert.deepEqual(pgot, Array.from({ length: pgot.length }, (_, i) => i),
-    'what it did get is a gapless prefix, in order');
-  await active.close();
-  await sender.close();
-});
-
+    // Now let the paused viewer read what was buffered for it: then the close.
+    paused.resume();
+    const close = await Promise.race([paused.closed, sleep(10000).then(() => null)]);
+    assert.ok(close, `the paused viewer was not closed (it read ${paused.counts.message || 0} messages)`);
+    assert.equal(close.code, 1008, `close code (reason "${close.reason}")`);
+    assert.match(close.reason, /slow/i);
+    const pgot = paused.ofType('message').map((e) => Number(e.data.content.split(' ')[0]));
+    assert.ok(pgot.length < n, `the paused viewer did not get everything (${pgot.length} of ${n})`);
+    assert.deepEqual(pgot, Array.from({ length: pgot.length }, (_, i) => i),
+      'what it did get is a gapless prefix, in order');
+    await active.close();
+    await sender.close();
+  });
+}
