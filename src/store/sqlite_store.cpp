@@ -101,7 +101,7 @@ result<stream> sqlite_store::update_stream(std::string_view stream_id, const str
 
 // ---- users ------------------------------------------------------------------
 
-bool sqlite_store::profile_changed(const user_profile& u) {
+std::uint64_t sqlite_store::note_profile(const user_profile& u) {
   constexpr std::size_t max_remembered = 100'000;  // bounds memory; a miss only costs a write
   std::string key = u.username;
   for (const auto* part : {&u.display_name, &u.avatar_url}) key.append(1, '\x1f').append(*part);
@@ -109,20 +109,17 @@ bool sqlite_store::profile_changed(const user_profile& u) {
   for (const auto& b : u.badges) key.append(1, '\x1e').append(b);
   std::lock_guard lk(profiles_mutex_);
   auto [it, inserted] = last_profiles_.try_emplace(u.id, key);
-  if (!inserted && it->second == key) return false;
+  if (!inserted && it->second == key) return 0;
   it->second = std::move(key);
   if (last_profiles_.size() > max_remembered) last_profiles_.clear();
-  return true;
+  const std::uint64_t seq = ++profile_seq_;
+  pending_profiles_[u.id] = pending_profile{u, seq};
+  return seq;
 }
 
 void sqlite_store::remember_user(const user_profile& u) {
-  if (!profile_changed(u)) return;
-  std::uint64_t seq = 0;
-  {
-    std::lock_guard lk(profiles_mutex_);
-    seq = ++profile_seq_;
-    pending_profiles_[u.id] = pending_profile{u, seq};
-  }
+  const std::uint64_t seq = note_profile(u);
+  if (seq == 0) return;
   // Once committed (or failed), the file answers for it again.
   auto forget_pending = [this, id = u.id, seq] {
     std::lock_guard lk(profiles_mutex_);

@@ -99,9 +99,10 @@ class sqlite_store final : public store {
   template <class T, class F>
   std::vector<T> read_list(const char* what, F&& query);
 
-  // True when `u` differs from the profile last queued for u.id (and records
-  // it): every connect remembers its user, but only a change costs a write.
-  bool profile_changed(const user_profile& u);
+  // When `u` differs from the profile last queued for u.id: records it (also
+  // as pending, for get_user) and returns its sequence number; else 0. Every
+  // connect remembers its user, but only a change costs a write.
+  std::uint64_t note_profile(const user_profile& u);
 
   std::unique_ptr<sqlite::read_pool> readers_;
   std::unique_ptr<sqlite::group_writer> writer_;
