@@ -39,23 +39,17 @@ class raw_connection {
 
   int exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
 
-  // The single integer a query returns, or -1.
-  std::int64_t scalar(const char* sql) {
+  // The single integer a query returns, or -1; `param` binds ?1 when given.
+  std::int64_t scalar(const char* sql, const std::string* param = nullptr) {
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+    if (param) sqlite3_bind_text(st, 1, param->c_str(), -1, SQLITE_TRANSIENT);
     std::int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
     return n;
   }
 
-  std::int64_t count_message(const std::string& id) {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db_, "SELECT count(*) FROM messages WHERE id = ?1", -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
-    std::int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    return n;
-  }
+  std::int64_t count_message(const std::string& id) { return scalar("SELECT count(*) FROM messages WHERE id = ?1", &id); }
 
  private:
   sqlite3* db_ = nullptr;
