@@ -92,7 +92,9 @@ const targets = [
              { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' }, errors] },
 ];
 
-const systemNames = { sorak: 'Sorak', inspircd: 'InspIRCd', ws: 'Node ws' };
+const systemNames = { sorak: 'Sorak', inspircd: 'InspIRCd', ws: 'Node ws', floor: 'floor' };
+// Systems compared with Sorak; the floor is a bound, shown on its own (floorSection).
+const isPeer = (system) => system !== 'sorak' && system !== 'floor';
 
 // ---------------------------------------------------------------------------------------------
 // Reading and computing.
@@ -113,7 +115,7 @@ function num(v) { return typeof v === 'number' && Number.isFinite(v); }
 function bestPeer(target, all) {
   if (!target.rankBy) return null;
   const sign = target.rankBy.better === 'lower' ? -1 : 1;
-  const ranked = all.filter((r) => r.case === target.case && r.system !== 'sorak' && !r.failed)
+  const ranked = all.filter((r) => r.case === target.case && isPeer(r.system) && !r.failed)
     .map((r) => ({ system: r.system, value: target.rankBy.get(r, all) })).filter((p) => num(p.value))
     .sort((a, b) => sign * (b.value - a.value));
   return ranked[0]?.system ?? null;
@@ -198,6 +200,33 @@ function runsTable(all) {
 // message's latency includes one commit. From each sorak case's /metrics histogram (cumulative
 // buckets [upper bound s, count]): how many commits, messages per commit, and the bucket bound
 // under which half, 90 % and 99 % of them finished.
+// The floor: a bare relay with Sorak's write path and pacing (bench/peers/floor.cpp), measured by
+// the same generator in the same run. A target below its figure is out of this machine's reach.
+function floorSection(all) {
+  const rows = [];
+  for (const target of targets.filter((t) => find(all, t.case, 'floor'))) {
+    const floor = find(all, target.case, 'floor');
+    const sorak = find(all, target.case, 'sorak');
+    for (const check of target.checks.filter((c) => c.goal && c.unit !== 'share')) {
+      const f = check.get(floor, all);
+      const v = sorak ? check.get(sorak, all) : null;
+      const reach = num(f) ? (check.goal.test(f, floor, all) ? 'yes' : 'no: the floor misses it too') : '—';
+      rows.push(`| ${target.name} | ${check.what} | ${fmt(v, check.unit)} | ${fmt(f, check.unit)} | ` +
+        `${fmt(deliveredShare(floor), 'share')} | ${check.goal.text} | ${reach} |`);
+    }
+  }
+  if (rows.length === 0) return 'No floor run in this result.';
+  return ['The floor (`bench/peers/floor.cpp`, started by `bench/peers/floor.sh --paced`) relays every text frame ' +
+    'to every other client and does nothing else: no store, no token, no history, no checks. It writes as ' +
+    'sorakd does (one send per viewer per pass, a pass\'s sends in one io_uring submission, the pass paced as ' +
+    'sorakd paces its rounds) and is measured by the same generator in the same run. Its latency is the kernel\'s ' +
+    'loopback path and the generator\'s reads on the same two cores; a target it misses is out of reach, as far as ' +
+    'we can measure, for any server measured this way on this machine (unpaced it does worse at 5 k: ' +
+    '`bench/OPTIMISATIONS.md`).', '',
+    '| Target | Figure | Sorak | Floor | Floor delivered | Target | Floor meets it |',
+    '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
 function storeSection(all, machine) {
   const bound = (buckets, q) => {
     const total = buckets.at(-1)[1];
@@ -287,6 +316,7 @@ const md = [
   `| Peers | ${machine.inspircd ?? '?'}; Node ${machine.node ?? '?'} with ws ${machine.ws ?? '?'} |`,
   `| Timed case length | ${machine.duration_s ?? '?'} s |`, '',
   '## Headline', '', ...headline, '',
+  '## The machine\'s floor', '', floorSection(all), '',
   '## Targets', '', sections.map((s) => s.text).join('\n\n'), '',
   '## The store\'s share of the latency', '', storeSection(all, machine), '',
   '## Every run', '', runsTable(all), '',

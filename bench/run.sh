@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: every scenario of issue 3 against sorakd and the comparable ones against the peers
-# (InspIRCd, a Node `ws` broadcast server), in one run, on loopback only.
+# (InspIRCd, a Node `ws` broadcast server) and the floor (bench/peers/floor.cpp), in one run, on
+# loopback only.
 #
 #   bench/run.sh            the full run (about 10–15 minutes on 2 cores)
 #   bench/run.sh --quick    small sizes and 3 s runs: checks the plumbing, not the speed
@@ -72,22 +73,24 @@ start_sorakd() {
   return 1
 }
 
-start_peer() {  # start_peer inspircd|ws
-  local script=bench/peers/ws-broadcast.sh
+start_peer() {  # start_peer inspircd|ws|floor
+  local script=bench/peers/ws-broadcast.sh args=()
   [ "$1" = inspircd ] && script=bench/peers/inspircd.sh
+  # The floor paces its passes as sorakd does: its figures are the bound under Sorak's own method.
+  [ "$1" = floor ] && script=bench/peers/floor.sh args=(--paced)
   server_port=$(free_port)
-  server_command="$script start $server_port"
-  "$script" start "$server_port" >/dev/null || return 1
-  server_pid=$("$script" pid "$server_port") || return 1
+  server_command="$script start $server_port${args[*]:+ ${args[*]}}"
+  BUILD_DIR=$BUILD_DIR "$script" start "$server_port" "${args[@]}" >/dev/null || return 1
+  server_pid=$(BUILD_DIR=$BUILD_DIR "$script" pid "$server_port") || return 1
   node bench/peers/smoke.mjs "$([ "$1" = inspircd ] && echo irc || echo ws)" "$server_port" >/dev/null || return 1
   if [ "$1" = inspircd ]; then server_url=irc://127.0.0.1:$server_port; else server_url=ws://127.0.0.1:$server_port/; fi
 }
 
-start_server() {  # start_server sorak|inspircd|ws
+start_server() {  # start_server sorak|inspircd|ws|floor
   server_system=$1
   case "$1" in
     sorak) start_sorakd ;;
-    inspircd|ws) start_peer "$1" ;;
+    inspircd|ws|floor) start_peer "$1" ;;
   esac
 }
 
@@ -104,6 +107,7 @@ stop_server() {
   case "$server_system" in
     inspircd) bench/peers/inspircd.sh stop "$server_port" ;;
     ws) bench/peers/ws-broadcast.sh stop "$server_port" ;;
+    floor) BUILD_DIR=$BUILD_DIR bench/peers/floor.sh stop "$server_port" ;;
     sorak)
       kill -TERM "$server_pid" 2>/dev/null || true
       for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -142,7 +146,7 @@ trap 'exit 130' INT TERM
 # Cases. run_case CASE SYSTEM SCENARIO [generator flags…] starts a fresh SYSTEM, runs the
 # generator against it with a time bound, keeps its JSON line, and stops the server.
 # ---------------------------------------------------------------------------------------------
-protocol_of() { case "$1" in sorak) echo sorak ;; inspircd) echo irc ;; ws) echo ws ;; esac; }
+protocol_of() { case "$1" in sorak) echo sorak ;; inspircd) echo irc ;; ws|floor) echo ws ;; esac; }
 
 run_case() {
   local case_name=$1 system=$2 scenario=$3; shift 3
@@ -233,10 +237,12 @@ mkdir -p "$RESULTS"
 record_machine "${1:-}" >"$tmp/machine.json"
 echo "bench: $(jq -r '"\(.nproc) × \(.cpu), \(.kernel), \(.ram_gib) GiB, commit \(.commit)"' "$tmp/machine.json")"
 
+# The floor (bench/peers/floor.cpp) is no peer: a bare relay with Sorak's write path and pacing and
+# nothing else (no store, no checks). Its latency is what the machine and the generator leave.
 fanout_flags "$V1K" 100
-for system in sorak inspircd ws; do run_case fanout-1k "$system" fanout "${flags[@]}"; done
+for system in sorak inspircd ws floor; do run_case fanout-1k "$system" fanout "${flags[@]}"; done
 fanout_flags "$V5K" 400
-for system in sorak inspircd ws; do run_case fanout-5k "$system" fanout "${flags[@]}"; done
+for system in sorak inspircd ws floor; do run_case fanout-5k "$system" fanout "${flags[@]}"; done
 for system in sorak inspircd ws; do run_case slow "$system" slow "${flags[@]}" --stalled-share 0.05; done
 fanout_flags "$V5K" 800
 for system in sorak inspircd ws; do run_case saturation "$system" fanout "${flags[@]}"; done

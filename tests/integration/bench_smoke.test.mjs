@@ -8,8 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
 import { WebSocketServer, WebSocket } from 'ws';
-import { startServer, SORAK } from './lib/server.mjs';
+import { startServer, SORAK, waitFor } from './lib/server.mjs';
 
 let server;
 
@@ -246,3 +248,66 @@ test('protocol ws: every frame a sender sends reaches every viewer', async () =>
   assert.equal(out.delivered, 400);
   assert.equal(out.errors, 0);
 });
+
+// ---- the floor peer of `make bench` (bench/peers/floor.cpp) ----------------------------------
+// `make bench` reads its figures as the machine's bound, so it must relay like any peer: every
+// frame to every other client, none back to its sender, on both write modes.
+
+const FLOOR = join(dirname(SORAK), 'sorak-floor');
+
+async function startFloor(extra) {
+  const port = await new Promise((res, rej) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
+    s.once('error', rej);
+  });
+  const child = spawn(FLOOR, [String(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  await waitFor(() => out.includes('listening') || child.exitCode !== null, { what: 'sorak-floor listening' });
+  assert.match(out, /sorak-floor listening on ws:\/\/127\.0\.0\.1:\d+\/ with 2 workers/);
+  return { child, url: `ws://127.0.0.1:${port}/`, out };
+}
+
+function stopFloor(f) {
+  return new Promise((r) => {
+    if (f.child.exitCode !== null) return r();
+    f.child.once('exit', r);
+    f.child.kill('SIGTERM');
+  });
+}
+
+for (const paced of [false, true]) {
+  test(`floor${paced ? ' --paced' : ''}: 300 viewers × 4 senders × 100 msg/s get every frame, a sender never its own`, async () => {
+    const floor = await startFloor(paced ? ['2', '--paced'] : ['2']);
+    try {
+      assert.equal(floor.out.includes(', paced'), paced);
+      const r = await bench(['fanout', '--protocol', 'ws', '--viewers', '300', '--senders', '4', '--rate', '100',
+        '--duration', '1', '--json'], { url: floor.url });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.connected, 304);
+      assert.equal(out.sent, 100);
+      assert.equal(out.expected, 30000);
+      assert.equal(out.delivered, 30000);
+      assert.equal(out.errors, 0, JSON.stringify(out.error_kinds));
+
+      const sender = new WebSocket(floor.url);
+      const viewer = new WebSocket(floor.url);
+      await Promise.all([sender, viewer].map((ws) => new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); })));
+      const back = [];
+      sender.on('message', (d) => back.push(String(d)));
+      const got = new Promise((res) => viewer.once('message', (d) => res(String(d))));
+      sender.send('floor-hello');
+      assert.equal(await got, 'floor-hello');
+      viewer.send('floor-reply');
+      await waitFor(() => back.length > 0, { what: 'the reply' });
+      assert.deepEqual(back, ['floor-reply'], 'the sender got the reply and not its own frame');
+      sender.close();
+      viewer.close();
+    } finally {
+      await stopFloor(floor);
+    }
+    assert.equal(floor.child.exitCode, 0, 'TERM stops it cleanly');
+  });
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The floor peer of `make bench` (floor.cpp, built as $BUILD_DIR/sorak-floor), on 127.0.0.1:PORT only.
+#
+#   bench/peers/floor.sh start PORT [--paced]   start it, wait until the port accepts;
+#                                               prints "sorak-floor PID 127.0.0.1:PORT"
+#   bench/peers/floor.sh pid PORT     print the PID of the instance on PORT
+#   bench/peers/floor.sh stop PORT    stop it by PID (TERM, then KILL after 5 s)
+#
+# It is the least a broadcast server can do (no store, no checks): its figures are what this
+# machine and the load generator cost, the bound under any server's. The state dir is
+# $BENCH_TMP (default /tmp)/sorak-bench-floor-PORT.
+set -euo pipefail
+
+usage() { echo "usage: $0 start|pid|stop PORT [--paced]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+cmd=$1 port=$2
+shift 2
+[ $# -eq 0 ] || { [ "$cmd" = start ] && [ "$*" = --paced ]; } || usage
+[[ $port =~ ^[0-9]+$ ]] || usage
+bin=${BUILD_DIR:-build}/sorak-floor
+dir="${BENCH_TMP:-/tmp}/sorak-bench-floor-$port"
+pidfile="$dir/pid"
+comm=sorak-floor
+# shellcheck source=pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
+
+start() {
+  if pid=$(live_pid); then echo "sorak-floor already running: $pid 127.0.0.1:$port"; return 0; fi
+  [ -x "$bin" ] || { echo "$bin is missing: run \`make bench\` (it builds first)" >&2; exit 1; }
+  if nc -z 127.0.0.1 "$port" 2>/dev/null; then echo "127.0.0.1:$port is already in use" >&2; exit 1; fi
+  rm -rf "$dir"; mkdir -p "$dir"
+  "$bin" "$port" "$@" </dev/null >"$dir/stdout.log" 2>&1 &
+  echo $! >"$pidfile"
+  local pid; pid=$(cat "$pidfile")
+  for _ in $(seq 1 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "sorak-floor exited during start-up:" >&2; cat "$dir/stdout.log" >&2; exit 1
+    fi
+    if grep -q listening "$dir/stdout.log" 2>/dev/null; then echo "sorak-floor $pid 127.0.0.1:$port"; return 0; fi
+    sleep 0.1
+  done
+  echo "sorak-floor did not listen on 127.0.0.1:$port within 10 s" >&2
+  kill "$pid" 2>/dev/null || true
+  exit 1
+}
+
+case "$cmd" in
+  start) start "$@" ;;
+  pid) live_pid || { echo "no sorak-floor on port $port" >&2; exit 1; } ;;
+  stop) stop ;;
+  *) usage ;;
+esac
