@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -159,6 +160,21 @@ class room {
   // The count last broadcast as viewer_count (used by the periodic sender).
   std::atomic<std::int64_t>& last_sent_viewer_count() { return last_sent_count_; }
 
+  // ---- rounds (per worker) -------------------------------------------------
+  // The events that reached worker w since its last flush, their frames back
+  // to back. REQUIRES: on worker w's thread, like the viewer list.
+  // Appends one event's frame; true when the round was empty (the caller
+  // schedules the worker's flush, which seals it).
+  bool append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq);
+  // Hands the round to every viewer of worker w as one shared buffer and
+  // starts a new one.
+  void seal_round(std::size_t w);
+  // What `v` has not queued of the open round (past its history seq), for a
+  // viewer about to queue a frame of its own after them; `v` then counts as
+  // having queued the whole round. Valid until the round changes. `events`
+  // gets the number of events in it.
+  std::string_view take_round_tail(std::size_t w, viewer* v, std::uint64_t history_seq, std::size_t& events);
+
  private:
   // Finds a live entry (acking or queueing `ack`); else claims the key when
   // `claim`. Returns whether the key was known.
@@ -180,6 +196,8 @@ class room {
   struct alignas(64) local_list {
     std::vector<viewer*> list;
     std::atomic<std::size_t> count{0};
+    std::string round;                    // the open round's frames
+    std::vector<round_mark> round_marks;  // its events
   };
 
   const std::string stream_id_;

@@ -476,7 +476,7 @@ TEST(RoomDedup, ClientIdsOfLoadedMessagesAreRemembered) {
 // ---- viewers -------------------------------------------------------------------------
 
 struct test_viewer final : viewer {
-  void deliver(const frame_bytes&, std::uint64_t) override {}
+  void deliver_round(const sealed_round&) override {}
   void deliver_viewer_count(const frame_bytes&, std::int64_t) override {}
 };
 
@@ -573,6 +573,128 @@ TEST(RoomViews, AnotherLimitOrAnUnansweredViewIsNotServedFromTheCache) {
   EXPECT_EQ(misses, 2) << "a view the ring could not answer is asked again";
   EXPECT_EQ(*r.cached(room::view::rest_page, 20, build).body, "page");
   EXPECT_EQ(builds, 2) << "the views do not share a slot";
+}
+
+}  // namespace
+}  // namespace sorak
+
+// ---- rounds: a worker's events since its last flush, one buffer per viewer ----
+
+namespace sorak {
+namespace {
+
+// Records what it queues the way ws_session does: its share of each round.
+struct round_viewer final : viewer {
+  std::uint64_t history_seq = 0;
+  std::vector<std::string> queued;  // one entry per round (or caught-up tail)
+  std::vector<const std::string*> buffers;
+  std::size_t events = 0;
+  room* leave_from = nullptr;  // leaves its room when a round reaches it (a slow consumer's cut)
+  void deliver_round(const sealed_round& r) override {
+    const std::size_t start = r.start_for(round_offset, history_seq);
+    if (start < r.bytes->size()) {
+      queued.push_back(r.bytes->substr(start));
+      buffers.push_back(start == 0 ? r.bytes.get() : nullptr);
+      events += r.events_from(start);
+    }
+    if (leave_from) leave_from->remove_viewer(0, this);
+  }
+  void deliver_viewer_count(const frame_bytes&, std::int64_t) override {}
+};
+
+TEST(RoomRounds, EveryViewerQueuesTheWholeRoundAsOneSharedBuffer) {
+  room r(live_stream(), 2, 10, {});
+  round_viewer a, b, other_worker;
+  r.add_viewer(0, &a);
+  r.add_viewer(0, &b);
+  r.add_viewer(1, &other_worker);
+  EXPECT_TRUE(r.append_to_round(0, "one|", 1)) << "the first event of a round asks for a flush";
+  EXPECT_FALSE(r.append_to_round(0, "two|", 2)) << "later ones ride on it";
+  EXPECT_FALSE(r.append_to_round(0, "three|", 3));
+  r.seal_round(0);
+  ASSERT_EQ(a.queued, std::vector<std::string>{"one|two|three|"});
+  EXPECT_EQ(b.queued, a.queued);
+  EXPECT_EQ(a.buffers[0], b.buffers[0]) << "the same bytes, not a copy per viewer";
+  EXPECT_EQ(a.events, 3u);
+  EXPECT_TRUE(other_worker.queued.empty()) << "worker 1's viewers only get worker 1's round";
+  r.seal_round(0);
+  EXPECT_EQ(a.queued.size(), 1u) << "an empty round queues nothing";
+  EXPECT_TRUE(r.append_to_round(0, "four|", 4)) << "a sealed round starts a new one";
+  r.seal_round(0);
+  EXPECT_EQ(a.queued.back(), "four|");
+}
+
+TEST(RoomRounds, AViewerJoiningMidRoundGetsOnlyWhatCameAfter) {
+  room r(live_stream(), 1, 10, {});
+  round_viewer early, late;
+  r.add_viewer(0, &early);
+  r.append_to_round(0, "before|", 1);
+  r.add_viewer(0, &late);
+  r.append_to_round(0, "after|", 2);
+  r.seal_round(0);
+  EXPECT_EQ(early.queued, std::vector<std::string>{"before|after|"});
+  EXPECT_EQ(late.queued, std::vector<std::string>{"after|"});
+  EXPECT_EQ(late.events, 1u);
+  r.append_to_round(0, "next|", 3);
+  r.seal_round(0);
+  EXPECT_EQ(late.queued.back(), "next|") << "the next round is whole again";
+}
+
+TEST(RoomRounds, EventsInAViewersHistoryAreSkipped) {
+  room r(live_stream(), 1, 10, {});
+  round_viewer v;
+  r.add_viewer(0, &v);
+  v.history_seq = 2;  // its history snapshot ran up to seq 2
+  r.append_to_round(0, "e1|", 1);
+  r.append_to_round(0, "e2|", 2);
+  r.append_to_round(0, "e3|", 3);
+  r.seal_round(0);
+  EXPECT_EQ(v.queued, std::vector<std::string>{"e3|"});
+  EXPECT_EQ(v.events, 1u);
+  v.history_seq = 9;
+  r.append_to_round(0, "e4|", 4);
+  r.seal_round(0);
+  EXPECT_EQ(v.queued.size(), 1u) << "a round wholly in the history queues nothing";
+}
+
+TEST(RoomRounds, ATakenTailIsNotQueuedAgainWhenTheRoundIsSealed) {
+  room r(live_stream(), 1, 10, {});
+  round_viewer sender, watcher;
+  r.add_viewer(0, &sender);
+  r.add_viewer(0, &watcher);
+  r.append_to_round(0, "m1|", 1);
+  r.append_to_round(0, "m2|", 2);
+  std::size_t events = 0;
+  // The sender is about to queue its own ack: first what the worker already took.
+  EXPECT_EQ(r.take_round_tail(0, &sender, 0, events), "m1|m2|");
+  EXPECT_EQ(events, 2u);
+  EXPECT_EQ(r.take_round_tail(0, &sender, 0, events), "") << "taken once";
+  EXPECT_EQ(events, 0u);
+  r.append_to_round(0, "m3|", 3);
+  EXPECT_EQ(r.take_round_tail(0, &watcher, 1, events), "m2|m3|") << "past its history";
+  EXPECT_EQ(events, 2u);
+  r.seal_round(0);
+  EXPECT_EQ(sender.queued, std::vector<std::string>{"m3|"});
+  EXPECT_TRUE(watcher.queued.empty());
+  r.append_to_round(0, "m4|", 4);
+  r.seal_round(0);
+  EXPECT_EQ(sender.queued.back(), "m4|");
+  EXPECT_EQ(watcher.queued, std::vector<std::string>{"m4|"});
+}
+
+TEST(RoomRounds, AViewerLeavingDuringTheHandOverDoesNotMakeAnotherMissIt) {
+  room r(live_stream(), 1, 10, {});
+  round_viewer cut, a, b;
+  cut.leave_from = &r;
+  r.add_viewer(0, &cut);
+  r.add_viewer(0, &a);
+  r.add_viewer(0, &b);
+  r.append_to_round(0, "x|", 1);
+  r.seal_round(0);
+  EXPECT_EQ(cut.queued.size(), 1u);
+  EXPECT_EQ(a.queued, std::vector<std::string>{"x|"});
+  EXPECT_EQ(b.queued, std::vector<std::string>{"x|"});
+  EXPECT_EQ(r.viewers(0).size(), 2u);
 }
 
 }  // namespace

@@ -1,31 +1,69 @@
 // viewer.hpp: one open chat connection as a room sees it.
 //
-// A viewer belongs to exactly one worker thread; rooms call deliver() only on
-// that thread (through the fan-out, which posts one task per worker per event,
-// never one per viewer).
+// A viewer belongs to exactly one worker thread; rooms call it only on that
+// thread (the fan-out posts one task per worker per event, never one per
+// viewer; the task appends the event to the room's round on that worker, and
+// the worker's next flush seals the round and hands it to each viewer).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sorak {
 
 // A ready-to-send frame, immutable and shared by every viewer that sends it.
 using frame_bytes = std::shared_ptr<const std::string>;
 
+// One event of a round: its room sequence number and where its frame ends in
+// the round's bytes.
+struct round_mark {
+  std::uint64_t seq = 0;
+  std::size_t end = 0;
+};
+
+// A round: the frames of one room's consecutive events that arrived on a
+// worker between two of its flushes, back to back in one buffer shared by
+// every viewer of the room on that worker. A viewer queues the round as one
+// frame (one iovec per write, one queue entry per round, not per event).
+struct sealed_round {
+  frame_bytes bytes;
+  std::vector<round_mark> marks;  // in seq order, each end > the previous
+
+  std::size_t start_for(std::size_t offset, std::uint64_t history_seq) const;
+  std::size_t events_from(std::size_t start) const;
+};
+
+// Where a viewer's share of a round starts: past `offset` (bytes of the round
+// it already queued) and past every event with seq <= `history_seq` (events it
+// was sent in its history snapshot). Always an event boundary.
+std::size_t round_start(const std::vector<round_mark>& marks, std::size_t offset, std::uint64_t history_seq);
+// The events whose frames begin at or after `start` (a boundary).
+std::size_t round_events_from(const std::vector<round_mark>& marks, std::size_t start);
+
+inline std::size_t sealed_round::start_for(std::size_t offset, std::uint64_t history_seq) const {
+  return round_start(marks, offset, history_seq);
+}
+inline std::size_t sealed_round::events_from(std::size_t start) const { return round_events_from(marks, start); }
+
 class viewer {
  public:
   // This viewer's position in its room's list on its worker; kept by room so
   // that leaving is O(1). Not for anyone else to touch.
   std::size_t room_slot = 0;
+  // Bytes of the room's open round (on this worker) this viewer has already
+  // queued or must not get: set by room when it joins mid-round or catches up
+  // (room::take_round_tail), back to 0 when the round is sealed. Room's alone.
+  std::size_t round_offset = 0;
 
-  // `seq` is the room's event sequence number: a viewer drops events it
-  // already has in the history snapshot it was sent on connect.
-  virtual void deliver(const frame_bytes& frame, std::uint64_t seq) = 0;
+  // A sealed round of this viewer's room: the viewer queues its share,
+  // round.start_for(round_offset, <its history seq>) to the end.
+  virtual void deliver_round(const sealed_round& round) = 0;
   // A viewer_count event; a viewer skips a count equal to the last one it got
   // (it is sent the count on connect, so the next periodic one may repeat it).
+  // Counts are snapshots: they need no order against a round's events.
   virtual void deliver_viewer_count(const frame_bytes& frame, std::int64_t count) = 0;
 
  protected:

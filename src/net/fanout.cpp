@@ -64,7 +64,16 @@ void post_to_viewers(worker_pool& workers, const std::shared_ptr<room>& r, frame
 }  // namespace
 
 void fanout::deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::string> frame, std::uint64_t seq) {
-  post_to_viewers(svc_.workers, r, std::move(frame), [seq](viewer* v, const frame_bytes& f) { v->deliver(f, seq); });
+  // Into the room's round on each worker with viewers: the worker's next
+  // flush seals the round and queues it, one buffer, on every local viewer.
+  auto& workers = svc_.workers;
+  for (std::size_t w = 0; w < workers.size(); ++w) {
+    if (!r->has_viewers(w)) continue;
+    worker& wk = workers.at(w);
+    boost::asio::post(wk.ioc, [r, frame, seq, &wk] {
+      if (r->append_to_round(wk.index, *frame, seq)) wk.schedule_round(r);
+    });
+  }
 }
 
 void fanout::deliver_viewer_count(const std::shared_ptr<room>& r, std::int64_t count) {

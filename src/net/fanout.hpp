@@ -2,10 +2,12 @@
 //
 // The broker's receiver on this node. For each event: record it in the room
 // (ring, sequence number), frame it once, and post ONE task per worker that
-// has viewers in the room; that task, on the worker's thread, hands the same
-// frame to each of the worker's viewers. Cost per viewer: a pointer copy and a
-// bounded-queue push; no lock, no copy of the bytes, no allocation beyond the
-// queue's amortised growth.
+// has viewers in the room; that task, on the worker's thread, appends the
+// frame to the room's round on that worker (room::append_to_round). The
+// worker's next flush seals the round: one buffer holding every event since
+// the last flush, queued by each local viewer as one entry and written as one
+// iovec. Cost per viewer: a pointer copy and a bounded-queue push per round,
+// not per event; no lock, no copy of the bytes.
 //
 // Also sends viewer_count every interval to rooms whose count changed.
 // Thread-safety: on_event may be called from any thread; events of one room

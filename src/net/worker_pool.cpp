@@ -28,8 +28,17 @@ void worker::remove_session(ws_session* s) {
   sessions.pop_back();
 }
 
+void worker::schedule_round(std::shared_ptr<room> r) {
+  rounds.push_back(std::move(r));
+  request_flush();
+}
+
 void worker::schedule_flush(std::shared_ptr<ws_session> s) {
   dirty.push_back(std::move(s));
+  request_flush();
+}
+
+void worker::request_flush() {
   if (flush_posted) return;
   flush_posted = true;
   using clock = std::chrono::steady_clock;
@@ -49,6 +58,13 @@ void worker::schedule_flush(std::shared_ptr<ws_session> s) {
 
 void worker::flush() {
   const auto start = std::chrono::steady_clock::now();
+  // Seal the rounds first: each queues on its viewers, which join `dirty`
+  // (flush_posted is still set, so that posts no second flush).
+  if (!rounds.empty()) {
+    sealing.swap(rounds);
+    for (auto& r : sealing) r->seal_round(index);
+    sealing.clear();
+  }
   flush_posted = false;
   auto batch = std::move(dirty);
   dirty.clear();

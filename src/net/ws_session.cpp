@@ -97,6 +97,7 @@ void ws_session::send_history(const ws_target& target) {
   // Register before the snapshot: any event recorded after the snapshot is
   // then delivered, and events up to snapshot.seq are skipped as duplicates.
   room_->add_viewer(worker_.index, this);
+  in_room_ = true;
   std::optional<bool> recovered;
   history_snapshot snap;
   if (target.since) {
@@ -141,8 +142,9 @@ void ws_session::send_history(const ws_target& target) {
 
 // ---- delivery ------------------------------------------------------------------
 
-void ws_session::deliver(const frame_bytes& frame, std::uint64_t seq) {
-  if (state_ != state::open || seq <= history_seq_) return;
+void ws_session::deliver_round(const sealed_round& round) {
+  const std::size_t start = round.start_for(round_offset, history_seq_);
+  if (state_ != state::open || start >= round.bytes->size()) return;
   if (queued_bytes_ > svc_.config.max_queue_bytes) {
     spdlog::info("ws: slow consumer cut user={} stream={} queued={}", log_quoted(who_.user.id), room_->stream_id(),
                  queued_bytes_);
@@ -151,14 +153,17 @@ void ws_session::deliver(const frame_bytes& frame, std::uint64_t seq) {
     close(close_code::policy, "slow consumer");
     return;
   }
-  metrics::local().deliveries.add();
-  enqueue(frame);
+  metrics::local().deliveries.add(static_cast<std::int64_t>(round.events_from(start)));
+  // Usually the whole round, shared; a viewer that joined or caught up
+  // mid-round (take_round_tail) gets its own copy of the rest.
+  push(start == 0 ? round.bytes : std::make_shared<const std::string>(round.bytes->substr(start)));
 }
 
 void ws_session::deliver_viewer_count(const frame_bytes& frame, std::int64_t count) {
   if (state_ != state::open || count == last_viewer_count_) return;
   last_viewer_count_ = count;
-  deliver(frame, history_seq_ + 1);  // counts are not part of history: never skipped as old
+  metrics::local().deliveries.add();
+  push(frame);  // a snapshot: no need to wait for, or to follow, the open round
 }
 
 void ws_session::send_json(std::string json) {
@@ -176,6 +181,23 @@ void ws_session::send_error(const error& e) {
 }
 
 void ws_session::enqueue(frame_bytes frame) {
+  catch_up_round();
+  push(std::move(frame));
+}
+
+// A frame of this session's own (an ack, an error, a pong, a close) goes
+// after every room event this worker has already taken: first the part of the
+// open round this viewer has not queued yet.
+void ws_session::catch_up_round() {
+  if (!in_room_) return;
+  std::size_t events = 0;
+  const std::string_view tail = room_->take_round_tail(worker_.index, this, history_seq_, events);
+  if (tail.empty() || state_ != state::open) return;
+  metrics::local().deliveries.add(static_cast<std::int64_t>(events));
+  push(std::make_shared<const std::string>(tail));
+}
+
+void ws_session::push(frame_bytes frame) {
   queued_bytes_ += frame->size();
   pending_.push_back(std::move(frame));
   if (writing_ || flush_scheduled_ || state_ == state::finished) return;
@@ -540,6 +562,7 @@ void ws_session::on_stored(const std::string& client_id, const result<ack_info>&
 
 void ws_session::close(std::uint16_t code, std::string_view reason) {
   if (state_ != state::open) return;
+  catch_up_round();  // what the worker already took goes before the close frame
   state_ = state::closing;
   spdlog::debug("ws: close user={} code={} reason={}", log_quoted(who_.user.id), code, log_quoted(reason));
   leave_room();
@@ -565,6 +588,7 @@ void ws_session::on_tick(millis now) {
 void ws_session::leave_room() {
   if (!room_) return;
   room_->remove_viewer(worker_.index, this);
+  in_room_ = false;
   room_.reset();
 }
 

@@ -65,7 +65,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   // and sends history. `leftover` holds bytes read past the HTTP request.
   void start(std::string handshake, std::string_view leftover, ws_target target);
 
-  void deliver(const frame_bytes& frame, std::uint64_t seq) override;
+  void deliver_round(const sealed_round& round) override;
   void deliver_viewer_count(const frame_bytes& frame, std::int64_t count) override;
   // The worker's periodic tick: server pings, idle cut-off, close deadline.
   void on_tick(millis now);
@@ -108,7 +108,12 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void on_stored(const std::string& client_id, const result<ack_info>& r);
   void send_json(std::string json);
   void send_error(const error& e);
+  // Queues a frame of this session's own, after the room events it has not
+  // queued yet (room::take_round_tail).
   void enqueue(frame_bytes frame);
+  // Queues a frame as is, without looking at the open round.
+  void push(frame_bytes frame);
+  void catch_up_round();
   // Writes as much of pending_ as the socket takes now; waits for
   // writability when it takes less.
   void do_write();
@@ -130,6 +135,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   services& svc_;
   principal who_;
   std::shared_ptr<room> room_;
+  bool in_room_ = false;  // in room_'s viewer list on this worker
   state state_ = state::open;
 
   // read side
