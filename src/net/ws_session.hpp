@@ -3,14 +3,16 @@
 // The session speaks RFC 6455 itself (protocol/ws_frame.hpp) so that
 // broadcasts are written as ready-made frames shared by every viewer. Its
 // transport is fixed when it is created: plain TCP, or TLS (net/tls.hpp).
-// Write side, plain: the frames queued during a worker round go out in one
+// Write side, plain: room events arrive as rounds (one shared buffer holding
+// every event of the room the worker took since its last flush, core/viewer.hpp),
+// and what is queued goes out in one
 // non-blocking sendmsg (many events per call, no Asio operation per write;
 // the worker submits the whole round's calls through io_uring, send_ring.hpp);
 // only when the socket's buffer is full does the session wait for it to
 // drain, and everything queued meanwhile joins the next call. TLS: a round's
 // frames are gathered into one buffer and written with one SSL write; frames
 // queued while it is in flight join the next. The queue is
-// bounded in bytes: a live event arriving while more than
+// bounded in bytes: a round of live events arriving while more than
 // config.max_queue_bytes wait is not queued; the viewer is cut off with 1008
 // "slow consumer" instead, so no one ever waits for a slow reader.
 // Read side: bytes are read into the worker's shared buffer and parsed there;
@@ -19,7 +21,7 @@
 // UTF-8 with 1007.
 //
 // Thread-safety: a session lives on one worker; every member function runs on
-// that worker's thread (deliver() included: the fan-out posts to the worker).
+// that worker's thread (deliver_round() included: the worker's flush calls it).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
