@@ -32,16 +32,7 @@ start() {
   "$bin" "$port" "$@" </dev/null >"$dir/stdout.log" 2>&1 &
   echo $! >"$pidfile"
   local pid; pid=$(cat "$pidfile")
-  for _ in $(seq 1 100); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "sorak-floor exited during start-up:" >&2; cat "$dir/stdout.log" >&2; exit 1
-    fi
-    if grep -q listening "$dir/stdout.log" 2>/dev/null; then echo "sorak-floor $pid 127.0.0.1:$port"; return 0; fi
-    sleep 0.1
-  done
-  echo "sorak-floor did not listen on 127.0.0.1:$port within 10 s" >&2
-  kill "$pid" 2>/dev/null || true
-  exit 1
+  await_listening sorak-floor "$pid"
 }
 
 case "$cmd" in

@@ -1,5 +1,6 @@
 # pidfile.sh: sourced by the peer scripts. Needs $pidfile and $comm (the
-# process name the pid must still have, so a recycled pid is never signalled).
+# process name the pid must still have, so a recycled pid is never signalled),
+# and for await_listening $dir (its stdout.log) and $port.
 
 # Prints the recorded pid if that process is still ours; fails otherwise.
 live_pid() {
@@ -17,4 +18,20 @@ stop() {
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   rm -f "$pidfile"
+}
+
+# Waits up to 10 s for the started server to print "listening" in $dir/stdout.log;
+# prints "NAME PID 127.0.0.1:PORT", or says why not and exits 1 (stopping it).
+await_listening() {  # await_listening NAME PID
+  local name=$1 pid=$2
+  for _ in $(seq 1 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited during start-up:" >&2; cat "$dir/stdout.log" >&2; exit 1
+    fi
+    if grep -q listening "$dir/stdout.log" 2>/dev/null; then echo "$name $pid 127.0.0.1:$port"; return 0; fi
+    sleep 0.1
+  done
+  echo "$name did not listen on 127.0.0.1:$port within 10 s" >&2
+  kill "$pid" 2>/dev/null || true
+  exit 1
 }

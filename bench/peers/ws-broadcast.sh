@@ -29,16 +29,7 @@ start() {
   node "$here/ws-broadcast.mjs" "$port" </dev/null >"$dir/stdout.log" 2>&1 &
   echo $! >"$pidfile"
   local pid; pid=$(cat "$pidfile")
-  for _ in $(seq 1 100); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "ws-broadcast exited during start-up:" >&2; cat "$dir/stdout.log" >&2; exit 1
-    fi
-    if grep -q listening "$dir/stdout.log" 2>/dev/null; then echo "ws-broadcast $pid 127.0.0.1:$port"; return 0; fi
-    sleep 0.1
-  done
-  echo "ws-broadcast did not listen on 127.0.0.1:$port within 10 s" >&2
-  kill "$pid" 2>/dev/null || true
-  exit 1
+  await_listening ws-broadcast "$pid"
 }
 
 case "$cmd" in
