@@ -7,8 +7,9 @@
 // history. What it does do is what any broadcast server must: one worker thread per core, each
 // with its own epoll and its own SO_REUSEPORT listening socket; a frame is encoded once and shared;
 // each pass of a worker writes everything that arrived since its last pass to each of its
-// connections in one send() (no pacing: a pass starts as soon as there is something to send).
-// A connection whose unsent bytes pass 8 MiB is closed.
+// connections in one send, the pass's sends submitted together through an io_uring (Sorak's
+// send_ring), as sorakd's flush rounds do. Unpaced, a pass starts as soon as there is something to
+// send. A connection whose unsent bytes pass 8 MiB is closed.
 //
 // Usage: sorak-floor PORT [WORKERS] [--paced]   (127.0.0.1 only; prints a line when listening;
 //        TERM stops it). --paced: a pass waits as long as the last one took, up to 20 ms, as
@@ -292,7 +293,6 @@ class worker {
     all_.clear();
     for (const relayed& r : batch_) all_ += *r.frame;
     mine_.clear();
-    std::vector<std::size_t> targets;  // index into open_ of each queued send
     auto payload_of = [&](connection& c) -> std::string_view {
       if (c.origin_pass != pass_) return all_;
       std::string& m = mine_.emplace_back();  // the pass without the frames c sent
