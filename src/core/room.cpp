@@ -338,6 +338,7 @@ std::size_t round_start(const std::vector<round_mark>& marks, std::size_t offset
 }
 
 std::size_t round_events_from(const std::vector<round_mark>& marks, std::size_t start) {
+  if (start == 0) return marks.size();  // the usual case, once per viewer per round
   std::size_t n = 0;
   for (auto it = marks.rbegin(); it != marks.rend() && it->end > start; ++it) ++n;
   return n;
