@@ -144,23 +144,27 @@ void ws_session::send_history(const ws_target& target) {
 
 void ws_session::deliver_round(const sealed_round& round) {
   const std::size_t start = round.start_for(round_offset, history_seq_);
-  if (state_ != state::open || start >= round.bytes->size()) return;
-  if (queued_bytes_ > svc_.config.max_queue_bytes) {
-    spdlog::info("ws: slow consumer cut user={} stream={} queued={}", log_quoted(who_.user.id), room_->stream_id(),
-                 queued_bytes_);
-    metrics::local().slow_consumers_cut.add();
-    drop_unsent();
-    close(close_code::policy, "slow consumer");
-    return;
-  }
+  if (state_ != state::open || start >= round.bytes->size() || cut_if_slow()) return;
   metrics::local().deliveries.add(static_cast<std::int64_t>(round.events_from(start)));
   // Usually the whole round, shared; a viewer that joined or caught up
   // mid-round (take_round_tail) gets its own copy of the rest.
   push(start == 0 ? round.bytes : std::make_shared<const std::string>(round.bytes->substr(start)));
 }
 
+// A live event finding more than max_queue_bytes waiting is not queued: the
+// viewer is cut off instead, so nobody waits for a slow reader.
+bool ws_session::cut_if_slow() {
+  if (queued_bytes_ <= svc_.config.max_queue_bytes) return false;
+  spdlog::info("ws: slow consumer cut user={} stream={} queued={}", log_quoted(who_.user.id), room_->stream_id(),
+               queued_bytes_);
+  metrics::local().slow_consumers_cut.add();
+  drop_unsent();
+  close(close_code::policy, "slow consumer");
+  return true;
+}
+
 void ws_session::deliver_viewer_count(const frame_bytes& frame, std::int64_t count) {
-  if (state_ != state::open || count == last_viewer_count_) return;
+  if (state_ != state::open || count == last_viewer_count_ || cut_if_slow()) return;
   last_viewer_count_ = count;
   metrics::local().deliveries.add();
   push(frame);  // a snapshot: no need to wait for, or to follow, the open round
@@ -335,9 +339,14 @@ void ws_session::on_written_all() {
   }
 }
 
-// Forgets every queued frame the peer has not started to receive; a frame
-// already partly sent stays, so the stream of frames stays well formed.
+// Forgets every queued frame the peer has not started to receive, and its
+// share of the room's open round; a frame already partly sent stays, so the
+// stream of frames stays well formed.
 void ws_session::drop_unsent() {
+  if (in_room_) {
+    std::size_t events = 0;
+    room_->take_round_tail(worker_.index, this, history_seq_, events);
+  }
   const std::size_t keep = pending_head_ + (head_offset_ > 0 ? 1 : 0);
   pending_.resize(std::max(keep, pending_head_));
   queued_bytes_ = head_offset_ > 0 ? pending_[pending_head_]->size() - head_offset_ : 0;

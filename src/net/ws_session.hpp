@@ -116,6 +116,8 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   // Queues a frame as is, without looking at the open round.
   void push(frame_bytes frame);
   void catch_up_round();
+  // Cuts the viewer off (1008) when more than max_queue_bytes wait; true if it did.
+  bool cut_if_slow();
   // Writes as much of pending_ as the socket takes now; waits for
   // writability when it takes less.
   void do_write();
