@@ -25,14 +25,8 @@ comm=sorak-floor
 . "$(dirname "$0")/pidfile.sh"
 
 start() {
-  if pid=$(live_pid); then echo "sorak-floor already running: $pid 127.0.0.1:$port"; return 0; fi
   [ -x "$bin" ] || { echo "$bin is missing: run \`make bench\` (it builds first)" >&2; exit 1; }
-  if nc -z 127.0.0.1 "$port" 2>/dev/null; then echo "127.0.0.1:$port is already in use" >&2; exit 1; fi
-  rm -rf "$dir"; mkdir -p "$dir"
-  "$bin" "$port" "$@" </dev/null >"$dir/stdout.log" 2>&1 &
-  echo $! >"$pidfile"
-  local pid; pid=$(cat "$pidfile")
-  await_listening sorak-floor "$pid"
+  launch_peer sorak-floor "$bin" "$port" "$@"
 }
 
 case "$cmd" in

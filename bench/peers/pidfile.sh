@@ -1,6 +1,6 @@
 # pidfile.sh: sourced by the peer scripts. Needs $pidfile and $comm (the
 # process name the pid must still have, so a recycled pid is never signalled),
-# and for await_listening $dir (its stdout.log) and $port.
+# and for launch_peer $dir (its state dir) and $port.
 
 # Prints the recorded pid if that process is still ours; fails otherwise.
 live_pid() {
@@ -20,10 +20,17 @@ stop() {
   rm -f "$pidfile"
 }
 
-# Waits up to 10 s for the started server to print "listening" in $dir/stdout.log;
-# prints "NAME PID 127.0.0.1:PORT", or says why not and exits 1 (stopping it).
-await_listening() {  # await_listening NAME PID
-  local name=$1 pid=$2
+# Starts a peer on $port unless ours already runs there: refuses a port in use, runs CMD… in a
+# fresh $dir with its output in $dir/stdout.log, records its pid, and waits up to 10 s for it to
+# print "listening"; prints "NAME PID 127.0.0.1:PORT", or says why not and exits 1 (stopping it).
+launch_peer() {  # launch_peer NAME CMD...
+  local name=$1 pid; shift
+  if pid=$(live_pid); then echo "$name already running: $pid 127.0.0.1:$port"; return 0; fi
+  if nc -z 127.0.0.1 "$port" 2>/dev/null; then echo "127.0.0.1:$port is already in use" >&2; exit 1; fi
+  rm -rf "$dir"; mkdir -p "$dir"
+  "$@" </dev/null >"$dir/stdout.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$pidfile"
   for _ in $(seq 1 100); do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "$name exited during start-up:" >&2; cat "$dir/stdout.log" >&2; exit 1

@@ -20,16 +20,9 @@ comm=node
 # shellcheck source=pidfile.sh
 . "$(dirname "$0")/pidfile.sh"
 
-# Prints the PID recorded for this port if that process is still node; fails otherwise.
 start() {
-  if pid=$(live_pid); then echo "ws-broadcast already running: $pid 127.0.0.1:$port"; return 0; fi
   [ -d "$here/../node_modules/ws" ] || { echo "the ws package is missing: run scripts/install-bench-deps.sh" >&2; exit 1; }
-  if nc -z 127.0.0.1 "$port" 2>/dev/null; then echo "127.0.0.1:$port is already in use" >&2; exit 1; fi
-  rm -rf "$dir"; mkdir -p "$dir"
-  node "$here/ws-broadcast.mjs" "$port" </dev/null >"$dir/stdout.log" 2>&1 &
-  echo $! >"$pidfile"
-  local pid; pid=$(cat "$pidfile")
-  await_listening ws-broadcast "$pid"
+  launch_peer ws-broadcast node "$here/ws-broadcast.mjs" "$port"
 }
 
 case "$cmd" in
