@@ -306,14 +306,10 @@ void room::seal_round(std::size_t w) {
   sealed.marks = std::move(local.round_marks);
   local.round = std::string();
   local.round_marks = {};
-  // A delivery may close a viewer, which swaps the last one into its place.
-  const auto& list = local.list;
-  for (std::size_t i = 0; i < list.size();) {
-    viewer* v = list[i];
+  for_each_viewer(w, [&](viewer* v) {
     v->deliver_round(sealed);
     v->round_offset = 0;
-    if (i < list.size() && list[i] == v) ++i;
-  }
+  });
 }
 
 std::string_view room::take_round_tail(std::size_t w, viewer* v, std::uint64_t history_seq, std::size_t& events) {

@@ -155,6 +155,17 @@ class room {
   void add_viewer(std::size_t w, viewer* v);
   void remove_viewer(std::size_t w, viewer* v);
   const std::vector<viewer*>& viewers(std::size_t w) const { return locals_[w].list; }
+  // Calls f(viewer*) for each viewer of worker w. f may make the viewer leave
+  // (a cut closes it), which swaps the last one into its place: none is skipped.
+  template <class F>
+  void for_each_viewer(std::size_t w, F f) {
+    const auto& list = locals_[w].list;
+    for (std::size_t i = 0; i < list.size();) {
+      viewer* v = list[i];
+      f(v);
+      if (i < list.size() && list[i] == v) ++i;
+    }
+  }
   bool has_viewers(std::size_t w) const { return locals_[w].count.load(std::memory_order_acquire) > 0; }
   std::int64_t viewer_total() const { return total_.load(std::memory_order_relaxed); }
   // The count last broadcast as viewer_count (used by the periodic sender).

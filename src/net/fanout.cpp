@@ -37,32 +37,6 @@ void fanout::on_event(const room_event& ev) {
   deliver(r, make_text_frame(*ev.json), seq);
 }
 
-namespace {
-// Posts one task per worker with viewers in the room; on the worker's thread
-// the task calls each(viewer*, frame) for every local viewer of the room.
-// Every worker gets its own copy of the frame: viewers queue it by shared_ptr,
-// and a reference count shared by all workers would bounce between their
-// cores on every delivery. One copy per worker, never one per viewer.
-template <class Each>
-void post_to_viewers(worker_pool& workers, const std::shared_ptr<room>& r, frame_bytes frame, Each each) {
-  bool first = true;
-  for (std::size_t w = 0; w < workers.size(); ++w) {
-    if (!r->has_viewers(w)) continue;
-    frame_bytes own = first ? frame : std::make_shared<const std::string>(*frame);
-    first = false;
-    boost::asio::post(workers.at(w).ioc, [r, each, w, own = std::move(own)] {
-      // A delivery may close a viewer, which swaps the last one into its place.
-      const auto& list = r->viewers(w);
-      for (std::size_t i = 0; i < list.size();) {
-        viewer* v = list[i];
-        each(v, own);
-        if (i < list.size() && list[i] == v) ++i;
-      }
-    });
-  }
-}
-}  // namespace
-
 void fanout::deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::string> frame, std::uint64_t seq) {
   // Into the room's round on each worker with viewers: the worker's next
   // flush seals the round and queues it, one buffer, on every local viewer.
@@ -77,8 +51,19 @@ void fanout::deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::
 }
 
 void fanout::deliver_viewer_count(const std::shared_ptr<room>& r, std::int64_t count) {
-  post_to_viewers(svc_.workers, r, make_text_frame(viewer_count_event(count)),
-                  [count](viewer* v, const frame_bytes& f) { v->deliver_viewer_count(f, count); });
+  // Not part of the rounds (a snapshot, needing no order): each local viewer
+  // queues the frame itself. Every worker gets its own copy, so the reference
+  // count viewers' queues take stays on that worker's core.
+  const frame_bytes frame = make_text_frame(viewer_count_event(count));
+  bool first = true;
+  for (std::size_t w = 0; w < svc_.workers.size(); ++w) {
+    if (!r->has_viewers(w)) continue;
+    frame_bytes own = first ? frame : std::make_shared<const std::string>(*frame);
+    first = false;
+    boost::asio::post(svc_.workers.at(w).ioc, [r, w, count, own = std::move(own)] {
+      r->for_each_viewer(w, [&](viewer* v) { v->deliver_viewer_count(own, count); });
+    });
+  }
 }
 
 void fanout::start() {
