@@ -1,16 +1,33 @@
-// broker.hpp: fan-out of room events between sorakd nodes.
+// broker.hpp: every change to a room's state, carried to every node.
 //
-// A node publishes every event it originates (a committed message, a deletion,
-// a stream status change, ...); the broker hands it to the receiver of every
-// node, this one included, which updates its rooms and delivers to its local
-// viewers. Implementations: local_broker (one process: synchronous, in publish
-// order, exactly once) and redis_broker (a later issue: at most once across
-// nodes, in order per stream).
+// Every committed change of a stream (a message, a deletion, a purge, a
+// timeout, a ban, a lift, a badge granted or revoked, new settings or status,
+// a node's viewer count) is one room_event. The node that makes it publishes
+// it; the broker hands it to the receiver of every node, this one included,
+// which applies it to the room (core/room.hpp, room::apply) and delivers it to
+// its local viewers. No node changes a room's state any other way, so a node
+// learns of a ban made on another exactly as it learns of its own.
 //
-// Thread-safety: publish may be called from any thread. The receiver must not
-// block: it only copies pointers and posts work to the workers.
+// Guarantees every implementation keeps (tests/contract/broker_contract_test):
+// - Per stream, events reach a receiver in the order they were published by
+//   one thread; nothing is duplicated.
+// - A receiver gets every event of a stream published after its
+//   subscribe(stream) returned. It may also get events of streams it did not
+//   subscribe to (the in-process broker delivers everything); it drops those.
+// - publish() never waits for a slow receiver or a network peer beyond
+//   handing the event over (the receiver itself must not block: it only
+//   takes short locks and posts work to the workers).
+// - published_at is stamped by publish(); the receiver's clock minus it is the
+//   hop (metrics: sorak_broker_lag_seconds).
+// Implementations: local_broker (one process: delivers synchronously on the
+// publishing thread, exactly once, in publish order) and redis_broker (a later
+// issue: across nodes, in order per stream, with offsets to detect loss).
+//
+// Thread-safety: publish, subscribe and unsubscribe may be called from any
+// thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,18 +37,36 @@
 
 namespace sorak {
 
-enum class event_kind { message, message_deleted, chat_cleared, stream_status, viewer_count };
+enum class event_kind {
+  message,           // msg: a committed message (chat, gift, notice)
+  message_deleted,   // target: the message id
+  chat_cleared,      // target: the user whose messages were purged
+  stream_changed,    // info: the stream as stored now (status, settings, title)
+  badge_changed,     // target: user id; badge: the new one, nullopt when revoked
+  sanction_imposed,  // sanction_set: the timeout or ban
+  sanction_lifted,   // target: user id; lifted: which kind
+  viewers_counted,   // target: the node id; count: that node's viewers of the stream
+};
+
+const char* to_string(event_kind k);
 
 struct room_event {
   std::string stream_id;
   event_kind kind = event_kind::message;
-  // The server→client event as JSON text (`{"type":…,"data":…}`), encoded once
-  // and shared by every node and viewer.
+  // What viewers are sent, as JSON text (`{"type":…,"data":…}`), encoded once
+  // and shared by every node and viewer; null when viewers are not told
+  // (badges, sanctions and settings tell the chat with a notice message of
+  // their own; viewer counts are sent as each node's sum).
   std::shared_ptr<const std::string> json;
-  // For kind == message: the message itself, for each node's ring of recent
-  // messages. For message_deleted: the id in msg->id. For chat_cleared: the
-  // user whose messages were purged, in msg->user.id. Otherwise empty.
   std::shared_ptr<const message> msg;
+  std::string target;
+  std::optional<stream> info;
+  std::optional<stream_badge> badge;
+  std::optional<sanction> sanction_set;
+  sanction_kind lifted = sanction_kind::timeout;
+  std::int64_t count = 0;
+  // Microseconds since the Unix epoch when publish() took the event.
+  std::int64_t published_at_us = 0;
 };
 
 class broker {
@@ -40,7 +75,15 @@ class broker {
   virtual ~broker() = default;
   // REQUIRES: called once, before the first publish.
   virtual void set_receiver(receiver r) = 0;
+  // Stamps published_at_us and hands the event to every node's receiver.
   virtual void publish(room_event ev) = 0;
+  // From when this returns, every event of the stream reaches this node.
+  virtual void subscribe(const std::string& stream_id) = 0;
+  // This node no longer needs the stream's events.
+  virtual void unsubscribe(const std::string& stream_id) = 0;
 };
+
+// Now, in microseconds since the Unix epoch (what published_at_us holds).
+std::int64_t broker_clock_us();
 
 }  // namespace sorak
