@@ -48,6 +48,13 @@ struct server_config {
   std::size_t history_on_connect = 50;
   std::size_t recovery_max = 1000;
   std::size_t ring_capacity = 1000;
+  // A room with no viewers, requests or events this long is closed and its
+  // memory returned (checked every viewer_count_interval_ms); the next viewer
+  // opens it again from the store.
+  std::int64_t room_idle_seconds = 300;
+  // Threads that run store reads and REST handlers off the event loops
+  // (0: as many as cores, at least 2).
+  unsigned blocking_threads = 0;
 
   // HTTP
   std::size_t max_header_bytes = 16 * 1024;

@@ -71,6 +71,13 @@ int parse_config(int argc, char** argv, server_config& out) {
   app.add_option("--idle-timeout-ms", out.idle_timeout_ms, "close a connection silent this long")->envname("SORAK_IDLE_TIMEOUT_MS");
   app.add_option("--viewer-count-interval-ms", out.viewer_count_interval_ms, "viewer_count period")
       ->envname("SORAK_VIEWER_COUNT_INTERVAL_MS");
+  app.add_option("--room-idle-seconds", out.room_idle_seconds,
+                 "close a room nobody has watched or used this long (its memory returns; the next viewer reopens it)")
+      ->envname("SORAK_ROOM_IDLE_SECONDS")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--blocking-threads", out.blocking_threads,
+                 "threads for store reads and REST handlers, off the event loops (0 = cores, at least 2)")
+      ->envname("SORAK_BLOCKING_THREADS");
   std::string connect_rate = "0";
   app.add_option("--http-timeout-ms", out.http_timeout_ms, "time allowed for a whole HTTP request (and TLS handshake)")
       ->envname("SORAK_HTTP_TIMEOUT_MS");

@@ -10,9 +10,11 @@
 #include <thread>
 
 #include "app/dev_mode.hpp"
-#include "app/services.hpp"
+#include "net/services.hpp"
 #include "broker/local_broker.hpp"
 #include "http/routes.hpp"
+#include "core/ids.hpp"
+#include "net/blocking_pool.hpp"
 #include "net/fanout.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
@@ -100,13 +102,15 @@ int run_server(server_config cfg) {
   }
   const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024, cfg.io_uring);
-  room_registry rooms(**st, workers.size(), cfg.ring_capacity);
+  blocking_pool blocking(cfg.blocking_threads ? cfg.blocking_threads : std::max(2u, threads));
+  room_registry rooms(**st, cfg.ring_capacity, new_uuid_v7(), br->get());
   chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms, &*gifts);
   moderation_service mods(**st, rooms, chat);
   token_verifier tokens(cfg.jwt_secret);
   api_key_service api_keys(**st, cfg.api_key_rate);
-  services svc{cfg, **st, rooms, chat, mods, tokens, workers, *gifts, api_keys};
+  services svc{cfg, **st, rooms, chat, mods, tokens, workers, *gifts, api_keys, **br, blocking};
   fanout fan(svc);
+  svc.fan = &fan;
   (*br)->set_receiver([&fan](const room_event& ev) { fan.on_event(ev); });
   router routes = make_router(svc);
   listener lst(svc, routes);
@@ -135,6 +139,7 @@ int run_server(server_config cfg) {
   lst.stop();
   (*st)->flush();
   close_all_sessions(workers);
+  blocking.stop();
   workers.stop();
   (*st)->flush();
   spdlog::info("sorakd stopped");

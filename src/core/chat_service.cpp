@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/content.hpp"
 #include "core/ids.hpp"
+#include "core/room_events.hpp"
 #include "protocol/events.hpp"
 #include "protocol/json_codec.hpp"
 
@@ -134,19 +135,18 @@ void chat_service::store_and_publish(room& r, message m, std::string key, ack_ca
   m.created_at = r.next_created_at(now_millis());
   auto msg = std::make_shared<const message>(m);
   auto event = std::make_shared<const std::string>(message_event(encode_message(m)));
-  // The room outlives the callback: rooms are never closed while the process runs.
-  store_.append(std::move(m), [this, &r, msg, event, key = std::move(key),
+  // The callback holds the room: it is not closed while a message is in flight.
+  store_.append(std::move(m), [this, room = r.shared_from_this(), msg, event, key = std::move(key),
                                on_stored = std::move(on_stored)](const status& s) {
     if (!s) {
-      if (!key.empty()) r.dedup_fail(key, s.err());
+      if (!key.empty()) room->dedup_fail(key, s.err());
       if (on_stored) on_stored(result<ack_info>(s.err()));
       return;
     }
-    r.stats().record(*msg);  // once per message, before anyone can see it
-    r.stats().sample_viewers(r.viewer_total(), msg->created_at);
-    broker_.publish(room_event{msg->stream_id, event_kind::message, event, msg});
+    // Every node's room (this one's too) counts it when the event arrives.
+    broker_.publish(message_posted(msg, event));
     const ack_info info{msg->id, msg->created_at};
-    if (!key.empty()) r.dedup_commit(key, info);
+    if (!key.empty()) room->dedup_commit(key, info);
     if (on_stored) on_stored(result<ack_info>(info));
   });
 }
@@ -178,26 +178,7 @@ void chat_service::post_notice(room& r, message m) {
   store_and_publish(r, std::move(m), std::string(), nullptr);
 }
 
-void chat_service::publish_deletion(std::string_view stream_id, std::string_view message_id) {
-  auto gone = std::make_shared<message>();
-  gone->id = message_id;
-  gone->stream_id = stream_id;
-  auto ev = std::make_shared<const std::string>(message_deleted_event(message_id));
-  broker_.publish(room_event{std::string(stream_id), event_kind::message_deleted, ev, std::move(gone)});
-}
-
-void chat_service::publish_clear(std::string_view stream_id, std::string_view user_id) {
-  auto whose = std::make_shared<message>();
-  whose->stream_id = stream_id;
-  whose->user.id = user_id;
-  auto ev = std::make_shared<const std::string>(chat_cleared_event(user_id));
-  broker_.publish(room_event{std::string(stream_id), event_kind::chat_cleared, ev, std::move(whose)});
-}
-
-void chat_service::publish_stream_status(const stream& s) {
-  auto ev = std::make_shared<const std::string>(stream_status_event(s.status));
-  broker_.publish(room_event{s.id, event_kind::stream_status, ev, nullptr});
-}
+void chat_service::publish(room_event ev) { broker_.publish(std::move(ev)); }
 
 void chat_service::sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now) {
   const millis widest = std::max(limits_.user.seconds, limits_.privileged.seconds) * millis{1000};

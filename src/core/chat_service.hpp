@@ -5,9 +5,9 @@
 //   subscribers-only, content, reply_to, client_id de-duplication, slow mode,
 //   rate limit) → stamps id and created_at under the
 //   room's submit lock → encodes the `message` event once → store.append.
-//   When the store has committed the message: the room's statistics count it,
-//   broker.publish(event), then the sender's ack. Nothing is broadcast before
-//   it is durable.
+//   When the store has committed the message: broker.publish(event) (every
+//   node's room, this one's included, applies it: ring, statistics, client_id
+//   table), then the sender's ack. Nothing is broadcast before it is durable.
 //
 //   A gift (CONTRACT §7) takes the same path: a client_chat with `gift` set is
 //   priced against the catalog (unknown_gift, invalid_quantity), may have
@@ -53,16 +53,13 @@ class chat_service {
 
   const gift_catalog& gifts() const { return *gifts_; }
 
-  // Tells every node's viewers of a stream about a status change.
-  void publish_stream_status(const stream& s);
-
   // Stores a message the server makes (a `moderation` notice: m.type, m.user
   // and m.content set by the caller) in the room's order and broadcasts it
   // once committed. Returns at once.
   void post_notice(room& r, message m);
-  // Broadcasts message_deleted / chat_cleared (the store has marked them).
-  void publish_deletion(std::string_view stream_id, std::string_view message_id);
-  void publish_clear(std::string_view stream_id, std::string_view user_id);
+  // Hands a committed change (core/room_events.hpp) to every node, this one
+  // included; rooms change when it arrives.
+  void publish(room_event ev);
 
   // Drops idle rate-limit keys and expired client_ids; samples each room's
   // viewer count for its statistics.

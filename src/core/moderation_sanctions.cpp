@@ -4,6 +4,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/room_events.hpp"
 #include "core/moderation_service.hpp"
 
 namespace sorak {
@@ -85,11 +86,11 @@ result<sanction> moderation_service::impose(const mod_actor& a, std::string_view
   s.created_at = now_millis();
   if (req.kind == sanction_kind::timeout) s.expires_at = s.created_at + req.duration_seconds * 1000;
   if (auto st = store_.put_sanction(s); !st) return st.err();
-  c->r->moderation().set_sanction(s);  // bites from the next message on
+  chat_.publish(sanction_imposed(s));  // bites from the next message after it reaches each node's room
   if (req.purge) {
     auto purged = store_.delete_user_messages(c->info.id, req.user_id);
     if (!purged) return purged.err();
-    chat_.publish_clear(c->info.id, req.user_id);
+    chat_.publish(chat_cleared(c->info.id, req.user_id));
   }
   moderation_action entry;
   entry.action = to_string(req.kind);
@@ -114,7 +115,7 @@ status moderation_service::lift(const mod_actor& a, std::string_view stream, std
   if (!c) return c.err();
   if (auto s = check_target(*c, action, user_id); !s) return s;
   if (auto s = store_.lift_sanction(c->info.id, user_id, kind); !s) return s;
-  c->r->moderation().lift(user_id, kind);
+  chat_.publish(sanction_lifted(c->info.id, user_id, kind));
   moderation_action entry;
   entry.action = kind == sanction_kind::timeout ? "untimeout" : "unban";
   entry.target_user_id = user_id;
@@ -157,7 +158,7 @@ result<chat_settings> moderation_service::change_settings(const mod_actor& a, st
   patch.settings = apply(current->settings, p);
   auto updated = store_.update_stream(c->info.id, patch);
   if (!updated) return updated.err();
-  c->r->set_info(*updated);
+  chat_.publish(stream_changed(*updated, false));
   const auto changes = describe(current->settings, updated->settings);
   if (!changes.empty()) {
     moderation_action entry;

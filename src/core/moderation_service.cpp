@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/room_events.hpp"
 
 namespace sorak {
 
@@ -105,7 +106,7 @@ result<badge_grant> moderation_service::grant_badge(const mod_actor& a, std::str
   g.granted_at = now_millis();
   auto stored = store_.grant_badge(g);
   if (!stored) return stored.err();
-  c->r->moderation().set_badge(user_id, badge);
+  chat_.publish(badge_changed(c->info.id, user_id, badge));  // bites when it reaches each node's room
   moderation_action entry;
   entry.action = badge == stream_badge::moderator ? "add_moderator" : "add_vip";
   entry.target_user_id = user_id;
@@ -118,7 +119,7 @@ status moderation_service::revoke_badge(const mod_actor& a, std::string_view str
   if (!c) return c.err();
   if (auto s = check_target(*c, mod_action::revoke_badge, user_id); !s) return s;
   if (auto s = store_.revoke_badge(c->info.id, user_id); !s) return s;
-  c->r->moderation().set_badge(user_id, std::nullopt);
+  chat_.publish(badge_changed(c->info.id, user_id, std::nullopt));
   moderation_action entry;
   entry.action = "remove_badge";
   entry.target_user_id = user_id;
@@ -159,7 +160,7 @@ status moderation_service::delete_message(const mod_actor& a, std::string_view s
   if (auto s = check_target(*c, mod_action::delete_message, m->user.id); !s) return s;
   auto gone = store_.delete_message(c->info.id, message_id);
   if (!gone) return gone.err();
-  chat_.publish_deletion(c->info.id, message_id);
+  chat_.publish(message_deleted(c->info.id, message_id));
   moderation_action entry;
   entry.action = "delete_message";
   entry.target_user_id = m->user.id;

@@ -7,26 +7,26 @@
 
 namespace sorak {
 
-room::room(stream info, std::size_t worker_count, std::size_t ring_capacity, const std::vector<message>& recent)
-    : stream_id_(info.id),
+room::room(room_snapshot snap, std::size_t ring_capacity, std::string node_id)
+    : stream_id_(snap.info.id),
       ring_capacity_(std::max<std::size_t>(ring_capacity, 1)),
-      info_(std::move(info)),
-      locals_(new local_list[worker_count]) {
+      node_id_(std::move(node_id)),
+      info_(std::move(snap.info)) {
   ended_.store(info_.status == stream_status::ended);
+  moderation_.load(snap.badges, snap.sanctions);
+  const auto& recent = snap.recent;
   ring_complete_ = recent.size() < ring_capacity_;  // the store had no more than this
-  const millis window_start = recent.empty() ? 0 : recent.back().created_at - client_id_window_ms;
   for (const auto& m : recent) {
-    auto msg = std::make_shared<const message>(m);
-    record_message(msg, std::make_shared<const std::string>(message_event(encode_message(m))));
-    if (!m.client_id.empty() && m.created_at >= window_start) {
-      dedup_entry e;
-      e.committed = true;
-      e.info = {m.id, m.created_at};
-      e.expires_at = m.created_at + client_id_window_ms;
-      dedup_.emplace(dedup_key(m.user.id, m.client_id), std::move(e));
-    }
+    record_message(std::make_shared<const message>(m), std::make_shared<const std::string>(message_event(encode_message(m))));
+    remember_committed(m);
   }
+  for (const auto& m : snap.deleted) tombstones_[m.id] = m.created_at;
   if (!recent.empty()) last_created_at_ = recent.back().created_at;
+}
+
+void room::finish_loading(std::optional<millis> last_created_at) {
+  if (last_created_at) last_created_at_ = std::max(last_created_at_, *last_created_at);
+  loaded_through_ = last_created_at_;
 }
 
 // ---- stream state ----------------------------------------------------------
@@ -82,6 +82,13 @@ bool room::dedup_lookup(const std::string& key, millis now, ack_callback ack, bo
   return true;
 }
 
+// A committed message with a client_id: a resend of it, through any node, is
+// acked instead of stored again (for the rest of the window).
+void room::remember_committed(const message& m) {
+  if (m.client_id.empty()) return;
+  dedup_commit(dedup_key(m.user.id, m.client_id), {m.id, m.created_at});
+}
+
 void room::dedup_commit(const std::string& key, const ack_info& info) {
   std::vector<ack_callback> waiters;
   {
@@ -113,6 +120,45 @@ void room::dedup_sweep(millis now) {
 }
 
 // ---- events ------------------------------------------------------------------
+
+std::uint64_t room::apply(const room_event& ev) {
+  switch (ev.kind) {
+    case event_kind::message:
+      return apply_message(ev);
+    case event_kind::message_deleted:
+      return record_deletion(ev.target);
+    case event_kind::chat_cleared:
+      return record_clear(ev.target);
+    case event_kind::stream_changed:
+      if (ev.info) set_info(*ev.info);
+      break;
+    case event_kind::badge_changed:
+      moderation_.set_badge(ev.target, ev.badge);
+      break;
+    case event_kind::sanction_imposed:
+      if (ev.sanction_set) moderation_.set_sanction(*ev.sanction_set);
+      break;
+    case event_kind::sanction_lifted:
+      moderation_.lift(ev.target, ev.lifted);
+      break;
+    case event_kind::viewers_counted:
+      count_viewers(ev.target, ev.count);
+      return 0;  // sent as the sum, by the periodic sender
+  }
+  return ev.json ? record_other() : 0;
+}
+
+// A message is counted once, in the ring, the statistics and the client_id
+// table; one the room already had when it was loaded changes nothing.
+std::uint64_t room::apply_message(const room_event& ev) {
+  if (!ev.msg || ev.msg->created_at <= loaded_through_) return 0;
+  const std::uint64_t seq = record_message(ev.msg, ev.json);
+  if (seq == 0) return 0;
+  stats_.record(*ev.msg);
+  stats_.sample_viewers(viewer_total(), ev.msg->created_at);
+  remember_committed(*ev.msg);
+  return seq;
+}
 
 std::uint64_t room::record_message(std::shared_ptr<const message> m, shared_json ev) {
   std::lock_guard lk(ring_mutex_);
@@ -151,11 +197,6 @@ std::uint64_t room::record_clear(std::string_view user_id) {
   std::lock_guard lk(ring_mutex_);
   erase_from_ring([&](const message& m) { return m.user.id == user_id; });
   return ++seq_;
-}
-
-void room::add_tombstones(const std::vector<message>& deleted) {
-  std::lock_guard lk(ring_mutex_);
-  for (const auto& m : deleted) tombstones_[m.id] = m.created_at;
 }
 
 std::uint64_t room::record_other() {
@@ -256,6 +297,11 @@ room::cached_view room::cached(view v, std::size_t limit, const view_builder& bu
   return fresh;
 }
 
+bool room::ring_holds_all() const {
+  std::lock_guard lk(ring_mutex_);
+  return ring_complete_;
+}
+
 std::optional<millis> room::oldest_recent() const {
   std::lock_guard lk(ring_mutex_);
   if (ring_.empty()) return std::nullopt;
@@ -269,75 +315,22 @@ std::optional<message> room::find_recent(std::string_view message_id) const {
   return std::nullopt;
 }
 
-// ---- local viewers -----------------------------------------------------------
+// ---- viewers -------------------------------------------------------------------
 
-void room::add_viewer(std::size_t w, viewer* v) {
-  v->room_slot = locals_[w].list.size();
-  v->round_offset = locals_[w].round.size();  // events before it joined are not its
-  locals_[w].list.push_back(v);
-  locals_[w].count.fetch_add(1, std::memory_order_acq_rel);
-  total_.fetch_add(1, std::memory_order_relaxed);
+std::int64_t room::viewer_total() const {
+  std::int64_t total = viewers_here_.load(std::memory_order_relaxed);
+  std::lock_guard lk(counts_mutex_);
+  for (const auto& [node, n] : node_counts_) total += n;
+  return total;
 }
 
-void room::remove_viewer(std::size_t w, viewer* v) {
-  auto& list = locals_[w].list;
-  const std::size_t i = v->room_slot;
-  if (i >= list.size() || list[i] != v) return;  // not here (left already, or another worker)
-  list[i] = list.back();
-  list[i]->room_slot = i;
-  list.pop_back();
-  locals_[w].count.fetch_sub(1, std::memory_order_acq_rel);
-  total_.fetch_sub(1, std::memory_order_relaxed);
-}
-
-bool room::append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq) {
-  auto& local = locals_[w];
-  const bool was_empty = local.round_marks.empty();
-  local.round.append(frame);
-  local.round_marks.push_back({seq, local.round.size()});
-  return was_empty;
-}
-
-void room::seal_round(std::size_t w) {
-  auto& local = locals_[w];
-  if (local.round_marks.empty()) return;
-  sealed_round sealed;
-  sealed.bytes = std::make_shared<const std::string>(std::move(local.round));
-  sealed.marks = std::move(local.round_marks);
-  local.round = std::string();
-  local.round_marks = {};
-  for_each_viewer(w, [&](viewer* v) {
-    v->deliver_round(sealed);
-    v->round_offset = 0;
-  });
-}
-
-std::string_view room::take_round_tail(std::size_t w, viewer* v, std::uint64_t history_seq, std::size_t& events) {
-  auto& local = locals_[w];
-  events = 0;
-  const std::size_t end = local.round.size();
-  if (v->round_offset >= end) return {};
-  const std::size_t start = round_start(local.round_marks, v->round_offset, history_seq);
-  v->round_offset = end;
-  if (start >= end) return {};
-  events = round_events_from(local.round_marks, start);
-  return std::string_view(local.round).substr(start);
-}
-
-std::size_t round_start(const std::vector<round_mark>& marks, std::size_t offset, std::uint64_t history_seq) {
-  std::size_t past_history = 0;
-  for (const round_mark& m : marks) {  // seqs increase: stop at the first one not in the history
-    if (m.seq > history_seq) break;
-    past_history = m.end;
-  }
-  return std::max(offset, past_history);
-}
-
-std::size_t round_events_from(const std::vector<round_mark>& marks, std::size_t start) {
-  if (start == 0) return marks.size();  // the usual case, once per viewer per round
-  std::size_t n = 0;
-  for (auto it = marks.rbegin(); it != marks.rend() && it->end > start; ++it) ++n;
-  return n;
+void room::count_viewers(const std::string& node, std::int64_t count) {
+  if (node == node_id_) return;  // this node's own is counted live (viewers_here)
+  std::lock_guard lk(counts_mutex_);
+  if (count == 0)
+    node_counts_.erase(node);
+  else
+    node_counts_[node] = count;
 }
 
 }  // namespace sorak

@@ -1,18 +1,22 @@
-// room.hpp: the live state of one stream's chat on this node.
+// room.hpp: the live state of one stream's chat on this node (core: no
+// sockets, no workers).
 //
 // A room holds (1) the stream as last seen, (2) a ring of its most recent
 // messages, each kept as its encoded `message` event, which serves history on
 // connect and `since=` recovery without a database read, (3) the clock that
 // makes created_at strictly increasing, (4) the client_id de-duplication table,
-// (5) per worker, the list of that worker's local viewers and (6) its
-// moderation state (badges, timeouts, bans, slow mode; core/moderation_state.hpp).
+// (5) its moderation state (badges, timeouts, bans, slow mode;
+// core/moderation_state.hpp), (6) its statistics and (7) every node's count of
+// its viewers. It is built from a room_snapshot read from the store
+// (room_registry) and then changed only by apply(room_event): the events the
+// broker delivers, the same on every node. Who watches it on this node, and
+// on which worker, is net's business (net/audience.hpp).
 //
 // Thread-safety and lock order (docs/locking.md): submit_mutex() is held
 // across store.append, whose callback may run inline and publish, so the
-// order is submit → dedup, submit → fanout → ring; info_mutex_ is taken
-// alone. Only submit is held while calling out. The local viewer list of worker w is touched only on worker
-// w's thread; its size is mirrored in an atomic so the fan-out can skip
-// workers without viewers.
+// order is submit → event → ring; dedup, info, view and the moderation and
+// stats locks are taken alone. event_mutex() orders a room's events: apply()
+// and the caller's posting to the workers happen under it.
 #pragma once
 
 #include <algorithm>
@@ -31,7 +35,7 @@
 
 #include "core/moderation_state.hpp"
 #include "core/stream_stats.hpp"
-#include "core/viewer.hpp"
+#include "sorak/broker.hpp"
 #include "sorak/result.hpp"
 #include "sorak/types.hpp"
 
@@ -52,9 +56,25 @@ struct history_snapshot {
   std::string first_id;                     // latest_page(): id of the oldest message in it
 };
 
-class room {
+// What the store holds of a stream when its room opens (room_registry reads
+// it without holding any lock that delivery needs).
+struct room_snapshot {
+  stream info;
+  std::vector<message> recent;    // the newest ring_capacity messages, oldest first (deleted left out)
+  std::vector<message> deleted;   // deleted messages newer than recent's oldest (tombstones)
+  std::vector<badge_grant> badges;
+  std::vector<sanction> sanctions;
+};
+
+class room : public std::enable_shared_from_this<room> {
  public:
-  room(stream info, std::size_t worker_count, std::size_t ring_capacity, const std::vector<message>& recent);
+  // `node_id` names this node among those publishing viewer counts.
+  room(room_snapshot snap, std::size_t ring_capacity, std::string node_id);
+  // Ends loading: `last_created_at` is the newest stored message's (deleted
+  // ones included), read after everything else, so later created_ats are
+  // greater and events of messages up to it (buffered while the room
+  // opened) change nothing. REQUIRES: before the room is shared.
+  void finish_loading(std::optional<millis> last_created_at);
   room(const room&) = delete;
   room& operator=(const room&) = delete;
 
@@ -62,7 +82,6 @@ class room {
 
   // ---- stream state -------------------------------------------------------
   stream info() const;
-  void set_info(const stream& s);
   bool ended() const { return ended_.load(std::memory_order_acquire); }
 
   // ---- sending (callers hold submit_mutex() across stamp and store append,
@@ -70,9 +89,6 @@ class room {
   std::mutex& submit_mutex() { return submit_mutex_; }
   // REQUIRES: submit_mutex() held. Strictly increasing: max(now, last + 1).
   millis next_created_at(millis now);
-  // Makes every later created_at greater than `t` (the newest stored one,
-  // deleted messages included). REQUIRES: submit_mutex() held.
-  void advance_clock(millis t) { last_created_at_ = std::max(last_created_at_, t); }
 
   // ---- moderation ---------------------------------------------------------
   moderation_state& moderation() { return moderation_; }
@@ -96,21 +112,15 @@ class room {
   void dedup_sweep(millis now);
   static std::string dedup_key(std::string_view user_id, std::string_view client_id);
 
-  // ---- events (called by the fan-out, in event order) ---------------------
-  // Held by the fan-out across recording an event and posting it to the
-  // workers, so workers receive a room's events in sequence order.
-  std::mutex& fanout_mutex() { return fanout_mutex_; }
-  // Adds a committed message to the ring. Returns its event sequence number,
-  // or 0 when the ring already holds it (created_at not after the newest).
-  std::uint64_t record_message(std::shared_ptr<const message> m, shared_json message_event);
-  std::uint64_t record_deletion(std::string_view message_id);
-  // Drops every ring message of `user_id` (a purge: chat_cleared).
-  std::uint64_t record_clear(std::string_view user_id);
-  // Remembers where deleted messages were (loaded with the ring when the room
-  // opens: deleted messages newer than its oldest message), so that after()
-  // finds them.
-  void add_tombstones(const std::vector<message>& deleted);
-  std::uint64_t record_other();
+  // ---- events: the only way the state changes --------------------------------
+  // Held by whoever applies an event across apply() and handing the event to
+  // the viewers, so viewers receive a room's events in sequence order.
+  std::mutex& event_mutex() { return event_mutex_; }
+  // Applies one event (broker.hpp). Returns the sequence number viewers know
+  // it by, or 0 when they are not sent it (a state change without a frame of
+  // its own, or a message the room already had when it was loaded).
+  // REQUIRES: event_mutex() held.
+  std::uint64_t apply(const room_event& ev);
 
   // ---- reads for new connections -----------------------------------------
   history_snapshot latest(std::size_t n) const;
@@ -146,47 +156,37 @@ class room {
   cached_view cached(view v, std::size_t limit, const view_builder& build) const;
   std::uint64_t seq() const;
 
+  // True when the ring holds every message of the stream.
+  bool ring_holds_all() const;
   // The oldest created_at in the ring, or nullopt when empty.
   std::optional<millis> oldest_recent() const;
   std::optional<message> find_recent(std::string_view message_id) const;
 
-  // ---- local viewers (per worker) -----------------------------------------
-  // REQUIRES: on worker w's thread.
-  void add_viewer(std::size_t w, viewer* v);
-  void remove_viewer(std::size_t w, viewer* v);
-  const std::vector<viewer*>& viewers(std::size_t w) const { return locals_[w].list; }
-  // Calls f(viewer*) for each viewer of worker w. f may make the viewer leave
-  // (a cut closes it), which swaps the last one into its place: none is skipped.
-  template <class F>
-  void for_each_viewer(std::size_t w, F f) {
-    const auto& list = locals_[w].list;
-    for (std::size_t i = 0; i < list.size();) {
-      viewer* v = list[i];
-      f(v);
-      if (i < list.size() && list[i] == v) ++i;
-    }
-  }
-  bool has_viewers(std::size_t w) const { return locals_[w].count.load(std::memory_order_acquire) > 0; }
-  std::int64_t viewer_total() const { return total_.load(std::memory_order_relaxed); }
-  // The count last broadcast as viewer_count (used by the periodic sender).
+  // ---- viewers -------------------------------------------------------------
+  // Viewers on every node: this node's live count (net/audience keeps it up
+  // to date through viewers_here) plus the last count each other node
+  // published (viewers_counted events).
+  std::int64_t viewer_total() const;
+  std::atomic<std::int64_t>& viewers_here() { return viewers_here_; }
+  // The count last sent to viewers as viewer_count (by the periodic sender).
   std::atomic<std::int64_t>& last_sent_viewer_count() { return last_sent_count_; }
+  // The count this node last published (by the periodic sender).
+  std::atomic<std::int64_t>& last_published_viewer_count() { return last_published_count_; }
 
-  // ---- rounds (per worker) -------------------------------------------------
-  // The events that reached worker w since its last flush, their frames back
-  // to back. REQUIRES: on worker w's thread, like the viewer list.
-  // Appends one event's frame; true when the round was empty (the caller
-  // schedules the worker's flush, which seals it).
-  bool append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq);
-  // Hands the round to every viewer of worker w as one shared buffer and
-  // starts a new one.
-  void seal_round(std::size_t w);
-  // What `v` has not queued of the open round (past its history seq), for a
-  // viewer about to queue a frame of its own after them; `v` then counts as
-  // having queued the whole round. Valid until the round changes. `events`
-  // gets the number of events in it.
-  std::string_view take_round_tail(std::size_t w, viewer* v, std::uint64_t history_seq, std::size_t& events);
+  // ---- idle --------------------------------------------------------------------
+  // When anyone last used the room (opened it, or an event reached it).
+  millis last_active() const { return last_active_.load(std::memory_order_relaxed); }
+  void touch(millis now) { last_active_.store(now, std::memory_order_relaxed); }
 
  private:
+  void set_info(const stream& s);
+  std::uint64_t apply_message(const room_event& ev);
+  std::uint64_t record_message(std::shared_ptr<const message> m, shared_json message_event);
+  std::uint64_t record_deletion(std::string_view message_id);
+  std::uint64_t record_clear(std::string_view user_id);
+  std::uint64_t record_other();
+  void count_viewers(const std::string& node, std::int64_t count);
+  void remember_committed(const message& m);
   // Finds a live entry (acking or queueing `ack`); else claims the key when
   // `claim`. Returns whether the key was known.
   bool dedup_lookup(const std::string& key, millis now, ack_callback ack, bool claim);
@@ -204,15 +204,12 @@ class room {
     millis expires_at = 0;
     std::vector<ack_callback> waiters;
   };
-  struct alignas(64) local_list {
-    std::vector<viewer*> list;
-    std::atomic<std::size_t> count{0};
-    std::string round;                    // the open round's frames
-    std::vector<round_mark> round_marks;  // its events
-  };
-
   const std::string stream_id_;
   const std::size_t ring_capacity_;
+  const std::string node_id_;
+  // Messages created up to here were in the store when the room was loaded:
+  // their events (buffered while it opened) change nothing.
+  millis loaded_through_ = 0;
 
   mutable std::mutex info_mutex_;
   stream info_;
@@ -224,7 +221,7 @@ class room {
   std::mutex dedup_mutex_;
   std::unordered_map<std::string, dedup_entry> dedup_;  // GUARDED_BY(dedup_mutex_)
 
-  std::mutex fanout_mutex_;
+  std::mutex event_mutex_;
   mutable std::mutex ring_mutex_;
   std::deque<recent_entry> ring_;  // GUARDED_BY(ring_mutex_), oldest first
   bool ring_complete_ = false;     // GUARDED_BY(ring_mutex_): holds every message of the stream
@@ -245,9 +242,12 @@ class room {
   mutable std::mutex view_mutex_;         // never held while ring_mutex_ is taken
   mutable std::array<view_slot, 3> views_;  // GUARDED_BY(view_mutex_), by view
 
-  std::unique_ptr<local_list[]> locals_;
-  std::atomic<std::int64_t> total_{0};
+  std::atomic<std::int64_t> viewers_here_{0};
+  mutable std::mutex counts_mutex_;
+  std::unordered_map<std::string, std::int64_t> node_counts_;  // GUARDED_BY(counts_mutex_), other nodes
   std::atomic<std::int64_t> last_sent_count_{-1};
+  std::atomic<std::int64_t> last_published_count_{-1};
+  std::atomic<millis> last_active_{0};
 };
 
 inline constexpr millis client_id_window_ms = 5 * 60 * 1000;

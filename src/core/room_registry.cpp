@@ -1,7 +1,8 @@
 #include "core/room_registry.hpp"
 
 #include <algorithm>
-#include <mutex>
+
+#include "core/clock.hpp"
 
 namespace sorak {
 
@@ -9,48 +10,178 @@ bool is_room_id(std::string_view id) {
   return !id.empty() && id.size() <= 18 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-room_registry::room_registry(store& st, std::size_t worker_count, std::size_t ring_capacity)
-    : store_(st), worker_count_(worker_count), ring_capacity_(ring_capacity) {}
+room_registry::room_registry(store& st, std::size_t ring_capacity, std::string node_id, broker* br)
+    : store_(st), ring_capacity_(ring_capacity), node_id_(std::move(node_id)), broker_(br) {}
+
+// ---- opening -------------------------------------------------------------------
 
 result<std::shared_ptr<room>> room_registry::open(std::string_view id) {
+  std::string stream_id;
   {
     std::shared_lock lk(mutex_);
-    if (is_room_id(id)) {
-      if (auto it = by_room_.find(std::string(id)); it != by_room_.end()) return it->second;
-    } else if (auto it = rooms_.find(std::string(id)); it != rooms_.end()) {
-      return it->second;
+    if (!is_room_id(id)) {
+      stream_id = id;
+    } else if (auto it = by_room_.find(std::string(id)); it != by_room_.end()) {
+      stream_id = it->second;
+    }
+    if (auto it = rooms_.find(stream_id); it != rooms_.end()) {
+      if (it->second.open) {
+        it->second.open->touch(now_millis());
+        return it->second.open;
+      }
+      auto o = it->second.loading;
+      lk.unlock();
+      return wait_for(o);
     }
   }
-  auto s = is_room_id(id) ? store_.get_stream_by_room(id) : store_.get_stream(id);
+  auto s = resolve(id);
   if (!s) return s.err();
-  std::unique_lock lk(mutex_);
-  if (auto it = rooms_.find(s->id); it != rooms_.end()) return it->second;
-  auto recent = store_.latest(s->id, static_cast<int>(ring_capacity_));
-  auto r = std::make_shared<room>(*s, worker_count_, ring_capacity_, recent);
-  if (auto last = store_.last_created_at(s->id)) {
-    std::lock_guard submit(r->submit_mutex());  // not yet shared: taken for the REQUIRES only
-    r->advance_clock(*last);
+  std::shared_ptr<opening> o;
+  {
+    std::unique_lock lk(mutex_);
+    auto& e = rooms_[s->id];
+    if (e.open) return e.open;
+    if (e.loading) {
+      o = e.loading;
+      lk.unlock();
+      return wait_for(o);
+    }
+    o = e.loading = std::make_shared<opening>();
   }
-  if (!recent.empty()) r->add_tombstones(store_.deleted_after(s->id, recent.front().id));
-  r->moderation().load(store_.list_badges(s->id), store_.list_sanctions(s->id));
-  store_.scan_messages(s->id, [&r](const message& m) { r->stats().record(m); });
-  rooms_.emplace(s->id, r);
-  by_room_.emplace(s->room_id, r);
+  return load(*s, o);
+}
+
+result<stream> room_registry::resolve(std::string_view id) {
+  return is_room_id(id) ? store_.get_stream_by_room(id) : store_.get_stream(id);
+}
+
+result<std::shared_ptr<room>> room_registry::wait_for(const std::shared_ptr<opening>& o) {
+  std::unique_lock lk(o->mutex);
+  o->done_cv.wait(lk, [&] { return o->done; });
+  return o->outcome;
+}
+
+// Runs on the caller's thread with no registry lock held. Events published
+// from here on are kept by `o` (route), and everything committed before is in
+// the store, so the load plus the kept events is the whole room.
+result<std::shared_ptr<room>> room_registry::load(const stream& s, const std::shared_ptr<opening>& o) {
+  if (broker_) broker_->subscribe(s.id);
+  std::shared_ptr<room> r;
+  try {
+    r = build(s);
+  } catch (const std::exception& e) {
+    finish(s, o, error::internal(std::string("Could not open the room: ") + e.what()));
+    return error::internal("Could not open the room");
+  }
+  finish(s, o, r);
   return r;
 }
+
+std::shared_ptr<room> room_registry::build(const stream& s) {
+  room_snapshot snap;
+  snap.info = s;
+  snap.recent = store_.latest(s.id, static_cast<int>(ring_capacity_));
+  if (!snap.recent.empty()) snap.deleted = store_.deleted_after(s.id, snap.recent.front().id);
+  snap.badges = store_.list_badges(s.id);
+  snap.sanctions = store_.list_sanctions(s.id);
+  auto r = std::make_shared<room>(std::move(snap), ring_capacity_, node_id_);
+  store_.scan_messages(s.id, [&r](const message& m) { r->stats().record(m); });
+  r->finish_loading(store_.last_created_at(s.id));  // last: everything later is an event
+  return r;
+}
+
+// Applies the kept events, then makes the room visible, under the opening's
+// mutex: an event routed meanwhile waits for it and then goes to the room.
+void room_registry::finish(const stream& s, const std::shared_ptr<opening>& o, result<std::shared_ptr<room>> outcome) {
+  std::lock_guard lk(o->mutex);
+  if (outcome) {
+    auto& r = *outcome;
+    std::lock_guard ev(r->event_mutex());
+    for (const auto& e : o->kept) r->apply(e);
+    r->touch(now_millis());
+  }
+  o->kept.clear();
+  {
+    std::unique_lock reg(mutex_);
+    if (outcome) {
+      auto kept = closed_viewers_.find(s.id);
+      if (kept != closed_viewers_.end()) {
+        (*outcome)->stats().restore_viewers(kept->second);
+        closed_viewers_.erase(kept);
+      }
+      rooms_[s.id] = entry{*outcome, nullptr};
+      by_room_[s.room_id] = s.id;
+    } else {
+      rooms_.erase(s.id);
+    }
+  }
+  o->outcome = std::move(outcome);
+  o->done = true;
+  o->done_cv.notify_all();
+}
+
+// ---- lookups -------------------------------------------------------------------
 
 std::shared_ptr<room> room_registry::find(std::string_view stream_id) const {
   std::shared_lock lk(mutex_);
   auto it = rooms_.find(std::string(stream_id));
-  return it == rooms_.end() ? nullptr : it->second;
+  return it == rooms_.end() ? nullptr : it->second.open;
+}
+
+std::shared_ptr<room> room_registry::route(const room_event& ev) {
+  std::shared_ptr<opening> o;
+  {
+    std::shared_lock lk(mutex_);
+    auto it = rooms_.find(ev.stream_id);
+    if (it == rooms_.end()) return nullptr;  // nobody here needs it; the store has it for later
+    if (it->second.open) return it->second.open;
+    o = it->second.loading;
+  }
+  std::lock_guard lk(o->mutex);
+  if (!o->done) {
+    o->kept.push_back(ev);
+    return nullptr;
+  }
+  return o->outcome ? *o->outcome : nullptr;  // loaded meanwhile: the event comes after the kept ones
 }
 
 std::vector<std::shared_ptr<room>> room_registry::all() const {
   std::shared_lock lk(mutex_);
   std::vector<std::shared_ptr<room>> out;
   out.reserve(rooms_.size());
-  for (const auto& [id, r] : rooms_) out.push_back(r);
+  for (const auto& [id, e] : rooms_)
+    if (e.open) out.push_back(e.open);
   return out;
+}
+
+std::size_t room_registry::size() const {
+  std::shared_lock lk(mutex_);
+  return rooms_.size();
+}
+
+// ---- closing -------------------------------------------------------------------
+
+std::size_t room_registry::close_idle(millis now, millis idle_ms) {
+  std::vector<std::shared_ptr<room>> closed;  // destroyed after the lock is released
+  {
+    std::unique_lock lk(mutex_);
+    for (auto it = rooms_.begin(); it != rooms_.end();) {
+      const auto& r = it->second.open;
+      // use_count: under the exclusive lock nobody can copy the registry's
+      // reference, so 1 means no session, request or commit holds the room.
+      if (!r || r.use_count() != 1 || now - r->last_active() < idle_ms) {
+        ++it;
+        continue;
+      }
+      if (auto v = r->stats().viewers(); v.peak > 0) closed_viewers_[it->first] = std::move(v);
+      by_room_.erase(r->info().room_id);
+      closed.push_back(r);
+      it = rooms_.erase(it);
+    }
+  }
+  if (broker_)
+    for (const auto& r : closed) broker_->unsubscribe(r->stream_id());
+  return closed.size();
 }
 
 }  // namespace sorak

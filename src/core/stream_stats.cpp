@@ -67,6 +67,24 @@ void stream_stats::sample_viewers(std::int64_t count, millis now) {
   minute.viewers = std::max(minute.viewers, count);
 }
 
+viewer_samples stream_stats::viewers() const {
+  std::lock_guard lk(mutex_);
+  viewer_samples v{peak_viewers_, {}};
+  for (const auto& [start, m] : minutes_)
+    if (m.viewers > 0) v.minutes.emplace_back(start, m.viewers);
+  return v;
+}
+
+void stream_stats::restore_viewers(const viewer_samples& v) {
+  std::lock_guard lk(mutex_);
+  peak_viewers_ = std::max(peak_viewers_, v.peak);
+  for (const auto& [start, n] : v.minutes) {
+    auto& minute = minutes_[start];
+    minute.minute = start;
+    minute.viewers = std::max(minute.viewers, n);
+  }
+}
+
 stats_snapshot stream_stats::snapshot(std::size_t top, millis from, millis to) const {
   stats_snapshot s;
   std::vector<user_tally> users;

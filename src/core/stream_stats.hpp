@@ -49,6 +49,13 @@ struct minute_tally {
   std::int64_t viewers = 0;  // the most viewers sampled in that minute
 };
 
+// The viewer figures, which the store does not hold: kept by the registry
+// while a room is closed, so they survive it.
+struct viewer_samples {
+  std::int64_t peak = 0;
+  std::vector<std::pair<millis, std::int64_t>> minutes;  // minute start → most viewers sampled
+};
+
 struct stats_snapshot {
   std::int64_t total_messages = 0;  // chat + gift
   std::int64_t chat_messages = 0;
@@ -69,6 +76,8 @@ class stream_stats {
   void record(const message& m);
   // Remembers `count` viewers at `now` (for peak_viewers and the timeline).
   void sample_viewers(std::int64_t count, millis now);
+  viewer_samples viewers() const;
+  void restore_viewers(const viewer_samples& v);
 
   // Totals, the `top` first chatters and gifters, every gift, and the
   // timeline from the minute holding `from` to the minute holding `to`

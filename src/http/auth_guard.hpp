@@ -7,7 +7,7 @@
 
 #include <optional>
 
-#include "app/services.hpp"
+#include "net/services.hpp"
 #include "http/message.hpp"
 
 namespace sorak {

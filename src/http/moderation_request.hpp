@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/services.hpp"
+#include "net/services.hpp"
 #include "core/moderation_service.hpp"
 #include "http/message.hpp"
 

@@ -1,7 +1,7 @@
 // routes.hpp: one function per resource adds its routes to the table.
 #pragma once
 
-#include "app/services.hpp"
+#include "net/services.hpp"
 #include "http/router.hpp"
 
 namespace sorak {

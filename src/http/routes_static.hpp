@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/services.hpp"
+#include "net/services.hpp"
 #include "http/router.hpp"
 #include "sorak/result.hpp"
 

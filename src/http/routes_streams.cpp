@@ -4,6 +4,7 @@
 
 #include "core/utf8.hpp"
 #include "http/auth_guard.hpp"
+#include "core/room_events.hpp"
 #include "http/routes.hpp"
 #include "protocol/json_codec.hpp"
 
@@ -166,8 +167,7 @@ http_response patch(http_request& req, services& svc) {
   if (!p) return error_response(p.err());
   auto updated = svc.st.update_stream(current->id, *p);
   if (!updated) return error_response(updated.err());
-  if (auto r = svc.rooms.find(updated->id)) r->set_info(*updated);
-  if (updated->status != current->status) svc.chat.publish_stream_status(*updated);
+  svc.chat.publish(stream_changed(*updated, updated->status != current->status));
   return json_response(200, with_viewers(*updated, svc));
 }
 

@@ -1,9 +1,14 @@
 #include "net/fanout.hpp"
 
 #include <boost/asio/post.hpp>
+#include <malloc.h>
+#include <spdlog/spdlog.h>
 
-#include "app/services.hpp"
+#include <mutex>
+
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "net/services.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/events.hpp"
 #include "protocol/ws_frame.hpp"
@@ -13,58 +18,60 @@ namespace sorak {
 fanout::fanout(services& svc) : svc_(svc) {}
 
 void fanout::on_event(const room_event& ev) {
-  auto r = svc_.rooms.find(ev.stream_id);
-  if (!r) return;  // nobody on this node watches it; the store has it for later
-  if (ev.kind == event_kind::stream_status) {
-    if (auto s = svc_.st.get_stream(ev.stream_id)) r->set_info(*s);
-  }
-  std::lock_guard lk(r->fanout_mutex());
-  std::uint64_t seq = 0;
-  switch (ev.kind) {
-    case event_kind::message:
-      seq = r->record_message(ev.msg, ev.json);
-      if (seq == 0) return;  // already in the ring (loaded while it was committed)
-      break;
-    case event_kind::message_deleted:
-      seq = r->record_deletion(ev.msg ? ev.msg->id : std::string());
-      break;
-    case event_kind::chat_cleared:
-      seq = r->record_clear(ev.msg ? ev.msg->user.id : std::string());
-      break;
-    default:
-      seq = r->record_other();
-  }
-  deliver(r, make_text_frame(*ev.json), seq);
+  metrics::broker_lag_seconds().observe(std::chrono::microseconds(std::max<std::int64_t>(0, broker_clock_us() - ev.published_at_us)));
+  auto r = svc_.rooms.route(ev);
+  if (!r) return;  // not open here (or kept until its room has loaded)
+  std::lock_guard lk(r->event_mutex());
+  const std::uint64_t seq = r->apply(ev);
+  r->touch(now_millis());
+  if (seq == 0) return;
+  if (auto a = find(ev.stream_id)) deliver(a, ev.json, seq);
 }
 
-void fanout::deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::string> frame, std::uint64_t seq) {
+std::shared_ptr<audience> fanout::find(const std::string& stream_id) const {
+  std::shared_lock lk(mutex_);
+  auto it = audiences_.find(stream_id);
+  return it == audiences_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<audience> fanout::join(const std::shared_ptr<room>& r) {
+  std::unique_lock lk(mutex_);
+  auto& a = audiences_[r->stream_id()];
+  if (!a || a->the_room() != r) a = std::make_shared<audience>(r, svc_.workers.size());
+  return a;
+}
+
+void fanout::deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<const std::string>& json, std::uint64_t seq) {
   // Into the room's round on each worker with viewers: the worker's next
   // flush seals the round and queues it, one buffer, on every local viewer.
+  auto frame = make_text_frame(*json);
   auto& workers = svc_.workers;
   for (std::size_t w = 0; w < workers.size(); ++w) {
-    if (!r->has_viewers(w)) continue;
+    if (!a->has_viewers(w)) continue;
     worker& wk = workers.at(w);
-    boost::asio::post(wk.ioc, [r, frame, seq, &wk] {
-      if (r->append_to_round(wk.index, *frame, seq)) wk.schedule_round(r);
+    boost::asio::post(wk.ioc, [a, frame, seq, &wk] {
+      if (a->append_to_round(wk.index, *frame, seq)) wk.schedule_round(a);
     });
   }
 }
 
-void fanout::deliver_viewer_count(const std::shared_ptr<room>& r, std::int64_t count) {
+void fanout::deliver_viewer_count(const std::shared_ptr<audience>& a, std::int64_t count) {
   // Not part of the rounds (a snapshot, needing no order): each local viewer
   // queues the frame itself. Every worker gets its own copy, so the reference
   // count viewers' queues take stays on that worker's core.
   const frame_bytes frame = make_text_frame(viewer_count_event(count));
   bool first = true;
   for (std::size_t w = 0; w < svc_.workers.size(); ++w) {
-    if (!r->has_viewers(w)) continue;
+    if (!a->has_viewers(w)) continue;
     frame_bytes own = first ? frame : std::make_shared<const std::string>(*frame);
     first = false;
-    boost::asio::post(svc_.workers.at(w).ioc, [r, w, count, own = std::move(own)] {
-      r->for_each_viewer(w, [&](viewer* v) { v->deliver_viewer_count(own, count); });
+    boost::asio::post(svc_.workers.at(w).ioc, [a, w, count, own = std::move(own)] {
+      a->for_each_viewer(w, [&](viewer* v) { v->deliver_viewer_count(own, count); });
     });
   }
 }
+
+// ---- the periodic tick -------------------------------------------------------------
 
 void fanout::start() {
   timer_ = std::make_unique<boost::asio::steady_timer>(svc_.workers.at(0).ioc);
@@ -75,19 +82,56 @@ void fanout::schedule_tick() {
   timer_->expires_after(std::chrono::milliseconds(svc_.config.viewer_count_interval_ms));
   timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    on_tick();
+    housekeeping();
     schedule_tick();
   });
 }
 
-void fanout::on_tick() {
-  auto rooms = svc_.rooms.all();
-  for (const auto& r : rooms) {
-    const auto count = r->viewer_total();
-    if (r->last_sent_viewer_count().exchange(count) == count) continue;
-    deliver_viewer_count(r, count);
+void fanout::housekeeping() {
+  publish_counts();
+  send_counts();
+  const millis now = now_millis();
+  svc_.chat.sweep(svc_.rooms.all(), now);
+  drop_unwatched();
+  const std::size_t closed = svc_.rooms.close_idle(now, svc_.config.room_idle_seconds * millis{1000});
+  if (closed == 0) return;
+  spdlog::debug("rooms: closed {} idle", closed);
+  malloc_trim(0);  // hand the freed rings back to the system
+}
+
+// This node's count of each room's viewers, when it changed, for every node.
+void fanout::publish_counts() {
+  for (const auto& r : svc_.rooms.all()) {
+    const std::int64_t here = r->viewers_here().load(std::memory_order_relaxed);
+    if (r->last_published_viewer_count().exchange(here) == here) continue;
+    room_event ev;
+    ev.stream_id = r->stream_id();
+    ev.kind = event_kind::viewers_counted;
+    ev.target = svc_.rooms.node_id();
+    ev.count = here;
+    svc_.message_broker.publish(std::move(ev));
   }
-  svc_.chat.sweep(rooms, now_millis());
+}
+
+void fanout::send_counts() {
+  std::vector<std::shared_ptr<audience>> all;
+  {
+    std::shared_lock lk(mutex_);
+    all.reserve(audiences_.size());
+    for (const auto& [id, a] : audiences_) all.push_back(a);
+  }
+  for (const auto& a : all) {
+    const auto count = a->the_room()->viewer_total();
+    if (a->the_room()->last_sent_viewer_count().exchange(count) == count) continue;
+    deliver_viewer_count(a, count);
+  }
+}
+
+// An audience nobody holds (no session, no queued round) goes, and with it
+// its hold on the room.
+void fanout::drop_unwatched() {
+  std::unique_lock lk(mutex_);
+  std::erase_if(audiences_, [](const auto& kv) { return kv.second.use_count() == 1; });
 }
 
 }  // namespace sorak

@@ -1,46 +1,66 @@
-// fanout.hpp: from one room event to every local viewer's queue.
+// fanout.hpp: from one broker event to every local viewer's queue.
 //
-// The broker's receiver on this node. For each event: record it in the room
-// (ring, sequence number), frame it once, and post ONE task per worker that
-// has viewers in the room; that task, on the worker's thread, appends the
-// frame to the room's round on that worker (room::append_to_round). The
+// The broker's receiver on this node. For each event: the room registry
+// routes it to the open room (or keeps it for a room still opening); the
+// room applies it (core: room::apply, the only place a room's state changes);
+// if viewers are sent it, the frame is built once and ONE task is posted to
+// each worker that has viewers of the room; that task, on the worker's
+// thread, appends the frame to the room's round there (net/audience.hpp). The
 // worker's next flush seals the round: one buffer holding every event since
-// the last flush, queued by each local viewer as one entry and written as one
-// iovec. Cost per viewer: a pointer copy and a bounded-queue push per round,
-// not per event; no lock, no copy of the bytes.
+// the last flush, queued by each local viewer as one entry. Cost per viewer:
+// a pointer copy and a bounded-queue push per round, not per event; no lock,
+// no copy of the bytes.
 //
-// Also sends viewer_count every interval to rooms whose count changed.
-// Thread-safety: on_event may be called from any thread; events of one room
-// are recorded and posted under that room's fan-out lock, so every worker
-// sees them in sequence order.
+// The periodic tick (worker 0, every --viewer-count-interval-ms) publishes
+// this node's viewer count of each room that changed (a viewers_counted
+// event, summed by every node's room), sends viewer_count to rooms whose
+// total changed, drops audiences nobody watches and closes rooms idle for
+// --room-idle-seconds.
+//
+// Thread-safety: on_event may be called from any thread; a room's events are
+// applied and posted under its event_mutex, so every worker sees them in
+// sequence order. join() may be called from any thread.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
 
+#include "net/audience.hpp"
 #include "sorak/broker.hpp"
 
 namespace sorak {
 
 struct services;
-class room;
 
 class fanout {
  public:
   explicit fanout(services& svc);
   void on_event(const room_event& ev);
+  // The room's audience on this node, made on its first viewer. Holding it
+  // keeps the room open.
+  std::shared_ptr<audience> join(const std::shared_ptr<room>& r);
   // Starts the viewer_count / housekeeping timer on worker 0.
   void start();
+  // The tick's work, callable directly (tests): counts, sweeps, closes.
+  void housekeeping();
 
  private:
-  void deliver(const std::shared_ptr<room>& r, std::shared_ptr<const std::string> frame, std::uint64_t seq);
-  void deliver_viewer_count(const std::shared_ptr<room>& r, std::int64_t count);
+  std::shared_ptr<audience> find(const std::string& stream_id) const;
+  void deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<const std::string>& json, std::uint64_t seq);
+  void deliver_viewer_count(const std::shared_ptr<audience>& a, std::int64_t count);
+  void publish_counts();
+  void send_counts();
+  void drop_unwatched();
   void schedule_tick();
-  void on_tick();
 
   services& svc_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<audience>> audiences_;  // GUARDED_BY(mutex_), by stream id
 };
 
 }  // namespace sorak

@@ -17,7 +17,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/services.hpp"
+#include "net/blocking_pool.hpp"
+#include "net/services.hpp"
 #include "core/log_text.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
@@ -152,16 +153,30 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     if (is_chat_ws_path(req.target()))
       return respond(error_response({426, "upgrade_required", "This endpoint speaks WebSocket; send an upgrade request"}),
                      req.keep_alive(), req.version());
-    respond(handle(req), req.keep_alive(), req.version(), req.method() == http::verb::head);
+    handle(req);
   }
 
-  http_response handle(http::request<http::string_body>& req) {
-    http_request r;
-    r.method = std::string(req.method_string());
-    if (!parse_request_target(req.target(), r)) return error_response(error::bad_request("bad_request", "The request target does not parse"));
-    r.authorization = std::string(req[http::field::authorization]);
-    r.content_type = std::string(req[http::field::content_type]);
-    r.body = std::move(req.body());
+  // Handlers may read the store: they run on the blocking pool, and the
+  // answer is written from this connection's worker.
+  void handle(http::request<http::string_body>& req) {
+    auto r = std::make_shared<http_request>();
+    r->method = std::string(req.method_string());
+    const bool keep_alive = req.keep_alive(), head = req.method() == http::verb::head;
+    const unsigned version = req.version();
+    if (!parse_request_target(req.target(), *r))
+      return respond(error_response(error::bad_request("bad_request", "The request target does not parse")), keep_alive, version, head);
+    r->authorization = std::string(req[http::field::authorization]);
+    r->content_type = std::string(req[http::field::content_type]);
+    r->body = std::move(req.body());
+    svc_.blocking.post([self = this->shared_from_this(), r, keep_alive, version, head] {
+      auto res = std::make_shared<http_response>(self->dispatch(*r));
+      asio::post(self->worker_.ioc, [self, res, keep_alive, version, head] {
+        self->respond(std::move(*res), keep_alive, version, head);
+      });
+    });
+  }
+
+  http_response dispatch(http_request& r) {
     try {
       return routes_.dispatch(r);
     } catch (const std::exception& e) {  // a bug must not take the server down

@@ -9,6 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "net/audience.hpp"
 #include "net/ws_session.hpp"
 
 namespace sorak {
@@ -28,7 +29,7 @@ void worker::remove_session(ws_session* s) {
   sessions.pop_back();
 }
 
-void worker::schedule_round(std::shared_ptr<room> r) {
+void worker::schedule_round(std::shared_ptr<audience> r) {
   rounds.push_back(std::move(r));
   request_flush();
 }

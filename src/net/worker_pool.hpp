@@ -24,7 +24,7 @@
 namespace sorak {
 
 class ws_session;
-class room;
+class audience;
 
 struct worker {
   explicit worker(std::size_t i) : index(i) {}
@@ -46,10 +46,10 @@ struct worker {
   // carries every event of the pause; when rounds are short (a quiet room, a
   // few hundred viewers) there is no pause and a frame goes out at once.
   std::vector<std::shared_ptr<ws_session>> dirty;
-  // Rooms whose round (room.hpp) on this worker holds events: flush() seals
-  // them first, which queues each round on the rooms' viewers here.
-  std::vector<std::shared_ptr<room>> rounds;
-  std::vector<std::shared_ptr<room>> sealing;  // flush()'s, kept for its capacity
+  // Audiences whose round (net/audience.hpp) on this worker holds events:
+  // flush() seals them first, which queues each round on the viewers here.
+  std::vector<std::shared_ptr<audience>> rounds;
+  std::vector<std::shared_ptr<audience>> sealing;  // flush()'s, kept for its capacity
   bool flush_posted = false;
   std::chrono::steady_clock::time_point last_flush_end{};
   std::chrono::steady_clock::duration last_flush_length{};
@@ -67,7 +67,7 @@ struct worker {
   void add_session(ws_session* s);
   void remove_session(ws_session* s);
   void schedule_flush(std::shared_ptr<ws_session> s);
-  void schedule_round(std::shared_ptr<room> r);
+  void schedule_round(std::shared_ptr<audience> r);
   void request_flush();
   void flush();
   void flush_through_ring(std::vector<std::shared_ptr<ws_session>>& batch);

@@ -11,11 +11,14 @@
 #include <cerrno>
 #include <cstring>
 
-#include "app/services.hpp"
+#include "net/services.hpp"
 #include "core/clock.hpp"
 #include "core/log_text.hpp"
 #include "core/metrics.hpp"
 #include "core/utf8.hpp"
+#include "core/recovery.hpp"
+#include "net/blocking_pool.hpp"
+#include "net/fanout.hpp"
 #include "net/tls.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/events.hpp"
@@ -60,8 +63,42 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   // TCP_NODELAY and the send buffer size come from the listening socket.
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
   partial_.assign(leftover);
-  if (!join(target)) return;
-  send_history(target);
+  auto who = svc_.tokens.verify(target.token);
+  if (!who) return close(close_code::unauthorized, who.err().message);
+  who_ = std::move(*who);
+  open_room(std::move(target));
+}
+
+// The room may have to be loaded from the store (a long stream takes a
+// while), and `since=` older than the ring needs a store read: both run on
+// the blocking pool, and the session carries on on its worker. Frames the
+// client sends meanwhile wait in the socket.
+void ws_session::open_room(ws_target target) {
+  svc_.blocking.post([self = shared_from_this(), target = std::move(target)]() mutable {
+    auto r = self->svc_.rooms.open(target.stream);
+    std::optional<std::vector<message>> older;
+    if (r && target.since) older = store_part_for_since(**r, self->svc_.st, *target.since, self->limits());
+    asio::post(self->worker_.ioc, [self, r = std::move(r), target = std::move(target), older = std::move(older)] {
+      self->on_room_open(r, target, older);
+    });
+  });
+}
+
+recovery_limits ws_session::limits() const { return {svc_.config.recovery_max, svc_.config.history_on_connect}; }
+
+void ws_session::on_room_open(const result<std::shared_ptr<room>>& r, const ws_target& target,
+                              const std::optional<std::vector<message>>& older) {
+  if (state_ != state::open) return;
+  if (!r) return close(close_code::unknown_stream, "Unknown stream");
+  room_ = *r;
+  audience_ = svc_.fan->join(room_);
+  spdlog::debug("ws: join user={} stream={}", log_quoted(who_.user.id), room_->stream_id());
+  svc_.st.remember_user(who_.user);
+  send_history(target, older);
+  start_reading();
+}
+
+void ws_session::start_reading() {
   // Frames may already wait in `leftover`: parse them first. Bytes already in
   // the socket are reported by the wait (do_read re-arms the descriptor).
   if (partial_.empty()) return do_read();
@@ -75,51 +112,14 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   });
 }
 
-bool ws_session::join(const ws_target& target) {
-  auto who = svc_.tokens.verify(target.token);
-  if (!who) {
-    close(close_code::unauthorized, who.err().message);
-    return false;
-  }
-  who_ = std::move(*who);
-  auto r = svc_.rooms.open(target.stream);
-  if (!r) {
-    close(close_code::unknown_stream, "Unknown stream");
-    return false;
-  }
-  room_ = std::move(*r);
-  spdlog::debug("ws: join user={} stream={}", log_quoted(who_.user.id), room_->stream_id());
-  svc_.st.remember_user(who_.user);
-  return true;
-}
-
-void ws_session::send_history(const ws_target& target) {
+void ws_session::send_history(const ws_target& target, const std::optional<std::vector<message>>& older) {
   // Register before the snapshot: any event recorded after the snapshot is
   // then delivered, and events up to snapshot.seq are skipped as duplicates.
-  room_->add_viewer(worker_.index, this);
+  audience_->add_viewer(worker_.index, this);
   in_room_ = true;
-  std::optional<bool> recovered;
-  history_snapshot snap;
   if (target.since) {
-    snap = room_->after(*target.since, svc_.config.recovery_max);
-    if (!snap.found) {
-      // Older than the ring (or unknown): ask the store once.
-      auto older = svc_.st.after(room_->stream_id(), *target.since, static_cast<int>(svc_.config.recovery_max) + 1);
-      auto ring = room_->latest(svc_.config.ring_capacity);
-      const auto oldest_ring = room_->oldest_recent();
-      if (older && older->size() <= svc_.config.recovery_max) {
-        snap = history_snapshot{};
-        snap.seq = ring.seq;
-        for (const auto& m : *older) {
-          if (oldest_ring && m.created_at >= *oldest_ring) break;  // the ring has it
-          snap.message_events.push_back(std::make_shared<const std::string>(message_event(encode_message(m))));
-        }
-        for (auto& e : ring.message_events) snap.message_events.push_back(std::move(e));
-        if (snap.message_events.size() > svc_.config.recovery_max) snap.found = false;
-      }
-    }
-    recovered = snap.found;
-    if (!snap.found) snap = room_->latest(svc_.config.history_on_connect);
+    bool recovered = false;
+    auto snap = recover_since(*room_, *target.since, older, limits(), recovered);
     history_seq_ = snap.seq;
     enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
   } else {
@@ -195,7 +195,7 @@ void ws_session::enqueue(frame_bytes frame) {
 void ws_session::catch_up_round() {
   if (!in_room_) return;
   std::size_t events = 0;
-  const std::string_view tail = room_->take_round_tail(worker_.index, this, history_seq_, events);
+  const std::string_view tail = audience_->take_round_tail(worker_.index, this, history_seq_, events);
   if (tail.empty() || state_ != state::open) return;
   metrics::local().deliveries.add(static_cast<std::int64_t>(events));
   push(std::make_shared<const std::string>(tail));
@@ -345,7 +345,7 @@ void ws_session::on_written_all() {
 void ws_session::drop_unsent() {
   if (in_room_) {
     std::size_t events = 0;
-    room_->take_round_tail(worker_.index, this, history_seq_, events);
+    audience_->take_round_tail(worker_.index, this, history_seq_, events);
   }
   const std::size_t keep = pending_head_ + (head_offset_ > 0 ? 1 : 0);
   pending_.resize(std::max(keep, pending_head_));
@@ -595,9 +595,10 @@ void ws_session::on_tick(millis now) {
 }
 
 void ws_session::leave_room() {
-  if (!room_) return;
-  room_->remove_viewer(worker_.index, this);
+  if (!audience_) return;
+  audience_->remove_viewer(worker_.index, this);
   in_room_ = false;
+  audience_.reset();
   room_.reset();
 }
 

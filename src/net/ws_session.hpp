@@ -32,8 +32,10 @@
 #include <string>
 #include <vector>
 
+#include "core/recovery.hpp"
 #include "core/room.hpp"
-#include "core/viewer.hpp"
+#include "net/audience.hpp"
+#include "net/viewer.hpp"
 #include "net/ip_limits.hpp"
 #include "protocol/client_event.hpp"
 #include "protocol/ws_frame.hpp"
@@ -93,8 +95,12 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
  private:
   enum class state { open, closing, finished };
 
-  bool join(const ws_target& target);
-  void send_history(const ws_target& target);
+  void open_room(ws_target target);
+  void on_room_open(const result<std::shared_ptr<room>>& r, const ws_target& target,
+                    const std::optional<std::vector<message>>& older);
+  recovery_limits limits() const;
+  void send_history(const ws_target& target, const std::optional<std::vector<message>>& older);
+  void start_reading();
   void do_read();
   void on_readable();
   void read_tls();
@@ -138,8 +144,9 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   worker& worker_;
   services& svc_;
   principal who_;
-  std::shared_ptr<room> room_;
-  bool in_room_ = false;  // in room_'s viewer list on this worker
+  std::shared_ptr<room> room_;          // the room's state (core), once open
+  std::shared_ptr<audience> audience_;  // its viewers on this node (net)
+  bool in_room_ = false;                // in audience_'s viewer list on this worker
   state state_ = state::open;
 
   // read side

@@ -13,12 +13,15 @@
 #include "core/moderation_service.hpp"
 #include "core/room_registry.hpp"
 #include "sorak/auth.hpp"
+#include "sorak/broker.hpp"
 #include "sorak/config.hpp"
 #include "sorak/store.hpp"
 
 namespace sorak {
 
 class worker_pool;
+class blocking_pool;
+class fanout;
 
 struct services {
   const server_config& config;
@@ -30,6 +33,9 @@ struct services {
   worker_pool& workers;
   const gift_catalog& gifts;
   api_key_service& api_keys;
+  broker& message_broker;
+  blocking_pool& blocking;
+  fanout* fan = nullptr;  // set once by the composition root, before the listener starts
   std::atomic<bool> shutting_down{false};
 };
 

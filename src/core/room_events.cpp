@@ -1,0 +1,67 @@
+#include "core/room_events.hpp"
+
+#include "protocol/events.hpp"
+
+namespace sorak {
+
+namespace {
+room_event of(std::string_view stream_id, event_kind kind) {
+  room_event ev;
+  ev.stream_id = stream_id;
+  ev.kind = kind;
+  return ev;
+}
+
+std::shared_ptr<const std::string> shared(std::string json) { return std::make_shared<const std::string>(std::move(json)); }
+}  // namespace
+
+room_event message_posted(std::shared_ptr<const message> msg, std::shared_ptr<const std::string> json) {
+  auto ev = of(msg->stream_id, event_kind::message);
+  ev.msg = std::move(msg);
+  ev.json = std::move(json);
+  return ev;
+}
+
+room_event message_deleted(std::string_view stream_id, std::string_view message_id) {
+  auto ev = of(stream_id, event_kind::message_deleted);
+  ev.target = message_id;
+  ev.json = shared(message_deleted_event(message_id));
+  return ev;
+}
+
+room_event chat_cleared(std::string_view stream_id, std::string_view user_id) {
+  auto ev = of(stream_id, event_kind::chat_cleared);
+  ev.target = user_id;
+  ev.json = shared(chat_cleared_event(user_id));
+  return ev;
+}
+
+room_event stream_changed(const stream& s, bool status_changed) {
+  auto ev = of(s.id, event_kind::stream_changed);
+  ev.info = s;
+  if (status_changed) ev.json = shared(stream_status_event(s.status));
+  return ev;
+}
+
+room_event badge_changed(std::string_view stream_id, std::string_view user_id, std::optional<stream_badge> badge) {
+  auto ev = of(stream_id, event_kind::badge_changed);
+  ev.target = user_id;
+  ev.badge = badge;
+  return ev;
+}
+
+room_event sanction_imposed(const sanction& s) {
+  auto ev = of(s.stream_id, event_kind::sanction_imposed);
+  ev.target = s.user_id;
+  ev.sanction_set = s;
+  return ev;
+}
+
+room_event sanction_lifted(std::string_view stream_id, std::string_view user_id, sanction_kind kind) {
+  auto ev = of(stream_id, event_kind::sanction_lifted);
+  ev.target = user_id;
+  ev.lifted = kind;
+  return ev;
+}
+
+}  // namespace sorak

@@ -1,0 +1,28 @@
+// room_events.hpp: the room_event of each kind of change (sorak/broker.hpp),
+// built in one place so that every publisher fills the same fields and
+// encodes the viewers' JSON the same way.
+//
+// Thread-safety: plain functions of their arguments.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sorak/broker.hpp"
+#include "sorak/types.hpp"
+
+namespace sorak {
+
+// A committed message; `json` is its `message` event, encoded once.
+room_event message_posted(std::shared_ptr<const message> msg, std::shared_ptr<const std::string> json);
+room_event message_deleted(std::string_view stream_id, std::string_view message_id);
+room_event chat_cleared(std::string_view stream_id, std::string_view user_id);
+// The stream as stored now; viewers get a `stream_status` event when
+// `status_changed`, nothing otherwise (settings speak through notices).
+room_event stream_changed(const stream& s, bool status_changed);
+room_event badge_changed(std::string_view stream_id, std::string_view user_id, std::optional<stream_badge> badge);
+room_event sanction_imposed(const sanction& s);
+room_event sanction_lifted(std::string_view stream_id, std::string_view user_id, sanction_kind kind);
+
+}  // namespace sorak

@@ -1,0 +1,85 @@
+#include "net/audience.hpp"
+
+#include <algorithm>
+
+namespace sorak {
+
+audience::audience(std::shared_ptr<room> r, std::size_t worker_count)
+    : room_(std::move(r)), locals_(new local_list[worker_count]) {}
+
+// ---- viewers -------------------------------------------------------------------
+
+void audience::add_viewer(std::size_t w, viewer* v) {
+  v->room_slot = locals_[w].list.size();
+  v->round_offset = locals_[w].round.size();  // events before it joined are not its
+  locals_[w].list.push_back(v);
+  locals_[w].count.fetch_add(1, std::memory_order_acq_rel);
+  total_.fetch_add(1, std::memory_order_relaxed);
+  room_->viewers_here().fetch_add(1, std::memory_order_relaxed);
+}
+
+void audience::remove_viewer(std::size_t w, viewer* v) {
+  auto& list = locals_[w].list;
+  const std::size_t i = v->room_slot;
+  if (i >= list.size() || list[i] != v) return;  // not here (left already, or another worker)
+  list[i] = list.back();
+  list[i]->room_slot = i;
+  list.pop_back();
+  locals_[w].count.fetch_sub(1, std::memory_order_acq_rel);
+  total_.fetch_sub(1, std::memory_order_relaxed);
+  room_->viewers_here().fetch_sub(1, std::memory_order_relaxed);
+}
+
+// ---- rounds --------------------------------------------------------------------
+
+bool audience::append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq) {
+  auto& local = locals_[w];
+  const bool was_empty = local.round_marks.empty();
+  local.round.append(frame);
+  local.round_marks.push_back({seq, local.round.size()});
+  return was_empty;
+}
+
+void audience::seal_round(std::size_t w) {
+  auto& local = locals_[w];
+  if (local.round_marks.empty()) return;
+  sealed_round sealed;
+  sealed.bytes = std::make_shared<const std::string>(std::move(local.round));
+  sealed.marks = std::move(local.round_marks);
+  local.round = std::string();
+  local.round_marks = {};
+  for_each_viewer(w, [&](viewer* v) {
+    v->deliver_round(sealed);
+    v->round_offset = 0;
+  });
+}
+
+std::string_view audience::take_round_tail(std::size_t w, viewer* v, std::uint64_t history_seq, std::size_t& events) {
+  auto& local = locals_[w];
+  events = 0;
+  const std::size_t end = local.round.size();
+  if (v->round_offset >= end) return {};
+  const std::size_t start = round_start(local.round_marks, v->round_offset, history_seq);
+  v->round_offset = end;
+  if (start >= end) return {};
+  events = round_events_from(local.round_marks, start);
+  return std::string_view(local.round).substr(start);
+}
+
+std::size_t round_start(const std::vector<round_mark>& marks, std::size_t offset, std::uint64_t history_seq) {
+  std::size_t past_history = 0;
+  for (const round_mark& m : marks) {  // seqs increase: stop at the first one not in the history
+    if (m.seq > history_seq) break;
+    past_history = m.end;
+  }
+  return std::max(offset, past_history);
+}
+
+std::size_t round_events_from(const std::vector<round_mark>& marks, std::size_t start) {
+  if (start == 0) return marks.size();  // the usual case, once per viewer per round
+  std::size_t n = 0;
+  for (auto it = marks.rbegin(); it != marks.rend() && it->end > start; ++it) ++n;
+  return n;
+}
+
+}  // namespace sorak
