@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/pagination.hpp"
+#include "core/room_reads.hpp"
 #include "http/auth_guard.hpp"
 #include "http/routes.hpp"
 #include "protocol/events.hpp"
@@ -25,31 +26,18 @@ http_response history(http_request& req, services& svc) {
   auto before = req.query_value("before");
   if (before && before->empty()) before.reset();
   if (!before) {  // the newest page: from the room's ring when it can answer, built once per change
-    const auto n = static_cast<std::size_t>(*limit);
-    auto page = r->cached(room::view::rest_page, n, [&] {
-      bool has_more = false;
-      auto snap = r->latest_page(n, has_more);
-      if (!snap) return room::cached_view{};
-      return room::cached_view{std::make_shared<const std::string>(
-                                   history_page_json(snap->message_events, has_more, snap->first_id)),
-                               snap->seq};
-    });
-    if (page.body) {
-      http_response res;
-      res.body = *page.body;
-      return res;
-    }
+    error err;
+    auto body = first_history_page(*r, svc.st, static_cast<std::size_t>(*limit), err);
+    if (!body) return error_response(err);
+    http_response res;
+    res.body = **body;
+    return res;
   }
   auto page = svc.st.history(r->stream_id(), *limit, before);
   if (!page) return error_response(page.err());
-  json::array messages;
-  messages.reserve(page->messages.size());
-  for (const auto& m : page->messages) messages.push_back(to_json(m));
-  json::value cursor = nullptr;
-  if (page->next_cursor) cursor = json::value(*page->next_cursor);
-  return json_response(200, json::object{{"messages", std::move(messages)},
-                                         {"has_more", page->has_more},
-                                         {"next_cursor", std::move(cursor)}});
+  http_response res;
+  res.body = history_page_body(*page);
+  return res;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/pagination.hpp"
 #include "core/showroom_since.hpp"
 #include "core/room.hpp"
+#include "core/room_reads.hpp"
 #include "http/routes.hpp"
 #include "protocol/showroom_json.hpp"
 
@@ -37,37 +38,6 @@ std::int64_t viewers_of(services& svc, const std::string& stream_id) {
   return r ? r->viewer_total() : 0;
 }
 
-// The feed's chat_messages array (newest first), serialized. From the room's
-// ring when it can answer (the newest page is built once per room change and
-// shared by every poller), else from the store.
-shared_json serialize_feed(const std::vector<const message*>& oldest_first) {
-  json::array out;
-  out.reserve(oldest_first.size());
-  for (auto it = oldest_first.rbegin(); it != oldest_first.rend(); ++it) out.push_back(showroom_message(**it));
-  return std::make_shared<const std::string>(json::serialize(out));
-}
-
-shared_json feed_messages(const room& r, services& svc, std::size_t limit, std::optional<millis> since) {
-  auto from_ring = [&]() -> room::cached_view {
-    auto snap = r.feed(limit, since);
-    if (!snap) return {};
-    std::vector<const message*> msgs;
-    msgs.reserve(snap->messages.size());
-    for (const auto& m : snap->messages) msgs.push_back(m.get());
-    return {serialize_feed(msgs), snap->seq};
-  };
-  if (!since) {
-    if (auto v = r.cached(room::view::showroom_feed, limit, from_ring); v.body) return v.body;
-  } else if (auto v = from_ring(); v.body) {
-    return v.body;
-  }
-  auto feed = svc.st.chat_feed(r.stream_id(), static_cast<int>(limit), since);
-  std::vector<const message*> msgs;
-  msgs.reserve(feed.size());
-  for (const auto& m : feed) msgs.push_back(&m);
-  return serialize_feed(msgs);
-}
-
 http_response chat_stream(http_request& req, services& svc) {
   if (auto s = check_key(req, svc); !s) return error_response(s.err());
   auto room_id = req.query_value("room_id");
@@ -83,7 +53,7 @@ http_response chat_stream(http_request& req, services& svc) {
   const auto& r = *room;
   const millis now = now_millis();
   const stream info = r->info();
-  shared_json messages = feed_messages(*r, svc, static_cast<std::size_t>(*limit), *since);
+  shared_json messages = showroom_feed(*r, svc.st, static_cast<std::size_t>(*limit), *since);
   // stream_info and stats change with the clock; the messages only with the room.
   http_response res;
   res.body.reserve(messages->size() + 1024);

@@ -16,7 +16,7 @@
 #include "core/log_text.hpp"
 #include "core/metrics.hpp"
 #include "core/utf8.hpp"
-#include "core/recovery.hpp"
+#include "core/room_reads.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/fanout.hpp"
 #include "net/tls.hpp"
@@ -546,7 +546,21 @@ void ws_session::on_chat(client_chat chat) {
       if (auto self = weak.lock()) self->on_stored(client_id, r);
     });
   };
-  auto s = svc_.chat.send_chat(*room_, who_, std::move(chat), std::move(on_stored));
+  // A reply to a message older than the ring needs a store read to check it:
+  // that send runs on the blocking pool and reports back here.
+  if (chat.reply_to && !room_->find_recent(*chat.reply_to)) {
+    svc_.blocking.post([weak, executor, room = room_, who = who_, chat = std::move(chat), on_stored, &chat_svc = svc_.chat]() mutable {
+      auto s = chat_svc.send_chat(*room, who, std::move(chat), std::move(on_stored));
+      asio::post(executor, [weak, s] {
+        if (auto self = weak.lock(); self && self->state_ == state::open) self->on_sent(s);
+      });
+    });
+    return;
+  }
+  on_sent(svc_.chat.send_chat(*room_, who_, std::move(chat), std::move(on_stored)));
+}
+
+void ws_session::on_sent(const status& s) {
   if (s) {
     metrics::local().messages_in.add();
     refused_in_a_row_ = 0;

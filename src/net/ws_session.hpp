@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "core/recovery.hpp"
+#include "core/room_reads.hpp"
 #include "core/room.hpp"
 #include "net/audience.hpp"
 #include "net/viewer.hpp"
@@ -113,6 +113,8 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void on_frame(ws_opcode op, std::string_view payload, bool fin);
   void on_message(std::string_view text);
   void on_chat(client_chat chat);
+  // Counts an accepted message, or tells the sender why not (and cuts a flood).
+  void on_sent(const status& s);
   void on_stored(const std::string& client_id, const result<ack_info>& r);
   void send_json(std::string json);
   void send_error(const error& e);

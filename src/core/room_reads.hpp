@@ -1,7 +1,10 @@
-// recovery.hpp: the history a connecting viewer is sent, from the room's
-// ring, else the store (seed 004 `since=`, CONTRACT §5).
+// room_reads.hpp: the reads the room's ring answers, else the store: the
+// history a reconnecting viewer is sent (seed 004 `since=`), REST history's
+// first page and the Showroom feed. Each tries the ring first and goes to the
+// store only when the ring cannot answer exactly; the pages every caller
+// shares are built once per room change (room::cached).
 //
-// A viewer reconnecting with since=<message id> gets every message after it
+// `since=` (CONTRACT §5): a viewer reconnecting with since=<message id> gets every message after it
 // (at most recovery_max) and `recovered: true`, or the newest
 // history_on_connect messages and `recovered: false` when that cannot be
 // done exactly. The ring answers when it holds the id (or its tombstone);
@@ -10,7 +13,8 @@
 // viewer's worker after it has registered (recover_since), so nothing
 // committed in between is missed or doubled (the snapshot's seq).
 //
-// Thread-safety: plain functions; the room and store are thread-safe.
+// Thread-safety: plain functions; the room and store are thread-safe. Those
+// taking a store may block on it: call them off the event loops.
 #pragma once
 
 #include <optional>
@@ -36,5 +40,18 @@ std::optional<std::vector<message>> store_part_for_since(const room& r, store& s
 // `recovered` tells whether it is exact. Call after the viewer registered.
 history_snapshot recover_since(const room& r, std::string_view since, const std::optional<std::vector<message>>& older,
                                const recovery_limits& lim, bool& recovered);
+
+// GET …/chat/history without `before`: the body (seed 004's page JSON), from
+// the ring when it holds the page (built once per room change), else the
+// store. nullopt: the store failed (`err` says why).
+std::optional<shared_json> first_history_page(const room& r, store& st, std::size_t limit, error& err);
+
+// A page the store read (any `before`), as REST history's body.
+std::string history_page_body(const history_page& page);
+
+// The Showroom feed's chat_messages array, serialized (newest first): the
+// ring when it can answer (the newest page built once per room change and
+// shared by every poller), else the store's chat_feed.
+shared_json showroom_feed(const room& r, store& st, std::size_t limit, std::optional<millis> since);
 
 }  // namespace sorak
