@@ -1,6 +1,6 @@
-// bench_engine.cpp: the Asio side of `sorak bench`'s chat scenarios. One of
+// engine.cpp: the Asio side of `sorak bench`'s chat scenarios. One of
 // the two translation units of the bench that include Asio (the other is
-// bench_rest.cpp).
+// rest.cpp).
 //
 // Each thread runs one io_context. Its connections are raw non-blocking TCP
 // sockets kept in the thread's own epoll set, edge-triggered, and Asio waits
@@ -28,7 +28,7 @@
 // larger than carry_limit is classified from its first bytes and the rest
 // skipped. Writing: send() at once; what the socket does not take waits in
 // `out` for the next EPOLLOUT edge.
-#include "client/bench_engine.hpp"
+#include "bench/engine.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -53,9 +53,9 @@
 #include <ctime>
 #include <thread>
 
-#include "client/bench_wire.hpp"
+#include "bench/wire.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -1114,4 +1114,4 @@ load_totals chat_load::finish() {
   return totals;
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench
