@@ -3,7 +3,9 @@
 // raw non-blocking TCP sockets in each thread's own epoll set, our own
 // WebSocket client framing (and IRC lines), one large read buffer per thread
 // shared by all its connections, and no JSON parsing on the receive path
-// (see wire.hpp and docs/bench.md).
+// (see wire.hpp and docs/bench.md). Each thread and its parts (I/O, wire,
+// pacing, counting) are described in load_thread.hpp; this file and
+// engine.cpp are the driver's side.
 //
 // The scenario driver (scenarios.cpp) builds a chat_load with every
 // connection it will use, then drives it from its own thread: open() groups
