@@ -1,18 +1,18 @@
 // bench_command.cpp: `sorak bench SCENARIO`, the load generator (see
-// docs/bench.md). The engine lives in src/client/bench_*; this file only maps
+// docs/bench.md). The engine lives in src/bench/; this file only maps
 // options and prints the result: a table, then one JSON line (or only the
 // JSON line with --json).
 #include <iostream>
 #include <memory>
 
+#include "bench/report.hpp"
+#include "bench/scenarios.hpp"
 #include "cli.hpp"
-#include "client/bench_report.hpp"
-#include "client/bench_scenarios.hpp"
 
 namespace sorak::cli {
 namespace {
 
-namespace bench = client::bench;
+namespace bench = sorak::bench;
 
 struct bench_command_options {
   bench::bench_options o;

@@ -1,10 +1,10 @@
-#include "client/bench_wire.hpp"
+#include "bench/wire.hpp"
 
 #include <charconv>
 
 #include "protocol/ws_frame.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 namespace {
 
@@ -110,4 +110,4 @@ int check_upgrade_response(std::string_view head) {
   return 0;
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,4 +1,4 @@
-// bench_wire.hpp: the bytes `sorak bench` puts on the wire and looks for in
+// wire.hpp: the bytes `sorak bench` puts on the wire and looks for in
 // what comes back, for each protocol it speaks. No I/O here.
 //
 // Every message the bench sends carries a stamp at the start of its content:
@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 // ---- client → server ----------------------------------------------------
 
@@ -146,4 +146,4 @@ inline bool irc_error_numeric(std::string_view cmd) {
          static_cast<unsigned char>(cmd[2] - '0') < 10;
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

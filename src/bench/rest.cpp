@@ -1,4 +1,4 @@
-// bench_rest.cpp: the `rest` scenario: keep-alive HTTP/1.1 GETs against the
+// rest.cpp: the `rest` scenario: keep-alive HTTP/1.1 GETs against the
 // history pages or the Showroom-style API, one request at a time per
 // connection. The second (and last) translation unit of the bench that
 // includes Asio.
@@ -21,13 +21,13 @@
 #include <map>
 #include <thread>
 
-#include "client/bench_histogram.hpp"
-#include "client/bench_proc.hpp"
-#include "client/bench_scenarios.hpp"
-#include "client/bench_setup.hpp"
+#include "bench/histogram.hpp"
+#include "bench/proc.hpp"
+#include "bench/scenarios.hpp"
+#include "bench/setup.hpp"
 #include "client/endpoint.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -382,10 +382,12 @@ result<std::vector<std::string>> build_requests(const bench_options& o, const ta
   std::vector<std::string> requests;
   for (const auto& s : *streams) {
     if (o.kind == rest_kind::history) {
-      requests.push_back(get_request(where, stream_path(s.id) + "/chat/history?limit=50", token->front()));
+      requests.push_back(get_request(where, client::stream_path(s.id) + "/chat/history?limit=50", token->front()));
     } else {
-      requests.push_back(get_request(
-          where, "/api/jkt48/chat-stream-sr?room_id=" + url_encode(s.room_id) + "&apikey=" + url_encode(apikey), {}));
+      requests.push_back(get_request(where,
+                                     "/api/jkt48/chat-stream-sr?room_id=" + client::url_encode(s.room_id) +
+                                         "&apikey=" + client::url_encode(apikey),
+                                     {}));
     }
   }
   extra["rooms"] = rooms;
@@ -481,4 +483,4 @@ result<bench_result> run_rest(const bench_options& o, const progress_fn& progres
   return r;
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

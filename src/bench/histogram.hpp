@@ -1,4 +1,4 @@
-// bench_histogram.hpp: a log-linear latency histogram, in the manner of
+// histogram.hpp: a log-linear latency histogram, in the manner of
 // HdrHistogram, small and cheap enough to record every delivered message.
 //
 // Values are nanoseconds. Below 64 ns each value has its own bucket; above,
@@ -13,9 +13,9 @@
 #include <array>
 #include <cstdint>
 
-#include "client/bench_options.hpp"
+#include "bench/options.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 class latency_histogram {
  public:
@@ -54,4 +54,4 @@ class latency_histogram {
   std::uint64_t max_ = 0;
 };
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,4 +1,4 @@
-// bench_setup.hpp: what a sorak-protocol run needs before its first
+// setup.hpp: what a sorak-protocol run needs before its first
 // measured byte: the signing secret, tokens for every connection, and the
 // streams to talk in (created over REST unless --stream names one, and
 // seeded with messages for history runs).
@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "client/bench_options.hpp"
-#include "client/bench_proc.hpp"
+#include "bench/options.hpp"
+#include "bench/proc.hpp"
 #include "sorak/result.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 // --secret, --secret-file, env SORAK_JWT_SECRET, then ./var/jwt-secret (the
 // same order as `sorak token`).
@@ -46,4 +46,4 @@ status seed_messages(const target& where, const bench_stream& stream, const std:
 // returns the key itself.
 result<std::string> create_api_key(const target& where, const std::string& admin_key);
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,4 +1,4 @@
-#include "client/bench_report.hpp"
+#include "bench/report.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 namespace json = boost::json;
 
@@ -229,4 +229,4 @@ std::string format_json(const bench_result& r) {
   return json_text(o);
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,4 +1,4 @@
-#include "client/bench_proc.hpp"
+#include "bench/proc.hpp"
 
 #include <arpa/inet.h>
 #include <sys/resource.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 namespace {
 
@@ -164,4 +164,4 @@ server_figures server_monitor::figures(double window_s) const {
   return f;
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,11 +1,11 @@
-#include "client/bench_wire.hpp"
+#include "bench/wire.hpp"
 
 #include <gtest/gtest.h>
 
-#include "client/bench_histogram.hpp"
+#include "bench/histogram.hpp"
 #include "protocol/ws_frame.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 namespace {
 
 TEST(BenchWire, StampedContentHasTheAskedSizeAndParsesBack) {
@@ -140,4 +140,4 @@ TEST(BenchHistogram, BucketsCoverEveryValueInOrder) {
 }
 
 }  // namespace
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,7 +1,7 @@
-// bench_options.hpp: what `sorak bench` is asked to do, and what it found.
+// options.hpp: what `sorak bench` is asked to do, and what it found.
 //
 // bench_options is filled by the CLI (apps/sorak/bench_command.cpp) and read
-// by the scenarios (bench_engine.cpp, bench_rest.cpp); bench_result is filled
+// by the scenarios (engine.cpp, rest.cpp); bench_result is filled
 // by a scenario and printed by bench_report. Plain values: any thread may use
 // its own copy.
 #pragma once
@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 enum class scenario { fanout, idle, connect, slow, rest };
 // sorak: our WebSocket chat; irc: plain IRC in one channel; ws: a raw
@@ -115,4 +115,4 @@ struct bench_result {
 const char* scenario_name(scenario s);
 const char* protocol_name(wire_protocol p);
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,8 +1,8 @@
-#include "client/bench_histogram.hpp"
+#include "bench/histogram.hpp"
 
 #include <cmath>
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 void latency_histogram::merge(const latency_histogram& other) {
   for (std::size_t i = 0; i < bucket_count; ++i) counts_[i] += other.counts_[i];
@@ -47,4 +47,4 @@ latency_figures latency_histogram::figures_ms() const {
   return f;
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,4 +1,4 @@
-// bench_proc.hpp: what `sorak bench` needs from the operating system: the
+// proc.hpp: what `sorak bench` needs from the operating system: the
 // server's CPU time and RSS from /proc, its own CPU time, the file-descriptor
 // limit, and where to connect (loopback only).
 //
@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "client/bench_options.hpp"
+#include "bench/options.hpp"
 #include "sorak/result.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 struct proc_sample {
   bool ok = false;
@@ -63,4 +63,4 @@ class server_monitor {
   double rss_max_mb_ = 0;
 };
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

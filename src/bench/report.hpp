@@ -1,4 +1,4 @@
-// bench_report.hpp: a bench_result as a readable table and as one JSON line.
+// report.hpp: a bench_result as a readable table and as one JSON line.
 //
 // The JSON line holds every figure (see docs/bench.md for the fields); the
 // table shows the same figures for a person. Pure functions; any thread.
@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "client/bench_options.hpp"
+#include "bench/options.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 std::vector<std::string> format_table(const bench_result& r);
 std::string format_json(const bench_result& r);
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

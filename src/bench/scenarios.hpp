@@ -1,4 +1,4 @@
-// bench_scenarios.hpp: the scenarios of `sorak bench`, each a blocking call
+// scenarios.hpp: the scenarios of `sorak bench`, each a blocking call
 // that sets up, runs for a bounded time, stops everything it started, and
 // returns its figures (docs/bench.md says what each one measures).
 //
@@ -14,10 +14,10 @@
 #include <functional>
 #include <string_view>
 
-#include "client/bench_options.hpp"
+#include "bench/options.hpp"
 #include "sorak/result.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 // Where a scenario reports what it is doing ("connecting 5000 viewers…").
 using progress_fn = std::function<void(std::string_view)>;
@@ -27,6 +27,6 @@ result<bench_result> run_bench(const bench_options& o, const progress_fn& progre
 result<bench_result> run_fanout(const bench_options& o, const progress_fn& progress);  // fanout and slow
 result<bench_result> run_idle(const bench_options& o, const progress_fn& progress);
 result<bench_result> run_connect(const bench_options& o, const progress_fn& progress);
-result<bench_result> run_rest(const bench_options& o, const progress_fn& progress);  // bench_rest.cpp
+result<bench_result> run_rest(const bench_options& o, const progress_fn& progress);  // rest.cpp
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,4 +1,4 @@
-#include "client/bench_setup.hpp"
+#include "bench/setup.hpp"
 #include "client/jwt_secret.hpp"
 
 #include <boost/json/object.hpp>
@@ -14,14 +14,16 @@
 #include "client/ws_client.hpp"
 #include "sorak/auth.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 namespace {
 
 constexpr std::int64_t token_ttl_s = 2 * 3600;
 constexpr std::uint32_t seed_per_user = 10;
 
-endpoint endpoint_of(const target& where) { return endpoint{where.address, std::to_string(where.port), where.path}; }
+client::endpoint endpoint_of(const target& where) {
+  return client::endpoint{where.address, std::to_string(where.port), where.path};
+}
 
 std::string field(const boost::json::value& v, std::string_view key) {
   const auto* obj = v.if_object();
@@ -38,7 +40,7 @@ std::string owner_token(const std::string& secret) {
 
 }  // namespace
 
-result<std::string> find_secret(const bench_options& o) { return find_jwt_secret(o.secret, o.secret_file); }
+result<std::string> find_secret(const bench_options& o) { return client::find_jwt_secret(o.secret, o.secret_file); }
 
 std::string bench_user(char role, std::uint64_t index) {
   char buf[32];
@@ -72,9 +74,9 @@ result<std::vector<bench_stream>> prepare_streams(const bench_options& o, const 
   } catch (const std::exception& e) {
     return error{0, "mint_failed", std::string("cannot sign a token: ") + e.what()};
   }
-  api_client api(endpoint_of(where), token);
+  client::api_client api(endpoint_of(where), token);
   if (!o.stream.empty()) {
-    auto found = api.call("GET", stream_path(o.stream));
+    auto found = api.call("GET", client::stream_path(o.stream));
     if (!found) return found.err();
     streams.push_back({field(*found, "id"), field(*found, "room_id")});
     return streams;
@@ -89,14 +91,14 @@ result<std::vector<bench_stream>> prepare_streams(const bench_options& o, const 
 }
 
 status seed_messages(const target& where, const bench_stream& stream, const std::string& secret, std::uint32_t count) {
-  const endpoint ep = endpoint_of(where);
+  const client::endpoint ep = endpoint_of(where);
   std::uint32_t posted = 0;
   for (std::uint32_t user = 0; posted < count; ++user) {
     auto token = mint_tokens(secret, 'w', user, 1);
     if (!token) return token.err();
-    ws_client ws;
-    const std::string path = stream_path(stream.id) + "/chat/ws";
-    if (auto c = ws.connect(ep, make_target(ep, path, {{"token", token->front()}})); !c) return c.err();
+    client::ws_client ws;
+    const std::string path = client::stream_path(stream.id) + "/chat/ws";
+    if (auto c = ws.connect(ep, client::make_target(ep, path, {{"token", token->front()}})); !c) return c.err();
     const std::uint32_t batch = std::min(seed_per_user, count - posted);
     for (std::uint32_t i = 0; i < batch; ++i) {
       const std::string text = R"({"type":"message","content":"seed message )" + std::to_string(posted + i + 1) + "\"}";
@@ -109,13 +111,13 @@ status seed_messages(const target& where, const bench_stream& stream, const std:
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return error{0, "timeout", "seeding: the server did not broadcast the seed messages"};
-      const ws_frame f = ws.read_text(left);
-      if (f.kind == ws_frame_kind::closed) {
+      const client::ws_frame f = ws.read_text(left);
+      if (f.kind == client::ws_frame_kind::closed) {
         return error{
             0, "connection_failed",
             "seeding: the server closed the connection (" + std::to_string(f.close_code) + " " + f.close_reason + ")"};
       }
-      if (f.kind != ws_frame_kind::text) continue;
+      if (f.kind != client::ws_frame_kind::text) continue;
       if (f.text.rfind(R"({"type":"message")", 0) == 0) ++seen;
       if (f.text.rfind(R"({"type":"error")", 0) == 0) return error{0, "seed_refused", "seeding: " + f.text};
     }
@@ -126,7 +128,7 @@ status seed_messages(const target& where, const bench_stream& stream, const std:
 }
 
 result<std::string> create_api_key(const target& where, const std::string& admin_key) {
-  api_client api(endpoint_of(where), admin_key);
+  client::api_client api(endpoint_of(where), admin_key);
   const boost::json::value body = boost::json::object{{"name", "sorak bench"}};
   auto made = api.call("POST", "/api/v1/admin/api-keys", {}, &body);
   if (!made) return made.err();
@@ -135,4 +137,4 @@ result<std::string> create_api_key(const target& where, const std::string& admin
   return std::string(key->as_string());
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

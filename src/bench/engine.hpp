@@ -1,11 +1,13 @@
-// bench_engine.hpp: the connection engine behind `sorak bench`'s chat
+// engine.hpp: the connection engine behind `sorak bench`'s chat
 // scenarios (fanout, slow, idle, connect). One Asio io_context per thread,
 // raw non-blocking TCP sockets in each thread's own epoll set, our own
 // WebSocket client framing (and IRC lines), one large read buffer per thread
 // shared by all its connections, and no JSON parsing on the receive path
-// (see bench_wire.hpp and docs/bench.md).
+// (see wire.hpp and docs/bench.md). Each thread and its parts (I/O, wire,
+// pacing, counting) are described in load_thread.hpp; this file and
+// engine.cpp are the driver's side.
 //
-// The scenario driver (bench_scenarios.cpp) builds a chat_load with every
+// The scenario driver (scenarios.cpp) builds a chat_load with every
 // connection it will use, then drives it from its own thread: open() groups
 // of connections, start_sending(), poll snapshot() while it waits, and
 // finish() for the totals. Connection i lives on thread i % threads for its
@@ -21,11 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "client/bench_histogram.hpp"
-#include "client/bench_options.hpp"
-#include "client/bench_proc.hpp"
+#include "bench/histogram.hpp"
+#include "bench/options.hpp"
+#include "bench/proc.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 // viewer: reads and counts; sender: sends (and reads, so it is never a slow
 // consumer itself); stalled: a viewer that stops reading once it has joined.
@@ -111,4 +113,4 @@ class chat_load {
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,7 +1,7 @@
-// bench_scenarios.cpp: the fanout, slow, idle and connect scenarios, driven
-// from the caller's thread over a chat_load (bench_engine.hpp), and the
+// scenarios.cpp: the fanout, slow, idle and connect scenarios, driven
+// from the caller's thread over a chat_load (engine.hpp), and the
 // choice of scenario.
-#include "client/bench_scenarios.hpp"
+#include "bench/scenarios.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -9,13 +9,13 @@
 #include <ctime>
 #include <thread>
 
-#include "client/bench_engine.hpp"
-#include "client/bench_proc.hpp"
-#include "client/bench_setup.hpp"
-#include "client/bench_wire.hpp"
+#include "bench/engine.hpp"
+#include "bench/proc.hpp"
+#include "bench/setup.hpp"
+#include "bench/wire.hpp"
 #include "client/endpoint.hpp"
 
-namespace sorak::client::bench {
+namespace sorak::bench {
 
 namespace {
 
@@ -132,10 +132,10 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& 
   if (!viewer_tokens) return viewer_tokens.err();
   auto sender_tokens = mint_tokens(*secret, 's', 0, plan.senders);
   if (!sender_tokens) return sender_tokens.err();
-  const std::string path = where.path + stream_path(stream) + "/chat/ws?token=";
+  const std::string path = where.path + client::stream_path(stream) + "/chat/ws?token=";
   for (std::uint32_t i = 0; i < specs.size(); ++i) {
     const std::string& token = i < plan.viewers ? (*viewer_tokens)[i] : (*sender_tokens)[i - plan.viewers];
-    specs[i].opening = upgrade_request(where.host_port, path + url_encode(token));
+    specs[i].opening = upgrade_request(where.host_port, path + client::url_encode(token));
   }
   return specs;
 }
@@ -400,4 +400,4 @@ result<bench_result> run_bench(const bench_options& o, const progress_fn& progre
   return error{0, "usage", "unknown scenario"};
 }
 
-}  // namespace sorak::client::bench
+}  // namespace sorak::bench

@@ -1,0 +1,138 @@
+#include "bench/load_tally.hpp"
+
+#include <algorithm>
+
+namespace sorak::bench {
+
+namespace {
+
+constexpr std::size_t order_table_limit = std::size_t{1} << 23;  // entries per thread
+constexpr auto rel = std::memory_order_relaxed;
+
+std::uint64_t elapsed(std::int64_t from, std::int64_t to) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, to - from));
+}
+
+}  // namespace
+
+load_counters read_published(const published& p) {
+  load_counters c;
+  for (int r = 0; r < role_count; ++r) {
+    c.ready[r] = p.ready[r].load(rel);
+    c.open[r] = p.open[r].load(rel);
+  }
+  c.failed = p.failed.load(rel);
+  c.delivered = p.delivered.load(rel);
+  c.stalled_delivered = p.stalled_delivered.load(rel);
+  c.sender_received = p.sender_received.load(rel);
+  c.foreign = p.foreign.load(rel);
+  c.sent = p.sent.load(rel);
+  c.write_failed = p.write_failed.load(rel);
+  c.unsent = p.unsent.load(rel);
+  c.closed = p.closed.load(rel);
+  c.stalled_cut = p.stalled_cut.load(rel);
+  c.error_events = p.error_events.load(rel);
+  c.out_of_order = p.out_of_order.load(rel);
+  c.last_delivery_ns = p.last_delivery_ns.load(rel);
+  return c;
+}
+
+void load_tally::plan_order_table(const std::vector<std::unique_ptr<connection>>& conns, std::uint32_t senders) {
+  senders_total_ = senders;
+  std::size_t viewers = 0;
+  for (auto& c : conns) viewers += c->role == conn_role::viewer;
+  if (senders == 0 || viewers * senders > order_table_limit) return;  // too large: no order check
+  order_.assign(viewers * senders, 0);
+  std::uint32_t slot = 0;
+  for (auto& c : conns) {
+    if (c->role != conn_role::viewer) continue;
+    c->order_slot = slot;
+    slot += senders;
+  }
+}
+
+void load_tally::ready(const connection& c, std::int64_t now) {
+  const auto r = static_cast<int>(c.role);
+  ++local_.ready[r];
+  ++local_.open[r];
+  connect_latency_.record(elapsed(c.started_ns, now));
+}
+
+void load_tally::failed(const std::string& why) {
+  ++local_.failed;
+  note_error(why);
+}
+
+void load_tally::lost(conn_role role, std::uint32_t unsent_msgs, const std::string& why) {
+  local_.write_failed += unsent_msgs;
+  --local_.open[static_cast<int>(role)];
+  if (role == conn_role::stalled) {
+    ++local_.stalled_cut;
+  } else {
+    ++local_.closed;
+    note_error(why);
+  }
+  ++close_codes_[why];
+}
+
+// A stalled viewer's messages count apart and carry no latency: they waited
+// in its socket on purpose.
+void load_tally::sample(const connection& c, const stamp& st, std::int64_t now) {
+  if (c.role == conn_role::stalled) {
+    ++local_.stalled_delivered;
+    return;
+  }
+  ++local_.delivered;
+  local_.last_delivery_ns = now;
+  latency_.record(elapsed(st.t_ns, now));
+  check_order(c, st);
+}
+
+void load_tally::check_order(const connection& c, const stamp& st) {
+  if (!st.has_seq || c.order_slot == no_slot || st.sender >= senders_total_) return;
+  std::uint32_t& last = order_[c.order_slot + st.sender];
+  if (st.seq <= last) {
+    ++local_.out_of_order;
+  } else {
+    last = static_cast<std::uint32_t>(st.seq);
+  }
+}
+
+void load_tally::error_event(std::string_view text) {
+  ++local_.error_events;
+  note_error(std::string(text.substr(0, 200)));
+}
+
+void load_tally::note_error(const std::string& why) {
+  if (first_error_.empty()) first_error_ = why;
+}
+
+void load_tally::publish() {
+  for (int r = 0; r < role_count; ++r) {
+    pub_.ready[r].store(local_.ready[r], rel);
+    pub_.open[r].store(local_.open[r], rel);
+  }
+  pub_.failed.store(local_.failed, rel);
+  pub_.delivered.store(local_.delivered, rel);
+  pub_.stalled_delivered.store(local_.stalled_delivered, rel);
+  pub_.sender_received.store(local_.sender_received, rel);
+  pub_.foreign.store(local_.foreign, rel);
+  pub_.sent.store(local_.sent, rel);
+  pub_.write_failed.store(local_.write_failed, rel);
+  pub_.unsent.store(local_.unsent, rel);
+  pub_.closed.store(local_.closed, rel);
+  pub_.stalled_cut.store(local_.stalled_cut, rel);
+  pub_.error_events.store(local_.error_events, rel);
+  pub_.out_of_order.store(local_.out_of_order, rel);
+  pub_.last_delivery_ns.store(local_.last_delivery_ns, rel);
+}
+
+void load_tally::collect(load_totals& t) const {
+  t.counters.add(local_);
+  t.latency.merge(latency_);
+  t.connect_latency.merge(connect_latency_);
+  for (const auto& [k, v] : close_codes_) t.close_codes[k] += v;
+  if (t.first_error.empty()) t.first_error = first_error_;
+}
+
+}  // namespace sorak::bench

@@ -1,0 +1,72 @@
+// load_wire.hpp: the wire part of a load thread. wire_reader turns the bytes
+// a connection has read into events: the upgrade response, WebSocket frames
+// or IRC lines, and in them a sample message and its stamp (wire.hpp holds
+// the byte-level helpers). append_message writes what a sender sends.
+//
+// No I/O and no counting: replies (pong, JOIN) are appended to the
+// connection's `out` and handed to wire_events::send, and everything else the
+// bytes say goes to wire_events. Thread rule: a wire_reader belongs to one
+// load thread and is called on it only, with that thread's connections.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "bench/connection.hpp"
+#include "bench/engine.hpp"
+#include "bench/wire.hpp"
+
+namespace sorak::bench {
+
+// What the bytes said. Any of them may close the connection (phase::closed);
+// the reader stops at once when one did.
+class wire_events {
+ public:
+  virtual void joined(connection& c, std::int64_t now) = 0;  // now ready
+  virtual void sample(connection& c, const stamp& st, std::int64_t now) = 0;  // a stamped message, to a viewer
+  virtual void foreign(connection& c) = 0;                   // a message without a stamp, to a viewer
+  virtual void sender_echo(connection& c) = 0;               // a message, to a sender
+  virtual void error_event(std::string_view text) = 0;       // the server reported an error
+  virtual void failed(connection& c, const std::string& why) = 0;  // before ready
+  virtual void lost(connection& c, const std::string& why) = 0;    // the connection ended
+  virtual void send(connection& c) = 0;                            // c.out has a reply
+
+ protected:
+  ~wire_events() = default;
+};
+
+class wire_reader {
+ public:
+  wire_reader(const load_settings& settings, wire_events& events) : settings_(settings), events_(events) {}
+
+  // Handles what is complete in d[0, n); returns the bytes used (the rest is
+  // an incomplete frame, line or response head to read again with more).
+  std::size_t consume(connection& c, char* d, std::size_t n, std::int64_t now);
+
+ private:
+  std::size_t consume_upgrade(connection& c, char* d, std::size_t n, std::int64_t now);
+  std::size_t consume_frames(connection& c, const char* d, std::size_t n, std::int64_t now);
+  std::size_t skip_oversized(connection& c, std::size_t n);
+  void on_oversized(connection& c, std::uint8_t opcode, std::string_view head_part, std::uint64_t len,
+                    std::int64_t now);
+  void on_frame(connection& c, std::uint8_t opcode, std::string_view payload, std::int64_t now);
+  void on_text(connection& c, std::string_view payload, std::int64_t now);
+  void on_close(connection& c, std::string_view payload);
+  std::size_t consume_lines(connection& c, const char* d, std::size_t n, std::int64_t now);
+  void on_line(connection& c, std::string_view line, std::int64_t now);
+  void on_registering(connection& c, std::string_view cmd, std::string_view line, std::int64_t now);
+  void on_message(connection& c, std::string_view payload, std::int64_t now);
+
+  const load_settings& settings_;
+  wire_events& events_;
+  std::size_t stamp_hint_ = 0;  // where the last stamp was (find_stamp)
+};
+
+// The message frame (sorak, ws) or PRIVMSG line (irc) of sender `sender`
+// with sequence `seq`, stamped `now`, appended to `out`; `scratch` is reused.
+void append_message(std::string& out, std::string& scratch, const load_settings& s, std::int64_t now,
+                    std::uint32_t sender, std::uint64_t seq);
+
+}  // namespace sorak::bench
