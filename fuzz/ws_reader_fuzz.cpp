@@ -28,7 +28,9 @@ struct seen {
   bool operator==(const seen&) const = default;
 };
 
-bool sendable(std::uint16_t c) { return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999); }
+bool sendable(std::uint16_t c) {
+  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
+}
 
 void check(const ws_event& e) {
   using kind = ws_event::kind;

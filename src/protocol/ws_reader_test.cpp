@@ -124,8 +124,7 @@ TEST(WsReader, ControlFramesBetweenFragmentsComeOutFirst) {
   const std::string bytes = frame(ws_opcode::text, "ab", false) + frame(ws_opcode::ping, "p1") +
                             frame(ws_opcode::continuation, "cd", false) + frame(ws_opcode::pong, "") +
                             frame(ws_opcode::continuation, "ef");
-  EXPECT_EQ(read_all(bytes),
-            (std::vector{seen{kind::ping, "p1", 0}, seen{kind::pong, "", 0}, text("abcdef")}));
+  EXPECT_EQ(read_all(bytes), (std::vector{seen{kind::ping, "p1", 0}, seen{kind::pong, "", 0}, text("abcdef")}));
 }
 
 TEST(WsReader, MessagesAfterAFragmentedOneAreIndependent) {
@@ -193,10 +192,10 @@ TEST(WsReader, MalformedCloseAnswers1002Or1007) {
 }
 
 TEST(WsReader, DataAfterACloseIsDropped) {
-  const std::string bytes = close_frame(1000, "") + frame(ws_opcode::text, "late") + frame(ws_opcode::ping, "") +
-                            close_frame(1000, "");
-  EXPECT_EQ(read_all(bytes), (std::vector{seen{kind::close, "", 1000}, seen{kind::ping, "", 0},
-                                          seen{kind::close, "", 1000}}));
+  const std::string bytes =
+      close_frame(1000, "") + frame(ws_opcode::text, "late") + frame(ws_opcode::ping, "") + close_frame(1000, "");
+  EXPECT_EQ(read_all(bytes),
+            (std::vector{seen{kind::close, "", 1000}, seen{kind::ping, "", 0}, seen{kind::close, "", 1000}}));
 }
 
 // ---- errors -------------------------------------------------------------------------
