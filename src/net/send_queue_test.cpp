@@ -12,7 +12,7 @@ namespace {
 
 send_queue::frame bytes_of(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
-// What a writev of the gathered iovecs would send, up to `limit` bytes.
+// What one writev of the iovecs gather() fills (at most `max` of them) would send.
 std::string gathered(const send_queue& q, std::size_t max = max_iov) {
   std::vector<iovec> iov(max);
   std::string out;
