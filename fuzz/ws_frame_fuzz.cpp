@@ -1,6 +1,7 @@
 // ws_frame_fuzz: the bytes a client writes after the upgrade → the frame
 // parser, unmasking, fragment reassembly and the UTF-8 check, in the order
-// ws_session::parse_frames / on_frame apply them (16 KiB limit).
+// protocol/ws_reader applies them (16 KiB limit); ws_reader_fuzz drives the
+// reader itself.
 // Invariants: every accepted header is consistent with RFC 6455 (client
 // frames masked, control frames FIN and ≤ 125 bytes, payload ≤ the limit);
 // parsing never reads past the buffer (ASan); a reassembled message is never

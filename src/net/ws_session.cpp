@@ -15,7 +15,6 @@
 #include "core/clock.hpp"
 #include "core/log_text.hpp"
 #include "core/metrics.hpp"
-#include "core/utf8.hpp"
 #include "core/room_reads.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/fanout.hpp"
@@ -36,6 +35,10 @@ constexpr millis close_linger_ms = 5000;
 // A connection refused this many times in a row by the rate limit is flooding.
 int flood_threshold(const rate_limit& l) { return std::max(10, 2 * l.messages); }
 
+std::uint32_t message_limit(const server_config& c) {
+  return static_cast<std::uint32_t>(std::min<std::size_t>(c.max_frame_bytes, UINT32_MAX));
+}
+
 const frame_bytes& ping_frame() {
   static const frame_bytes f = std::make_shared<const std::string>(encode_frame(ws_opcode::ping, {}));
   return f;
@@ -43,10 +46,19 @@ const frame_bytes& ping_frame() {
 }  // namespace
 
 ws_session::ws_session(asio::ip::tcp::socket socket, worker& w, services& svc, ip_slot slot)
-    : socket_(std::move(socket)), slot_(std::move(slot)), worker_(w), svc_(svc) {}
+    : socket_(std::move(socket)),
+      slot_(std::move(slot)),
+      worker_(w),
+      svc_(svc),
+      reader_(message_limit(svc.config)) {}
 
 ws_session::ws_session(std::unique_ptr<tls_transport> tls, worker& w, services& svc, ip_slot slot)
-    : socket_(w.ioc), tls_(std::move(tls)), slot_(std::move(slot)), worker_(w), svc_(svc) {}
+    : socket_(w.ioc),
+      tls_(std::move(tls)),
+      slot_(std::move(slot)),
+      worker_(w),
+      svc_(svc),
+      reader_(message_limit(svc.config)) {}
 
 asio::ip::tcp::socket& ws_session::tcp_socket() { return tls_ ? tls_->stream.next_layer().socket() : socket_; }
 
@@ -62,7 +74,7 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   worker_.add_session(this);
   // TCP_NODELAY and the send buffer size come from the listening socket.
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
-  partial_.assign(leftover);
+  reader_.hold(leftover);
   auto who = svc_.tokens.verify(target.token);
   if (!who) return close(close_code::unauthorized, who.err().message);
   who_ = std::move(*who);
@@ -101,7 +113,7 @@ void ws_session::on_room_open(const result<std::shared_ptr<room>>& r, const ws_t
 void ws_session::start_reading() {
   // Frames may already wait in `leftover`: parse them first. Bytes already in
   // the socket are reported by the wait (do_read re-arms the descriptor).
-  if (partial_.empty()) return do_read();
+  if (reader_.held().empty()) return do_read();
   reading_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->reading_ = false;
@@ -154,9 +166,9 @@ void ws_session::deliver_round(const sealed_round& round) {
 // A live event finding more than max_queue_bytes waiting is not queued: the
 // viewer is cut off instead, so nobody waits for a slow reader.
 bool ws_session::cut_if_slow() {
-  if (queued_bytes_ <= svc_.config.max_queue_bytes) return false;
+  if (queued_bytes() <= svc_.config.max_queue_bytes) return false;
   spdlog::info("ws: slow consumer cut user={} stream={} queued={}", log_quoted(who_.user.id), room_->stream_id(),
-               queued_bytes_);
+               queued_bytes());
   metrics::local().slow_consumers_cut.add();
   drop_unsent();
   close(close_code::policy, "slow consumer");
@@ -202,8 +214,7 @@ void ws_session::catch_up_round() {
 }
 
 void ws_session::push(frame_bytes frame) {
-  queued_bytes_ += frame->size();
-  pending_.push_back(std::move(frame));
+  queue_.push(std::move(frame));
   if (writing_ || flush_scheduled_ || state_ == state::finished) return;
   flush_scheduled_ = true;
   worker_.schedule_flush(shared_from_this());
@@ -215,19 +226,15 @@ void ws_session::flush() {
 
 bool ws_session::begin_flush() {
   flush_scheduled_ = false;
-  return !writing_ && !pending_.empty() && state_ != state::finished;
+  return !writing_ && !queue_.empty() && state_ != state::finished;
 }
 
 int ws_session::native_fd() { return socket_.native_handle(); }
 
-std::size_t ws_session::gather(iovec* iov, std::size_t max) const {
-  std::size_t count = 0;
-  for (std::size_t i = pending_head_; i < pending_.size() && count < max; ++i, ++count) {
-    const std::string& f = *pending_[i];
-    const std::size_t skip = count == 0 ? head_offset_ : 0;
-    iov[count] = {const_cast<char*>(f.data()) + skip, f.size() - skip};
-  }
-  return count;
+std::size_t ws_session::gather(iovec* iov, std::size_t max) const { return queue_.gather(iov, max); }
+
+std::size_t ws_session::queued_bytes() const {
+  return queue_.bytes() + (tls_ && writing_ ? tls_->out.size() : 0);  // the SSL write in flight
 }
 
 bool ws_session::sent(ssize_t n, int err) {
@@ -239,24 +246,12 @@ bool ws_session::sent(ssize_t n, int err) {
     }
     return false;
   }
-  // Pop what went out whole; remember how far into the next frame it got.
-  std::size_t left = static_cast<std::size_t>(n);
-  queued_bytes_ -= std::min(queued_bytes_, left);
-  while (left > 0) {
-    const std::size_t rest = pending_[pending_head_]->size() - head_offset_;
-    if (left < rest) {
-      head_offset_ += left;
-      break;
-    }
-    left -= rest;
-    head_offset_ = 0;
-    pending_[pending_head_++].reset();
-  }
-  if (head_offset_ > 0) {  // the socket took less than offered
+  queue_.consume(static_cast<std::size_t>(n));
+  if (queue_.head_partly_sent()) {  // the socket took less than offered
     wait_writable();
     return false;
   }
-  if (pending_head_ >= pending_.size()) {
+  if (queue_.empty()) {
     on_written_all();
     return false;
   }
@@ -270,7 +265,7 @@ void ws_session::sent_from_ring(int result) {
 
 void ws_session::do_write() {
   if (tls_) return write_tls();
-  if (pending_head_ >= pending_.size()) return on_written_all();
+  if (queue_.empty()) return on_written_all();
   const int fd = socket_.native_handle();
   for (;;) {
     iovec iov[max_iov];
@@ -290,35 +285,24 @@ void ws_session::do_write() {
 // cuts the viewer exactly as on the plain path.
 void ws_session::write_tls() {
   constexpr std::size_t max_write = 64 * 1024;
-  compact_pending();
+  queue_.compact();
   auto& out = tls_->out;
   out.clear();
-  while (pending_head_ < pending_.size() && out.size() < max_write) {
-    out.append(*pending_[pending_head_]);
-    pending_[pending_head_++].reset();
-  }
+  queue_.move_to(out, max_write);
   if (out.empty()) {
     if (out.capacity() > 4096) out.shrink_to_fit();
     return on_written_all();
   }
   writing_ = true;
   asio::async_write(tls_->stream, asio::buffer(out), [self = shared_from_this()](const error_code& ec, std::size_t n) {
-    self->writing_ = false;
-    self->queued_bytes_ -= std::min(self->queued_bytes_, n);
+    self->writing_ = false;  // `out` left queued_bytes() with it
     if (ec || self->state_ == state::finished) return self->finish();
     self->do_write();
   });
 }
 
-void ws_session::compact_pending() {
-  if (pending_head_ >= 64 && pending_head_ * 2 >= pending_.size()) {  // keep a slow reader's queue compact
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
-    pending_head_ = 0;
-  }
-}
-
 void ws_session::wait_writable() {
-  compact_pending();
+  queue_.compact();  // keep a slow reader's queue compact
   writing_ = true;
   socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](const error_code& ec) {
     self->writing_ = false;
@@ -328,9 +312,7 @@ void ws_session::wait_writable() {
 }
 
 void ws_session::on_written_all() {
-  pending_.clear();
-  pending_head_ = 0;
-  queued_bytes_ = 0;
+  queue_.clear();
   if (close_queued_ && !close_sent_) {
     close_sent_ = true;  // the close frame is always the last one queued
     error_code ignored;
@@ -347,10 +329,7 @@ void ws_session::drop_unsent() {
     std::size_t events = 0;
     audience_->take_round_tail(worker_.index, this, history_seq_, events);
   }
-  const std::size_t keep = pending_head_ + (head_offset_ > 0 ? 1 : 0);
-  pending_.resize(std::max(keep, pending_head_));
-  queued_bytes_ = head_offset_ > 0 ? pending_[pending_head_]->size() - head_offset_ : 0;
-  if (tls_ && writing_) queued_bytes_ += tls_->out.size();  // the SSL write in flight
+  queue_.drop_unsent();  // an SSL write in flight still counts in queued_bytes()
 }
 
 // ---- reading -------------------------------------------------------------------
@@ -372,14 +351,14 @@ void ws_session::do_read() {
 // instead of asking again for an EAGAIN: the wait re-arms the descriptor in
 // the (edge-triggered) epoll set with EPOLL_CTL_MOD, which reports bytes that
 // arrived in between. Only an incomplete frame
-// is copied into the session's own `partial_`, so an idle connection holds no
+// is kept by the session's reader, so an idle connection holds no
 // read buffer at all.
 void ws_session::on_readable() {
   auto& scratch = worker_.read_buffer;
   for (int round = 0; round < max_read_rounds; ++round) {
     if (state_ == state::finished) return;
-    const std::size_t have = partial_.size();
-    std::memcpy(scratch.data(), partial_.data(), have);
+    const std::size_t have = reader_.held().size();
+    std::memcpy(scratch.data(), reader_.held().data(), have);
     // MSG_DONTWAIT: a non-blocking read without setting the descriptor's
     // mode again (Asio made it non-blocking for the HTTP request already).
     const std::size_t space = scratch.size() - have;
@@ -391,13 +370,11 @@ void ws_session::on_readable() {
     const bool drained = would_block || n < space;
     if (n > 0 || round == 0) {
       const std::size_t total = have + n;
-      const std::size_t used = parse_frames(scratch.data(), total);
+      const std::size_t used = read_frames(scratch.data(), total);
       if (state_ == state::finished) return;
       // Only whole frames count as life: a client trickling one frame byte
       // by byte (a WebSocket slowloris) still meets the idle timeout.
       if (used > 0) last_received_ = now_millis();
-      partial_.assign(scratch.data() + used, total - used);
-      if (partial_.empty()) partial_.shrink_to_fit();
     }
     if (drained) return do_read();
   }
@@ -422,108 +399,57 @@ void ws_session::read_tls() {
 void ws_session::on_tls_read(std::size_t n) {
   if (state_ == state::finished) return;
   auto& scratch = worker_.read_buffer;
-  const std::size_t have = partial_.size();
-  std::memcpy(scratch.data(), partial_.data(), have);
+  const std::size_t have = reader_.held().size();
+  std::memcpy(scratch.data(), reader_.held().data(), have);
   std::memcpy(scratch.data() + have, tls_->read_buffer.data(), n);
-  const std::size_t used = parse_frames(scratch.data(), have + n);
+  const std::size_t used = read_frames(scratch.data(), have + n);
   if (state_ == state::finished) return;
   if (used > 0) last_received_ = now_millis();  // whole frames only, as on_readable
-  partial_.assign(scratch.data() + used, have + n - used);
-  if (partial_.empty()) partial_.shrink_to_fit();
   do_read();
 }
 
-std::size_t ws_session::parse_frames(char* data, std::size_t size) {
-  std::size_t pos = 0;
+std::size_t ws_session::read_frames(char* data, std::size_t size) {
+  std::span<char> input(data, size);
   while (state_ != state::finished) {
-    ws_frame_header h;
-    auto r = parse_frame_header(reinterpret_cast<const std::uint8_t*>(data + pos), size - pos,
-                                svc_.config.max_frame_bytes, h);
-    if (r == ws_parse::incomplete) break;
-    if (r == ws_parse::too_big) {
-      close(close_code::too_big, "frame too large");
-      return size;
-    }
-    if (r == ws_parse::protocol_error) {
-      close(close_code::protocol_error, "protocol error");
-      return size;
-    }
-    const std::size_t total = h.header_length + h.payload_length;
-    if (size - pos < total) break;
-    char* payload = data + pos + h.header_length;
-    unmask_payload(payload, h.payload_length, h.mask);
-    pos += total;
-    on_frame(h.opcode, std::string_view(payload, h.payload_length), h.fin);  // closing: only a close frame counts
+    const ws_event e = reader_.next(input);
+    if (e.what == ws_event::kind::need_more) break;
+    on_event(e);
   }
-  return state_ == state::open || state_ == state::closing ? pos : size;
+  reader_.hold(std::string_view(input.data(), input.size()));
+  return size - input.size();
 }
 
-void ws_session::on_frame(ws_opcode op, std::string_view payload, bool fin) {
-  switch (op) {
-    case ws_opcode::ping:
-      if (state_ == state::open) enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::pong, payload)));
+// Closing: the reader yields no more messages (close() told it), and only the
+// peer's close frame counts.
+void ws_session::on_event(const ws_event& e) {
+  using kind = ws_event::kind;
+  switch (e.what) {
+    case kind::ping:
+      if (state_ == state::open) enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::pong, e.data)));
       return;
-    case ws_opcode::pong:
+    case kind::close:
+      return on_peer_close(e.code);
+    case kind::error:
+      return close(e.code, e.data);
+    case kind::binary:
+      if (state_ == state::open) send_error(error::bad_request("invalid_format", "Binary frames are not accepted; send JSON text"));
       return;
-    case ws_opcode::close: {
-      peer_closed_ = true;
-      if (state_ == state::open) {
-        // Echo the peer's code (none: 1000). RFC 6455 §7.4: a one-byte body
-        // or a code no endpoint may send is a protocol error, a reason that is
-        // not UTF-8 is invalid data.
-        std::uint16_t code = close_code::normal;
-        if (payload.size() >= 2) code = static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1]));
-        const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-        if (payload.size() == 1 || !sendable) code = close_code::protocol_error;
-        else if (payload.size() > 2 && !is_valid_utf8(payload.substr(2))) code = close_code::invalid_payload;
-        close(code, "");
-      } else if (close_sent_) {
-        finish();
-      }
+    case kind::text:
+      if (state_ == state::open) on_message(e.data);
       return;
-    }
-    default:
-      break;
-  }
-  if (state_ != state::open) return;  // closing: data frames are dropped
-  if (op == ws_opcode::continuation) {
-    if (!fragment_op_) {
-      close(close_code::protocol_error, "unexpected continuation frame");
+    case kind::pong:
+    case kind::need_more:
       return;
-    }
-  } else if (fragment_op_) {
-    close(close_code::protocol_error, "expected a continuation frame");
-    return;
-  } else {
-    fragment_op_ = op;
-    fragments_.clear();
   }
-  if (fragments_.size() + payload.size() > svc_.config.max_frame_bytes) {
-    close(close_code::too_big, "message too large");
-    return;
-  }
-  if (!fin && fragments_.empty() && op != ws_opcode::continuation) {
-    fragments_.assign(payload);
-    return;
-  }
-  std::string_view whole = payload;
-  if (!fragments_.empty() || !fin) {
-    fragments_.append(payload);
-    if (!fin) return;
-    whole = fragments_;
-  }
-  const ws_opcode message_op = *fragment_op_;
-  fragment_op_.reset();
-  if (message_op == ws_opcode::binary) {
-    send_error(error::bad_request("invalid_format", "Binary frames are not accepted; send JSON text"));
-  } else if (!is_valid_utf8(whole)) {
-    close(close_code::invalid_payload, "text is not valid UTF-8");
-    return;
-  } else {
-    on_message(whole);
-  }
-  fragments_.clear();
-  if (fragments_.capacity() > 1024) fragments_.shrink_to_fit();
+}
+
+// `code` is the peer's, or the reader's 1002 / 1007 for a malformed close frame.
+void ws_session::on_peer_close(std::uint16_t code) {
+  peer_closed_ = true;
+  if (state_ == state::open)
+    close(code, "");
+  else if (close_sent_)
+    finish();
 }
 
 // ---- chat events -----------------------------------------------------------------
@@ -591,6 +517,7 @@ void ws_session::close(std::uint16_t code, std::string_view reason) {
   leave_room();
   close_deadline_ = now_millis() + close_linger_ms;
   close_queued_ = true;
+  reader_.drop_messages();  // from now on only the peer's close frame counts
   enqueue(std::make_shared<const std::string>(encode_close(code, reason)));
   if (!reading_) do_read();  // wait for the peer's close
 }

@@ -11,20 +11,23 @@
 // only when the socket's buffer is full does the session wait for it to
 // drain, and everything queued meanwhile joins the next call. TLS: a round's
 // frames are gathered into one buffer and written with one SSL write; frames
-// queued while it is in flight join the next. The queue is
-// bounded in bytes: a round of live events arriving while more than
-// config.max_queue_bytes wait is not queued; the viewer is cut off with 1008
-// "slow consumer" instead, so no one ever waits for a slow reader.
-// Read side: bytes are read into the worker's shared buffer and parsed there;
-// only an incomplete frame is kept per connection, so an idle plain viewer
-// holds no read buffer (a TLS one decrypts into its tls_transport first). A frame over the limit (16 KiB) closes with 1009, invalid
-// UTF-8 with 1007.
+// queued while it is in flight join the next. The queue (net/send_queue.hpp)
+// is bounded in bytes by the session: a round of live events arriving while
+// more than config.max_queue_bytes wait is not queued; the viewer is cut off
+// with 1008 "slow consumer" instead, so no one ever waits for a slow reader.
+// Read side: bytes are read into the worker's shared buffer and handed to the
+// session's ws_reader (protocol/ws_reader.hpp), which parses them there and
+// keeps only an incomplete frame, so an idle plain viewer holds no read buffer
+// (a TLS one decrypts into its tls_transport first). The session only reacts
+// to what the reader yields: messages, control frames, protocol errors (each
+// closed with the reader's code: 1002, 1007, 1009).
 //
 // Thread-safety: a session lives on one worker; every member function runs on
 // that worker's thread (deliver_round() included: the worker's flush calls it).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <memory>
@@ -37,14 +40,13 @@
 #include "net/audience.hpp"
 #include "net/viewer.hpp"
 #include "net/ip_limits.hpp"
+#include "net/send_queue.hpp"
 #include "protocol/client_event.hpp"
 #include "protocol/ws_frame.hpp"
+#include "protocol/ws_reader.hpp"
 #include "sorak/auth.hpp"
 
 namespace sorak {
-
-// Frames per sendmsg; the rest go in the next call.
-inline constexpr std::size_t max_iov = 64;
 
 struct services;
 struct tls_transport;
@@ -104,13 +106,15 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void do_read();
   void on_readable();
   void read_tls();
-  // Parses `n` bytes decrypted into tls_->read_buffer, after partial_.
+  // Parses `n` bytes decrypted into tls_->read_buffer, after the reader's held bytes.
   void on_tls_read(std::size_t n);
   // The TCP socket under either transport (set-up and close only).
   boost::asio::ip::tcp::socket& tcp_socket();
-  // Handles every complete frame in data[0, size); returns the bytes used.
-  std::size_t parse_frames(char* data, std::size_t size);
-  void on_frame(ws_opcode op, std::string_view payload, bool fin);
+  // Reacts to everything the reader finds in data[0, size), which starts with
+  // the bytes it held; keeps the rest in it. Returns the bytes of whole frames.
+  std::size_t read_frames(char* data, std::size_t size);
+  void on_event(const ws_event& e);
+  void on_peer_close(std::uint16_t code);
   void on_message(std::string_view text);
   void on_chat(client_chat chat);
   // Counts an accepted message, or tells the sender why not (and cuts a flood).
@@ -126,11 +130,12 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void catch_up_round();
   // Cuts the viewer off (1008) when more than max_queue_bytes wait; true if it did.
   bool cut_if_slow();
-  // Writes as much of pending_ as the socket takes now; waits for
+  // Unsent bytes: the queue's, and a TLS write's still in flight.
+  std::size_t queued_bytes() const;
+  // Writes as much of queue_ as the socket takes now; waits for
   // writability when it takes less.
   void do_write();
   void write_tls();
-  void compact_pending();
   // Accounts for one sendmsg: `n` bytes sent, or n < 0 with `err`. Returns
   // true when more is queued and the socket may take it now.
   bool sent(ssize_t n, int err);
@@ -152,16 +157,12 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   state state_ = state::open;
 
   // read side
-  std::string partial_;  // an incomplete frame carried to the next read; usually empty
-  std::string fragments_;  // a fragmented message being assembled
-  std::optional<ws_opcode> fragment_op_;
-  bool reading_ = false;
+  ws_reader reader_;  // holds an incomplete frame or message; usually nothing
 
   // write side
-  std::vector<frame_bytes> pending_;  // [pending_head_, end) not yet fully sent
-  std::size_t pending_head_ = 0;
-  std::size_t head_offset_ = 0;   // bytes of pending_[pending_head_] already sent
-  std::size_t queued_bytes_ = 0;  // unsent bytes
+  send_queue queue_;
+  // Flags, side by side so they share one word (memory per idle connection).
+  bool reading_ = false;          // a read, or a wait for readability, is in flight
   bool writing_ = false;          // waiting for the socket to become writable (TLS: a write in flight)
   bool flush_scheduled_ = false;  // on the worker's dirty list
   bool close_queued_ = false;
