@@ -12,6 +12,8 @@ namespace json = boost::json;
 
 namespace {
 
+
+
 // POST {user_id, badge_type: moderator|vip} → 201 with the grant.
 http_response add(http_request& req, services& svc) {
   auto a = moderation_actor(req, svc);
@@ -23,7 +25,7 @@ http_response add(http_request& req, services& svc) {
   auto type = optional_text_field(*body, "badge_type", 16);
   if (!type) return error_response(type.err());
   auto badge = type->empty() ? std::optional(stream_badge::moderator) : parse_stream_badge(*type);
-  if (!badge) return error_response(error::bad_request("invalid_field", "badge_type must be moderator or vip"));
+  if (!badge) return error_response(error(errc::invalid_field, "badge_type must be moderator or vip"));
   auto g = svc.mods.grant_badge(*a, req.params[0], *user_id, *badge);
   if (!g) return error_response(g.err());
   return json_response(201, to_json(*g));
@@ -43,7 +45,7 @@ http_response list(http_request& req, services& svc) {
   std::optional<stream_badge> filter;
   if (auto t = req.query_value("badge_type"); t && !t->empty()) {
     filter = parse_stream_badge(*t);
-    if (!filter) return error_response(error::bad_request("invalid_field", "badge_type must be moderator or vip"));
+    if (!filter) return error_response(error(errc::invalid_field, "badge_type must be moderator or vip"));
   }
   auto grants = svc.mods.list_badges(*a, req.params[0], filter);
   if (!grants) return error_response(grants.err());

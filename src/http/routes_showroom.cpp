@@ -72,10 +72,10 @@ http_response chat_stream(http_request& req, services& svc) {
   if (auto s = check_key(req, svc); !s) return error_response(s.err());
   auto room_id = req.query_value("room_id");
   if (!room_id || room_id->empty())
-    return error_response(error::bad_request("missing_room_id", "room_id is required (see /api/jkt48/live/showroom)"));
+    return error_response(error(errc::missing_room_id, "room_id is required (see /api/jkt48/live/showroom)"));
   auto room = svc.rooms.open(*room_id);
   if (!room)
-    return error_response(error::not_found("room_not_found", "No stream has room_id " + std::string(*room_id)));
+    return error_response(error(errc::room_not_found, "No stream has room_id " + std::string(*room_id)));
   auto limit = parse_limit(req.query_value("limit"), 50, 1000);
   if (!limit) return error_response(limit.err());
   auto since = since_param(req);

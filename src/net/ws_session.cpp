@@ -176,12 +176,7 @@ void ws_session::send_json(std::string json) {
 }
 
 void ws_session::send_error(const error& e) {
-  if (e.code == "rate_limited" || e.code == "slow_mode")
-    send_json(error_event(e.code, e.message, "retry_after_ms", e.retry_after_ms));
-  else if (e.code == "timed_out")
-    send_json(error_event(e.code, e.message, "seconds_left", e.seconds_left));
-  else
-    send_json(error_event(e.code, e.message));
+  send_json(error_event(e));
 }
 
 void ws_session::enqueue(frame_bytes frame) {
@@ -552,7 +547,7 @@ void ws_session::on_chat(client_chat chat) {
     refused_in_a_row_ = 0;
     return;
   }
-  if (s.err().code == "rate_limited") {
+  if (s.err().is(errc::rate_limited)) {
     const auto& limit = svc_.chat.limit_for(who_, room_->info());
     if (++refused_in_a_row_ >= flood_threshold(limit)) {
       close(close_code::policy, "rate limit flood");
