@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include "protocol/plain_json.hpp"
+
 namespace sorak {
 
 namespace json = boost::json;
@@ -36,7 +38,7 @@ bool parse_request_target(std::string_view target, http_request& out) {
 http_response json_response(int status, const json::value& body) {
   http_response r;
   r.status = status;
-  r.body = json::serialize(body);
+  r.body = serialize_plain(body);
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include "core/showroom_since.hpp"
 #include "core/room.hpp"
 #include "http/routes.hpp"
+#include "protocol/plain_json.hpp"
 #include "protocol/showroom_json.hpp"
 
 namespace sorak {
@@ -92,7 +93,7 @@ http_response chat_stream(http_request& req, services& svc) {
   res.body += R"(,"chat_messages":)";
   res.body += *messages;
   res.body += R"(,"stats":)";
-  res.body += json::serialize(showroom_stats(r->stats().snapshot(0, now, now), info, now));
+  res.body += serialize_plain(showroom_stats(r->stats().snapshot(0, now, now), info, now));
   res.body += '}';
   return res;
 }
