@@ -70,7 +70,9 @@ TEST(ErrorTable, EveryRowHasACodeAndASentence) {
     EXPECT_FALSE(k.code.empty());
     EXPECT_FALSE(k.sentence.empty()) << k.code;
     // Only stream_ended is spelled twice (400 for chat, 409 for reopening).
-    if (!codes.insert(k.code).second) EXPECT_EQ(k.code, "stream_ended");
+    if (!codes.insert(k.code).second) {
+      EXPECT_EQ(k.code, "stream_ended");
+    }
   }
 }
 
