@@ -28,17 +28,16 @@ std::int64_t as_int(const json::value* v) {
 ack_result lost(error why) { return ack_result{ack_status::connection_lost, {}, std::move(why), {}}; }
 
 ack_result from_error_event(const json::object& event) {
-  const std::string code = str(event, "code");
-  if (code == "rate_limited" || code == "slow_mode") {
+  error why = error::received(0, str(event, "code"), str(event, "message"));
+  if (why.kind().extra == error_extra::retry_after_ms) {
     const std::int64_t after = as_int(event.if_contains("retry_after_ms"));
     const milliseconds wait{after > 0 ? after : 1000};
-    return ack_result{ack_status::retry_later, {}, error{0, code, str(event, "message")}, wait};
+    return ack_result{ack_status::retry_later, {}, std::move(why), wait};
   }
-  std::string message = str(event, "message");
   if (event.contains("seconds_left")) {
-    message += " (" + std::to_string(as_int(event.if_contains("seconds_left"))) + " s left)";
+    why.message += " (" + std::to_string(as_int(event.if_contains("seconds_left"))) + " s left)";
   }
-  return ack_result{ack_status::refused, {}, error{0, code, std::move(message)}, {}};
+  return ack_result{ack_status::refused, {}, std::move(why), {}};
 }
 
 // The ack for `client_id`, if `event` is one.
@@ -54,7 +53,7 @@ std::string acked_id(const json::object& event) {
 }  // namespace
 
 ack_result send_and_wait(client::chat_socket& socket, const json::object& event, milliseconds timeout) {
-  if (!socket.is_open()) return lost(error{0, "connection_failed", "the connection was lost"});
+  if (!socket.is_open()) return lost(error(errc::connection_failed, "the connection was lost"));
   if (auto st = socket.send(event); !st) return lost(st.err());
   const std::string client_id = str(event, "client_id");
   const auto deadline = clock_type::now() + timeout;
@@ -62,7 +61,7 @@ ack_result send_and_wait(client::chat_socket& socket, const json::object& event,
     client::chat_event e = socket.next(time_left(deadline));
     if (e.what == client::chat_event::kind::timeout) {
       socket.close(1000);
-      return lost(error{0, "timeout", "no answer from the server within " + std::to_string(timeout.count()) + " ms"});
+      return lost(error(errc::timeout, "no answer from the server within " + std::to_string(timeout.count()) + " ms"));
     }
     if (e.what == client::chat_event::kind::closed) {
       error why = client::close_error(e.close_code, e.close_reason);

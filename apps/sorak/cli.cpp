@@ -5,7 +5,7 @@
 
 namespace sorak::cli {
 
-error usage_error(std::string message) { return error{0, "usage", std::move(message)}; }
+error usage_error(std::string message) { return error(errc::usage, std::move(message)); }
 
 result<client::endpoint> server_endpoint(const global_options& g) { return client::parse_base_url(g.url); }
 

@@ -49,8 +49,8 @@ void print_totals(const json::object& s) {
   std::snprintf(mpm, sizeof mpm, "%.1f", s.at("messages_per_minute").to_number<double>());
   print_line("Room " + str(s, "room_id") + " (" + str(s, "status") + ", " + str(s, "duration") + ")");
   print_line("  messages      " + std::to_string(num(s, "total_messages")) + " (" +
-             std::to_string(num(s, "chat_messages")) + " chat, " + std::to_string(num(s, "gift_count")) +
-             " gifts) from " + std::to_string(num(s, "unique_users")) + " users");
+             std::to_string(num(s, "chat_messages")) + " chat, " + client::count_of(num(s, "gift_count"), "gift", "gifts") +
+             ") from " + client::count_of(num(s, "unique_users"), "user", "users"));
   print_line("  stars         " + std::to_string(num(s, "total_stars")));
   print_line("  per minute    " + std::string(mpm) + " messages");
   print_line("  viewers       " + std::to_string(num(s, "viewers")) + " now, peak " +
@@ -78,16 +78,17 @@ void print_people(const json::object& s) {
   int i = 0;
   for (const auto& v : s.at("top_chatters").as_array()) {
     const auto& e = v.as_object();
-    print_line("  " + std::to_string(++i) + ". " + padded(user_name(e), 24) + std::to_string(num(e, "messages")) +
-               " messages");
+    print_line("  " + std::to_string(++i) + ". " + padded(user_name(e), 24) +
+               client::count_of(num(e, "messages"), "message", "messages"));
   }
   print_line("");
   print_line("Top gifters");
   i = 0;
   for (const auto& v : s.at("top_gifters").as_array()) {
     const auto& e = v.as_object();
-    print_line("  " + std::to_string(++i) + ". " + padded(user_name(e), 24) + std::to_string(num(e, "stars")) +
-               " stars, " + std::to_string(num(e, "gifts")) + " gifts");
+    print_line("  " + std::to_string(++i) + ". " + padded(user_name(e), 24) +
+               client::count_of(num(e, "stars"), "star", "stars") + ", " +
+               client::count_of(num(e, "gifts"), "gift", "gifts"));
   }
 }
 

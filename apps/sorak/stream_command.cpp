@@ -71,7 +71,7 @@ status run_list(const global_options& g, const stream_options& o) {
   if (!listed) return listed.err();
   const auto* obj = listed->if_object();
   const auto* streams = obj ? obj->if_contains("streams") : nullptr;
-  if (!streams || !streams->is_array()) return error{0, "invalid_response", "the answer has no streams array"};
+  if (!streams || !streams->is_array()) return error(errc::invalid_response, "the answer has no streams array");
   if (o.json) {
     for (const auto& s : streams->get_array()) print_line(json::serialize(s));
   } else {

@@ -49,7 +49,7 @@ status run_token(token_options& o) {
   try {
     print_line(mint_token(o.claims, *secret));
   } catch (const std::exception& e) {
-    return error{0, "mint_failed", std::string("cannot sign the token: ") + e.what()};
+    return error(errc::mint_failed, std::string("cannot sign the token: ") + e.what());
   }
   return ok_value;
 }

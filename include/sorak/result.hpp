@@ -8,27 +8,44 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
+
+#include "sorak/error_code.hpp"
 
 namespace sorak {
 
 struct error {
+  errc id = errc::internal;  // the row of error_table (sorak/error_code.hpp)
   int http_status = 500;
-  std::string code;     // e.g. "not_found", "invalid_cursor"
+  std::string code;     // the wire code: kind().code, or as a peer sent it
   std::string message;  // a sentence for humans
-  // Set with the codes that carry a wait: rate_limited / slow_mode
+  // Set with the codes whose row names that extra: rate_limited / slow_mode
   // (retry_after_ms), timed_out (seconds_left).
   std::int64_t retry_after_ms = 0;
   std::int64_t seconds_left = 0;
 
-  static error bad_request(std::string code, std::string msg) { return {400, std::move(code), std::move(msg)}; }
-  static error unauthorized(std::string code, std::string msg) { return {401, std::move(code), std::move(msg)}; }
-  static error forbidden(std::string code, std::string msg) { return {403, std::move(code), std::move(msg)}; }
-  static error not_found(std::string code, std::string msg) { return {404, std::move(code), std::move(msg)}; }
-  static error conflict(std::string code, std::string msg) { return {409, std::move(code), std::move(msg)}; }
-  static error internal(std::string msg) { return {500, "internal", std::move(msg)}; }
-  static error unavailable(std::string msg) { return {503, "shutting_down", std::move(msg)}; }
+  error() : error(errc::internal) {}
+  // Status and code from the table; `msg` when the site says more than the
+  // table's default sentence.
+  explicit error(errc kind, std::string msg = {})
+      : id(kind),
+        http_status(kind_of(kind).http_status),
+        code(kind_of(kind).code),
+        message(msg.empty() ? std::string(kind_of(kind).sentence) : std::move(msg)) {}
+
+  // An error as a server (or a proxy) answered it: the status and code are
+  // kept as received, `id` is the table's row for the code, if any.
+  static error received(int http_status, std::string code, std::string msg) {
+    error e(errc_from_code(code), std::move(msg));
+    e.http_status = http_status;
+    e.code = std::move(code);
+    return e;
+  }
+
+  const error_kind& kind() const { return kind_of(id); }
+  bool is(errc kind) const { return id == kind; }
 };
 
 template <class T>

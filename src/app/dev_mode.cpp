@@ -40,7 +40,7 @@ std::string read_kept(const fs::path& path) {
 // Writes `value` to `path`, readable by the owner only.
 status keep(const fs::path& path, const std::string& value) {
   std::ofstream out(path, std::ios::trunc);
-  if (!out) return error::internal("Cannot write " + path.string());
+  if (!out) return error(errc::internal, "Cannot write " + path.string());
   out << value << '\n';
   out.close();
   ::chmod(path.c_str(), 0600);
@@ -87,7 +87,7 @@ result<stream> demo_stream(store& st) {
 status load_dev_secrets(server_config& cfg) {
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
-  if (ec) return error::internal("Cannot create " + cfg.data_dir + ": " + ec.message());
+  if (ec) return error(errc::internal, "Cannot create " + cfg.data_dir + ": " + ec.message());
   if (cfg.jwt_secret.empty()) {
     auto s = kept_secret(cfg.data_dir, "jwt-secret");
     if (!s) return s.err();

@@ -36,12 +36,12 @@ void setup_logging(const std::string& level) {
 result<std::unique_ptr<store>> open_store(const std::string& url) {
   constexpr std::string_view sqlite_prefix = "sqlite:";
   if (url.rfind(sqlite_prefix, 0) == 0) return open_sqlite_store(url.substr(sqlite_prefix.size()));
-  return error::bad_request("invalid_store", "Unsupported --store " + url + " (expected sqlite:PATH)");
+  return error(errc::invalid_store, "Unsupported --store " + url + " (expected sqlite:PATH)");
 }
 
 result<std::unique_ptr<broker>> open_broker(const std::string& url) {
   if (url == "memory") return std::unique_ptr<broker>(std::make_unique<local_broker>());
-  return error::bad_request("invalid_broker", "Unsupported --broker " + url + " (expected memory)");
+  return error(errc::invalid_broker, "Unsupported --broker " + url + " (expected memory)");
 }
 
 // Closes every WebSocket on every worker with 1001 and waits (bounded) for

@@ -31,7 +31,7 @@ constexpr std::size_t max_sub_length = 64;
 // 9999-12-31T23:59:59Z: keeps `exp * 1000` far from int64 overflow.
 constexpr double max_numeric_date = 253402300799.0;
 
-error invalid_token(std::string msg) { return error::unauthorized("invalid_token", std::move(msg)); }
+error invalid_token(std::string msg) { return error(errc::invalid_token, std::move(msg)); }
 
 // ---- base64url (RFC 4648 §5, no padding) ---------------------------------
 
@@ -216,7 +216,7 @@ std::optional<error> check_subject(const json::object& claims) {
 
 // RFC 7519 §4.1.4/§4.1.5: valid while nbf <= now < exp.
 std::optional<error> check_times(std::optional<millis> exp, std::optional<millis> nbf, millis now) {
-  if (exp && now >= *exp) return error::unauthorized("token_expired", "The token has expired.");
+  if (exp && now >= *exp) return error(errc::token_expired);
   if (nbf && now < *nbf) return invalid_token("The token is not valid yet.");
   return std::nullopt;
 }

@@ -26,7 +26,7 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 error bad_url(std::string_view url, std::string why) {
-  return error{0, "usage", "--url '" + std::string(url) + "': " + std::move(why)};
+  return error(errc::usage, "--url '" + std::string(url) + "': " + std::move(why));
 }
 
 }  // namespace

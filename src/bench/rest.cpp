@@ -371,7 +371,7 @@ result<std::vector<std::string>> build_requests(const bench_options& o, const ta
   std::string apikey = o.apikey;
   if (o.kind == rest_kind::showroom && apikey.empty()) {
     if (o.admin_key.empty())
-      return error::bad_request("missing_apikey",
+      return error(errc::missing_apikey, 
                                 "rest --kind showroom needs --apikey, or the admin key (--admin-key or SORAK_ADMIN_KEY) "
                                 "to create one");
     progress("creating an API key");
@@ -403,7 +403,7 @@ result<bench_result> run_rest(const bench_options& o, const progress_fn& progres
   if (!where) return where.err();
   const std::uint32_t concurrency = o.concurrency ? o.concurrency : default_rest_concurrency;
   if (concurrency > connection_budget()) {
-    return error{0, "usage", "--concurrency " + std::to_string(concurrency) + " does not fit the descriptor limit"};
+    return error(errc::usage, "--concurrency " + std::to_string(concurrency) + " does not fit the descriptor limit");
   }
   bench_result r;
   r.scenario = scenario_name(o.what);

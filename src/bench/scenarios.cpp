@@ -73,9 +73,9 @@ void hold_for(double seconds, server_monitor& monitor) {
 status check_budget(std::uint64_t connections) {
   const std::uint64_t budget = connection_budget();
   if (connections > budget) {
-    return error{0, "usage",
+    return error(errc::usage, 
                  std::to_string(connections) + " connections do not fit: this process may open " +
-                     std::to_string(budget) + " (RLIMIT_NOFILE less a reserve; 19,900 at most)"};
+                     std::to_string(budget) + " (RLIMIT_NOFILE less a reserve; 19,900 at most)");
   }
   return ok_value;
 }
@@ -198,8 +198,8 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   const bool slow = o.what == scenario::slow;
   auto where = parse_target(o.url, o.protocol);
   if (!where) return where.err();
-  if (o.senders == 0) return error{0, "usage", "--senders must be at least 1"};
-  if (!(o.rate > 0) || !(o.duration_s > 0)) return error{0, "usage", "--rate and --duration must be positive"};
+  if (o.senders == 0) return error(errc::usage, "--senders must be at least 1");
+  if (!(o.rate > 0) || !(o.duration_s > 0)) return error(errc::usage, "--rate and --duration must be positive");
   if (auto b = check_budget(std::uint64_t{o.viewers} + o.senders); !b) return b.err();
 
   spec_plan plan{o.viewers, o.senders, slow ? o.stalled_share : 0};
@@ -397,7 +397,7 @@ result<bench_result> run_bench(const bench_options& o, const progress_fn& progre
     case scenario::rest:
       return run_rest(o, progress);
   }
-  return error{0, "usage", "unknown scenario"};
+  return error(errc::usage, "unknown scenario");
 }
 
 }  // namespace sorak::bench

@@ -60,7 +60,7 @@ result<std::vector<std::string>> mint_tokens(const std::string& secret, char rol
       tokens.push_back(mint_token(c, secret));
     }
   } catch (const std::exception& e) {
-    return error{0, "mint_failed", std::string("cannot sign a token: ") + e.what()};
+    return error(errc::mint_failed, std::string("cannot sign a token: ") + e.what());
   }
   return tokens;
 }
@@ -72,7 +72,7 @@ result<std::vector<bench_stream>> prepare_streams(const bench_options& o, const 
   try {
     token = owner_token(secret);
   } catch (const std::exception& e) {
-    return error{0, "mint_failed", std::string("cannot sign a token: ") + e.what()};
+    return error(errc::mint_failed, std::string("cannot sign a token: ") + e.what());
   }
   client::api_client api(endpoint_of(where), token);
   if (!o.stream.empty()) {
@@ -110,16 +110,15 @@ status seed_messages(const target& where, const bench_stream& stream, const std:
     while (seen < batch) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return error{0, "timeout", "seeding: the server did not broadcast the seed messages"};
+      if (left.count() <= 0) return error(errc::timeout, "seeding: the server did not broadcast the seed messages");
       const client::ws_frame f = ws.read_text(left);
       if (f.kind == client::ws_frame_kind::closed) {
-        return error{
-            0, "connection_failed",
-            "seeding: the server closed the connection (" + std::to_string(f.close_code) + " " + f.close_reason + ")"};
+        return error(errc::connection_failed, "seeding: the server closed the connection (" +
+                                                  std::to_string(f.close_code) + " " + f.close_reason + ")");
       }
       if (f.kind != client::ws_frame_kind::text) continue;
       if (f.text.rfind(R"({"type":"message")", 0) == 0) ++seen;
-      if (f.text.rfind(R"({"type":"error")", 0) == 0) return error{0, "seed_refused", "seeding: " + f.text};
+      if (f.text.rfind(R"({"type":"error")", 0) == 0) return error(errc::seed_refused, "seeding: " + f.text);
     }
     ws.close();
     posted += batch;
@@ -133,7 +132,7 @@ result<std::string> create_api_key(const target& where, const std::string& admin
   auto made = api.call("POST", "/api/v1/admin/api-keys", {}, &body);
   if (!made) return made.err();
   const auto* key = made->is_object() ? made->as_object().if_contains("key") : nullptr;
-  if (!key || !key->is_string()) return error::internal("the admin API answered without a key");
+  if (!key || !key->is_string()) return error(errc::internal, "the admin API answered without a key");
   return std::string(key->as_string());
 }
 

@@ -44,12 +44,12 @@ error error_from_http(int status, std::string_view body) {
     if (!sentence.empty() || !code.empty()) {
       if (code.empty()) code = generic_code(status);
       if (sentence.empty()) sentence = "the server answered HTTP " + std::to_string(status);
-      return error{status, std::move(code), std::move(sentence)};
+      return error::received(status, std::move(code), std::move(sentence));
     }
   }
   std::string sentence = "the server answered HTTP " + std::to_string(status);
   if (!body.empty()) sentence += ": " + body_excerpt(body);
-  return error{status, generic_code(status), std::move(sentence)};
+  return error::received(status, generic_code(status), std::move(sentence));
 }
 
 api_client::api_client(endpoint ep, std::string credential)
@@ -66,7 +66,7 @@ result<boost::json::value> api_client::call(std::string_view method, std::string
   if (res->body.empty()) return boost::json::value(nullptr);
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(res->body, ec);
-  if (ec) return error{res->status, "invalid_response", "the server sent invalid JSON: " + ec.message()};
+  if (ec) return error(errc::invalid_response, "the server sent invalid JSON: " + ec.message());
   return doc;
 }
 

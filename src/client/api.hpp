@@ -20,7 +20,7 @@
 
 namespace sorak::client {
 
-// {"error": "...", "code": "..."} → error{status, code, sentence}.
+// {"error": "...", "code": "..."} → error::received(status, code, sentence).
 error error_from_http(int status, std::string_view body);
 
 class api_client {

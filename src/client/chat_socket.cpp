@@ -24,12 +24,15 @@ bool has_type(const boost::json::object& event, std::string_view type) {
 error close_error(int code, std::string_view reason) {
   std::string msg = "the server closed the connection";
   if (!reason.empty()) msg += ": " + std::string(reason);
-  return error{0, std::to_string(code), std::move(msg)};
+  // The code users see is the close code itself, as the server sent it.
+  error e(is_final_close(code) ? errc::closed_for_good : errc::connection_closed, std::move(msg));
+  e.code = std::to_string(code);
+  return e;
 }
 
 bool is_final_close(int code) { return code == 4001 || code == 4004; }
 
-bool is_final_close(const error& e) { return e.code == "4001" || e.code == "4004"; }
+bool is_final_close(const error& e) { return e.is(errc::closed_for_good); }
 
 std::string chat_ws_target(const endpoint& ep, std::string_view stream, std::string_view token,
                            std::string_view since) {
@@ -47,7 +50,7 @@ result<boost::json::object> chat_socket::open(const endpoint& ep, std::string_vi
     if (e.what == chat_event::kind::closed) return close_error(e.close_code, e.close_reason);
     if (e.what == chat_event::kind::timeout) {
       ws_.close(1000);
-      return error{0, "timeout", "no history from the server within " + std::to_string(timeout.count()) + " ms"};
+      return error(errc::timeout, "no history from the server within " + std::to_string(timeout.count()) + " ms");
     }
     if (has_type(e.event, "history")) return std::move(e.event);
   }

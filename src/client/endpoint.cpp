@@ -8,7 +8,7 @@ namespace sorak::client {
 namespace {
 
 error bad_url(std::string_view url, std::string_view why) {
-  return error::bad_request("invalid_url", "invalid URL '" + std::string(url) + "': " + std::string(why));
+  return error(errc::invalid_url, "invalid URL '" + std::string(url) + "': " + std::string(why));
 }
 
 bool is_unreserved(unsigned char c) {

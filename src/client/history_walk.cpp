@@ -9,7 +9,7 @@ namespace {
 
 namespace json = boost::json;
 
-error bad_page(std::string why) { return error{0, "invalid_response", "unexpected history page: " + std::move(why)}; }
+error bad_page(std::string why) { return error(errc::invalid_response, "unexpected history page: " + std::move(why)); }
 
 }  // namespace
 

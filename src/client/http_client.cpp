@@ -27,7 +27,7 @@ constexpr std::uint64_t max_body_bytes = 64 * 1024 * 1024;
 error transport_error(const endpoint& ep, std::string_view what, const error_code& ec) {
   const bool timed_out = ec == beast::error::timeout;
   std::string msg = std::string(what) + " " + ep.host + ":" + ep.port + ": " + ec.message();
-  return error{0, timed_out ? "timeout" : "connection_failed", std::move(msg)};
+  return error(timed_out ? errc::timeout : errc::connection_failed, std::move(msg));
 }
 
 std::string host_header(const endpoint& ep) {
@@ -128,7 +128,7 @@ result<http_response> http_client::request(std::string_view method, std::string_
                                            const std::vector<http_header>& headers, std::string_view body) {
   const http::verb verb = http::string_to_verb(method);
   if (verb == http::verb::unknown) {
-    return error::bad_request("invalid_method", "unknown HTTP method " + std::string(method));
+    return error(errc::invalid_method, "unknown HTTP method " + std::string(method));
   }
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, host_header(impl_->ep));

@@ -13,13 +13,13 @@ constexpr const char* default_secret_file = "./var/jwt-secret";
 
 result<std::string> read_secret_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return error{0, "no_secret", "cannot read the secret file " + path};
+  if (!in) return error(errc::no_secret, "cannot read the secret file " + path);
   std::ostringstream text;
   text << in.rdbuf();
   std::string secret = text.str();
   while (!secret.empty() && std::string_view(" \t\r\n").find(secret.back()) != std::string_view::npos)
     secret.pop_back();
-  if (secret.empty()) return error{0, "no_secret", "the secret file " + path + " is empty"};
+  if (secret.empty()) return error(errc::no_secret, "the secret file " + path + " is empty");
   return secret;
 }
 
@@ -31,9 +31,9 @@ result<std::string> find_jwt_secret(const std::string& secret, const std::string
   if (const char* env = std::getenv("SORAK_JWT_SECRET"); env && *env) return std::string(env);
   auto from_default = read_secret_file(default_secret_file);
   if (from_default) return from_default;
-  return error{0, "no_secret",
+  return error(errc::no_secret, 
                "no signing secret: pass --secret or --secret-file, set SORAK_JWT_SECRET, or run where "
-               "`sorakd --dev` keeps ./var/jwt-secret"};
+               "`sorakd --dev` keeps ./var/jwt-secret");
 }
 
 }  // namespace sorak::client

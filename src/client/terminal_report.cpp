@@ -25,6 +25,10 @@ const json::object& sub(const json::object& o, std::string_view key) {
 
 }  // namespace
 
+std::string count_of(std::int64_t n, std::string_view singular, std::string_view plural) {
+  return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
+}
+
 std::string sparkline(const std::vector<std::int64_t>& values) {
   static const char* bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   const std::int64_t top = values.empty() ? 0 : *std::max_element(values.begin(), values.end());

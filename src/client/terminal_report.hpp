@@ -10,6 +10,9 @@
 
 namespace sorak::client {
 
+// "1 message", "2 messages", "0 messages": a count with its noun in the
+// right number (English: singular for exactly one).
+std::string count_of(std::int64_t n, std::string_view singular, std::string_view plural);
 // One character per value, ▁ (zero or the least) to █ (the most): "▁▃█▂".
 std::string sparkline(const std::vector<std::int64_t>& values);
 // A CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF.

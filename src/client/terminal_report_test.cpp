@@ -10,6 +10,14 @@
 namespace sorak::client {
 namespace {
 
+// `sorak stats` printed "1 messages".
+TEST(count_of, one_is_singular_and_every_other_count_plural) {
+  EXPECT_EQ(count_of(1, "message", "messages"), "1 message");
+  EXPECT_EQ(count_of(0, "message", "messages"), "0 messages");
+  EXPECT_EQ(count_of(2, "gift", "gifts"), "2 gifts");
+  EXPECT_EQ(count_of(-1, "star", "stars"), "-1 stars");
+}
+
 TEST(sparkline, scales_to_the_largest_value_and_keeps_zero_lowest) {
   EXPECT_EQ(sparkline({}), "");
   EXPECT_EQ(sparkline({0, 0}), "▁▁");

@@ -27,7 +27,7 @@ namespace {
 
 error transport_error(std::string_view what, const error_code& ec) {
   const bool timed_out = ec == beast::error::timeout;
-  return error{0, timed_out ? "timeout" : "connection_failed", std::string(what) + ": " + ec.message()};
+  return error(timed_out ? errc::timeout : errc::connection_failed, std::string(what) + ": " + ec.message());
 }
 
 std::string host_header(const endpoint& ep) {
@@ -170,7 +170,7 @@ ws_frame ws_client::read_text(std::chrono::milliseconds timeout) {
 }
 
 status ws_client::write_text(std::string_view text, std::chrono::milliseconds timeout) {
-  if (!impl_->open) return error{0, "connection_failed", "the WebSocket connection is closed"};
+  if (!impl_->open) return error(errc::connection_failed, "the WebSocket connection is closed");
   bool done = false;
   error_code ec;
   impl_->ws().text(true);

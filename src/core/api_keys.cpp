@@ -48,7 +48,7 @@ api_key_service::api_key_service(store& st, rate_limit per_key) : store_(st), li
 result<new_api_key> api_key_service::create(std::string_view name) {
   const bool ok_name = !name.empty() && is_valid_utf8(name) && count_code_points(name) <= 100 &&
                        name.find_first_not_of(" \t\r\n") != std::string_view::npos;
-  if (!ok_name) return error::bad_request("invalid_field", "name must be 1 to 100 characters");
+  if (!ok_name) return error(errc::invalid_field, "name must be 1 to 100 characters");
   new_api_key out;
   out.secret = generate_api_key_secret();
   out.key.id = new_uuid_v7();
@@ -88,13 +88,13 @@ std::optional<api_key> api_key_service::find(const std::string& hash, millis now
 }
 
 result<api_key> api_key_service::check(std::string_view secret, millis now) {
-  if (secret.empty()) return error::unauthorized("unauthorized", "Pass your API key as ?apikey=");
+  if (secret.empty()) return error(errc::unauthorized, "Pass your API key as ?apikey=");
   auto key = find(sha256_hex(secret), now);
-  if (!key || key->revoked_at) return error::unauthorized("invalid_api_key", "The API key is unknown or revoked");
+  if (!key || key->revoked_at) return error(errc::invalid_api_key, "The API key is unknown or revoked");
   if (!limit_.enabled()) return std::move(*key);
   auto d = rate_.check(key->id, limit_, now);
   if (d.allowed) return std::move(*key);
-  error e{429, "rate_limited", "Too many requests with this API key; slow down"};
+  error e(errc::rate_limited, "Too many requests with this API key; slow down");
   e.retry_after_ms = std::max<millis>(d.retry_after_ms, 1);
   return e;
 }

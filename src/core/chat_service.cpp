@@ -44,8 +44,8 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
     key = room::dedup_key(who.user.id, chat.client_id);
     if (r.dedup_known(key, now, on_stored)) return ok_value;
   }
-  if (who.read_only) return error::forbidden("read_only", "This token may read the chat but not send");
-  if (r.ended()) return error::bad_request("stream_ended", "The stream has ended; chat is closed");
+  if (who.read_only) return error(errc::read_only, "This token may read the chat but not send");
+  if (r.ended()) return error(errc::stream_ended);
   auto& mod = r.moderation();
   if (auto s = mod.check_sender(who.user.id, now); !s) return s;
   const stream info = r.info();
@@ -66,7 +66,7 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   if (info.settings.slow_mode_seconds > 0 && !is_exempt(role, chat_rule::slow_mode)) {
     slow = mod.claim_slow_mode(who.user.id, info.settings.slow_mode_seconds * millis{1000}, now);
     if (!slow.allowed) {
-      error e{429, "slow_mode", "Slow mode is on: wait before sending again"};
+      error e(errc::slow_mode);
       e.retry_after_ms = slow.retry_after_ms;
       if (!key.empty()) r.dedup_fail(key, e);
       return e;
@@ -96,16 +96,16 @@ status chat_service::check_reply_to(room& r, const std::optional<std::string>& r
   if (!reply_to) return ok_value;
   if (r.find_recent(*reply_to)) return ok_value;
   if (store_.get_message(r.stream_id(), *reply_to)) return ok_value;
-  return error::bad_request("invalid_reply_to", "reply_to must name a message of this stream");
+  return error(errc::invalid_reply_to, "reply_to must name a message of this stream");
 }
 
 status chat_service::check_settings(const principal& who, stream_role role, const chat_settings& settings) {
   if (!settings.chat_enabled && !is_exempt(role, chat_rule::chat_disabled))
-    return error::forbidden("chat_disabled", "Chat is turned off in this stream");
+    return error(errc::chat_disabled, "Chat is turned off in this stream");
   const auto& badges = who.user.badges;
   const bool subscriber = std::find(badges.begin(), badges.end(), "subscriber") != badges.end();
   if (settings.subscribers_only && !subscriber && !is_exempt(role, chat_rule::subscribers_only))
-    return error::forbidden("subscribers_only", "Only subscribers may chat in this stream right now");
+    return error(errc::subscribers_only, "Only subscribers may chat in this stream right now");
   return ok_value;
 }
 
@@ -124,7 +124,7 @@ status chat_service::check_rate(room& r, const principal& who, const rate_limit&
   std::string key = room::dedup_key(r.stream_id(), who.user.id);
   auto d = rate_.check(key, limit, now);
   if (d.allowed) return ok_value;
-  error e{429, "rate_limited", "You are sending messages too fast"};
+  error e(errc::rate_limited);
   e.retry_after_ms = d.retry_after_ms;
   return e;
 }
@@ -153,7 +153,7 @@ void chat_service::store_and_publish(room& r, message m, std::string key, ack_ca
 
 status chat_service::post_gift(room& r, const user_profile& from, gift_order order, std::string content,
                                ack_callback on_stored) {
-  if (r.ended()) return error::bad_request("stream_ended", "The stream has ended; chat is closed");
+  if (r.ended()) return error(errc::stream_ended);
   auto priced = price_gift(*gifts_, order.gift_id, order.quantity);
   if (!priced) return priced.err();
   client_chat chat;

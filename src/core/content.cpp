@@ -70,15 +70,15 @@ result<std::string> validate_content(std::string_view raw, int max_code_points) 
   // bytes are never white space, so this cannot turn an empty message into an
   // invalid one.
   if (!is_valid_utf8(raw)) {
-    return error::bad_request("invalid_content", "Message is not valid UTF-8.");
+    return error(errc::invalid_content, "Message is not valid UTF-8.");
   }
   const std::string_view text = trim(raw);
-  if (text.empty()) return error::bad_request("empty_content", "Message is empty");
+  if (text.empty()) return error(errc::empty_content, "Message is empty");
   if (has_refused_control(text)) {
-    return error::bad_request("invalid_content", "Message contains a control character.");
+    return error(errc::invalid_content, "Message contains a control character.");
   }
   if (count_code_points(text) > static_cast<std::size_t>(max_code_points < 0 ? 0 : max_code_points)) {
-    return error::bad_request("message_too_long", "Message is longer than " +
+    return error(errc::message_too_long, "Message is longer than " +
                                                       std::to_string(max_code_points) + " characters.");
   }
   return std::string(text);

@@ -15,7 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-error invalid_catalog(std::string msg) { return error::bad_request("invalid_gift_catalog", std::move(msg)); }
+error invalid_catalog(std::string msg) { return error(errc::invalid_gift_catalog, std::move(msg)); }
 
 bool valid_gift_id(std::string_view id) {
   return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -89,9 +89,9 @@ const gift_kind* gift_catalog::find(std::string_view gift_id) const {
 
 result<gift_info> price_gift(const gift_catalog& catalog, std::string_view gift_id, std::int64_t quantity) {
   const gift_kind* kind = catalog.find(gift_id);
-  if (!kind) return error::bad_request("unknown_gift", "There is no gift \"" + std::string(gift_id) + "\"");
+  if (!kind) return error(errc::unknown_gift, "There is no gift \"" + std::string(gift_id) + "\"");
   if (quantity < min_gift_quantity || quantity > max_gift_quantity)
-    return error::bad_request("invalid_quantity", "quantity must be a whole number from 1 to 100");
+    return error(errc::invalid_quantity, "quantity must be a whole number from 1 to 100");
   gift_info g;
   g.gift_id = kind->gift_id;
   g.gift_name = kind->gift_name;

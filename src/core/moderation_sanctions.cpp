@@ -11,7 +11,7 @@ namespace sorak {
 
 namespace {
 
-error invalid_field(std::string msg) { return error::bad_request("invalid_field", std::move(msg)); }
+error invalid_field(std::string msg) { return error(errc::invalid_field, std::move(msg)); }
 
 constexpr std::size_t max_user_id = 64;
 constexpr std::size_t max_reason = 500;

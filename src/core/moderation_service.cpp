@@ -14,12 +14,11 @@ namespace sorak {
 namespace {
 
 error not_allowed(mod_action action) {
-  return error::forbidden("forbidden", std::string("You may not do this here (") + to_string(action) + ")");
+  return error(errc::forbidden, std::string("You may not do this here (") + to_string(action) + ")");
 }
 
 error not_allowed_on(mod_action action, stream_role target) {
-  return error::forbidden(
-      "forbidden", std::string("You may not do this to a ") + to_string(target) + " (" + to_string(action) + ")");
+  return error(errc::forbidden, std::string("You may not do this to a ") + to_string(target) + " (" + to_string(action) + ")");
 }
 
 bool has(const std::vector<std::string>& v, std::string_view x) { return std::find(v.begin(), v.end(), x) != v.end(); }
@@ -156,7 +155,7 @@ status moderation_service::delete_message(const mod_actor& a, std::string_view s
   auto c = enter(a, stream, mod_action::delete_message);
   if (!c) return c.err();
   auto m = store_.get_message(c->info.id, message_id);
-  if (!m || m->deleted) return error::not_found("message_not_found", "no such message in this stream");
+  if (!m || m->deleted) return error(errc::message_not_found, "no such message in this stream");
   if (auto s = check_target(*c, mod_action::delete_message, m->user.id); !s) return s;
   auto gone = store_.delete_message(c->info.id, message_id);
   if (!gone) return gone.err();

@@ -64,10 +64,10 @@ std::optional<sanction> moderation_state::active(std::string_view user_id, sanct
 }
 
 status moderation_state::check_sender(std::string_view user_id, millis now) const {
-  if (active(user_id, sanction_kind::ban, now)) return error::forbidden("banned", "You are banned from this chat");
+  if (active(user_id, sanction_kind::ban, now)) return error(errc::banned, "You are banned from this chat");
   auto t = active(user_id, sanction_kind::timeout, now);
   if (!t) return ok_value;
-  error e = error::forbidden("timed_out", "You are timed out in this chat");
+  error e = error(errc::timed_out, "You are timed out in this chat");
   e.seconds_left = std::max<millis>(1, (*t->expires_at - now + 999) / 1000);
   return e;
 }

@@ -8,7 +8,7 @@ namespace sorak {
 namespace {
 
 error invalid_limit(int max_value) {
-  return error::bad_request("invalid_limit",
+  return error(errc::invalid_limit, 
                             "limit must be a whole number from 1 to " + std::to_string(max_value) + ".");
 }
 

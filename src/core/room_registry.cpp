@@ -70,8 +70,8 @@ result<std::shared_ptr<room>> room_registry::load(const stream& s, const std::sh
   try {
     r = build(s);
   } catch (const std::exception& e) {
-    finish(s, o, error::internal(std::string("Could not open the room: ") + e.what()));
-    return error::internal("Could not open the room");
+    finish(s, o, error(errc::internal, std::string("Could not open the room: ") + e.what()));
+    return error(errc::internal, "Could not open the room");
   }
   finish(s, o, r);
   return r;

@@ -70,7 +70,7 @@ class room_registry {
     bool done = false;                      // GUARDED_BY(mutex)
     result<std::shared_ptr<room>> outcome;  // GUARDED_BY(mutex), once done
     std::vector<room_event> kept;           // GUARDED_BY(mutex): events that arrived while it loaded
-    opening() : outcome(error::internal("room still opening")) {}
+    opening() : outcome(error(errc::internal, "room still opening")) {}
   };
   struct entry {
     std::shared_ptr<room> open;

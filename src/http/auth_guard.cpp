@@ -7,7 +7,7 @@ namespace sorak {
 result<caller> authenticate(const http_request& req, const services& svc) {
   const auto credential = req.bearer();
   if (credential.empty())
-    return error::unauthorized("unauthorized", "Send Authorization: Bearer <token>");
+    return error(errc::unauthorized, "Send Authorization: Bearer <token>");
   if (!svc.config.admin_key.empty() && constant_time_equal(credential, svc.config.admin_key))
     return caller{true, std::nullopt};
   auto who = svc.tokens.verify(credential);
@@ -18,7 +18,7 @@ result<caller> authenticate(const http_request& req, const services& svc) {
 status require_admin(const http_request& req, const services& svc) {
   auto who = authenticate(req, svc);
   if (!who) return who.err();
-  if (!who->admin) return error::forbidden("forbidden", "This needs the admin key");
+  if (!who->admin) return error(errc::forbidden, "This needs the admin key");
   return ok_value;
 }
 

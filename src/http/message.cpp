@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include "protocol/plain_json.hpp"
+
 namespace sorak {
 
 namespace json = boost::json;
@@ -36,13 +38,13 @@ bool parse_request_target(std::string_view target, http_request& out) {
 http_response json_response(int status, const json::value& body) {
   http_response r;
   r.status = status;
-  r.body = json::serialize(body);
+  r.body = serialize_plain(body);
   return r;
 }
 
 http_response error_response(const error& e) {
   http_response r = json_response(e.http_status, json::object{{"error", e.message}, {"code", e.code}});
-  if (e.retry_after_ms > 0) r.headers.emplace_back("Retry-After", std::to_string((e.retry_after_ms + 999) / 1000));
+  if (e.kind().extra == error_extra::retry_after_ms && e.retry_after_ms > 0) r.headers.emplace_back("Retry-After", std::to_string((e.retry_after_ms + 999) / 1000));
   return r;
 }
 
@@ -56,7 +58,7 @@ http_response no_content() {
 result<json::object> parse_json_object(const http_request& req) {
   boost::system::error_code ec;
   json::value v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) return error::bad_request("invalid_json", "The request body must be a JSON object");
+  if (ec || !v.is_object()) return error(errc::invalid_json, "The request body must be a JSON object");
   return std::move(v.get_object());
 }
 

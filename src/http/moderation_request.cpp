@@ -8,7 +8,7 @@ namespace sorak {
 namespace json = boost::json;
 
 namespace {
-error invalid_field(std::string msg) { return error::bad_request("invalid_field", std::move(msg)); }
+error invalid_field(std::string msg) { return error(errc::invalid_field, std::move(msg)); }
 
 const json::value* field(const json::object& body, std::string_view key) {
   auto it = body.find(key);

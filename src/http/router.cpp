@@ -54,11 +54,11 @@ http_response router::dispatch(http_request& req) const {
     return r.handler(req);
   }
   if (!allowed.empty()) {
-    auto res = error_response({405, "method_not_allowed", "This path does not take " + req.method});
+    auto res = error_response(error(errc::method_not_allowed, "This path does not take " + req.method));
     res.headers.emplace_back("Allow", allowed);
     return res;
   }
-  return error_response(error::not_found("not_found", "No such endpoint: " + req.path));
+  return error_response(error(errc::not_found, "No such endpoint: " + req.path));
 }
 
 }  // namespace sorak

@@ -269,23 +269,23 @@ TEST(QueryValue, PresentEmptyAndMissingDiffer) {
 // ---- responses -------------------------------------------------------------------------
 
 TEST(ErrorResponse, IsTheContractJsonWithTheErrorsStatus) {
-  const auto r = error_response(error::not_found("stream_not_found", "No such stream"));
+  const auto r = error_response(error(errc::stream_not_found, "No such stream"));
   expect_json_error(r, 404, "stream_not_found");
   EXPECT_EQ(body_of(r).at("error").as_string(), "No such stream");
   EXPECT_TRUE(r.headers.empty());
 }
 
 TEST(ErrorResponse, EachHelperHasItsStatus) {
-  expect_json_error(error_response(error::bad_request("invalid_limit", "bad")), 400, "invalid_limit");
-  expect_json_error(error_response(error::unauthorized("invalid_token", "bad")), 401, "invalid_token");
-  expect_json_error(error_response(error::forbidden("not_broadcaster", "no")), 403, "not_broadcaster");
-  expect_json_error(error_response(error::conflict("room_taken", "taken")), 409, "room_taken");
-  expect_json_error(error_response(error::unavailable("bye")), 503, "shutting_down");
-  expect_json_error(error_response(error::internal("oops")), 500, "internal");
+  expect_json_error(error_response(error(errc::invalid_limit, "bad")), 400, "invalid_limit");
+  expect_json_error(error_response(error(errc::invalid_token, "bad")), 401, "invalid_token");
+  expect_json_error(error_response(error(errc::forbidden, "no")), 403, "forbidden");
+  expect_json_error(error_response(error(errc::room_taken, "taken")), 409, "room_taken");
+  expect_json_error(error_response(error(errc::shutting_down, "bye")), 503, "shutting_down");
+  expect_json_error(error_response(error(errc::internal, "oops")), 500, "internal");
 }
 
 TEST(ErrorResponse, MessageTextIsEscapedIntoValidJson) {
-  const auto r = error_response(error::bad_request("invalid_json", "Expected \"}\" at <line 1>\n"));
+  const auto r = error_response(error(errc::invalid_json, "Expected \"}\" at <line 1>\n"));
   EXPECT_EQ(body_of(r).at("error").as_string(), "Expected \"}\" at <line 1>\n");
 }
 

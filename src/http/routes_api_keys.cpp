@@ -27,7 +27,7 @@ http_response create(http_request& req, services& svc) {
   if (!body) return error_response(body.err());
   auto name = body->find("name");
   if (name == body->end() || !name->value().is_string())
-    return error_response(error::bad_request("invalid_field", "name must be a string"));
+    return error_response(error(errc::invalid_field, "name must be a string"));
   auto made = svc.api_keys.create(name->value().get_string());
   if (!made) return error_response(made.err());
   json::object out = key_json(made->key);

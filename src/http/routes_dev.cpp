@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::int64_t dev_token_ttl_seconds = 24 * 3600;
 
-error invalid_field(std::string msg) { return error::bad_request("invalid_field", std::move(msg)); }
+error invalid_field(std::string msg) { return error(errc::invalid_field, std::move(msg)); }
 
 bool valid_username(std::string_view s) {
   if (s.empty() || s.size() > 32) return false;

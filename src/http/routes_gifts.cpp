@@ -17,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-error invalid_field(std::string msg) { return error::bad_request("invalid_field", std::move(msg)); }
+error invalid_field(std::string msg) { return error(errc::invalid_field, std::move(msg)); }
 
 http_response catalog(services& svc) {
   json::array gifts;
@@ -36,7 +36,7 @@ http_response leaderboard(http_request& req, services& svc) {
     try {
       n = static_cast<std::size_t>(std::clamp(std::stoi(std::string(*limit)), 1, 100));
     } catch (const std::exception&) {
-      return error_response(error::bad_request("invalid_limit", "limit must be a whole number from 1 to 100"));
+      return error_response(error(errc::invalid_limit, "limit must be a whole number from 1 to 100"));
     }
   }
   return json_response(200, leaderboard_json((*room)->stats().top_gifters(n)));
@@ -92,7 +92,7 @@ result<gift_order> posted_order(const json::object& body) {
   order.gift_id = std::string(id->value().get_string());
   if (auto q = body.find("quantity"); q != body.end() && !q->value().is_null()) {
     if (!q->value().is_int64())
-      return error::bad_request("invalid_quantity", "quantity must be a whole number from 1 to 100");
+      return error(errc::invalid_quantity, "quantity must be a whole number from 1 to 100");
     order.quantity = q->value().get_int64();
   }
   return order;
@@ -113,7 +113,7 @@ http_response post_gift(http_request& req, services& svc) {
     if (!c->value().is_string()) return error_response(invalid_field("content must be a string"));
     content = std::string(c->value().get_string());
   }
-  if (svc.shutting_down.load()) return error_response(error::unavailable("The server is shutting down"));
+  if (svc.shutting_down.load()) return error_response(error(errc::shutting_down, "The server is shutting down"));
   svc.st.remember_user(*from);
   std::promise<result<ack_info>> stored;
   auto future = stored.get_future();

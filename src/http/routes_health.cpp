@@ -21,13 +21,13 @@ bool store_answers(services& svc) {
 
 void add_health_routes(router& r, services& svc) {
   r.add("GET", "/healthz", [&svc](http_request&) {
-    if (svc.shutting_down.load()) return error_response(error::unavailable("The server is shutting down"));
+    if (svc.shutting_down.load()) return error_response(error(errc::shutting_down, "The server is shutting down"));
     return json_response(200, boost::json::object{{"status", "ok"}});
   });
   r.add("GET", "/readyz", [&svc](http_request&) {
-    if (svc.shutting_down.load()) return error_response(error::unavailable("The server is shutting down"));
+    if (svc.shutting_down.load()) return error_response(error(errc::shutting_down, "The server is shutting down"));
     if (!store_answers(svc))
-      return error_response(error{503, "store_unavailable", "The store does not answer"});
+      return error_response(error(errc::store_unavailable));
     return json_response(200, boost::json::object{{"status", "ready"}});
   });
   add_metrics_routes(r, svc);

@@ -33,7 +33,7 @@ result<sanction_request> read_sanction(const json::object& body, sanction_kind k
   if (kind == sanction_kind::timeout) {
     auto d = optional_int_field(body, "duration_seconds");
     if (!d) return d.err();
-    if (!*d) return error::bad_request("invalid_field", "duration_seconds is required (1 to 1209600)");
+    if (!*d) return error(errc::invalid_field, "duration_seconds is required (1 to 1209600)");
     req.duration_seconds = **d;
   }
   return req;

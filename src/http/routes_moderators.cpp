@@ -12,6 +12,14 @@ namespace json = boost::json;
 
 namespace {
 
+// The badge a grant names: moderator when badge_type is absent or null; a
+// present value must be "moderator" or "vip" (an empty string is neither).
+std::optional<stream_badge> granted_badge(const json::object& body, std::string_view type) {
+  const auto* v = body.if_contains("badge_type");
+  if (!v || v->is_null()) return stream_badge::moderator;
+  return parse_stream_badge(type);
+}
+
 // POST {user_id, badge_type: moderator|vip} → 201 with the grant.
 http_response add(http_request& req, services& svc) {
   auto a = moderation_actor(req, svc);
@@ -22,8 +30,8 @@ http_response add(http_request& req, services& svc) {
   if (!user_id) return error_response(user_id.err());
   auto type = optional_text_field(*body, "badge_type", 16);
   if (!type) return error_response(type.err());
-  auto badge = type->empty() ? std::optional(stream_badge::moderator) : parse_stream_badge(*type);
-  if (!badge) return error_response(error::bad_request("invalid_field", "badge_type must be moderator or vip"));
+  auto badge = granted_badge(*body, *type);
+  if (!badge) return error_response(error(errc::invalid_field, "badge_type must be moderator or vip"));
   auto g = svc.mods.grant_badge(*a, req.params[0], *user_id, *badge);
   if (!g) return error_response(g.err());
   return json_response(201, to_json(*g));
@@ -43,7 +51,7 @@ http_response list(http_request& req, services& svc) {
   std::optional<stream_badge> filter;
   if (auto t = req.query_value("badge_type"); t && !t->empty()) {
     filter = parse_stream_badge(*t);
-    if (!filter) return error_response(error::bad_request("invalid_field", "badge_type must be moderator or vip"));
+    if (!filter) return error_response(error(errc::invalid_field, "badge_type must be moderator or vip"));
   }
   auto grants = svc.mods.list_badges(*a, req.params[0], filter);
   if (!grants) return error_response(grants.err());

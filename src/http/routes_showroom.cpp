@@ -14,6 +14,7 @@
 #include "core/room.hpp"
 #include "core/room_reads.hpp"
 #include "http/routes.hpp"
+#include "protocol/plain_json.hpp"
 #include "protocol/showroom_json.hpp"
 
 namespace sorak {
@@ -42,10 +43,10 @@ http_response chat_stream(http_request& req, services& svc) {
   if (auto s = check_key(req, svc); !s) return error_response(s.err());
   auto room_id = req.query_value("room_id");
   if (!room_id || room_id->empty())
-    return error_response(error::bad_request("missing_room_id", "room_id is required (see /api/jkt48/live/showroom)"));
+    return error_response(error(errc::missing_room_id, "room_id is required (see /api/jkt48/live/showroom)"));
   auto room = svc.rooms.open(*room_id);
   if (!room)
-    return error_response(error::not_found("room_not_found", "No stream has room_id " + std::string(*room_id)));
+    return error_response(error(errc::room_not_found, "No stream has room_id " + std::string(*room_id)));
   auto limit = parse_limit(req.query_value("limit"), 50, 1000);
   if (!limit) return error_response(limit.err());
   auto since = since_param(req);
@@ -62,7 +63,7 @@ http_response chat_stream(http_request& req, services& svc) {
   res.body += R"(,"chat_messages":)";
   res.body += *messages;
   res.body += R"(,"stats":)";
-  res.body += json::serialize(showroom_stats(r->stats().snapshot(0, now, now), info, now));
+  res.body += serialize_plain(showroom_stats(r->stats().snapshot(0, now, now), info, now));
   res.body += '}';
   return res;
 }

@@ -34,7 +34,7 @@ constexpr std::string_view page_policy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'";
 
-error no_such_file() { return error::not_found("not_found", "No such file"); }
+error no_such_file() { return error(errc::not_found, "No such file"); }
 
 bool is_room_or_stream_id(std::string_view id) {
   if (id.empty()) return false;
@@ -61,13 +61,13 @@ http_response file_response(const fs::path& dir, std::string_view relative, std:
 route_handler page(fs::path dir, std::string file, bool takes_room) {
   return [dir = std::move(dir), file = std::move(file), takes_room](http_request& req) {
     if (takes_room && !is_room_or_stream_id(req.params.at(0)))
-      return error_response(error::not_found("not_found", "No such page: a room id is digits or a stream id"));
+      return error_response(error(errc::not_found, "No such page: a room id is digits or a stream id"));
     return file_response(dir, file, "no-cache");
   };
 }
 
 http_response asset(const fs::path& dir, const std::string& name) {
-  if (!safe_file_name(name)) return error_response(error::bad_request("invalid_path", "That is not a file name"));
+  if (!safe_file_name(name)) return error_response(error(errc::invalid_path, "That is not a file name"));
   if (content_type_for(name).empty()) return error_response(no_such_file());
   return file_response(dir, "assets/" + name, "public, max-age=300");
 }
@@ -106,7 +106,7 @@ std::string_view content_type_for(std::string_view file_name) {
 result<std::string> read_web_file(const fs::path& dir, std::string_view relative) {
   std::error_code ec;
   const fs::path root = fs::canonical(dir, ec);
-  if (ec) return error::not_found("not_found", "The web pages are not installed here; start sorakd with --web-dir");
+  if (ec) return error(errc::not_found, "The web pages are not installed here; start sorakd with --web-dir");
   const fs::path real = fs::canonical(root / fs::path(relative), ec);
   if (ec) return no_such_file();
   // Inside the root: the root's parts are a prefix of the file's parts.

@@ -23,7 +23,7 @@ http_response stats(http_request& req, services& svc) {
     try {
       top = static_cast<std::size_t>(std::clamp(std::stoi(std::string(*raw)), 1, 100));
     } catch (const std::exception&) {
-      return error_response(error::bad_request("invalid_top", "top must be a whole number from 1 to 100"));
+      return error_response(error(errc::invalid_top, "top must be a whole number from 1 to 100"));
     }
   }
   const auto& r = *room;

@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::size_t max_text_field = 200;
 
-error invalid_field(std::string msg) { return error::bad_request("invalid_field", std::move(msg)); }
+error invalid_field(std::string msg) { return error(errc::invalid_field, std::move(msg)); }
 
 // An optional string field of at most max_text_field code points.
 result<std::optional<std::string>> text_field(const json::object& o, std::string_view key, bool required) {
@@ -98,7 +98,7 @@ http_response create(http_request& req, services& svc) {
     if (auto s = admin_fields(*body, ns); !s) return error_response(s.err());
   } else {
     if (body->contains("room_id") || body->contains("broadcaster_user_id"))
-      return error_response(error::forbidden("forbidden", "Only the admin may choose room_id or broadcaster_user_id"));
+      return error_response(error(errc::forbidden, "Only the admin may choose room_id or broadcaster_user_id"));
     ns.broadcaster_user_id = who->user->user.id;
     svc.st.remember_user(who->user->user);
   }
@@ -148,7 +148,7 @@ result<stream_patch> read_patch(const json::object& body, const stream& current)
     auto st = parse_stream_status(it->value().get_string());
     if (!st) return invalid_field("status must be live or ended");
     if (*st == stream_status::live && current.status == stream_status::ended)
-      return error::conflict("stream_ended", "An ended stream cannot go live again; create a new stream");
+      return error(errc::stream_already_ended);
     p.status = st;
   }
   return p;
@@ -160,7 +160,7 @@ http_response patch(http_request& req, services& svc) {
   auto current = find_stream(svc, req.params[0]);
   if (!current) return error_response(current.err());
   if (!who->admin && who->user->user.id != current->broadcaster_user_id)
-    return error_response(error::forbidden("forbidden", "Only the broadcaster may change this stream"));
+    return error_response(error(errc::forbidden, "Only the broadcaster may change this stream"));
   auto body = parse_json_object(req);
   if (!body) return error_response(body.err());
   auto p = read_patch(*body, *current);

@@ -118,8 +118,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
       }
       auto text = std::make_shared<std::string>(
           "HTTP/1.1 400 Bad Request\r\nServer: sorak\r\nContent-Type: application/json\r\nConnection: close\r\n");
-      const std::string body =
-          R"json({"error":"This port speaks HTTPS; use https:// (or wss://)","code":"https_required"})json";
+      const std::string body = error_response(error(errc::https_required)).body;
       text->append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
       metrics::count_http_response(400);
       asio::async_write(lowest().socket(), asio::buffer(*text),
@@ -140,19 +139,18 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
 
   void on_read(error_code ec) {
     if (ec == http::error::end_of_stream) return close_gracefully();
-    if (ec == http::error::body_limit) return send_and_close(error{413, "payload_too_large", "The request body is too large"});
-    if (ec == http::error::header_limit) return send_and_close(error{431, "headers_too_large", "The request headers are too large"});
+    if (ec == http::error::body_limit) return send_and_close(error(errc::payload_too_large));
+    if (ec == http::error::header_limit) return send_and_close(error(errc::headers_too_large));
     if (ec) {
       if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
           ec == asio::ssl::error::stream_truncated || ec == asio::error::eof)
         return lowest().close();
-      return send_and_close(error::bad_request("bad_request", "The request is not valid HTTP"));
+      return send_and_close(error(errc::bad_request, "The request is not valid HTTP"));
     }
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return upgrade(req);
     if (is_chat_ws_path(req.target()))
-      return respond(error_response({426, "upgrade_required", "This endpoint speaks WebSocket; send an upgrade request"}),
-                     req.keep_alive(), req.version());
+      return respond(error_response(error(errc::upgrade_required)), req.keep_alive(), req.version());
     handle(req);
   }
 
@@ -164,7 +162,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     const bool keep_alive = req.keep_alive(), head = req.method() == http::verb::head;
     const unsigned version = req.version();
     if (!parse_request_target(req.target(), *r))
-      return respond(error_response(error::bad_request("bad_request", "The request target does not parse")), keep_alive, version, head);
+      return respond(error_response(error(errc::bad_request, "The request target does not parse")), keep_alive, version, head);
     r->authorization = std::string(req[http::field::authorization]);
     r->content_type = std::string(req[http::field::content_type]);
     r->body = std::move(req.body());
@@ -181,7 +179,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
       return routes_.dispatch(r);
     } catch (const std::exception& e) {  // a bug must not take the server down
       spdlog::error("http: {} {} threw: {}", log_quoted(r.method), log_quoted(r.path), e.what());
-      return error_response(error::internal("Internal error"));
+      return error_response(error(errc::internal, "Internal error"));
     }
   }
 
@@ -243,11 +241,11 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     http_request r;
     std::vector<std::string> params;
     if (!parse_request_target(req.target(), r) || !routes_.match(chat_ws_pattern, r.path, params))
-      return send_and_close(error::not_found("not_found", "No WebSocket endpoint at this path"));
+      return send_and_close(error(errc::not_found, "No WebSocket endpoint at this path"));
     const auto key = req[http::field::sec_websocket_key];
     if (key.empty() || req[http::field::sec_websocket_version] != "13")
-      return send_and_close(error::bad_request("bad_upgrade", "A WebSocket upgrade needs Sec-WebSocket-Key and version 13"));
-    if (svc_.shutting_down.load()) return send_and_close(error::unavailable("The server is shutting down"));
+      return send_and_close(error(errc::bad_upgrade, "A WebSocket upgrade needs Sec-WebSocket-Key and version 13"));
+    if (svc_.shutting_down.load()) return send_and_close(error(errc::shutting_down, "The server is shutting down"));
     ip_slot slot;
     if (limits_.enabled()) {
       error_code ec;
@@ -371,10 +369,10 @@ result<std::uint16_t> listener::start(const std::string& host, std::uint16_t por
   }
   error_code ec;
   auto address = asio::ip::make_address(host, ec);
-  if (ec) return error::bad_request("invalid_listen", "Cannot parse listen address " + host);
+  if (ec) return error(errc::invalid_listen, "Cannot parse listen address " + host);
   tcp::endpoint ep(address, port);
   const auto failed = [&](const error_code& e) {
-    return error::internal("Cannot listen on " + host + ":" + std::to_string(port) + ": " + e.message());
+    return error(errc::internal, "Cannot listen on " + host + ":" + std::to_string(port) + ": " + e.message());
   };
   // SO_REUSEPORT would let a second server on the same port share it
   // silently; a plain bind first still says the port is taken.

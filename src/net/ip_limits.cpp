@@ -66,16 +66,16 @@ result<ip_slot> ip_limits::admit(const ip_key& key, std::int64_t now_ms) {
   auto& e = s.entries[key];
   while (!e.connects.empty() && e.connects.front() <= now_ms - window_ms) e.connects.pop_front();
   if (max_connections_ > 0 && e.connections >= max_connections_) {
-    error err{429, "too_many_connections",
-              "Too many open connections from your address (at most " + std::to_string(max_connections_) + ")"};
+    error err(errc::too_many_connections,
+              "Too many open connections from your address (at most " + std::to_string(max_connections_) + ")");
     err.retry_after_ms = 1000;
     if (e.connections == 0 && e.connects.empty()) s.entries.erase(key);
     return err;
   }
   if (connect_rate_.enabled() && e.connects.size() >= static_cast<std::size_t>(connect_rate_.messages)) {
-    error err{429, "connect_rate_limited",
+    error err(errc::connect_rate_limited,
               "Too many new connections from your address (at most " + std::to_string(connect_rate_.messages) +
-                  " in " + std::to_string(connect_rate_.seconds) + " s)"};
+                  " in " + std::to_string(connect_rate_.seconds) + " s)");
     err.retry_after_ms = std::max<std::int64_t>(1, e.connects.front() + window_ms - now_ms);
     return err;
   }

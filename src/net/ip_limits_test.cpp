@@ -83,7 +83,7 @@ TEST(IpLimits, ExpiredRateWindowsAreSwept) {
   auto open = l.admit(addr(7), t0 + 500);
   l.sweep(t0 + 1000);
   EXPECT_EQ(l.tracked(), 1u) << "only the address with an open connection stays";
-  open = error::internal("closed");
+  open = error(errc::internal, "closed");
   l.sweep(t0 + 1500);
   EXPECT_EQ(l.tracked(), 0u);
 }

@@ -14,11 +14,11 @@ result<std::shared_ptr<ssl::context>> make_tls_context(const std::string& cert_f
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(cert_file, ec);
-  if (ec) return error::bad_request("invalid_tls_cert", "--tls-cert " + cert_file + ": " + ec.message());
+  if (ec) return error(errc::invalid_tls_cert, "--tls-cert " + cert_file + ": " + ec.message());
   ctx->use_private_key_file(key_file, ssl::context::pem, ec);
-  if (ec) return error::bad_request("invalid_tls_key", "--tls-key " + key_file + ": " + ec.message());
+  if (ec) return error(errc::invalid_tls_key, "--tls-key " + key_file + ": " + ec.message());
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
-    return error::bad_request("invalid_tls_key", "--tls-key " + key_file + " does not match --tls-cert " + cert_file);
+    return error(errc::invalid_tls_key, "--tls-key " + key_file + " does not match --tls-cert " + cert_file);
   // An idle viewer (most of them) then holds no TLS record buffers.
   SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   return ctx;

@@ -188,12 +188,7 @@ void ws_session::send_json(std::string json) {
 }
 
 void ws_session::send_error(const error& e) {
-  if (e.code == "rate_limited" || e.code == "slow_mode")
-    send_json(error_event(e.code, e.message, "retry_after_ms", e.retry_after_ms));
-  else if (e.code == "timed_out")
-    send_json(error_event(e.code, e.message, "seconds_left", e.seconds_left));
-  else
-    send_json(error_event(e.code, e.message));
+  send_json(error_event(e));
 }
 
 void ws_session::enqueue(frame_bytes frame) {
@@ -432,7 +427,7 @@ void ws_session::on_event(const ws_event& e) {
     case kind::error:
       return close(e.code, e.data);
     case kind::binary:
-      if (state_ == state::open) send_error(error::bad_request("invalid_format", "Binary frames are not accepted; send JSON text"));
+      if (state_ == state::open) send_error(error(errc::invalid_format, "Binary frames are not accepted; send JSON text"));
       return;
     case kind::text:
       if (state_ == state::open) on_message(e.data);
@@ -463,7 +458,7 @@ void ws_session::on_message(std::string_view text) {
 }
 
 void ws_session::on_chat(client_chat chat) {
-  if (svc_.shutting_down.load()) return send_error(error::unavailable("The server is shutting down; send again after reconnecting"));
+  if (svc_.shutting_down.load()) return send_error(error(errc::shutting_down, "The server is shutting down; send again after reconnecting"));
   std::string client_id = chat.client_id;
   auto weak = weak_from_this();
   auto executor = socket_.get_executor();
@@ -492,7 +487,7 @@ void ws_session::on_sent(const status& s) {
     refused_in_a_row_ = 0;
     return;
   }
-  if (s.err().code == "rate_limited") {
+  if (s.err().is(errc::rate_limited)) {
     const auto& limit = svc_.chat.limit_for(who_, room_->info());
     if (++refused_in_a_row_ >= flood_threshold(limit)) {
       close(close_code::policy, "rate limit flood");
@@ -503,7 +498,7 @@ void ws_session::on_sent(const status& s) {
 }
 
 void ws_session::on_stored(const std::string& client_id, const result<ack_info>& r) {
-  if (!r) return send_error(error{500, "internal", "The message could not be stored; send it again"});
+  if (!r) return send_error(error(errc::internal, "The message could not be stored; send it again"));
   if (!client_id.empty()) send_json(ack_event(client_id, r->id, r->created_at));
 }
 

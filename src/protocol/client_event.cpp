@@ -9,7 +9,7 @@ namespace json = boost::json;
 
 namespace {
 
-error invalid_format(std::string msg) { return error::bad_request("invalid_format", std::move(msg)); }
+error invalid_format(std::string msg) { return error(errc::invalid_format, std::move(msg)); }
 
 // Reads an optional string field; a present non-string is a format error.
 result<std::optional<std::string>> optional_string(const json::object& o, std::string_view key) {
@@ -25,7 +25,7 @@ status read_common(const json::object& o, std::string& client_id, std::optional<
   if (!cid) return cid.err();
   if (*cid) {
     if ((*cid)->empty() || (*cid)->size() > max_client_id_length)
-      return error::bad_request("invalid_client_id", "client_id must be 1 to 64 characters");
+      return error(errc::invalid_client_id, "client_id must be 1 to 64 characters");
     client_id = std::move(**cid);
   }
   auto rt = optional_string(o, "reply_to");
@@ -49,7 +49,7 @@ result<client_event> decode_gift(const json::object& o) {
   if (id == o.end() || !id->value().is_string()) return invalid_format("gift_id must be a string");
   g.gift_id = std::string(id->value().get_string());
   if (auto q = o.find("quantity"); q != o.end()) {
-    if (!q->value().is_int64()) return error::bad_request("invalid_quantity", "quantity must be an integer");
+    if (!q->value().is_int64()) return error(errc::invalid_quantity, "quantity must be an integer");
     g.quantity = q->value().get_int64();
   }
   auto content = optional_string(o, "content");
@@ -73,7 +73,7 @@ result<client_event> decode_client_event(std::string_view text) {
   if (type == "ping") return client_event{client_ping{}};
   if (type == "message") return decode_chat(o);
   if (type == "gift") return decode_gift(o);
-  return error::bad_request("unknown_type", "Unknown event type \"" + std::string(type) + "\"");
+  return error(errc::unknown_type, "Unknown event type \"" + std::string(type) + "\"");
 }
 
 client_chat as_chat(client_gift g) {

@@ -46,10 +46,13 @@ std::string ack_event(std::string_view client_id, std::string_view id, millis cr
       {"data", json::object{{"id", id}, {"created_at", format_rfc3339_ms(created_at)}}}});
 }
 
-std::string error_event(std::string_view code, std::string_view message, std::string_view extra_name,
-                        std::int64_t extra_value) {
-  json::object o{{"type", "error"}, {"message", message}, {"code", code}};
-  if (!extra_name.empty()) o[extra_name] = extra_value;
+std::string error_event(const error& e) {
+  json::object o{{"type", "error"}, {"message", e.message}, {"code", e.code}};
+  switch (e.kind().extra) {
+    case error_extra::none: break;
+    case error_extra::retry_after_ms: o["retry_after_ms"] = e.retry_after_ms; break;
+    case error_extra::seconds_left: o["seconds_left"] = e.seconds_left; break;
+  }
   return json::serialize(o);
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sorak/result.hpp"
 #include "sorak/types.hpp"
 
 namespace sorak {
@@ -25,9 +26,9 @@ std::string stream_status_event(stream_status s);
 std::string viewer_count_event(std::int64_t count);
 std::string pong_event();
 std::string ack_event(std::string_view client_id, std::string_view id, millis created_at);
-// `extra` names a top-level number such as retry_after_ms or seconds_left.
-std::string error_event(std::string_view code, std::string_view message,
-                        std::string_view extra_name = {}, std::int64_t extra_value = 0);
+// {"type":"error","message":…,"code":…} plus the top-level number the error's
+// row in error_table names (retry_after_ms or seconds_left), if any.
+std::string error_event(const error& e);
 // {"type":"history","data":[…]} with "recovered" when `recovered` is set.
 // `message_events` are message_event() texts; their data parts are joined.
 std::string history_event(const std::vector<shared_json>& message_events, std::optional<bool> recovered);

@@ -294,7 +294,7 @@ TEST(ServerEvent, AckCarriesClientIdAtTopLevelAndIdWithCreatedAtInData) {
 }
 
 TEST(ServerEvent, ErrorHasMessageAndCodeAtTopLevel) {
-  const json::object o = parse_object(error_event("empty_content", "Message is empty"));
+  const json::object o = parse_object(error_event(error(errc::empty_content, "Message is empty")));
   EXPECT_EQ(keys_of(o), (std::set<std::string>{"type", "message", "code"}));
   EXPECT_EQ(o.at("type").as_string(), "error");
   EXPECT_EQ(o.at("message").as_string(), "Message is empty");
@@ -302,7 +302,9 @@ TEST(ServerEvent, ErrorHasMessageAndCodeAtTopLevel) {
 }
 
 TEST(ServerEvent, RateLimitedErrorHasTopLevelRetryAfterMs) {
-  const json::object o = parse_object(error_event("rate_limited", "Too fast", "retry_after_ms", 1500));
+  error e(errc::rate_limited, "Too fast");
+  e.retry_after_ms = 1500;
+  const json::object o = parse_object(error_event(e));
   EXPECT_EQ(keys_of(o), (std::set<std::string>{"type", "message", "code", "retry_after_ms"}));
   EXPECT_EQ(o.at("code").as_string(), "rate_limited");
   ASSERT_TRUE(o.at("retry_after_ms").is_int64());
@@ -310,7 +312,11 @@ TEST(ServerEvent, RateLimitedErrorHasTopLevelRetryAfterMs) {
 }
 
 TEST(ServerEvent, TimedOutErrorHasTopLevelSecondsLeft) {
-  const json::object o = parse_object(error_event("timed_out", "You are timed out", "seconds_left", 42));
+  error e(errc::timed_out);
+  e.seconds_left = 42;
+  const json::object o = parse_object(error_event(e));
+  EXPECT_EQ(keys_of(o), (std::set<std::string>{"type", "message", "code", "seconds_left"}));
+  EXPECT_EQ(o.at("message").as_string(), "You are timed out");
   ASSERT_TRUE(o.at("seconds_left").is_int64());
   EXPECT_EQ(o.at("seconds_left").get_int64(), 42);
 }

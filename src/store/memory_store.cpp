@@ -15,8 +15,8 @@ namespace sorak {
 namespace {
 
 
-error stream_not_found() { return error::not_found("stream_not_found", "no such stream"); }
-error message_not_found() { return error::not_found("message_not_found", "no such message in this stream"); }
+error stream_not_found() { return error(errc::stream_not_found, "no such stream"); }
+error message_not_found() { return error(errc::message_not_found, "no such message in this stream"); }
 
 // A room id counts toward the next one when it is all digits and fits an int64
 // with room to add one (the SQLite store's rule).
@@ -32,7 +32,7 @@ class memory_store final : public store {
   result<stream> create_stream(const new_stream& s) override {
     std::lock_guard lock(mutex_);
     if (s.room_id && rooms_.count(*s.room_id))
-      return error::conflict("room_taken", "room_id " + *s.room_id + " is already used");
+      return error(errc::room_taken, "room_id " + *s.room_id + " is already used");
     stream out;
     out.id = new_uuid_v7();
     out.room_id = s.room_id ? *s.room_id : std::to_string(std::max(max_room_id_ + 1, first_room_id));
@@ -109,7 +109,7 @@ class memory_store final : public store {
     std::size_t end = all.size();
     if (before_id) {
       auto pos = position_of(stream_id, *before_id);
-      if (!pos) return error::bad_request("invalid_cursor", "`before` is not a message of this stream");
+      if (!pos) return error(errc::invalid_cursor, "`before` is not a message of this stream");
       end = *pos;
     }
     history_page page;
@@ -296,7 +296,7 @@ class memory_store final : public store {
     std::lock_guard lock(mutex_);
     for (const auto& existing : api_keys_)
       if (existing.id == k.id || existing.key_hash == k.key_hash)
-        return error::conflict("api_key_taken", "an API key with this id or hash exists");
+        return error(errc::api_key_taken, "an API key with this id or hash exists");
     api_keys_.push_back(k);
     return ok_value;
   }
@@ -320,7 +320,7 @@ class memory_store final : public store {
       k.revoked_at = at;
       return ok_value;
     }
-    return error::not_found("api_key_not_found", "no such API key (or it is revoked already)");
+    return error(errc::api_key_not_found, "no such API key (or it is revoked already)");
   }
 
   void flush() override {}  // append stores before it returns
@@ -344,7 +344,7 @@ class memory_store final : public store {
 
   status insert(message m) {
     std::lock_guard lock(mutex_);
-    if (places_.count(m.id)) return error::conflict("duplicate_message", "message " + m.id + " is already stored");
+    if (places_.count(m.id)) return error(errc::duplicate_message, "message " + m.id + " is already stored");
     auto& list = messages_[m.stream_id];
     places_[m.id] = {m.stream_id, list.size()};
     list.push_back(std::move(m));

@@ -10,8 +10,8 @@ error error_from(sqlite3* db, int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   // A constraint violation is the caller's mistake (a duplicate id, a taken
   // room), not a broken database: callers turn it into their own 409.
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) return error::conflict("constraint_failed", std::move(msg));
-  return error::internal(std::move(msg));
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) return error(errc::constraint_failed, std::move(msg));
+  return error(errc::internal, std::move(msg));
 }
 
 }  // namespace
@@ -105,7 +105,7 @@ status sqlite_db::apply_pragmas(const options& opts) {
   auto row = st->step();
   if (!row) return row.err();
   if (!*row || st->text(0) != "wal")
-    return error::internal("the database cannot use WAL mode (is it on a network or in-memory file system?)");
+    return error(errc::internal, "the database cannot use WAL mode (is it on a network or in-memory file system?)");
   return ok_value;
 }
 

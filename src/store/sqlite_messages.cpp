@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::int64_t past_the_end = std::numeric_limits<std::int64_t>::max();
 
-error message_not_found() { return error::not_found("message_not_found", "no such message in this stream"); }
+error message_not_found() { return error(errc::message_not_found, "no such message in this stream"); }
 
 // The seq of message_id, or nullopt when it is not a message of this stream.
 result<std::optional<std::int64_t>> seq_of(sqlite_db& db, std::string_view stream_id,
@@ -44,8 +44,8 @@ status insert_message(sqlite_db& db, const message& m) {
   if (!st) return st.err();
   bind_message(*st, m);
   status s = st->run();
-  if (!s && s.err().http_status == 409)
-    return error::conflict("duplicate_message", "message " + m.id + " is already stored");
+  if (!s && s.err().is(errc::constraint_failed))
+    return error(errc::duplicate_message, "message " + m.id + " is already stored");
   return s;
 }
 
@@ -58,7 +58,7 @@ result<history_page> select_history(sqlite_db& db, std::string_view stream_id, i
   if (before_id) {
     auto seq = seq_of(db, stream_id, *before_id);
     if (!seq) return seq.err();
-    if (!*seq) return error::bad_request("invalid_cursor", "`before` is not a message of this stream");
+    if (!*seq) return error(errc::invalid_cursor, "`before` is not a message of this stream");
     below = **seq;
   }
   // One row more than asked tells whether an older page exists.

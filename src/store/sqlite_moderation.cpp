@@ -10,7 +10,7 @@ namespace sorak::sqlite {
 
 namespace {
 
-error message_not_found() { return error::not_found("message_not_found", "no such message in this stream"); }
+error message_not_found() { return error(errc::message_not_found, "no such message in this stream"); }
 
 template <class T, class Read>
 result<std::vector<T>> read_rows(statement& st, Read read) {

@@ -166,7 +166,7 @@ status migrate(sqlite_db& db) {
   auto current = user_version(db);
   if (!current) return current.err();
   if (*current > latest_schema_version())
-    return error::internal("the database has schema version " + std::to_string(*current) +
+    return error(errc::internal, "the database has schema version " + std::to_string(*current) +
                            ", newer than this sorak knows (" + std::to_string(latest_schema_version()) +
                            "); upgrade sorak");
   for (const auto& m : migrations()) {

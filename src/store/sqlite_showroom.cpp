@@ -69,8 +69,8 @@ status insert_api_key(sqlite_db& db, const api_key& k) {
   if (!st) return st.err();
   st->bind_all(k.id, k.name, k.key_hash, k.prefix, k.created_at, k.revoked_at);
   status s = st->run();
-  if (!s && s.err().http_status == 409)
-    return error::conflict("api_key_taken", "an API key with this id or hash exists");
+  if (!s && s.err().is(errc::constraint_failed))
+    return error(errc::api_key_taken, "an API key with this id or hash exists");
   return s;
 }
 
@@ -84,7 +84,7 @@ status mark_api_key_revoked(sqlite_db& db, std::string_view id, millis at) {
   auto row = changed->step();
   if (!row) return row.err();
   if (!*row || changed->int64(0) == 0)
-    return error::not_found("api_key_not_found", "no such API key (or it is revoked already)");
+    return error(errc::api_key_not_found, "no such API key (or it is revoked already)");
   return ok_value;
 }
 

@@ -20,11 +20,11 @@ status create_parent_directories(const std::string& path) {
   if (parent.empty()) return ok_value;
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
-  if (ec) return error::internal("cannot create " + parent.string() + ": " + ec.message());
+  if (ec) return error(errc::internal, "cannot create " + parent.string() + ": " + ec.message());
   return ok_value;
 }
 
-error closing() { return error::unavailable("the store is closing"); }
+error closing() { return error(errc::shutting_down, "the store is closing"); }
 
 }  // namespace
 

@@ -13,7 +13,7 @@ namespace sorak::sqlite {
 namespace {
 
 
-error stream_not_found() { return error::not_found("stream_not_found", "no such stream"); }
+error stream_not_found() { return error(errc::stream_not_found, "no such stream"); }
 
 result<bool> room_taken(sqlite_db& db, std::string_view room_id) {
   auto st = db.prepare("SELECT 1 FROM streams WHERE room_id = ?1");
@@ -39,7 +39,7 @@ result<std::string> choose_room_id(sqlite_db& db, const std::optional<std::strin
   if (!wanted) return next_room_id(db);
   auto taken = room_taken(db, *wanted);
   if (!taken) return taken.err();
-  if (*taken) return error::conflict("room_taken", "room_id " + *wanted + " is already used");
+  if (*taken) return error(errc::room_taken, "room_id " + *wanted + " is already used");
   return *wanted;
 }
 

@@ -24,7 +24,7 @@ void run_done(const write_op& op, const status& s) {
   }
 }
 
-error rolled_back() { return error::internal("SQLite rolled the group's transaction back"); }
+error rolled_back() { return error(errc::internal, "SQLite rolled the group's transaction back"); }
 
 }  // namespace
 

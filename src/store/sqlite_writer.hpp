@@ -102,7 +102,7 @@ result<T> group_writer::call(std::function<result<T>(sqlite_db&)> f) {
                 return *out ? status(ok_value) : status(out->err());
               },
               [&](const status& s) { committed.set_value(s); }};
-  if (!enqueue(std::move(op))) return error::unavailable("the store is closing");
+  if (!enqueue(std::move(op))) return error(errc::shutting_down, "the store is closing");
   status s = future.get();
   if (!s) return s.err();
   return std::move(*out);

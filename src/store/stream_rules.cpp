@@ -13,11 +13,11 @@ void apply_stream_patch(stream& s, const stream_patch& p) {
   if (s.status == stream_status::ended && !s.ended_at) s.ended_at = now_millis();
 }
 
-error badge_not_found() { return error::not_found("badge_not_found", "this user holds no moderator or VIP badge here"); }
+error badge_not_found() { return error(errc::badge_not_found, "this user holds no moderator or VIP badge here"); }
 
 error sanction_not_found(sanction_kind kind) {
-  if (kind == sanction_kind::timeout) return error::not_found("timeout_not_found", "this user is not timed out here");
-  return error::not_found("ban_not_found", "this user is not banned here");
+  if (kind == sanction_kind::timeout) return error(errc::timeout_not_found, "this user is not timed out here");
+  return error(errc::ban_not_found, "this user is not banned here");
 }
 
 }  // namespace sorak

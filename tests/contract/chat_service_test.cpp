@@ -119,7 +119,7 @@ class held_store final : public store {
   }
   void fail_all() {
     auto held = std::exchange(held_, {});
-    for (auto& [m, done] : held) done(status(error::internal("disk full")));
+    for (auto& [m, done] : held) done(status(error(errc::internal, "disk full")));
   }
 
  private:

@@ -168,7 +168,7 @@ class store_contract : public ::testing::TestWithParam<store_kind> {
     auto p = std::make_shared<std::promise<status>>();
     auto f = p->get_future();
     store_->append(m, [p](const status& s) { p->set_value(s); });
-    if (f.wait_for(10s) != std::future_status::ready) return error::internal("done never ran");
+    if (f.wait_for(10s) != std::future_status::ready) return error(errc::internal, "done never ran");
     return f.get();
   }
 

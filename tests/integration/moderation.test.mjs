@@ -86,6 +86,20 @@ test('seed 004 moderators: add, list with total and badge_type, badges, remove (
   await sc.close();
 });
 
+test('a grant names moderator or vip: an empty or other badge_type is 400, absent means moderator', async () => {
+  const s = await createStream(server, owner, { title: 'badge types' });
+  const grant = (body) => api(server, 'POST', path(s, '/moderators'), { token: tok(owner), body });
+  for (const badge_type of ['', 'admin', 'Moderator', 7]) {
+    const r = await grant({ user_id: freshUser().sub, badge_type });
+    assert.equal(r.status, 400, `badge_type ${JSON.stringify(badge_type)}: ${r.text}`);
+    assert.equal(r.json.code, 'invalid_field');
+  }
+  const plain = await grant({ user_id: freshUser().sub });
+  assert.equal(plain.status, 201, plain.text);
+  assert.equal(plain.json.badge_type, 'moderator');
+  assert.equal((await api(server, 'GET', path(s, '/moderators'), { token: tok(owner) })).json.total, 1);
+});
+
 test('badges travel on every message: moderator, vip, broadcaster, from the next message on', async () => {
   const s = await moderatedStream('badges');
   const viewer = await joinChat(server, s.id, tok(freshUser('watcher')));
