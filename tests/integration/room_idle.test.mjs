@@ -7,11 +7,10 @@
 // what it was before the rooms were opened. A viewer joining one of them afterwards gets its
 // history from the store. The figures are logged.
 //
-// The idle time is IDLE_SECONDS, not 2: opening 20 000 rooms took 9 s on two shared
-// cores before the idle-close change (2200 rooms/s from 64 keep-alive connections; fetch() managed
-// 1100/s), and with 2 s
-// the first rooms would close before the last ones opened, so the gauge would never show them
-// all open at once.
+// The idle time is IDLE_SECONDS, not 2: opening 20 000 rooms took 9 s on two shared cores before
+// the idle-close change (2200 rooms/s from 64 keep-alive connections; fetch() managed 1100/s), and
+// with 2 s the first rooms would close before the last ones opened, so the gauge would never show
+// them all open at once.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
