@@ -27,6 +27,18 @@ const slowRssBound = (all, r) => {
   return num(base) ? base + (r.stalled?.viewers ?? 0) * 1 : null;
 };
 
+// Room open: bench/run.sh runs each variant several times (BENCH_ROOM_OPEN_RUNS); a figure of the
+// case is the mean over its runs, and roomOpenSection shows every run and the spread.
+const roomOpenRuns = (all, c) => all.filter((r) => r.case === c && r.system === 'sorak' && !r.failed);
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const meanOfRuns = (all, c, get) => mean(roomOpenRuns(all, c).map(get).filter(num));
+const openMs = (r) => r.side?.open_ms;
+const roomOpenRatio = (all) => {
+  const without = meanOfRuns(all, 'room-open', p99);
+  const withOpen = meanOfRuns(all, 'room-open-join', p99);
+  return num(without) && num(withOpen) && without > 0 ? withOpen / without : null;
+};
+
 // Idle: only a server that held every connection asked for is ranked by its bytes per connection.
 const rssPerHeldConnection = { what: 'RSS per connection, among those that held all', better: 'lower',
   get: (r) => (r.open_at_end >= r.connections ? r.server?.rss_per_conn_bytes : null) };
@@ -82,6 +94,16 @@ const targets = [
                                test: (v, r, all) => v <= (slowRssBound(all, r) ?? -1) } },
              { ...allDelivered, what: 'delivered (readers)', goal: undefined },
              { what: 'p99 latency (readers)', unit: 'ms', get: p99, better: 'lower' }] },
+  { case: 'room-open-join', name: 'room open', title: 'A long stream\'s room opens beside a busy room (500 viewers × 200 msg/s)',
+    checks: [{ what: 'busy room p99 with the open / without (means of the runs)', unit: 'times', better: 'lower',
+               get: (r, all) => roomOpenRatio(all), goal: { text: '≤ 2×', test: (v) => v <= 2 } },
+             { what: 'busy room p99 without the open (mean)', unit: 'ms', better: 'lower',
+               get: (r, all) => meanOfRuns(all, 'room-open', p99) },
+             { what: 'busy room p99 with the open (mean)', unit: 'ms', better: 'lower',
+               get: (r, all) => meanOfRuns(all, 'room-open-join', p99) },
+             { what: 'long stream open, upgrade to history (mean)', unit: 'ms', better: 'lower',
+               get: (r, all) => meanOfRuns(all, 'room-open-join', openMs) },
+             { ...allDelivered, what: 'delivered (busy room, with the open)', goal: undefined }] },
   { case: 'rest-history', name: 'REST history', title: 'REST: history pages (100 rooms)',
     checks: [{ what: 'requests/s (2xx)', unit: 'rate', get: okPerSecond, better: 'higher',
                goal: { text: '≥ 30 k/s', test: (v) => v >= 30_000 } },
@@ -150,6 +172,7 @@ function fmt(v, unit) {
     case 'MB': return `${v.toFixed(0)} MiB`;
     case 'bytes': return `${v.toFixed(0)} B`;
     case 'count': return v.toLocaleString('en-US');
+    case 'times': return `${v.toFixed(2)}×`;
     default: return `${v}`;
   }
 }
@@ -225,6 +248,32 @@ function floorSection(all) {
     '`bench/OPTIMISATIONS.md`).', '',
     '| Target | Figure | Sorak | Floor | Floor delivered | Target | Floor meets it |',
     '|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+// Every run of the room-open case: the busy room's latency with and without the long stream's open.
+function roomOpenSection(all) {
+  const runs = [...roomOpenRuns(all, 'room-open'), ...roomOpenRuns(all, 'room-open-join')];
+  if (runs.length === 0) return 'No room-open run in this result.';
+  const lines = ['The busy room\'s delivery latency, each run on a fresh sorakd of the same seeded data dir; ' +
+    '"with the open": the first viewer of the long stream (its room not open) joined during the run ' +
+    '(`bench/room_open_join.mjs`, which also timed the open from the upgrade request to `history`).', '',
+    '| Variant | Run | Delivered | p50 | p99 | max | Long stream open | History |', '|---|---|---|---|---|---|---|---|'];
+  const seen = {};
+  for (const r of runs) {
+    seen[r.case] = (seen[r.case] ?? 0) + 1;
+    const l = r.latency_ms ?? {};
+    const side = r.side ? (r.side.failed ? `failed: ${r.side.failed.slice(0, 80)}` : fmt(r.side.open_ms, 'ms')) : '—';
+    lines.push(`| ${r.case === 'room-open' ? 'without the open' : 'with the open'} | ${seen[r.case]} | ` +
+      `${fmt(deliveredShare(r), 'share')} | ${fmt(l.p50, 'ms')} | ${fmt(l.p99, 'ms')} | ${fmt(l.max, 'ms')} | ${side} | ` +
+      `${r.side?.history_messages ?? '—'} |`);
+  }
+  const spread = (c, get) => {
+    const v = roomOpenRuns(all, c).map(get).filter(num);
+    return v.length ? `${fmt(Math.min(...v), 'ms')} – ${fmt(Math.max(...v), 'ms')} over ${v.length} run(s)` : '—';
+  };
+  lines.push('', `p99 without the open: ${spread('room-open', p99)}; with it: ${spread('room-open-join', p99)}; ` +
+    `long stream open: ${spread('room-open-join', openMs)}. Ratio of the means: ${fmtRatio(roomOpenRatio(all))} (target ≤ 2×).`);
+  return lines.join('\n');
 }
 
 function storeSection(all, machine) {
@@ -318,6 +367,7 @@ const md = [
   '## Headline', '', ...headline, '',
   '## The machine\'s floor', '', floorSection(all), '',
   '## Targets', '', sections.map((s) => s.text).join('\n\n'), '',
+  '## Room open: every run', '', roomOpenSection(all), '',
   '## The store\'s share of the latency', '', storeSection(all, machine), '',
   '## Every run', '', runsTable(all), '',
   '## Commands', '', `\`make bench\` runs \`scripts/install-bench-deps.sh\`, the build, then \`${machine.run ?? 'bench/run.sh'}\`, which ran:`, '',

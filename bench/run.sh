@@ -18,7 +18,8 @@
 #
 # Environment: BUILD_DIR (build), BENCH_DURATION (seconds per timed case, 10),
 # BENCH_CASE_TIMEOUT (seconds before a case is killed, 300), BENCH_ONLY (a regex of case names),
-# BENCH_GENERATOR (the load generator command, default "$BUILD_DIR/sorak bench").
+# BENCH_GENERATOR (the load generator command, default "$BUILD_DIR/sorak bench"),
+# BENCH_ROOM_OPEN_RUNS (runs of each room-open variant, 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,13 +48,15 @@ jsonl=$tmp/latest.jsonl
 # ---------------------------------------------------------------------------------------------
 server_pid="" server_system="" server_port="" server_url="" server_command=""
 secret_file="" admin_key=""
+sorakd_data_dir=""  # when set, sorakd starts on this (seeded) data dir instead of a new one
 
 free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
 start_sorakd() {
-  local dir; dir=$(mktemp -d "$tmp/sorakd.XXXXXX")
+  local dir=$sorakd_data_dir
+  [ -n "$dir" ] || dir=$(mktemp -d "$tmp/sorakd.XXXXXX")
   secret_file=$dir/jwt-secret
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
   admin_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -131,10 +134,13 @@ settle_time_wait() {
   echo "bench: $left connections still in TIME_WAIT; the storm starts anyway" >&2
 }
 
-generator_pid=""
+generator_pid="" side_pid="" side_command=()
 cleanup() {
   if [ -n "$generator_pid" ]; then  # timeout passes the TERM on to the generator
     kill -TERM "$generator_pid" 2>/dev/null || true; wait "$generator_pid" 2>/dev/null || true
+  fi
+  if [ -n "$side_pid" ]; then
+    kill -TERM "$side_pid" 2>/dev/null || true; wait "$side_pid" 2>/dev/null || true
   fi
   stop_server
   rm -rf "$tmp"
@@ -173,8 +179,22 @@ run_case() {
   # In the background, so that a TERM or INT reaches our trap at once, not after the case.
   SORAK_ADMIN_KEY=$admin_key timeout -k 10 "$CASE_TIMEOUT" "${cmd[@]}" >"$out" 2>"$err" &
   generator_pid=$!
+  # A case's side helper (side_command, e.g. room-open's late joiner) runs beside the generator;
+  # its JSON line joins the case's as `side`.
+  local side='null'
+  if [ ${#side_command[@]} -gt 0 ]; then
+    timeout -k 5 "$CASE_TIMEOUT" "${side_command[@]}" --url "$server_url" --secret-file "$secret_file" \
+      >"$tmp/side.out" 2>"$tmp/side.err" &
+    side_pid=$!
+  fi
   wait "$generator_pid" || rc=$?
   generator_pid=""
+  if [ -n "$side_pid" ]; then
+    wait "$side_pid" || true
+    side_pid=""
+    side=$(grep '^{' "$tmp/side.out" | tail -1 | jq -c --arg c "${side_command[*]}" '. + {command: $c}' 2>/dev/null) || side=''
+    [ -n "$side" ] || side=$(jq -nc --arg e "$(tail -c 300 "$tmp/side.err")" '{failed: $e}')
+  fi
   # sorakd's own account of its group commits (durable before broadcast: every message waits for
   # one), from its /metrics: the cumulative buckets as [upper bound in seconds, count].
   local commits='null' metrics
@@ -188,15 +208,17 @@ run_case() {
   local line; line=$(grep '^{' "$out" | tail -1 || true)
   if [ -n "$line" ] && echo "$line" | jq -e . >/dev/null 2>&1; then
     echo "$line" | jq -c --arg c "$case_name" --arg s "$system" --arg cmd "$shown" \
-      --arg sc "$server_command" --argjson rc "$rc" --argjson commits "$commits" \
+      --arg sc "$server_command" --argjson rc "$rc" --argjson commits "$commits" --argjson side "$side" \
       '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc}
-         + (if $commits then {store_commit_buckets: $commits} else {} end)' >>"$jsonl"
+         + (if $commits then {store_commit_buckets: $commits} else {} end)
+         + (if $side then {side: $side} else {} end)' >>"$jsonl"
     echo "$line" | jq -r '"ok  " + (
         if .upgrades_per_s then "\(.upgrades_per_s) upgrades/s"
         elif .requests_per_s then "\(.requests_per_s) requests/s, \(.ok) of \(.completed) ok"
         elif .scenario == "idle" then "\(.open_at_end) held, \(.server.rss_per_conn_bytes) B each"
         else "delivered \(.delivered)/\(.expected), \(.deliveries_per_s | floor)/s" end)
       + "  p99 \(.latency_ms.p99) ms  cpu \(.server.cpu_cores) cores  errors \(.errors)"' 
+    [ "$side" = null ] || echo "                         side: $side"
   else
     local why; why=$(tail -c 600 "$err" | tr '\n' ' ')
     [ $rc = 124 ] && why="timed out after ${CASE_TIMEOUT}s; $why"
@@ -206,10 +228,11 @@ run_case() {
 
 # Sizes: the issue's targets, or tiny ones with --quick.
 if [ $QUICK = 1 ]; then
-  V1K=100 V5K=300 IDLE=500 CONNECTS=500 CONNECT_RATE=2000 REQS=2000
+  V1K=100 V5K=300 IDLE=500 CONNECTS=500 CONNECT_RATE=2000 REQS=2000 ROOM_OPEN_VIEWERS=100 ROOM_OPEN_MESSAGES=50000
 else
-  V1K=1000 V5K=5000 IDLE=19000 CONNECTS=15000 CONNECT_RATE=12000 REQS=100000
+  V1K=1000 V5K=5000 IDLE=19000 CONNECTS=15000 CONNECT_RATE=12000 REQS=100000 ROOM_OPEN_VIEWERS=500 ROOM_OPEN_MESSAGES=1000000
 fi
+ROOM_OPEN_RUNS=${BENCH_ROOM_OPEN_RUNS:-2}
 fanout_flags() { flags=(--viewers "$1" --senders 10 --rate "$2" --size 100 --duration "$DURATION"); }
 
 record_machine() {
@@ -259,6 +282,36 @@ for system in sorak ws; do
 done
 run_case rest-history sorak rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
 run_case rest-showroom sorak rest --kind showroom --rooms 100 --requests "$REQS" --concurrency 64
+
+# Room open: a busy stream A (500 viewers, 10 senders, 200 msg/s in all) on a fresh sorakd, plain
+# (room-open) and with the first viewer of a long stream B (1 M messages seeded, so its room is not
+# open) joining about 3 s into the sending (room-open-join, bench/room_open_join.mjs: it records
+# how long B's open took, upgrade request to `history`). Both seeded once by sorak-seed
+# (bench/seed_store.cpp) into one data dir; each run is a fresh sorakd on it. Each variant runs
+# ROOM_OPEN_RUNS times, alternating, so the report can show the spread. Target: p99 with the
+# open ≤ 2 × p99 without.
+room_open_cases() {
+  [[ room-open =~ $ONLY || room-open-join =~ $ONLY ]] || return 0
+  local dir=$tmp/room-open seed=$BUILD_DIR/sorak-seed long busy
+  [ -x "$seed" ] || { record_failure room-open sorak "" 1 "$seed is missing"; return 0; }
+  mkdir -p "$dir"
+  if ! long=$("$seed" --data-dir "$dir" --messages "$ROOM_OPEN_MESSAGES" --title long 2>"$tmp/seed.err" | jq -r .stream_id) ||
+     ! busy=$("$seed" --data-dir "$dir" --messages 1000 --title busy 2>>"$tmp/seed.err" | jq -r .stream_id); then
+    record_failure room-open sorak "" 1 "sorak-seed failed: $(tail -c 300 "$tmp/seed.err")"; return 0
+  fi
+  sed 's/^/room-open seed: /' "$tmp/seed.err"
+  fanout_flags "$ROOM_OPEN_VIEWERS" 200
+  sorakd_data_dir=$dir
+  for _ in $(seq 1 "$ROOM_OPEN_RUNS"); do
+    run_case room-open sorak fanout "${flags[@]}" --stream "$busy"
+    side_command=(node bench/room_open_join.mjs --stream "$long" --viewers "$ROOM_OPEN_VIEWERS"
+                  --delay "$((DURATION >= 6 ? 3 : 1))")
+    run_case room-open-join sorak fanout "${flags[@]}" --stream "$busy"
+    side_command=()
+  done
+  sorakd_data_dir=""
+}
+room_open_cases
 
 cp "$jsonl" "$RESULTS/latest.jsonl"
 cp "$tmp/machine.json" "$RESULTS/latest.machine.json"
