@@ -161,6 +161,9 @@ class store {
 
   // Blocks until everything appended before the call has committed (or failed).
   virtual void flush() = 0;
+  // Hands back memory the store only keeps to answer reads faster (page
+  // caches of idle connections); called when idle rooms have closed.
+  virtual void release_memory() {}
 };
 
 }  // namespace sorak

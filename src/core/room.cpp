@@ -21,12 +21,19 @@ room::room(room_snapshot snap, std::size_t ring_capacity, std::string node_id)
     remember_committed(m);
   }
   for (const auto& m : snap.deleted) tombstones_[m.id] = m.created_at;
-  if (!recent.empty()) last_created_at_ = recent.back().created_at;
+  if (!recent.empty()) advance_clock(recent.back().created_at);
 }
 
 void room::finish_loading(std::optional<millis> last_created_at) {
-  if (last_created_at) last_created_at_ = std::max(last_created_at_, *last_created_at);
-  loaded_through_ = last_created_at_;
+  if (!last_created_at) return;
+  loaded_through_ = *last_created_at;
+  advance_clock(*last_created_at);
+}
+
+void room::advance_clock(millis t) {
+  millis seen = last_created_at_.load(std::memory_order_relaxed);
+  while (seen < t && !last_created_at_.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
+  }
 }
 
 // ---- stream state ----------------------------------------------------------
@@ -43,8 +50,9 @@ void room::set_info(const stream& s) {
 }
 
 millis room::next_created_at(millis now) {
-  last_created_at_ = std::max(now, last_created_at_ + 1);
-  return last_created_at_;
+  const millis t = std::max(now, last_created_at_.load(std::memory_order_relaxed) + 1);
+  advance_clock(t);
+  return t;
 }
 
 // ---- client_id de-duplication ---------------------------------------------
@@ -152,6 +160,7 @@ std::uint64_t room::apply(const room_event& ev) {
 // table; one the room already had when it was loaded changes nothing.
 std::uint64_t room::apply_message(const room_event& ev) {
   if (!ev.msg || ev.msg->created_at <= loaded_through_) return 0;
+  advance_clock(ev.msg->created_at);  // a message stamped elsewhere moves this node's clock too
   const std::uint64_t seq = record_message(ev.msg, ev.json);
   if (seq == 0) return 0;
   stats_.record(*ev.msg);

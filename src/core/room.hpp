@@ -71,9 +71,11 @@ class room : public std::enable_shared_from_this<room> {
   // `node_id` names this node among those publishing viewer counts.
   room(room_snapshot snap, std::size_t ring_capacity, std::string node_id);
   // Ends loading: `last_created_at` is the newest stored message's (deleted
-  // ones included), read after everything else, so later created_ats are
-  // greater and events of messages up to it (buffered while the room
-  // opened) change nothing. REQUIRES: before the room is shared.
+  // ones included), read BEFORE everything else, so later created_ats are
+  // greater and events of messages up to it (kept while the room opened)
+  // change nothing; later ones are applied, and those the reads also saw
+  // are counted once (the ring and the statistics skip what they have).
+  // REQUIRES: before the room is shared.
   void finish_loading(std::optional<millis> last_created_at);
   room(const room&) = delete;
   room& operator=(const room&) = delete;
@@ -180,6 +182,7 @@ class room : public std::enable_shared_from_this<room> {
 
  private:
   void set_info(const stream& s);
+  void advance_clock(millis t);
   std::uint64_t apply_message(const room_event& ev);
   std::uint64_t record_message(std::shared_ptr<const message> m, shared_json message_event);
   std::uint64_t record_deletion(std::string_view message_id);
@@ -216,7 +219,10 @@ class room : public std::enable_shared_from_this<room> {
   std::atomic<bool> ended_{false};
 
   std::mutex submit_mutex_;
-  millis last_created_at_ = 0;  // GUARDED_BY(submit_mutex_)
+  // The newest created_at stamped or seen. Written under submit_mutex_ by
+  // next_created_at and, without it, raised by apply (a message from another
+  // node): hence atomic, only ever raised.
+  std::atomic<millis> last_created_at_{0};
 
   std::mutex dedup_mutex_;
   std::unordered_map<std::string, dedup_entry> dedup_;  // GUARDED_BY(dedup_mutex_)

@@ -78,6 +78,10 @@ result<std::shared_ptr<room>> room_registry::load(const stream& s, const std::sh
 }
 
 std::shared_ptr<room> room_registry::build(const stream& s) {
+  // First: a message committed after this read is newer than it, so its
+  // event (kept while the room opens) adds it; one committed before is in the
+  // reads below. A message both read and kept is counted once (room::apply).
+  const auto last_created_at = store_.last_created_at(s.id);
   room_snapshot snap;
   snap.info = s;
   snap.recent = store_.latest(s.id, static_cast<int>(ring_capacity_));
@@ -86,7 +90,7 @@ std::shared_ptr<room> room_registry::build(const stream& s) {
   snap.sanctions = store_.list_sanctions(s.id);
   auto r = std::make_shared<room>(std::move(snap), ring_capacity_, node_id_);
   store_.scan_messages(s.id, [&r](const message& m) { r->stats().record(m); });
-  r->finish_loading(store_.last_created_at(s.id));  // last: everything later is an event
+  r->finish_loading(last_created_at);
   return r;
 }
 
@@ -177,6 +181,10 @@ std::size_t room_registry::close_idle(millis now, millis idle_ms) {
       by_room_.erase(r->info().room_id);
       closed.push_back(r);
       it = rooms_.erase(it);
+    }
+    if (!closed.empty()) {  // the tables' bucket arrays shrink with them
+      rooms_.rehash(0);
+      by_room_.rehash(0);
     }
   }
   if (broker_)

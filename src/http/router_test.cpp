@@ -299,7 +299,7 @@ TEST(ErrorResponse, RateLimitedCarriesRetryAfterInWholeSecondsRoundedUp) {
   const std::pair<std::int64_t, const char*> rows[] = {{1, "1"}, {999, "1"}, {1000, "1"}, {1001, "2"},
                                                        {29500, "30"}, {30000, "30"}};
   for (const auto& [ms, seconds] : rows) {
-    error e{429, "rate_limited", "Too many requests"};
+    error e(errc::rate_limited, "Too many requests");
     e.retry_after_ms = ms;
     const auto r = error_response(e);
     expect_json_error(r, 429, "rate_limited");
@@ -308,7 +308,7 @@ TEST(ErrorResponse, RateLimitedCarriesRetryAfterInWholeSecondsRoundedUp) {
 }
 
 TEST(ErrorResponse, NoWaitNoRetryAfter) {
-  error e{429, "rate_limited", "Too many requests"};
+  error e(errc::rate_limited, "Too many requests");
   EXPECT_FALSE(header(error_response(e), "Retry-After").has_value());
 }
 

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "core/clock.hpp"
@@ -78,8 +79,15 @@ void fanout::start() {
   schedule_tick();
 }
 
+// Viewer counts go out every viewer_count_interval_ms; idle rooms are looked
+// for a tenth of the idle time apart (1 s to 30 s), so a room closes within
+// 110 % of --room-idle-seconds. The tick runs at the shorter of the two.
+std::int64_t fanout::idle_check_ms() const {
+  return std::clamp<std::int64_t>(svc_.config.room_idle_seconds * 100, 1000, 30'000);
+}
+
 void fanout::schedule_tick() {
-  timer_->expires_after(std::chrono::milliseconds(svc_.config.viewer_count_interval_ms));
+  timer_->expires_after(std::chrono::milliseconds(std::min(svc_.config.viewer_count_interval_ms, idle_check_ms())));
   timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     housekeeping();
@@ -88,14 +96,20 @@ void fanout::schedule_tick() {
 }
 
 void fanout::housekeeping() {
-  publish_counts();
-  send_counts();
   const millis now = now_millis();
-  svc_.chat.sweep(svc_.rooms.all(), now);
+  if (now - last_counts_ >= svc_.config.viewer_count_interval_ms) {
+    last_counts_ = now;
+    publish_counts();
+    send_counts();
+    svc_.chat.sweep(svc_.rooms.all(), now);
+  }
+  if (now - last_idle_check_ < idle_check_ms()) return;
+  last_idle_check_ = now;
   drop_unwatched();
   const std::size_t closed = svc_.rooms.close_idle(now, svc_.config.room_idle_seconds * millis{1000});
   if (closed == 0) return;
   spdlog::debug("rooms: closed {} idle", closed);
+  svc_.st.release_memory();
   malloc_trim(0);  // hand the freed rings back to the system
 }
 

@@ -11,11 +11,11 @@
 // a pointer copy and a bounded-queue push per round, not per event; no lock,
 // no copy of the bytes.
 //
-// The periodic tick (worker 0, every --viewer-count-interval-ms) publishes
+// The periodic tick (worker 0; every --viewer-count-interval-ms) publishes
 // this node's viewer count of each room that changed (a viewers_counted
 // event, summed by every node's room), sends viewer_count to rooms whose
-// total changed, drops audiences nobody watches and closes rooms idle for
-// --room-idle-seconds.
+// total changed; every tenth of --room-idle-seconds it drops audiences
+// nobody watches and closes rooms idle that long.
 //
 // Thread-safety: on_event may be called from any thread; a room's events are
 // applied and posted under its event_mutex, so every worker sees them in
@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "net/audience.hpp"
+#include "sorak/types.hpp"
 #include "sorak/broker.hpp"
 
 namespace sorak {
@@ -56,9 +57,12 @@ class fanout {
   void send_counts();
   void drop_unwatched();
   void schedule_tick();
+  std::int64_t idle_check_ms() const;
 
   services& svc_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
+  millis last_counts_ = 0;      // worker 0's, like the timer
+  millis last_idle_check_ = 0;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<audience>> audiences_;  // GUARDED_BY(mutex_), by stream id
 };

@@ -24,6 +24,16 @@ result<read_pool::lease> read_pool::acquire() {
   return lease(this, std::move(*db));
 }
 
+void read_pool::release_memory() {
+  std::vector<std::unique_ptr<sqlite_db>> closing;
+  {
+    std::lock_guard lk(mutex_);
+    closing.swap(idle_);
+  }
+  // Closed outside the lock; the next read opens a connection again (its
+  // page cache, statements and schema start empty).
+}
+
 void read_pool::give_back(std::unique_ptr<sqlite_db> db) {
   std::unique_ptr<sqlite_db> surplus;  // closed after the lock is released
   std::lock_guard lock(mutex_);

@@ -39,6 +39,8 @@ class read_pool {
   ~read_pool() = default;
 
   result<lease> acquire();
+  // Closes the idle connections, and with them their page caches.
+  void release_memory();
 
  private:
   void give_back(std::unique_ptr<sqlite_db> db);

@@ -278,4 +278,6 @@ status sqlite_store::revoke_api_key(std::string_view id, millis at) {
 
 void sqlite_store::flush() { writer_->flush(); }
 
+void sqlite_store::release_memory() { readers_->release_memory(); }
+
 }  // namespace sorak

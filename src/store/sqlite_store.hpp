@@ -86,6 +86,7 @@ class sqlite_store final : public store {
 
   // Waits for every write queued before the call (appends and remember_user).
   void flush() override;
+  void release_memory() override;
 
   // Transactions committed so far (one per group): with commits well below the
   // messages appended, appends are being grouped.

@@ -19,7 +19,11 @@ import {
 } from './lib/server.mjs';
 import { seedStore, rssBytes, metric, mib } from './lib/seed.mjs';
 
-const STREAMS = 20_000;
+// Under AddressSanitizer (make test-sanitize sets ASAN_OPTIONS) freed memory waits in its
+// quarantine instead of going back, and everything runs several times slower: the rooms still
+// close and reopen, but fewer are opened and RSS is not compared.
+const SANITIZED = Boolean(process.env.ASAN_OPTIONS);
+const STREAMS = SANITIZED ? 2_000 : 20_000;
 const WARM_UP = 200;     // rooms opened and closed first, so the baseline has the server's threads warm
 const IDLE_SECONDS = 20;
 const CONCURRENCY = 64;
@@ -94,9 +98,11 @@ test('20 000 rooms opened once close when idle and give their memory back; a vie
     `(${((rssAfter / rssBefore - 1) * 100).toFixed(1)} % vs before)`);
 
   assert.equal(open, STREAMS, 'every room is open at once');
-  assert.ok(rssPeak > rssBefore, 'the open rooms cost memory');
-  assert.ok(Math.abs(rssAfter - rssBefore) <= 0.10 * rssBefore,
-    `RSS after closing (${mib(rssAfter)}) within 10 % of before (${mib(rssBefore)})`);
+  if (!SANITIZED) {
+    assert.ok(rssPeak > rssBefore, 'the open rooms cost memory');
+    assert.ok(Math.abs(rssAfter - rssBefore) <= 0.10 * rssBefore,
+      `RSS after closing (${mib(rssAfter)}) within 10 % of before (${mib(rssBefore)})`);
+  }
 
   const pick = streams[STREAMS / 2];
   const viewer = await joinChat(server, pick.stream_id, server.token(freshUser('back')));
