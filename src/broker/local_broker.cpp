@@ -1,27 +1,6 @@
 #include "broker/local_broker.hpp"
 
-#include <chrono>
-
 namespace sorak {
-
-const char* to_string(event_kind k) {
-  switch (k) {
-    case event_kind::message: return "message";
-    case event_kind::message_deleted: return "message_deleted";
-    case event_kind::chat_cleared: return "chat_cleared";
-    case event_kind::stream_changed: return "stream_changed";
-    case event_kind::badge_changed: return "badge_changed";
-    case event_kind::sanction_imposed: return "sanction_imposed";
-    case event_kind::sanction_lifted: return "sanction_lifted";
-    case event_kind::viewers_counted: return "viewers_counted";
-  }
-  return "unknown";
-}
-
-std::int64_t broker_clock_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 void local_broker::publish(room_event ev) {
   if (!receiver_) return;

@@ -73,6 +73,9 @@ class chat_service {
 
  private:
   status check_settings(const principal& who, stream_role role, const chat_settings& settings);
+  // The ring first; a message older than it is looked up in the store, a
+  // blocking read: callers on an event loop send such a reply from the
+  // blocking pool (ws_session::on_chat).
   status check_reply_to(room& r, const std::optional<std::string>& reply_to);
   // The message text: validated content, or "" for a gift sent without any.
   result<std::string> checked_content(const client_chat& chat, int max_length) const;

@@ -5,13 +5,15 @@
 // Each operation: opens the stream's room (404 stream_not_found), decides the
 // caller's role there and asks the permission table (core/permissions.hpp;
 // 403 `forbidden`), validates the input (400 `invalid_field`), writes the store
-// (which waits for the commit), then updates the room's moderation state so
-// the change bites on the next message of every open connection, logs the
-// action and, for timeouts, bans and settings, posts a `moderation` message to
-// the chat.
+// (which waits for the commit), then publishes the change as a room event
+// (core/room_events.hpp) through the broker: every node's room, this one's
+// included, applies it when it arrives, so the change bites on the next
+// message of every open connection of every node. Then it logs the action
+// and, for timeouts, bans and settings, posts a `moderation` message to the
+// chat.
 //
 // Thread-safety: every method may be called from any thread; they block for
-// the store's commit, so they are not for a worker's event loop hot path.
+// the store's commit, so they run on the blocking pool, never on a worker.
 #pragma once
 
 #include <cstdint>

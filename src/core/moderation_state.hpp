@@ -3,11 +3,11 @@
 // VIP badges granted in the stream, its timeouts and bans, and when each user
 // last sent (for slow mode).
 //
-// The store is the truth; this is a cache of it kept by the one path that
-// changes it (moderation_service writes the store, then updates the room's
-// state) and loaded from the store when the room opens. So a timeout or a ban
-// bites on the user's next message on every open connection of this node, and
-// lifting it works at once.
+// The store is the truth; this is a cache of it, loaded from the store when
+// the room opens and then changed only by room::apply, from the events
+// moderation_service publishes after writing the store. So a timeout or a
+// ban bites on the user's next message on every open connection of every
+// node once its event arrives, and lifting it works the same way.
 //
 // Thread-safety: every method may be called from any thread; one internal
 // mutex, taken alone (no other lock is held under it, and it is not held while

@@ -5,6 +5,7 @@
 // messages (counted once in the statistics), moderation and every node's
 // viewer count. Who watches a room, per worker, is net/audience_test.cpp.
 #include "core/room.hpp"
+#include "core/room_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,17 +26,9 @@
 namespace sorak {
 namespace {
 
-constexpr millis t0 = 1777111530000;  // 2026-04-25T10:05:30.000Z
-
-stream live_stream() {
-  stream s;
-  s.id = "stream-1";
-  s.room_id = "100001";
-  s.broadcaster_user_id = "owner";
-  s.title = "show";
-  s.created_at = s.started_at = t0 - 60000;
-  return s;
-}
+using test_support::live_stream;
+using test_support::open_room;
+using test_support::t0;
 
 message msg(int n, millis created_at, std::string client_id = {}) {
   message m;
@@ -54,19 +47,6 @@ shared_json event_for(const message& m) {
 }
 
 const std::string this_node = "node-a";
-
-// A room as the registry opens it: from what the store holds (`recent`, the
-// newest messages, oldest first), then finish_loading with the newest stored
-// created_at (nullopt: the newest of `recent`).
-std::shared_ptr<room> open_room(std::size_t ring_capacity, std::vector<message> recent = {},
-                                stream info = live_stream(), std::optional<millis> last_created_at = std::nullopt) {
-  room_snapshot snap;
-  snap.info = std::move(info);
-  snap.recent = std::move(recent);
-  auto r = std::make_shared<room>(std::move(snap), ring_capacity, this_node);
-  r->finish_loading(last_created_at);
-  return r;
-}
 
 // Applies one event the way the broker's receiver does.
 std::uint64_t apply_event(room& r, const room_event& ev) {

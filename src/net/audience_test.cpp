@@ -13,31 +13,15 @@
 #include <vector>
 
 #include "core/room.hpp"
+#include "core/room_test_support.hpp"
 #include "net/viewer.hpp"
 
 namespace sorak {
 namespace {
 
-constexpr millis t0 = 1777111530000;  // 2026-04-25T10:05:30.000Z
-
-stream live_stream() {
-  stream s;
-  s.id = "stream-1";
-  s.room_id = "100001";
-  s.broadcaster_user_id = "owner";
-  s.title = "show";
-  s.created_at = s.started_at = t0 - 60000;
-  return s;
-}
 
 // A room as the registry opens it (an empty stream), held by an audience.
-std::shared_ptr<room> open_room() {
-  room_snapshot snap;
-  snap.info = live_stream();
-  auto r = std::make_shared<room>(std::move(snap), 10, "node-a");
-  r->finish_loading(std::nullopt);
-  return r;
-}
+std::shared_ptr<room> open_room() { return test_support::open_room(10); }
 
 // The viewers of worker w, in list order.
 std::vector<viewer*> viewers_of(audience& a, std::size_t w) {

@@ -1,9 +1,10 @@
-// viewer.hpp: one open chat connection as a room sees it.
+// viewer.hpp: one open chat connection as its room's audience sees it.
 //
-// A viewer belongs to exactly one worker thread; rooms call it only on that
-// thread (the fan-out posts one task per worker per event, never one per
-// viewer; the task appends the event to the room's round on that worker, and
-// the worker's next flush seals the round and hands it to each viewer).
+// A viewer belongs to exactly one worker thread; audiences (net/audience.hpp)
+// call it only on that thread (the fan-out posts one task per worker per
+// event, never one per viewer; the task appends the event to the room's round
+// on that worker, and the worker's next flush seals the round and hands it to
+// each viewer).
 #pragma once
 
 #include <cstddef>
@@ -50,12 +51,13 @@ inline std::size_t sealed_round::events_from(std::size_t start) const { return r
 
 class viewer {
  public:
-  // This viewer's position in its room's list on its worker; kept by room so
+  // This viewer's position in its room's list on its worker; kept by audience so
   // that leaving is O(1). Not for anyone else to touch.
   std::size_t room_slot = 0;
   // Bytes of the room's open round (on this worker) this viewer has already
-  // queued or must not get: set by room when it joins mid-round or catches up
-  // (room::take_round_tail), back to 0 when the round is sealed. Room's alone.
+  // queued or must not get: set by audience when it joins mid-round or catches
+  // up (audience::take_round_tail), back to 0 when the round is sealed. The
+  // audience's alone.
   std::size_t round_offset = 0;
 
   // A sealed round of this viewer's room: the viewer queues its share,

@@ -79,10 +79,10 @@ test('sorak stats prints totals, a sparkline, top gifters and the gift table', a
   assert.equal(r.code, 0, r.stderr);
   const out = r.stdout;
   assert.match(out, new RegExp(`^Room ${stream.room_id} \\(live, \\d\\d:\\d\\d:\\d\\d\\)$`, 'm'));
-  assert.match(out, /^ {2}messages +\d+ \(\d+ chat, 1 gifts\) from 1 users$/m);
+  assert.match(out, /^ {2}messages +\d+ \(\d+ chat, 1 gift\) from 1 user$/m);
   assert.match(out, /^ {2}stars +20$/m);
   assert.match(out, /^ {2}timeline +[▁▂▃▄▅▆▇█]+ /m);
-  assert.match(out, /^Top gifters\n {2}1\. Fan, "the" one +20 stars, 1 gifts$/m);
+  assert.match(out, /^Top gifters\n {2}1\. Fan, "the" one +20 stars, 1 gift$/m);
   assert.match(out, /^Gifts\n {2}Gift +Count +Total stars\n {2}Star +2 +20$/m);
 });
 
