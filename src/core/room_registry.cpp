@@ -132,6 +132,20 @@ std::shared_ptr<room> room_registry::find(std::string_view stream_id) const {
   return it == rooms_.end() ? nullptr : it->second.open;
 }
 
+std::shared_ptr<room> room_registry::find_open(std::string_view id) {
+  std::shared_lock lk(mutex_);
+  std::string stream_id(id);
+  if (is_room_id(id)) {
+    auto by = by_room_.find(stream_id);
+    if (by == by_room_.end()) return nullptr;
+    stream_id = by->second;
+  }
+  auto it = rooms_.find(stream_id);
+  if (it == rooms_.end() || !it->second.open) return nullptr;
+  it->second.open->touch(now_millis());
+  return it->second.open;
+}
+
 std::shared_ptr<room> room_registry::route(const room_event& ev) {
   std::shared_ptr<opening> o;
   {

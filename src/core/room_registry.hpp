@@ -49,6 +49,8 @@ class room_registry {
   result<std::shared_ptr<room>> open(std::string_view id);
   // The room if it is open on this node, else null. Never waits.
   std::shared_ptr<room> find(std::string_view stream_id) const;
+  // The same by stream id or room id, marking the room used (as open() does).
+  std::shared_ptr<room> find_open(std::string_view id);
   std::vector<std::shared_ptr<room>> all() const;
   std::size_t size() const;
 

@@ -84,8 +84,12 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
 // The room may have to be loaded from the store (a long stream takes a
 // while), and `since=` older than the ring needs a store read: both run on
 // the blocking pool, and the session carries on on its worker. Frames the
-// client sends meanwhile wait in the socket.
+// client sends meanwhile wait in the socket. An open room whose ring can
+// answer is joined at once.
 void ws_session::open_room(ws_target target) {
+  // The usual case: the room is open and the ring answers; no store read, no hop.
+  if (auto r = svc_.rooms.find_open(target.stream); r && (!target.since || r->after(*target.since, limits().recovery_max).found))
+    return on_room_open(r, target, std::nullopt);
   svc_.blocking.post([self = shared_from_this(), target = std::move(target)]() mutable {
     auto r = self->svc_.rooms.open(target.stream);
     std::optional<std::vector<message>> older;
