@@ -91,7 +91,9 @@ TYPED_TEST(BrokerContract, EventsOfOnePublisherKeepTheirOrderPerStreamUnderConcu
   for (const auto& ev : got) {
     auto key = std::make_pair(ev.stream_id, ev.target);
     auto it = last.find(key);
-    if (it != last.end()) EXPECT_GT(ev.count, it->second) << "stream " << ev.stream_id << " publisher " << ev.target;
+    if (it != last.end()) {
+      EXPECT_GT(ev.count, it->second) << "stream " << ev.stream_id << " publisher " << ev.target;
+    }
     last[key] = ev.count;
   }
 }
