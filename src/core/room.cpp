@@ -16,9 +16,10 @@ room::room(room_snapshot snap, std::size_t ring_capacity, std::string node_id)
   moderation_.load(snap.badges, snap.sanctions);
   const auto& recent = snap.recent;
   ring_complete_ = recent.size() < ring_capacity_;  // the store had no more than this
+  const millis window_start = recent.empty() ? 0 : recent.back().created_at - client_id_window_ms;
   for (const auto& m : recent) {
     record_message(std::make_shared<const message>(m), std::make_shared<const std::string>(message_event(encode_message(m))));
-    remember_committed(m);
+    if (m.created_at >= window_start) remember_committed(m);  // older ones have expired already
   }
   for (const auto& m : snap.deleted) tombstones_[m.id] = m.created_at;
   if (!recent.empty()) advance_clock(recent.back().created_at);

@@ -55,7 +55,7 @@ history_snapshot recover_since(const room& r, std::string_view since, const std:
 
 // ---- REST history ------------------------------------------------------------------
 
-std::optional<shared_json> first_history_page(const room& r, store& st, std::size_t limit, error& err) {
+result<shared_json> first_history_page(const room& r, store& st, std::size_t limit) {
   auto page = r.cached(room::view::rest_page, limit, [&] {
     bool has_more = false;
     auto snap = r.latest_page(limit, has_more);
@@ -66,10 +66,7 @@ std::optional<shared_json> first_history_page(const room& r, store& st, std::siz
   });
   if (page.body) return page.body;
   auto stored = st.history(r.stream_id(), static_cast<int>(limit), std::nullopt);
-  if (!stored) {
-    err = stored.err();
-    return std::nullopt;
-  }
+  if (!stored) return stored.err();
   return std::make_shared<const std::string>(history_page_body(*stored));
 }
 

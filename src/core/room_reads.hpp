@@ -43,8 +43,8 @@ history_snapshot recover_since(const room& r, std::string_view since, const std:
 
 // GET …/chat/history without `before`: the body (seed 004's page JSON), from
 // the ring when it holds the page (built once per room change), else the
-// store. nullopt: the store failed (`err` says why).
-std::optional<shared_json> first_history_page(const room& r, store& st, std::size_t limit, error& err);
+// store (whose error it passes on).
+result<shared_json> first_history_page(const room& r, store& st, std::size_t limit);
 
 // A page the store read (any `before`), as REST history's body.
 std::string history_page_body(const history_page& page);

@@ -16,20 +16,14 @@ room_registry::room_registry(store& st, std::size_t ring_capacity, std::string n
 // ---- opening -------------------------------------------------------------------
 
 result<std::shared_ptr<room>> room_registry::open(std::string_view id) {
-  std::string stream_id;
   {
     std::shared_lock lk(mutex_);
-    if (!is_room_id(id)) {
-      stream_id = id;
-    } else if (auto it = by_room_.find(std::string(id)); it != by_room_.end()) {
-      stream_id = it->second;
-    }
-    if (auto it = rooms_.find(stream_id); it != rooms_.end()) {
-      if (it->second.open) {
-        it->second.open->touch(now_millis());
-        return it->second.open;
+    if (const entry* e = lookup(id)) {
+      if (e->open) {
+        e->open->touch(now_millis());
+        return e->open;
       }
-      auto o = it->second.loading;
+      auto o = e->loading;
       lk.unlock();
       return wait_for(o);
     }
@@ -134,6 +128,13 @@ std::shared_ptr<room> room_registry::find(std::string_view stream_id) const {
 
 std::shared_ptr<room> room_registry::find_open(std::string_view id) {
   std::shared_lock lk(mutex_);
+  const entry* e = lookup(id);
+  if (!e || !e->open) return nullptr;
+  e->open->touch(now_millis());
+  return e->open;
+}
+
+const room_registry::entry* room_registry::lookup(std::string_view id) const {
   std::string stream_id(id);
   if (is_room_id(id)) {
     auto by = by_room_.find(stream_id);
@@ -141,9 +142,7 @@ std::shared_ptr<room> room_registry::find_open(std::string_view id) {
     stream_id = by->second;
   }
   auto it = rooms_.find(stream_id);
-  if (it == rooms_.end() || !it->second.open) return nullptr;
-  it->second.open->touch(now_millis());
-  return it->second.open;
+  return it == rooms_.end() ? nullptr : &it->second;
 }
 
 std::shared_ptr<room> room_registry::route(const room_event& ev) {

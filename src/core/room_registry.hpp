@@ -79,6 +79,8 @@ class room_registry {
     std::shared_ptr<opening> loading;
   };
 
+  // The entry of a stream id or room id, or null. REQUIRES: mutex_ held.
+  const entry* lookup(std::string_view id) const;
   result<stream> resolve(std::string_view id);
   result<std::shared_ptr<room>> wait_for(const std::shared_ptr<opening>& o);
   result<std::shared_ptr<room>> load(const stream& s, const std::shared_ptr<opening>& o);

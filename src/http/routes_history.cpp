@@ -26,9 +26,8 @@ http_response history(http_request& req, services& svc) {
   auto before = req.query_value("before");
   if (before && before->empty()) before.reset();
   if (!before) {  // the newest page: from the room's ring when it can answer, built once per change
-    error err;
-    auto body = first_history_page(*r, svc.st, static_cast<std::size_t>(*limit), err);
-    if (!body) return error_response(err);
+    auto body = first_history_page(*r, svc.st, static_cast<std::size_t>(*limit));
+    if (!body) return error_response(body.err());
     http_response res;
     res.body = **body;
     return res;
