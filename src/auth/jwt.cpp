@@ -183,7 +183,12 @@ class claim_reader {
       fail(name);
       return std::nullopt;
     }
-    const double seconds = std::min(v->to_number<double>(), max_numeric_date);
+    const double given = v->to_number<double>();
+    if (std::isnan(given)) {  // `0e2444200` parses as NaN: no time at all
+      fail(name);
+      return std::nullopt;
+    }
+    const double seconds = std::min(given, max_numeric_date);
     return static_cast<millis>(std::floor(std::max(seconds, 0.0) * 1000.0));
   }
 

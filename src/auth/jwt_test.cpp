@@ -248,6 +248,14 @@ TEST(Jwt, RefusesClaimsOfTheWrongType) {
   }
 }
 
+// Found by the jwt fuzzer: a number Boost.JSON reads as NaN was cast to an
+// integer (undefined behaviour) instead of being refused.
+TEST(Jwt, RefusesATimeClaimThatIsNotANumberOfSeconds) {
+  for (const char* claims : {R"({"sub":"u1","nbf":0e2444200})", R"({"sub":"u1","exp":0e2444200})"}) {
+    expect_refused(verifier.verify(hs256(claims)), "invalid_token", claims);
+  }
+}
+
 // ---- constant_time_equal ---------------------------------------------------------
 
 TEST(ConstantTimeEqual, ComparesContentAndLength) {
