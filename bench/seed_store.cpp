@@ -146,7 +146,7 @@ millis first_created_at(store& db, const stream& s, std::int64_t n) {
 // Returns the number of appends that failed.
 std::int64_t append_all(store& db, std::vector<seeded_stream>& streams, const seed_options& o) {
   std::atomic<std::int64_t> failed{0};
-  auto done = [&failed](const status& s) { if (!s) ++failed; };
+  auto done = [&failed](const result<message>& s) { if (!s) ++failed; };
   std::vector<millis> clock;
   for (auto& s : streams) clock.push_back(first_created_at(db, s.info, o.messages));
   std::int64_t queued = 0;

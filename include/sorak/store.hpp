@@ -2,7 +2,7 @@
 //
 // The only seam through which Sorak reaches a database; nothing outside
 // src/store/ knows SQL. Implementations: sqlite_store (default), memory_store
-// (tests; same contract, not durable), postgres_store (a later issue). Every
+// (tests; same contract, not durable), postgres_store (several nodes). Every
 // implementation passes tests/contract/store_contract_test.cpp.
 //
 // Thread-safety: every method may be called from any thread concurrently.
@@ -70,12 +70,17 @@ class store {
   virtual std::optional<user_profile> get_user(std::string_view user_id) = 0;
 
   // ---- messages -----------------------------------------------------------
-  using append_callback = std::function<void(const status&)>;
+  // Gets the message as stored (seq and created_at as committed), or the error.
+  using append_callback = std::function<void(result<message>)>;
   // Queues m for the next group commit and returns at once. `done` runs on the
   // writer thread after the group holding m committed (or failed), in the
   // order append was called (an in-memory store may run it before append
-  // returns). REQUIRES: m.id is new; within a stream, calls come in created_at
-  // order. The caller must not block in `done`.
+  // returns). At commit the store gives m the stream's next sequence number
+  // (no gaps, no duplicates, whichever node or process wrote it) and raises
+  // m.created_at above the stream's newest when it is not already (so
+  // created_at strictly increases with seq); everything that reads messages
+  // in order reads them in that one order. REQUIRES: m.id is new. The caller
+  // must not block in `done`.
   virtual void append(message m, append_callback done) = 0;
 
   // REST history (CONTRACT §8): the `limit` newest messages older than

@@ -75,9 +75,12 @@ struct message {
   std::optional<gift_info> gift;
   std::int64_t stars = 0;
   std::optional<std::string> reply_to;
-  millis created_at = 0;  // strictly increasing within one stream
+  millis created_at = 0;  // strictly increasing within one stream (the store makes it so at commit)
   std::string client_id;  // the sender's own id for de-duplication; empty if none
   bool deleted = false;
+  // The stream's sequence number, 1, 2, 3… with no gaps, assigned by the store
+  // when the message commits, whichever node wrote it (0 before that).
+  std::int64_t seq = 0;
 };
 
 // ---- moderation (CONTRACT §6) -------------------------------------------------

@@ -133,16 +133,18 @@ void chat_service::store_and_publish(room& r, message m, std::string key, ack_ca
   std::lock_guard lk(r.submit_mutex());
   m.id = new_uuid_v7();
   m.created_at = r.next_created_at(now_millis());
-  auto msg = std::make_shared<const message>(m);
-  auto event = std::make_shared<const std::string>(message_event(encode_message(m)));
+  // The store numbers the message and may raise created_at (another node wrote
+  // to the stream meanwhile), so it is encoded once, as committed.
   // The callback holds the room: it is not closed while a message is in flight.
-  store_.append(std::move(m), [this, room = r.shared_from_this(), msg, event, key = std::move(key),
-                               on_stored = std::move(on_stored)](const status& s) {
-    if (!s) {
-      if (!key.empty()) room->dedup_fail(key, s.err());
-      if (on_stored) on_stored(result<ack_info>(s.err()));
+  store_.append(std::move(m), [this, room = r.shared_from_this(), key = std::move(key),
+                               on_stored = std::move(on_stored)](result<message> stored) {
+    if (!stored) {
+      if (!key.empty()) room->dedup_fail(key, stored.err());
+      if (on_stored) on_stored(result<ack_info>(stored.err()));
       return;
     }
+    auto msg = std::make_shared<const message>(std::move(*stored));
+    auto event = std::make_shared<const std::string>(message_event(encode_message(*msg)));
     // Every node's room (this one's too) counts it when the event arrives.
     broker_.publish(message_posted(msg, event));
     const ack_info info{msg->id, msg->created_at};

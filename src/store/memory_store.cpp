@@ -97,8 +97,8 @@ class memory_store final : public store {
 
   // ---- messages -------------------------------------------------------------
   void append(message m, append_callback done) override {
-    status s = insert(std::move(m));
-    if (done) done(s);
+    auto stored = insert(std::move(m));
+    if (done) done(std::move(stored));
   }
 
   result<history_page> history(std::string_view stream_id, int limit,
@@ -342,13 +342,16 @@ class memory_store final : public store {
     std::size_t position;  // index in messages_[stream_id]
   };
 
-  status insert(message m) {
+  // Numbers m in its stream and keeps created_at rising, as the SQL stores do at commit.
+  result<message> insert(message m) {
     std::lock_guard lock(mutex_);
     if (places_.count(m.id)) return error(errc::duplicate_message, "message " + m.id + " is already stored");
     auto& list = messages_[m.stream_id];
+    m.seq = static_cast<std::int64_t>(list.size()) + 1;
+    if (!list.empty()) m.created_at = std::max(m.created_at, list.back().created_at + 1);
     places_[m.id] = {m.stream_id, list.size()};
-    list.push_back(std::move(m));
-    return ok_value;
+    list.push_back(m);
+    return m;
   }
 
   // REQUIRES: mutex_ is held.

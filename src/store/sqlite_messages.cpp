@@ -1,5 +1,5 @@
-// The SQL for messages (declared in sqlite_queries.hpp). Pages walk `seq`, the
-// append order, so a cursor is exact even if two messages share a timestamp.
+// The SQL for messages (declared in sqlite_queries.hpp). Pages walk
+// `stream_seq`, the stream's commit order, so a cursor is exact.
 #include <algorithm>
 #include <limits>
 
@@ -17,7 +17,7 @@ error message_not_found() { return error(errc::message_not_found, "no such messa
 // The seq of message_id, or nullopt when it is not a message of this stream.
 result<std::optional<std::int64_t>> seq_of(sqlite_db& db, std::string_view stream_id,
                                            std::string_view message_id) {
-  auto st = db.prepare("SELECT seq FROM messages WHERE id = ?1 AND stream_id = ?2");
+  auto st = db.prepare("SELECT stream_seq FROM messages WHERE id = ?1 AND stream_id = ?2");
   if (!st) return st.err();
   st->bind_all(message_id, stream_id);
   auto row = st->step();
@@ -26,12 +26,12 @@ result<std::optional<std::int64_t>> seq_of(sqlite_db& db, std::string_view strea
   return std::optional(st->int64(0));
 }
 
-// Up to n non-deleted messages with seq < below, newest first.
+// Up to n non-deleted messages with stream_seq < below, newest first.
 result<std::vector<message>> newest_below(sqlite_db& db, std::string_view stream_id, std::int64_t below,
                                           int n) {
   auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
-                       " FROM messages WHERE stream_id = ?1 AND seq < ?2 AND deleted = 0"
-                       " ORDER BY seq DESC LIMIT ?3");
+                       " FROM messages WHERE stream_id = ?1 AND stream_seq < ?2 AND deleted = 0"
+                       " ORDER BY stream_seq DESC LIMIT ?3");
   if (!st) return st.err();
   st->bind_all(stream_id, below, n);
   return read_messages(*st);
@@ -39,7 +39,25 @@ result<std::vector<message>> newest_below(sqlite_db& db, std::string_view stream
 
 }  // namespace
 
-status insert_message(sqlite_db& db, const message& m) {
+// The stream's newest (stream_seq, created_at), or (0, min) when it has none.
+// The writer holds SQLite's write lock (BEGIN IMMEDIATE) across the group, so
+// no other connection or process can take the same number.
+result<std::pair<std::int64_t, millis>> stream_head(sqlite_db& db, std::string_view stream_id) {
+  auto st = db.prepare("SELECT stream_seq, created_at FROM messages WHERE stream_id = ?1"
+                       " ORDER BY stream_seq DESC LIMIT 1");
+  if (!st) return st.err();
+  st->bind(1, stream_id);
+  auto row = st->step();
+  if (!row) return row.err();
+  if (!*row) return std::pair<std::int64_t, millis>(0, std::numeric_limits<millis>::min());
+  return std::pair<std::int64_t, millis>(st->int64(0), st->int64(1));
+}
+
+status insert_message(sqlite_db& db, message& m) {
+  auto head = stream_head(db, m.stream_id);
+  if (!head) return head.err();
+  m.seq = head->first + 1;
+  m.created_at = std::max(m.created_at, head->second + 1);
   auto st = db.prepare("INSERT INTO messages (" SORAK_MESSAGE_COLUMNS ") VALUES (" SORAK_MESSAGE_PARAMS ")");
   if (!st) return st.err();
   bind_message(*st, m);
@@ -88,8 +106,8 @@ result<std::vector<message>> select_after(sqlite_db& db, std::string_view stream
   if (!*seq) return message_not_found();
   if (max <= 0) return std::vector<message>();
   auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
-                       " FROM messages WHERE stream_id = ?1 AND seq > ?2 AND deleted = 0"
-                       " ORDER BY seq ASC LIMIT ?3");
+                       " FROM messages WHERE stream_id = ?1 AND stream_seq > ?2 AND deleted = 0"
+                       " ORDER BY stream_seq ASC LIMIT ?3");
   if (!st) return st.err();
   st->bind_all(stream_id, **seq, max);
   return read_messages(*st);
@@ -113,15 +131,15 @@ result<std::vector<message>> select_deleted_after(sqlite_db& db, std::string_vie
   if (!seq) return seq.err();
   if (!*seq) return std::vector<message>();
   auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
-                       " FROM messages WHERE stream_id = ?1 AND seq > ?2 AND deleted = 1 ORDER BY seq ASC");
+                       " FROM messages WHERE stream_id = ?1 AND stream_seq > ?2 AND deleted = 1 ORDER BY stream_seq ASC");
   if (!st) return st.err();
   st->bind_all(stream_id, **seq);
   return read_messages(*st);
 }
 
 result<std::optional<millis>> select_last_created_at(sqlite_db& db, std::string_view stream_id) {
-  // Appends come in created_at order, so the newest seq holds the largest.
-  auto st = db.prepare("SELECT created_at FROM messages WHERE stream_id = ?1 ORDER BY seq DESC LIMIT 1");
+  // created_at grows with stream_seq (insert_message makes it so).
+  auto st = db.prepare("SELECT created_at FROM messages WHERE stream_id = ?1 ORDER BY stream_seq DESC LIMIT 1");
   if (!st) return st.err();
   st->bind(1, stream_id);
   auto row = st->step();

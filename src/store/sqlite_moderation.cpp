@@ -76,7 +76,7 @@ result<message> mark_message_deleted(sqlite_db& db, std::string_view stream_id, 
 
 result<std::vector<std::string>> mark_user_messages_deleted(sqlite_db& db, std::string_view stream_id,
                                                             std::string_view user_id) {
-  auto st = db.prepare("SELECT id FROM messages WHERE stream_id = ?1 AND user_id = ?2 AND deleted = 0 ORDER BY seq");
+  auto st = db.prepare("SELECT id FROM messages WHERE stream_id = ?1 AND user_id = ?2 AND deleted = 0 ORDER BY stream_seq");
   if (!st) return st.err();
   st->bind_all(stream_id, user_id);
   auto ids = read_rows<std::string>(*st, [](const statement& s) { return s.text(0); });

@@ -22,8 +22,9 @@ result<stream> insert_stream(sqlite_db& db, const new_stream& s);
 // 404 `stream_not_found`.
 result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const stream_patch& p);
 status upsert_user(sqlite_db& db, const user_profile& u);
-// 409 `duplicate_message` when the id is already stored.
-status insert_message(sqlite_db& db, const message& m);
+// Gives m the stream's next stream_seq and raises m.created_at above the
+// stream's newest. 409 `duplicate_message` when the id is already stored.
+status insert_message(sqlite_db& db, message& m);
 
 // ---- reads (any connection) --------------------------------------------------
 result<stream> select_stream(sqlite_db& db, std::string_view stream_id);

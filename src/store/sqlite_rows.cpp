@@ -80,7 +80,7 @@ void bind_message(statement& st, const message& m) {
               g ? std::optional(g->gift_id) : std::nullopt, g ? std::optional(g->gift_name) : std::nullopt,
               g ? std::optional<std::int64_t>(g->quantity) : std::nullopt,
               g ? std::optional(g->total_stars) : std::nullopt, m.stars, m.reply_to, m.created_at,
-              m.client_id, m.deleted);
+              m.client_id, m.deleted, m.seq);
 }
 
 message read_message(const statement& st) {
@@ -103,6 +103,7 @@ message read_message(const statement& st) {
   m.created_at = r.int64();
   m.client_id = r.text();
   m.deleted = r.boolean();
+  m.seq = r.int64();
   return m;
 }
 

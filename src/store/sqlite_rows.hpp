@@ -23,9 +23,9 @@
 #define SORAK_MESSAGE_COLUMNS                                                                     \
   "id, stream_id, user_id, username, display_name, avatar_url, level, is_premium, badges, "      \
   "content, type, gift_id, gift_name, gift_quantity, gift_total_stars, stars, reply_to, "        \
-  "created_at, client_id, deleted"
+  "created_at, client_id, deleted, stream_seq"
 #define SORAK_MESSAGE_PARAMS \
-  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20"
+  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21"
 
 #define SORAK_USER_COLUMNS "id, username, display_name, avatar_url, level, is_premium, badges"
 

@@ -1,5 +1,6 @@
 #include "store/sqlite_schema.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,25 @@ CREATE TABLE api_keys (
   revoked_at  INTEGER                -- NULL: in use
 );
 )sql"},
+      {4, R"sql(
+-- Issue 16: each message carries its stream's sequence number (1, 2, 3… with
+-- no gaps), assigned at commit; pages, cursors and `since=` walk it, as they
+-- do on PostgreSQL. Existing rows are numbered in their append order.
+ALTER TABLE messages ADD COLUMN stream_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET stream_seq = numbered.n
+  FROM (SELECT seq, row_number() OVER (PARTITION BY stream_id ORDER BY seq) AS n FROM messages) AS numbered
+  WHERE messages.seq = numbered.seq;
+CREATE UNIQUE INDEX messages_by_stream_seq ON messages (stream_id, stream_seq);
+DROP INDEX messages_by_stream;
+
+-- Which migrations ran and when, one row each (PRAGMA user_version stays the
+-- number an older sorak checks before it touches the file).
+CREATE TABLE sorak_schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  applied_at INTEGER NOT NULL  -- ms since the epoch, UTC; 0 for those applied before the table existed
+);
+INSERT INTO sorak_schema_migrations (version, applied_at) VALUES (1, 0), (2, 0), (3, 0);
+)sql"},
   };
   return all;
 }
@@ -139,6 +159,16 @@ result<int> user_version(sqlite_db& db) {
   auto row = st->step();
   if (!row) return row.err();
   return *row ? static_cast<int>(st->int64(0)) : 0;
+}
+
+// Notes a migration in the version table (which migration 4 creates).
+status record(sqlite_db& db, int version) {
+  auto st = db.prepare(
+      "INSERT INTO sorak_schema_migrations (version, applied_at)"
+      " VALUES (?1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))");
+  if (!st) return st.err();
+  st->bind(1, static_cast<std::int64_t>(version));
+  return st->run();
 }
 
 // Re-reads the version under the write lock: another process opening the same
@@ -152,6 +182,7 @@ status apply(sqlite_db& db, const migration& m) {
     std::string bump = "PRAGMA user_version = " + std::to_string(m.version);
     s = db.exec(m.sql);
     if (s) s = db.exec(bump.c_str());
+    if (s && m.version >= 4) s = record(db, m.version);
   }
   if (s) s = db.exec("COMMIT");
   if (!s && db.in_transaction()) db.exec("ROLLBACK");
@@ -162,7 +193,9 @@ status apply(sqlite_db& db, const migration& m) {
 
 int latest_schema_version() { return migrations().back().version; }
 
-status migrate(sqlite_db& db) {
+status migrate(sqlite_db& db) { return migrate(db, latest_schema_version()); }
+
+status migrate(sqlite_db& db, int up_to) {
   auto current = user_version(db);
   if (!current) return current.err();
   if (*current > latest_schema_version())
@@ -170,7 +203,7 @@ status migrate(sqlite_db& db) {
                            ", newer than this sorak knows (" + std::to_string(latest_schema_version()) +
                            "); upgrade sorak");
   for (const auto& m : migrations()) {
-    if (m.version <= *current) continue;
+    if (m.version <= *current || m.version > up_to) continue;
     if (auto s = apply(db, m); !s) return s;
   }
   return ok_value;

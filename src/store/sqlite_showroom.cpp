@@ -41,7 +41,7 @@ result<std::vector<message>> select_chat_feed(sqlite_db& db, std::string_view st
   }
   auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
                        " FROM messages WHERE stream_id = ?1 AND deleted = 0"
-                       " AND type IN ('message', 'gift') ORDER BY seq DESC LIMIT ?2");
+                       " AND type IN ('message', 'gift') ORDER BY stream_seq DESC LIMIT ?2");
   if (!st) return st.err();
   st->bind_all(stream_id, limit);
   auto rows = read_messages(*st);
@@ -51,7 +51,7 @@ result<std::vector<message>> select_chat_feed(sqlite_db& db, std::string_view st
 
 status scan_stream_messages(sqlite_db& db, std::string_view stream_id,
                             const std::function<void(const message&)>& each) {
-  auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS " FROM messages WHERE stream_id = ?1 ORDER BY seq ASC");
+  auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS " FROM messages WHERE stream_id = ?1 ORDER BY stream_seq ASC");
   if (!st) return st.err();
   st->bind(1, stream_id);
   for (;;) {

@@ -150,9 +150,15 @@ std::optional<user_profile> sqlite_store::get_user(std::string_view user_id) {
 // ---- messages ---------------------------------------------------------------
 
 void sqlite_store::append(message m, append_callback done) {
-  sqlite::write_op op{[m = std::move(m)](sqlite::sqlite_db& db) { return sqlite::insert_message(db, m); },
-                      std::move(done)};
-  if (!writer_->enqueue(std::move(op)) && op.done) op.done(closing());
+  // insert_message fills in seq and created_at; `done` hands the result on.
+  auto stored = std::make_shared<message>(std::move(m));
+  sqlite::write_op op{[stored](sqlite::sqlite_db& db) { return sqlite::insert_message(db, *stored); },
+                      [stored, done = std::move(done)](const status& s) {
+                        if (!done) return;
+                        if (s) done(result<message>(std::move(*stored)));
+                        else done(result<message>(s.err()));
+                      }};
+  if (!writer_->enqueue(std::move(op))) op.done(closing());
 }
 
 result<history_page> sqlite_store::history(std::string_view stream_id, int limit,

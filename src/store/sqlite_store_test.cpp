@@ -180,7 +180,7 @@ TEST_F(sqlite_store_test, done_runs_in_append_order_after_the_row_is_committed) 
   std::vector<std::string> order;  // touched only by the writer thread until flush returns
   std::atomic<int> visible{0};
   for (const auto& m : ms)
-    st->append(m, [&, id = m.id](const status& result) {
+    st->append(m, [&, id = m.id](const result<message>& result) {
       EXPECT_TRUE(result.ok());
       order.push_back(id);
       if (other.count_message(id) == 1) ++visible;  // committed: another connection sees it
@@ -208,7 +208,7 @@ TEST_F(sqlite_store_test, concurrent_appends_lose_nothing_and_share_commits) {
       for (int i = 0; i < per_thread; ++i) {
         message m = make_message(streams[t], "t" + std::to_string(t) + "-" + std::to_string(i));
         sent[t].push_back(m);
-        st->append(std::move(m), [&, t, id = sent[t].back().id](const status& s) {
+        st->append(std::move(m), [&, t, id = sent[t].back().id](const result<message>& s) {
           if (!s) ++failures;
           acked[t].push_back(id);
         });
@@ -242,7 +242,7 @@ TEST_F(sqlite_store_test, reads_do_not_wait_while_the_writer_is_stuck) {
   ASSERT_EQ(locker.exec("BEGIN IMMEDIATE"), SQLITE_OK);  // takes the file's write lock
   std::promise<status> done;
   message blocked = make_message(s, "waits for the lock");
-  st->append(blocked, [&](const status& r) { done.set_value(r); });
+  st->append(blocked, [&](const result<message>& r) { done.set_value(r ? status(ok_value) : status(r.err())); });
   auto committed = done.get_future();
   std::this_thread::sleep_for(100ms);  // the writer is now waiting in BEGIN
 
@@ -272,7 +272,7 @@ TEST_F(sqlite_store_test, a_failed_commit_fails_its_group_and_the_writer_goes_on
   std::atomic<int> errors{0};
   for (int i = 0; i < 3; ++i) {
     lost.push_back(make_message(s, "lost " + std::to_string(i)));
-    st->append(lost.back(), [&](const status& r) { errors += r.ok() ? 0 : 1; });
+    st->append(lost.back(), [&](const result<message>& r) { errors += r.ok() ? 0 : 1; });
   }
   st->flush();
   EXPECT_EQ(errors.load(), 3);
@@ -282,7 +282,7 @@ TEST_F(sqlite_store_test, a_failed_commit_fails_its_group_and_the_writer_goes_on
   ASSERT_EQ(locker.exec("ROLLBACK"), SQLITE_OK);
   message after = make_message(s, "after the lock");
   std::promise<status> done;
-  st->append(after, [&](const status& r) { done.set_value(r); });
+  st->append(after, [&](const result<message>& r) { done.set_value(r ? status(ok_value) : status(r.err())); });
   auto f = done.get_future();
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
   EXPECT_TRUE(f.get().ok());

@@ -172,7 +172,7 @@ class held_store final : public store {
   }
   void fail_all() {
     auto held = std::exchange(held_, {});
-    for (auto& [m, done] : held) done(status(error(errc::internal, "disk full")));
+    for (auto& [m, done] : held) done(result<message>(error(errc::internal, "disk full")));
   }
 
  private:
@@ -910,10 +910,10 @@ TEST(RoomRegistry, AMessageCommittedWhileTheRoomLoadsIsInItsRingAndStatsOnce) {
   // created_at).
   const message during = stored_message("during", now);
   st.before_last_created_at = [&] {
-    st.append(during, [&](const status& ok) {
-      ASSERT_TRUE(ok);
-      br.publish(message_posted(std::make_shared<const message>(during),
-                                std::make_shared<const std::string>(message_event(encode_message(during)))));
+    st.append(during, [&](result<message> stored) {
+      ASSERT_TRUE(stored);
+      br.publish(message_posted(std::make_shared<const message>(*stored),
+                                std::make_shared<const std::string>(message_event(encode_message(*stored)))));
     });
     st.commit_all();
   };

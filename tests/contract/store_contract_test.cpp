@@ -163,11 +163,11 @@ class store_contract : public ::testing::TestWithParam<store_kind> {
     return m;
   }
 
-  // Appends and waits for `done`; returns the status it got.
-  status append_and_wait(const message& m) {
-    auto p = std::make_shared<std::promise<status>>();
+  // Appends and waits for `done`; returns the message as stored, or the error.
+  result<message> append_and_wait(const message& m) {
+    auto p = std::make_shared<std::promise<result<message>>>();
     auto f = p->get_future();
-    store_->append(m, [p](const status& s) { p->set_value(s); });
+    store_->append(m, [p](result<message> s) { p->set_value(std::move(s)); });
     if (f.wait_for(10s) != std::future_status::ready) return error(errc::internal, "done never ran");
     return f.get();
   }
@@ -182,7 +182,7 @@ class store_contract : public ::testing::TestWithParam<store_kind> {
     std::vector<message> out;
     for (int i = 0; i < n; ++i) out.push_back(make_message(s, "m" + std::to_string(i)));
     std::atomic<int> ok{0};
-    for (const auto& m : out) store_->append(m, [&ok](const status& st) { ok += st.ok() ? 1 : 0; });
+    for (const auto& m : out) store_->append(m, [&ok](const result<message>& st) { ok += st.ok() ? 1 : 0; });
     store_->flush();
     EXPECT_EQ(ok.load(), n);
     return out;
@@ -423,7 +423,7 @@ TEST_P(store_contract, done_runs_once_per_message_in_append_order) {
   std::mutex mutex;
   std::vector<std::string> order;
   for (const auto& m : ms)
-    store_->append(m, [&, id = m.id](const status& st) {
+    store_->append(m, [&, id = m.id](const result<message>& st) {
       EXPECT_TRUE(st.ok());
       std::lock_guard lock(mutex);
       order.push_back(id);
@@ -433,6 +433,54 @@ TEST_P(store_contract, done_runs_once_per_message_in_append_order) {
   EXPECT_EQ(order, ids_of(ms));
 }
 
+// Issue 16: the store numbers each stream's messages 1, 2, 3… at commit, each
+// stream on its own, and hands the numbers back in `done`; reads return them.
+TEST_P(store_contract, each_stream_numbers_its_messages_from_one_without_gaps) {
+  stream a = create("a");
+  stream b = create("b");
+  std::vector<std::int64_t> seqs_a, seqs_b;
+  for (int i = 0; i < 5; ++i) {
+    auto x = append_and_wait(make_message(a, "a" + std::to_string(i)));
+    ASSERT_TRUE(x) << x.err().message;
+    seqs_a.push_back(x->seq);
+    if (i % 2 == 0) {
+      auto y = append_and_wait(make_message(b, "b" + std::to_string(i)));
+      ASSERT_TRUE(y) << y.err().message;
+      seqs_b.push_back(y->seq);
+    }
+  }
+  EXPECT_EQ(seqs_a, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(seqs_b, (std::vector<std::int64_t>{1, 2, 3}));
+  auto page = store_->history(a.id, 10, std::nullopt);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->messages.size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(page->messages[i].seq, static_cast<std::int64_t>(i + 1));
+  auto newest_b = store_->latest(b.id, 1);
+  ASSERT_EQ(newest_b.size(), 1u);
+  auto one = store_->get_message(b.id, newest_b[0].id);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->seq, 3);
+}
+
+// A message stamped earlier than the stream's newest (another node's clock is
+// behind) is stored after it, with created_at raised above it: time never goes
+// backwards within a stream, and `since` readers never skip it.
+TEST_P(store_contract, a_message_stamped_behind_the_stream_is_raised_above_its_newest) {
+  stream s = create();
+  message first = make_message(s, "first");
+  append_ok(first);
+  message late = make_message(s, "late");
+  late.created_at = first.created_at - 500;
+  auto stored = append_and_wait(late);
+  ASSERT_TRUE(stored) << stored.err().message;
+  EXPECT_EQ(stored->seq, 2);
+  EXPECT_EQ(stored->created_at, first.created_at + 1);
+  auto feed = store_->chat_feed(s.id, 10, first.created_at);
+  ASSERT_EQ(feed.size(), 1u);
+  EXPECT_EQ(feed[0].id, late.id);
+  EXPECT_EQ(store_->last_created_at(s.id), first.created_at + 1);
+}
+
 TEST_P(store_contract, a_message_id_already_stored_is_refused_and_the_first_kept) {
   stream s = create();
   message m = make_message(s, "original");
@@ -440,7 +488,7 @@ TEST_P(store_contract, a_message_id_already_stored_is_refused_and_the_first_kept
   message copy = m;
   copy.content = "impostor";
   copy.created_at = next_millis_++;
-  status st = append_and_wait(copy);
+  auto st = append_and_wait(copy);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.err().http_status, 409);
   EXPECT_EQ(st.err().code, "duplicate_message");
