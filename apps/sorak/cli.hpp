@@ -38,6 +38,7 @@ void print_error(const error& e);
 void print_line(std::string_view line);
 
 void add_token_command(CLI::App& app, command_action& action);
+void add_migrate_command(CLI::App& app, command_action& action);
 void add_send_command(CLI::App& app, const global_options& g, command_action& action);
 void add_watch_command(CLI::App& app, const global_options& g, command_action& action);
 void add_history_command(CLI::App& app, const global_options& g, command_action& action);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_poll_command(app, g, action);
   add_stats_command(app, g, action);
   add_apikey_command(app, g, action);
+  add_migrate_command(app, action);
 
   try {
     app.parse(argc, argv);

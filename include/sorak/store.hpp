@@ -62,12 +62,18 @@ class store {
   virtual std::vector<stream> list_streams(std::optional<stream_status> filter) = 0;
   // Applies the patch; setting status ended sets ended_at (once). 404 `stream_not_found`.
   virtual result<stream> update_stream(std::string_view stream_id, const stream_patch& p) = 0;
+  // Stores s exactly as given (id, room, times, status, settings): moving a
+  // database from one store to another (`sorak migrate-store`). 409
+  // `room_taken` when its id or room_id is already used.
+  virtual status import_stream(const stream& s) = 0;
 
   // ---- users --------------------------------------------------------------
   // Keeps the last profile seen for user.id, with its global badges (the
   // token's `verified` / `subscriber`). Never blocks.
   virtual void remember_user(const user_profile& u) = 0;
   virtual std::optional<user_profile> get_user(std::string_view user_id) = 0;
+  // Every remembered profile, by id (committed ones: flush() first).
+  virtual std::vector<user_profile> list_users() = 0;
 
   // ---- messages -----------------------------------------------------------
   // Gets the message as stored (seq and created_at as committed), or the error.
@@ -170,5 +176,10 @@ class store {
   // caches of idle connections); called when idle rooms have closed.
   virtual void release_memory() {}
 };
+
+// The store a --store URL names (`sqlite:PATH`), opened and migrated.
+// Errors: `invalid_store` for an unknown scheme; the store's own when it
+// cannot open.
+result<std::unique_ptr<store>> open_store(const std::string& url);
 
 }  // namespace sorak

@@ -21,7 +21,6 @@
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
-#include "store/sqlite_store.hpp"
 
 namespace sorak {
 
@@ -32,13 +31,6 @@ void setup_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-}
-
-// --store: the one place that picks the implementation.
-result<std::unique_ptr<store>> open_store(const std::string& url) {
-  constexpr std::string_view sqlite_prefix = "sqlite:";
-  if (url.rfind(sqlite_prefix, 0) == 0) return open_sqlite_store(url.substr(sqlite_prefix.size()));
-  return error(errc::invalid_store, "Unsupported --store " + url + " (expected sqlite:PATH)");
 }
 
 result<std::unique_ptr<broker>> open_broker(const std::string& url) {

@@ -47,6 +47,16 @@ class memory_store final : public store {
     return out;
   }
 
+  status import_stream(const stream& s) override {
+    std::lock_guard lock(mutex_);
+    if (streams_.count(s.id) || rooms_.count(s.room_id))
+      return error(errc::room_taken, "stream " + s.id + " or room_id " + s.room_id + " is already used");
+    max_room_id_ = std::max(max_room_id_, numeric_room_id(s.room_id));
+    rooms_[s.room_id] = s.id;
+    streams_[s.id] = s;
+    return ok_value;
+  }
+
   result<stream> get_stream(std::string_view stream_id) override {
     std::lock_guard lock(mutex_);
     auto it = streams_.find(stream_id);
@@ -93,6 +103,13 @@ class memory_store final : public store {
     auto it = users_.find(user_id);
     if (it == users_.end()) return std::nullopt;
     return it->second;
+  }
+
+  std::vector<user_profile> list_users() override {
+    std::lock_guard lock(mutex_);
+    std::vector<user_profile> out;
+    for (const auto& [id, u] : users_) out.push_back(u);
+    return out;
   }
 
   // ---- messages -------------------------------------------------------------

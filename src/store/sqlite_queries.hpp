@@ -22,6 +22,8 @@ result<stream> insert_stream(sqlite_db& db, const new_stream& s);
 // 404 `stream_not_found`.
 result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const stream_patch& p);
 status upsert_user(sqlite_db& db, const user_profile& u);
+// The stream exactly as given. 409 `room_taken` when its id or room is used.
+status insert_stream_as_is(sqlite_db& db, const stream& s);
 // Gives m the stream's next stream_seq and raises m.created_at above the
 // stream's newest. 409 `duplicate_message` when the id is already stored.
 status insert_message(sqlite_db& db, message& m);
@@ -31,6 +33,7 @@ result<stream> select_stream(sqlite_db& db, std::string_view stream_id);
 result<stream> select_stream_by_room(sqlite_db& db, std::string_view room_id);
 result<std::vector<stream>> select_streams(sqlite_db& db, std::optional<stream_status> filter);
 result<std::optional<user_profile>> select_user(sqlite_db& db, std::string_view user_id);
+result<std::vector<user_profile>> select_users(sqlite_db& db);
 
 result<history_page> select_history(sqlite_db& db, std::string_view stream_id, int limit,
                                     std::optional<std::string_view> before_id);

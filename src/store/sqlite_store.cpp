@@ -99,6 +99,10 @@ result<stream> sqlite_store::update_stream(std::string_view stream_id, const str
   return writer_->call<stream>([&](sqlite::sqlite_db& db) { return sqlite::patch_stream(db, stream_id, p); });
 }
 
+status sqlite_store::import_stream(const stream& s) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::insert_stream_as_is(db, s); });
+}
+
 // ---- users ------------------------------------------------------------------
 
 std::uint64_t sqlite_store::note_profile(const user_profile& u) {
@@ -145,6 +149,10 @@ std::optional<user_profile> sqlite_store::get_user(std::string_view user_id) {
   if (r) return std::move(*r);
   spdlog::error("store: get_user failed: {}", r.err().message);
   return std::nullopt;
+}
+
+std::vector<user_profile> sqlite_store::list_users() {
+  return read_list<user_profile>("list_users", [](sqlite::sqlite_db& db) { return sqlite::select_users(db); });
 }
 
 // ---- messages ---------------------------------------------------------------

@@ -77,6 +77,16 @@ result<stream> insert_stream(sqlite_db& db, const new_stream& s) {
   return out;
 }
 
+status insert_stream_as_is(sqlite_db& db, const stream& s) {
+  auto st = db.prepare("INSERT INTO streams (" SORAK_STREAM_COLUMNS ") VALUES (" SORAK_STREAM_PARAMS ")");
+  if (!st) return st.err();
+  bind_stream(*st, s);
+  status r = st->run();
+  if (!r && r.err().is(errc::constraint_failed))
+    return error(errc::room_taken, "stream " + s.id + " or room_id " + s.room_id + " is already used");
+  return r;
+}
+
 result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const stream_patch& p) {
   auto current = select_stream(db, stream_id);
   if (!current) return current.err();
@@ -146,6 +156,18 @@ result<std::optional<user_profile>> select_user(sqlite_db& db, std::string_view 
   if (!row) return row.err();
   if (!*row) return std::optional<user_profile>();
   return std::optional(read_user(*st));
+}
+
+result<std::vector<user_profile>> select_users(sqlite_db& db) {
+  auto st = db.prepare("SELECT " SORAK_USER_COLUMNS " FROM users ORDER BY id");
+  if (!st) return st.err();
+  std::vector<user_profile> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.err();
+    if (!*row) return out;
+    out.push_back(read_user(*st));
+  }
 }
 
 }  // namespace sorak::sqlite

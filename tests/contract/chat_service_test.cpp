@@ -108,7 +108,9 @@ class held_store final : public store {
   result<stream> update_stream(std::string_view id, const stream_patch& p) override {
     return inner_->update_stream(id, p);
   }
+  status import_stream(const stream& s) override { return inner_->import_stream(s); }
   void remember_user(const user_profile& u) override { inner_->remember_user(u); }
+  std::vector<user_profile> list_users() override { return inner_->list_users(); }
   std::optional<user_profile> get_user(std::string_view id) override { return inner_->get_user(id); }
   void append(message m, append_callback done) override { held_.emplace_back(std::move(m), std::move(done)); }
   result<history_page> history(std::string_view s, int limit, std::optional<std::string_view> before) override {

@@ -433,6 +433,45 @@ TEST_P(store_contract, done_runs_once_per_message_in_append_order) {
   EXPECT_EQ(order, ids_of(ms));
 }
 
+// `sorak migrate-store` writes streams as they were and reads every profile.
+TEST_P(store_contract, an_imported_stream_keeps_its_id_room_and_times) {
+  stream s;
+  s.id = new_uuid_v7();
+  s.room_id = "777001";
+  s.broadcaster_user_id = "b-9";
+  s.room_name = "Hall";
+  s.title = "Imported";
+  s.status = stream_status::ended;
+  s.created_at = s.started_at = 1000;
+  s.ended_at = 2000;
+  s.settings.slow_mode_seconds = 7;
+  ASSERT_TRUE(store_->import_stream(s));
+  auto got = store_->get_stream_by_room("777001");
+  ASSERT_TRUE(got);
+  expect_same_stream(*got, s);
+  stream again = s;
+  again.id = new_uuid_v7();
+  auto taken = store_->import_stream(again);
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.err().code, "room_taken");
+  auto next = store_->create_stream(stream_request("after"));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->room_id, "777002") << "new rooms are numbered above imported ones";
+}
+
+TEST_P(store_contract, list_users_returns_every_remembered_profile) {
+  store_->remember_user({.id = "u-b", .username = "bob", .display_name = "Bob"});
+  store_->remember_user({.id = "u-a", .username = "alice", .display_name = "Alice", .badges = {"verified"}});
+  store_->remember_user({.id = "u-a", .username = "alice", .display_name = "Alice A", .badges = {"verified"}});
+  store_->flush();
+  auto users = store_->list_users();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].id, "u-a");
+  EXPECT_EQ(users[0].display_name, "Alice A");
+  EXPECT_EQ(users[0].badges, std::vector<std::string>{"verified"});
+  EXPECT_EQ(users[1].id, "u-b");
+}
+
 // Issue 16: the store numbers each stream's messages 1, 2, 3… at commit, each
 // stream on its own, and hands the numbers back in `done`; reads return them.
 TEST_P(store_contract, each_stream_numbers_its_messages_from_one_without_gaps) {
