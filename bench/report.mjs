@@ -340,6 +340,10 @@ function storesSection(all) {
   for (const store of ['sqlite', 'postgres']) {
     const [ingest, ceiling, rest] = cases(store);
     const runs = cases(store).map((c) => storeRuns(all, c).length).join(' / ');
+    if (!all.some((r) => cases(store).includes(r.case))) {
+      lines.push(`| ${storeNames[store]} | not run in this result ||||||||| |`);
+      continue;
+    }
     lines.push(`| ${storeNames[store]} | ${spread(ingest, ackedPerSecond, 'rate')} | ${spread(ingest, (r) => r.latency_ms?.p50, 'ms')} | ` +
       `${spread(ingest, p99, 'ms')} | ${commitRange(ingest, 0.5)} | ${commitRange(ingest, 0.99)} | ` +
       `${spread(ceiling, ackedPerSecond, 'rate')} | ${commitRange(ceiling, 0.99)} | ${spread(rest, okPerSecond, 'rate')} | ${runs} |`);
