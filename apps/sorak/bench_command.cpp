@@ -25,12 +25,9 @@ status run_bench_command(const global_options& g, bench_command_options& c) {
   bench::bench_options& o = c.o;
   o.url = g.url;
   o.admin_key = g.admin_key;
-  static const std::map<std::string, bench::scenario> scenarios = {{"fanout", bench::scenario::fanout},
-                                                                   {"idle", bench::scenario::idle},
-                                                                   {"connect", bench::scenario::connect},
-                                                                   {"slow", bench::scenario::slow},
-                                                                   {"rest", bench::scenario::rest},
-                                                                   {"ingest", bench::scenario::ingest}};
+  static const std::map<std::string, bench::scenario> scenarios = {
+      {"fanout", bench::scenario::fanout}, {"idle", bench::scenario::idle}, {"connect", bench::scenario::connect},
+      {"slow", bench::scenario::slow},     {"rest", bench::scenario::rest}, {"ingest", bench::scenario::ingest}};
   static const std::map<std::string, bench::wire_protocol> protocols = {
       {"sorak", bench::wire_protocol::sorak}, {"irc", bench::wire_protocol::irc}, {"ws", bench::wire_protocol::ws}};
   o.what = scenarios.at(c.scenario);
@@ -97,7 +94,8 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("--stalled-rcvbuf", o.stalled_rcvbuf, "slow: SO_RCVBUF of a stalled viewer, bytes")
       ->capture_default_str();
 
-  cmd->add_option("--streams", o.streams, "ingest: streams created (or --stream for one), senders round-robin over them")
+  cmd->add_option("--streams", o.streams,
+                  "ingest: streams created (or --stream for one), senders round-robin over them")
       ->check(CLI::Range(1u, 100000u))
       ->capture_default_str();
   cmd->add_option("--window", o.window, "ingest with --rate 0: messages in flight per sender")

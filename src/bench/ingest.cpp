@@ -38,7 +38,8 @@ constexpr std::string_view commit_histogram = "sorak_store_commit_seconds";
 status check_ingest_options(const bench_options& o) {
   if (o.protocol != wire_protocol::sorak) return error(errc::usage, "ingest speaks the sorak protocol only");
   if (o.senders == 0 || o.streams == 0) return error(errc::usage, "--senders and --streams must be at least 1");
-  if (!(o.duration_s > 0) || o.rate < 0) return error(errc::usage, "--duration must be positive and --rate not negative");
+  if (!(o.duration_s > 0) || o.rate < 0)
+    return error(errc::usage, "--duration must be positive and --rate not negative");
   if (o.rate == 0 && o.window == 0) return error(errc::usage, "a closed loop (--rate 0) needs --window of at least 1");
   return check_budget(o.senders);
 }
@@ -148,8 +149,9 @@ result<bench_result> run_ingest(const bench_options& o, const progress_fn& progr
   const std::uint64_t ready = load.snapshot().ready[static_cast<int>(conn_role::sender)];
 
   const auto commits_before = scrape_commits(*where);
-  progress(o.rate > 0 ? "sending " + std::to_string(static_cast<long long>(o.rate)) + " messages/s for " + secs(o.duration_s)
-                      : "sending, " + std::to_string(o.window) + " in flight per sender, for " + secs(o.duration_s));
+  progress(o.rate > 0
+               ? "sending " + std::to_string(static_cast<long long>(o.rate)) + " messages/s for " + secs(o.duration_s)
+               : "sending, " + std::to_string(o.window) + " in flight per sender, for " + secs(o.duration_s));
   monitor.start_window();
   const double own_cpu_start = own_cpu_seconds();
   const auto send_start = clock_type::now();
