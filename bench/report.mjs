@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bucketQuantile, commitBuckets } from './buckets.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = process.argv[2] ?? path.join(benchDir, 'results');
@@ -40,6 +41,8 @@ const roomOpenRatio = (all) => {
 };
 
 // Idle: only a server that held every connection asked for is ranked by its bytes per connection.
+const storeNames = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+
 const rssPerHeldConnection = { what: 'RSS per connection, among those that held all', better: 'lower',
   get: (r) => (r.open_at_end >= r.connections ? r.server?.rss_per_conn_bytes : null) };
 
@@ -113,6 +116,26 @@ const targets = [
                goal: { text: '≥ 20 k/s', test: (v) => v >= 20_000 } },
              { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' }, errors] },
 ];
+
+// The store section (issue 16): each case runs BENCH_STORE_RUNS times; a figure is the mean of its
+// runs (storeSection shows each run's spread).
+const storeRuns = (all, c) => all.filter((r) => r.case === c && r.system === 'sorak' && !r.failed);
+const meanOfStoreRuns = (all, c, get) => mean(storeRuns(all, c).map(get).filter(num));
+const ackedPerSecond = (r) => r.acked_per_s;
+const storeTargets = [
+  { case: 'ingest-postgres', name: 'ingest PostgreSQL', title: 'Durable ingest on PostgreSQL: 1,000 streams, 2,000 senders, 20 k msg/s offered (means of the runs)',
+    checks: [{ what: 'acked/s (mean)', unit: 'rate', better: 'higher', get: (r, all) => meanOfStoreRuns(all, 'ingest-postgres', ackedPerSecond),
+               goal: { text: '≥ 20 k/s', test: (v) => v >= 20_000 } },
+             { what: 'ack p99 (mean)', unit: 'ms', better: 'lower', get: (r, all) => meanOfStoreRuns(all, 'ingest-postgres', p99),
+               goal: { text: '≤ 20 ms', test: (v) => v <= 20 } }] },
+  ...['sqlite', 'postgres'].map((store) => ({
+    case: `rest-history-${store}`, name: `REST history ${storeNames[store]}`,
+    title: `REST history pages on ${storeNames[store]} (means of the runs)`,
+    checks: [{ what: 'requests/s (2xx, mean)', unit: 'rate', better: 'higher',
+               get: (r, all) => meanOfStoreRuns(all, `rest-history-${store}`, okPerSecond),
+               goal: { text: '≥ 30 k/s', test: (v) => v >= 30_000 } }] })),
+];
+targets.push(...storeTargets);
 
 const systemNames = { sorak: 'Sorak', inspircd: 'InspIRCd', ws: 'Node ws', floor: 'floor' };
 // Systems compared with Sorak; the floor is a bound, shown on its own (floorSection).
@@ -197,6 +220,7 @@ function targetSection(target, all) {
 
 // The one rate each scenario is about: deliveries, upgrades or requests per second.
 function mainRate(r) {
+  if (r.scenario === 'ingest' && num(r.acked_per_s)) return `${fmt(r.acked_per_s, 'rate')} acked`;
   if (num(r.upgrades_per_s)) return `${fmt(r.upgrades_per_s, 'rate')} upgrades`;
   if (num(r.requests_per_s)) return `${fmt(r.requests_per_s, 'rate')} requests`;
   return num(r.deliveries_per_s) && r.deliveries_per_s > 0 ? `${fmt(r.deliveries_per_s, 'rate')} deliveries` : '—';
@@ -276,12 +300,65 @@ function roomOpenSection(all) {
   return lines.join('\n');
 }
 
-function storeSection(all, machine) {
-  const bound = (buckets, q) => {
-    const total = buckets.at(-1)[1];
-    const hit = buckets.find(([, n]) => n >= q * total);
-    return !hit ? '—' : hit[0] === '+Inf' ? `> ${fmt(Number(buckets.at(-2)[0]) * 1000, 'ms')}` : `≤ ${fmt(Number(hit[0]) * 1000, 'ms')}`;
+// "≤ 2.50 ms", "> 5000 ms" (past the last finite bound), or "—".
+function boundText(buckets, q) {
+  const v = bucketQuantile(buckets, q);
+  if (v === null) return '—';
+  if (v === Infinity) return `> ${fmt(Number(buckets.at(-2)?.[0]) * 1000, 'ms')}`;
+  return `≤ ${fmt(v * 1000, 'ms')}`;
+}
+
+// The store cases side by side: each store's figures as the mean of its runs and the spread
+// (min–max) the runs showed; commit percentiles as the range of the bucket bounds.
+function storesSection(all) {
+  const cases = (store) => [`ingest-${store}`, `ingest-${store}-ceiling`, `rest-history-${store}`];
+  if (!all.some((r) => r.store)) return 'No store case in this result (`BENCH_ONLY=store bash bench/run.sh`).';
+  const spread = (c, get, unit) => {
+    const v = storeRuns(all, c).map(get).filter(num);
+    if (v.length === 0) return '—';
+    const m = fmt(mean(v), unit);
+    return v.length === 1 ? m : `${m} (${fmt(Math.min(...v), unit)} – ${fmt(Math.max(...v), unit)})`;
   };
+  const commitRange = (c, q) => {
+    const v = [...new Set(storeRuns(all, c).map((r) => boundText(commitBuckets(r), q)))];
+    return v.length ? v.join(', ') : '—';
+  };
+  const sample = all.find((r) => r.scenario === 'ingest' && r.loop === 'open' && !r.failed) ?? {};
+  const size = num(sample.streams) ? `${sample.streams.toLocaleString('en-US')} streams, ${sample.senders.toLocaleString('en-US')} senders`
+    : 'many streams and senders';
+  const offered = num(sample.rate) ? fmt(sample.rate, 'rate') : 'the target rate';
+  const lines = [`Durable ingest: ${size} (each sender its own user, joined to its stream), 100-byte ` +
+    'messages each with a `client_id`; the server acks a message once it is committed (synchronous commit on: ' +
+    'SQLite `synchronous=FULL`, PostgreSQL `synchronous_commit = on`), so acks/s are messages accepted and committed. ' +
+    `"Ingest" offers ${offered} open loop, each ack timed from its scheduled send; "ceiling" is a closed loop of 4 ` +
+    'messages in flight per sender (its latency is the window\'s, so only its rate is shown). acked/s counts the acks ' +
+    'read during the sending window. Commit times are the server\'s `sorak_store_commit_seconds` over the ingest ' +
+    'window (bucket bounds). A cell is the mean of the runs, (min – max) when there were several.', '',
+    '| Store | Ingest acked/s | Ack p50 | Ack p99 | Commit p50 | Commit p99 | Ceiling acked/s | Ceiling commit p99 | REST history req/s | Runs |',
+    '|---|---|---|---|---|---|---|---|---|---|'];
+  const failures = [];
+  for (const store of ['sqlite', 'postgres']) {
+    const [ingest, ceiling, rest] = cases(store);
+    const runs = cases(store).map((c) => storeRuns(all, c).length).join(' / ');
+    if (!all.some((r) => cases(store).includes(r.case))) {
+      lines.push(`| ${storeNames[store]} | not run in this result ||||||||| |`);
+      continue;
+    }
+    lines.push(`| ${storeNames[store]} | ${spread(ingest, ackedPerSecond, 'rate')} | ${spread(ingest, (r) => r.latency_ms?.p50, 'ms')} | ` +
+      `${spread(ingest, p99, 'ms')} | ${commitRange(ingest, 0.5)} | ${commitRange(ingest, 0.99)} | ` +
+      `${spread(ceiling, ackedPerSecond, 'rate')} | ${commitRange(ceiling, 0.99)} | ${spread(rest, okPerSecond, 'rate')} | ${runs} |`);
+    for (const f of all.filter((r) => cases(store).includes(r.case) && r.failed)) {
+      failures.push(`> ${f.case} failed (exit ${f.exit_code}): ${f.failed.slice(0, 300)}`);
+    }
+  }
+  const unacked = all.filter((r) => r.scenario === 'ingest' && (r.error_kinds?.unacked ?? 0) > 0);
+  const notes = unacked.map((r) => `> ${r.case}: ${r.error_kinds.unacked.toLocaleString('en-US')} of ` +
+    `${r.sent.toLocaleString('en-US')} messages were still unacked when the drain ended (counted as errors).`);
+  return [...lines, '', ...[...new Set(failures)], ...(failures.length ? [''] : []), ...notes].join('\n');
+}
+
+function storeSection(all, machine) {
+  const bound = (buckets, q) => boundText(buckets, q);
   const rows = all.filter((r) => r.system === 'sorak' && Array.isArray(r.store_commit_buckets) && r.store_commit_buckets.length > 1);
   const d = machine.disk_fdatasync_ms;
   const lines = [
@@ -368,6 +445,7 @@ const md = [
   '## The machine\'s floor', '', floorSection(all), '',
   '## Targets', '', sections.map((s) => s.text).join('\n\n'), '',
   '## Room open: every run', '', roomOpenSection(all), '',
+  '## Store: SQLite and PostgreSQL side by side', '', storesSection(all), '',
   '## The store\'s share of the latency', '', storeSection(all, machine), '',
   '## Every run', '', runsTable(all), '',
   '## Commands', '', `\`make bench\` runs \`scripts/install-bench-deps.sh\`, the build, then \`${machine.run ?? 'bench/run.sh'}\`, which ran:`, '',

@@ -17,16 +17,19 @@
 # then bench/RESULTS.md through bench/report.mjs, which also prints the ratios Sorak / best peer.
 #
 # Environment: BUILD_DIR (build), BENCH_DURATION (seconds per timed case, 10),
-# BENCH_CASE_TIMEOUT (seconds before a case is killed, 300), BENCH_ONLY (a regex of case names),
-# BENCH_GENERATOR (the load generator command, default "$BUILD_DIR/sorak bench"),
-# BENCH_ROOM_OPEN_RUNS (runs of each room-open variant, 2).
+# BENCH_CASE_TIMEOUT (seconds before a case is killed, 300), BENCH_ONLY (a regex of case names;
+# `store` runs the whole store section), BENCH_GENERATOR (the load generator command, default
+# "$BUILD_DIR/sorak bench"), BENCH_ROOM_OPEN_RUNS (runs of each room-open variant, 2),
+# BENCH_STORE_RUNS (runs of each store case, 2), BENCH_RESULTS_DIR (where latest.jsonl,
+# latest.machine.json and, when not bench/results, RESULTS.md go; default bench/results and
+# bench/RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DIR=${BUILD_DIR:-build}
 SORAKD=$BUILD_DIR/sorakd
 read -r -a GENERATOR <<<"${BENCH_GENERATOR:-$BUILD_DIR/sorak bench}"
-RESULTS=bench/results
+RESULTS=${BENCH_RESULTS_DIR:-bench/results}
 QUICK=0
 [ "${1:-}" = --quick ] && QUICK=1
 DURATION=${BENCH_DURATION:-$([ $QUICK = 1 ] && echo 3 || echo 10)}
@@ -49,6 +52,9 @@ jsonl=$tmp/latest.jsonl
 server_pid="" server_system="" server_port="" server_url="" server_command=""
 secret_file="" admin_key=""
 sorakd_data_dir=""  # when set, sorakd starts on this (seeded) data dir instead of a new one
+sorakd_store=""     # when set, sorakd's --store (postgres://…) instead of SQLite in its data dir
+sorakd_dir=""       # the data dir of the sorakd last started (its stdout.log, stderr.log)
+case_store=""       # when set, the case's JSON line gets {store: …}
 
 free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
@@ -57,10 +63,11 @@ free_port() {
 start_sorakd() {
   local dir=$sorakd_data_dir
   [ -n "$dir" ] || dir=$(mktemp -d "$tmp/sorakd.XXXXXX")
+  sorakd_dir=$dir
   secret_file=$dir/jwt-secret
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
   admin_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  local args=(--listen 127.0.0.1:0 --store "sqlite:$dir/sorak.db" --data-dir "$dir"
+  local args=(--listen 127.0.0.1:0 --store "${sorakd_store:-sqlite:$dir/sorak.db}" --data-dir "$dir"
               --jwt-secret-file "$secret_file" --rate-limit 0 --rate-limit-mod 0 --api-key-rate-limit 0)
   server_command="SORAK_ADMIN_KEY=<random> $SORAKD ${args[*]//$tmp/\$TMP}"
   SORAK_ADMIN_KEY=$admin_key "$SORAKD" "${args[@]}" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
@@ -100,7 +107,9 @@ start_server() {  # start_server sorak|inspircd|ws|floor
 # Appends a failed case to the JSONL: the report shows it as not met, never as missing.
 record_failure() {  # record_failure CASE SYSTEM COMMAND EXIT_CODE WHY
   jq -nc --arg c "$1" --arg s "$2" --arg cmd "$3" --arg sc "$server_command" --argjson rc "$4" \
-    --arg why "$5" '{case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, failed: $why}' >>"$jsonl"
+    --arg why "$5" --arg store "$case_store" \
+    '{case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, failed: $why}
+     + (if $store != "" then {store: $store} else {} end)' >>"$jsonl"
   echo "FAILED (exit $4): ${5:0:200}"
 }
 
@@ -143,6 +152,7 @@ cleanup() {
     kill -TERM "$side_pid" 2>/dev/null || true; wait "$side_pid" 2>/dev/null || true
   fi
   stop_server
+  stop_postgres
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -159,7 +169,9 @@ run_case() {
   [[ $case_name =~ $ONLY ]] || return 0
   printf '%-14s %-9s ' "$case_name" "$system"
   if ! start_server "$system"; then
-    stop_server; record_failure "$case_name" "$system" "" 1 "the server did not start"; return 0
+    local why="the server did not start"
+    [ "$system" = sorak ] && why="$why: $(tail -c 300 "$sorakd_dir/stderr.log" 2>/dev/null | tr '\n' ' ')"
+    stop_server; record_failure "$case_name" "$system" "" 1 "$why"; return 0
   fi
   local cmd=("${GENERATOR[@]}" "$scenario" --url "$server_url"
              --server-pid "$server_pid" --label "$case_name" --json "$@")
@@ -209,11 +221,14 @@ run_case() {
   if [ -n "$line" ] && echo "$line" | jq -e . >/dev/null 2>&1; then
     echo "$line" | jq -c --arg c "$case_name" --arg s "$system" --arg cmd "$shown" \
       --arg sc "$server_command" --argjson rc "$rc" --argjson commits "$commits" --argjson side "$side" \
+      --arg store "$case_store" \
       '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc}
          + (if $commits then {store_commit_buckets: $commits} else {} end)
-         + (if $side then {side: $side} else {} end)' >>"$jsonl"
+         + (if $side then {side: $side} else {} end)
+         + (if $store != "" then {store: $store} else {} end)' >>"$jsonl"
     echo "$line" | jq -r '"ok  " + (
-        if .upgrades_per_s then "\(.upgrades_per_s) upgrades/s"
+        if .scenario == "ingest" then "\(.acked_per_s) acked/s (\(.loop) loop), \(.acked) of \(.sent) acked, commit p99 \(.commit_p99_ms) ms"
+        elif .upgrades_per_s then "\(.upgrades_per_s) upgrades/s"
         elif .requests_per_s then "\(.requests_per_s) requests/s, \(.ok) of \(.completed) ok"
         elif .scenario == "idle" then "\(.open_at_end) held, \(.server.rss_per_conn_bytes) B each"
         else "delivered \(.delivered)/\(.expected), \(.deliveries_per_s | floor)/s" end)
@@ -226,12 +241,15 @@ run_case() {
   fi
 }
 
-# Sizes: the issue's targets, or tiny ones with --quick.
+# Sizes: the issues' targets, or tiny ones with --quick.
 if [ $QUICK = 1 ]; then
   V1K=100 V5K=300 IDLE=500 CONNECTS=500 CONNECT_RATE=2000 REQS=2000 ROOM_OPEN_VIEWERS=100 ROOM_OPEN_MESSAGES=50000
+  STORE_STREAMS=50 STORE_SENDERS=100 INGEST_RATE=1000
 else
   V1K=1000 V5K=5000 IDLE=19000 CONNECTS=15000 CONNECT_RATE=12000 REQS=100000 ROOM_OPEN_VIEWERS=500 ROOM_OPEN_MESSAGES=1000000
+  STORE_STREAMS=1000 STORE_SENDERS=2000 INGEST_RATE=20000
 fi
+STORE_RUNS=${BENCH_STORE_RUNS:-2}
 ROOM_OPEN_RUNS=${BENCH_ROOM_OPEN_RUNS:-2}
 fanout_flags() { flags=(--viewers "$1" --senders 10 --rate "$2" --size 100 --duration "$DURATION"); }
 
@@ -283,6 +301,89 @@ done
 run_case rest-history sorak rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
 run_case rest-showroom sorak rest --kind showroom --rooms 100 --requests "$REQS" --concurrency 64
 
+# ---------------------------------------------------------------------------------------------
+# Store (issue 16): durable ingest and REST history on SQLite and PostgreSQL, side by side.
+# 1,000 streams, 2,000 senders (each its own user, joined to its stream), 100-byte messages, each
+# with a client_id; the server acks a message only once it is committed, so acks are "messages
+# accepted and committed". Each store gets two ingest cases:
+#   ingest-STORE          open loop at the target's 20,000 messages/s (10/s per sender, each timed
+#                         from its scheduled send): whether the store sustains the target, and the
+#                         ack p99 at that load, judged against "≥ 20,000/s with p99 ≤ 20 ms".
+#                         Offering more than the target would over-test the latency (past its
+#                         ceiling a store's queue grows without bound, and so does every later
+#                         ack), and offering less could not show the target met.
+#   ingest-STORE-ceiling  closed loop, 4 messages in flight per sender (8,000 in all): the most
+#                         it commits per second. Its latency is set by the window (Little's law:
+#                         8,000 in flight at 20 k/s is 400 ms each), so it is shown, not judged.
+# and rest-history-STORE, the rest-history case on that store. PostgreSQL runs from
+# scripts/pg-test.sh (fsync and synchronous_commit on), one fresh database per case. Each case
+# runs BENCH_STORE_RUNS times, the stores alternating, so the report can quote the spread. Until
+# the PostgreSQL store and scripts/pg-test.sh are on this branch its cases are recorded as failed,
+# with the reason. BENCH_ONLY=store runs the whole section; BENCH_ONLY=ingest only the ingest cases.
+# ---------------------------------------------------------------------------------------------
+pg_dir="" pg_url="" pg_failed="" pg_databases=0
+
+start_postgres() {
+  [ -z "$pg_url$pg_failed" ] || return 0
+  if [ ! -x scripts/pg-test.sh ]; then
+    pg_failed="scripts/pg-test.sh is not on this branch yet (issue 16): no PostgreSQL to run against"; return 0
+  fi
+  pg_dir=$tmp/postgres
+  mkdir -p "$pg_dir"
+  if ! scripts/pg-test.sh start "$pg_dir" >"$tmp/pg.out" 2>"$tmp/pg.err" || [ ! -s "$pg_dir/url" ]; then
+    pg_failed="scripts/pg-test.sh start failed: $(tail -c 300 "$tmp/pg.err" | tr '\n' ' ')"; pg_dir=""; return 0
+  fi
+  pg_url=$(cat "$pg_dir/url")
+}
+
+stop_postgres() {
+  [ -n "$pg_dir" ] || return 0
+  scripts/pg-test.sh stop "$pg_dir" >/dev/null 2>&1 || true
+  pg_dir="" pg_url=""
+}
+
+# Sets sorakd_store to a fresh database of the bench's PostgreSQL, synchronous_commit on; on
+# failure sets pg_failed and returns 1.
+fresh_pg_database() {
+  start_postgres
+  [ -z "$pg_failed" ] || return 1
+  local db=sorak_bench_$((pg_databases += 1))
+  if ! psql "$pg_url" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $db" \
+         -c "ALTER DATABASE $db SET synchronous_commit = on" >/dev/null 2>"$tmp/psql.err"; then
+    pg_failed="CREATE DATABASE failed: $(tail -c 300 "$tmp/psql.err" | tr '\n' ' ')"; return 1
+  fi
+  sorakd_store=${pg_url%/*}/$db
+}
+
+store_case() {  # store_case CASE STORE SCENARIO [generator flags…]
+  local case_name=$1 store=$2; shift 2
+  [[ $case_name =~ $ONLY ]] || return 0
+  case_store=$store
+  if [ "$store" = postgres ] && ! fresh_pg_database; then
+    printf '%-14s %-9s ' "$case_name" sorak
+    record_failure "$case_name" sorak "" 1 "$pg_failed"
+  else
+    run_case "$case_name" sorak "$@"
+  fi
+  case_store="" sorakd_store=""
+}
+
+store_cases() {
+  local ONLY=$ONLY  # run_case reads it: BENCH_ONLY=store means the whole section
+  [ "$ONLY" = store ] && ONLY=.
+  local ingest=(ingest --streams "$STORE_STREAMS" --senders "$STORE_SENDERS" --size 100 --duration "$DURATION"
+                --drain 15 --connect-timeout 120)
+  for _ in $(seq 1 "$STORE_RUNS"); do
+    for store in sqlite postgres; do
+      store_case "ingest-$store" "$store" "${ingest[@]}" --rate "$INGEST_RATE"
+      store_case "ingest-$store-ceiling" "$store" "${ingest[@]}" --rate 0 --window 4
+      store_case "rest-history-$store" "$store" rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
+    done
+  done
+  stop_postgres
+}
+store_cases
+
 # Room open: a busy stream A (500 viewers, 10 senders, 200 msg/s in all) on a fresh sorakd, plain
 # (room-open) and with the first viewer of a long stream B (1 M messages seeded, so its room is not
 # open) joining about 3 s into the sending (room-open-join, bench/room_open_join.mjs: it records
@@ -315,4 +416,4 @@ room_open_cases
 
 cp "$jsonl" "$RESULTS/latest.jsonl"
 cp "$tmp/machine.json" "$RESULTS/latest.machine.json"
-node bench/report.mjs
+if [ "$RESULTS" = bench/results ]; then node bench/report.mjs; else node bench/report.mjs "$RESULTS" "$RESULTS/RESULTS.md"; fi

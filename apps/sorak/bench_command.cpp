@@ -25,11 +25,9 @@ status run_bench_command(const global_options& g, bench_command_options& c) {
   bench::bench_options& o = c.o;
   o.url = g.url;
   o.admin_key = g.admin_key;
-  static const std::map<std::string, bench::scenario> scenarios = {{"fanout", bench::scenario::fanout},
-                                                                   {"idle", bench::scenario::idle},
-                                                                   {"connect", bench::scenario::connect},
-                                                                   {"slow", bench::scenario::slow},
-                                                                   {"rest", bench::scenario::rest}};
+  static const std::map<std::string, bench::scenario> scenarios = {
+      {"fanout", bench::scenario::fanout}, {"idle", bench::scenario::idle}, {"connect", bench::scenario::connect},
+      {"slow", bench::scenario::slow},     {"rest", bench::scenario::rest}, {"ingest", bench::scenario::ingest}};
   static const std::map<std::string, bench::wire_protocol> protocols = {
       {"sorak", bench::wire_protocol::sorak}, {"irc", bench::wire_protocol::irc}, {"ws", bench::wire_protocol::ws}};
   o.what = scenarios.at(c.scenario);
@@ -56,10 +54,11 @@ status run_bench_command(const global_options& g, bench_command_options& c) {
 void add_bench_command(CLI::App& app, const global_options& g, command_action& action) {
   auto c = std::make_shared<bench_command_options>();
   bench::bench_options& o = c->o;
-  CLI::App* cmd = app.add_subcommand("bench", "load generator: fanout, idle, connect, slow, rest (docs/bench.md)");
-  cmd->add_option("scenario", c->scenario, "fanout | idle | connect | slow | rest")
+  CLI::App* cmd =
+      app.add_subcommand("bench", "load generator: fanout, idle, connect, slow, rest, ingest (docs/bench.md)");
+  cmd->add_option("scenario", c->scenario, "fanout | idle | connect | slow | rest | ingest")
       ->required()
-      ->check(CLI::IsMember({"fanout", "idle", "connect", "slow", "rest"}));
+      ->check(CLI::IsMember({"fanout", "idle", "connect", "slow", "rest", "ingest"}));
   cmd->add_option("--protocol", c->protocol, "sorak | irc | ws")
       ->check(CLI::IsMember({"sorak", "irc", "ws"}))
       ->capture_default_str();
@@ -76,21 +75,31 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("--stream", o.stream, "sorak: use this stream (id or room id) instead of creating one");
 
   cmd->add_option("--viewers", o.viewers, "fanout/slow: viewers")->capture_default_str();
-  cmd->add_option("--senders", o.senders, "fanout/slow: senders")->capture_default_str();
-  cmd->add_option("--rate", o.rate, "fanout/slow: messages per second, all senders together")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--senders", o.senders, "fanout/slow/ingest: senders")->capture_default_str();
+  cmd->add_option("--rate", o.rate,
+                  "fanout/slow/ingest: messages per second, all senders together (open loop); "
+                  "ingest: 0 is a closed loop of --window per sender")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--size", o.size, "fanout/slow: content bytes per message")->capture_default_str();
-  cmd->add_option("--duration", o.duration_s, "fanout/slow: seconds of sending")
+  cmd->add_option("--size", o.size, "fanout/slow/ingest: content bytes per message")->capture_default_str();
+  cmd->add_option("--duration", o.duration_s, "fanout/slow/ingest: seconds of sending")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
-  cmd->add_option("--drain", o.drain_s, "fanout/slow: seconds to wait for stragglers")
+  cmd->add_option("--drain", o.drain_s, "fanout/slow: seconds to wait for stragglers; ingest: for the last acks")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
   cmd->add_option("--stalled-share", o.stalled_share, "slow: share of viewers that stop reading")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--stalled-rcvbuf", o.stalled_rcvbuf, "slow: SO_RCVBUF of a stalled viewer, bytes")
+      ->capture_default_str();
+
+  cmd->add_option("--streams", o.streams,
+                  "ingest: streams created (or --stream for one), senders round-robin over them")
+      ->check(CLI::Range(1u, 100000u))
+      ->capture_default_str();
+  cmd->add_option("--window", o.window, "ingest with --rate 0: messages in flight per sender")
+      ->check(CLI::Range(1u, 10000u))
       ->capture_default_str();
 
   cmd->add_option("--connections", o.connections, "idle/connect: connections")->capture_default_str();

@@ -39,6 +39,7 @@ void load_counters::add(const load_counters& o) {
   stalled_cut += o.stalled_cut;
   error_events += o.error_events;
   out_of_order += o.out_of_order;
+  acked += o.acked;
   last_delivery_ns = std::max(last_delivery_ns, o.last_delivery_ns);
 }
 
@@ -136,6 +137,14 @@ void chat_load::start_sending(std::uint64_t total, double duration_s) {
     given += quota;
     load_thread* th = impl_->threads[t].get();
     asio::post(th->io(), [th, quota, start, duration_ns] { th->start_sending(quota, start, duration_ns); });
+  }
+}
+
+void chat_load::start_closed_loop(std::uint32_t window, double duration_s) {
+  const std::int64_t end = now_ns() + static_cast<std::int64_t>(duration_s * 1e9);
+  for (auto& t : impl_->threads) {
+    load_thread* th = t.get();
+    asio::post(th->io(), [th, window, end] { th->start_closed_loop(window, end); });
   }
 }
 

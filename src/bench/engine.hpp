@@ -1,5 +1,5 @@
 // engine.hpp: the connection engine behind `sorak bench`'s chat
-// scenarios (fanout, slow, idle, connect). One Asio io_context per thread,
+// scenarios (fanout, slow, idle, connect, ingest). One Asio io_context per thread,
 // raw non-blocking TCP sockets in each thread's own epoll set, our own
 // WebSocket client framing (and IRC lines), one large read buffer per thread
 // shared by all its connections, and no JSON parsing on the receive path
@@ -47,6 +47,9 @@ struct load_settings {
   std::uint32_t stalled_rcvbuf = 8192;  // SO_RCVBUF of stalled connections
   std::string channel = "#bench";       // irc
   bool io_uring = true;                 // batch reads through io_uring where the kernel allows
+  // ingest: every message carries a client_id holding its send stamp, and the
+  // server's acks are counted and timed (send → ack).
+  bool acks = false;
 };
 
 // Counters, summed over the threads.
@@ -65,6 +68,7 @@ struct load_counters {
   std::uint64_t stalled_cut = 0;   // stalled viewers the server closed
   std::uint64_t error_events = 0;  // sorak `error` events, IRC error numerics
   std::uint64_t out_of_order = 0;  // a sender's sequence seen twice or backwards
+  std::uint64_t acked = 0;         // ingest: acks read by senders
   std::int64_t last_delivery_ns = 0;
 
   void add(const load_counters& o);
@@ -74,6 +78,8 @@ struct load_totals {
   load_counters counters;
   latency_histogram latency;                         // viewers: now − stamp, every delivered message
   latency_histogram connect_latency;                 // TCP connect start → ready
+  latency_histogram ack_latency;                     // ingest: message written → its ack read
+  std::map<std::string, std::uint64_t> error_codes;  // sorak `error` events by code
   std::map<std::string, std::uint64_t> close_codes;  // "1008 slow consumer" → n
   std::string first_error;
   bool io_uring_reads = false;  // every thread read through io_uring
@@ -97,6 +103,11 @@ class chat_load {
   // Sends `total` messages, spread evenly over `duration_s` and over the ready
   // senders, paced by a 1 ms timer on each thread. Returns at once.
   void start_sending(std::uint64_t total, double duration_s);
+
+  // Closed loop (ingest): every ready sender keeps `window` messages in
+  // flight, sending the next as soon as one is acked or refused, until
+  // `duration_s` has passed. Needs load_settings::acks. Returns at once.
+  void start_closed_loop(std::uint32_t window, double duration_s);
 
   // Stalled viewers read again: what they read counts as stalled_delivered,
   // and a close from the server as stalled_cut.

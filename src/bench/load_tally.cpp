@@ -33,6 +33,7 @@ load_counters read_published(const published& p) {
   c.stalled_cut = p.stalled_cut.load(rel);
   c.error_events = p.error_events.load(rel);
   c.out_of_order = p.out_of_order.load(rel);
+  c.acked = p.acked.load(rel);
   c.last_delivery_ns = p.last_delivery_ns.load(rel);
   return c;
 }
@@ -98,8 +99,18 @@ void load_tally::check_order(const connection& c, const stamp& st) {
   }
 }
 
+void load_tally::ack(std::string_view payload, std::int64_t now) {
+  ++local_.acked;
+  stamp st;
+  if (find_ack_stamp(payload, st)) ack_latency_.record(elapsed(st.t_ns, now));
+}
+
 void load_tally::error_event(std::string_view text) {
   ++local_.error_events;
+  const std::string_view code = error_code_of(text);
+  auto it = error_codes_.find(code);
+  if (it == error_codes_.end()) it = error_codes_.emplace(std::string(code), 0).first;
+  ++it->second;
   note_error(std::string(text.substr(0, 200)));
 }
 
@@ -124,6 +135,7 @@ void load_tally::publish() {
   pub_.stalled_cut.store(local_.stalled_cut, rel);
   pub_.error_events.store(local_.error_events, rel);
   pub_.out_of_order.store(local_.out_of_order, rel);
+  pub_.acked.store(local_.acked, rel);
   pub_.last_delivery_ns.store(local_.last_delivery_ns, rel);
 }
 
@@ -131,6 +143,8 @@ void load_tally::collect(load_totals& t) const {
   t.counters.add(local_);
   t.latency.merge(latency_);
   t.connect_latency.merge(connect_latency_);
+  t.ack_latency.merge(ack_latency_);
+  for (const auto& [k, v] : error_codes_) t.error_codes[k] += v;
   for (const auto& [k, v] : close_codes_) t.close_codes[k] += v;
   if (t.first_error.empty()) t.first_error = first_error_;
 }

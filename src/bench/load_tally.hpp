@@ -29,7 +29,7 @@ struct alignas(64) published {
   std::atomic<std::uint64_t> open[role_count] = {};
   std::atomic<std::uint64_t> failed{0}, delivered{0}, stalled_delivered{0}, sender_received{0}, foreign{0};
   std::atomic<std::uint64_t> sent{0}, write_failed{0}, unsent{0}, closed{0}, stalled_cut{0}, error_events{0};
-  std::atomic<std::uint64_t> out_of_order{0};
+  std::atomic<std::uint64_t> out_of_order{0}, acked{0};
   std::atomic<std::int64_t> last_delivery_ns{0};
 };
 
@@ -49,6 +49,7 @@ class load_tally {
   void foreign() { ++local_.foreign; }                                          // a message without a stamp
   void sender_echo() { ++local_.sender_received; }
   void error_event(std::string_view text);  // a sorak `error` event or IRC error numeric
+  void ack(std::string_view payload, std::int64_t now);  // a sorak `ack` event, timed by its client_id
   void sent(std::uint32_t msgs) { local_.sent += msgs; }
   void unsent(std::uint64_t msgs) { local_.unsent += msgs; }
   void note_error(const std::string& why);  // kept when it is the first
@@ -64,6 +65,8 @@ class load_tally {
   load_counters local_;
   latency_histogram latency_;
   latency_histogram connect_latency_;
+  latency_histogram ack_latency_;
+  std::map<std::string, std::uint64_t, std::less<>> error_codes_;
   std::vector<std::uint32_t> order_;
   std::uint32_t senders_total_ = 0;
   std::map<std::string, std::uint64_t> close_codes_;

@@ -74,6 +74,18 @@ void load_thread::start_sending(std::uint64_t quota, std::int64_t start_ns, std:
   on_tick();
 }
 
+void load_thread::start_closed_loop(std::uint32_t window, std::int64_t end_ns) {
+  window_ = window;
+  loop_end_ns_ = end_ns;
+  const std::int64_t now = now_ns();
+  for (connection* s : sends_.senders()) {
+    if (s->state != phase::ready) continue;
+    while (s->in_flight < window_) issue_one(*s, now);
+    sockets_.flush(*s);
+  }
+  tally_.publish();
+}
+
 void load_thread::resume_stalled() {
   for (auto& c : conns_) {
     if (c->role != conn_role::stalled || c->state != phase::ready || c->reading) continue;
@@ -164,8 +176,12 @@ void load_thread::release(connection& c) {
   std::string().swap(c.opening);
 }
 
+// In the closed loop, what the acks in this read let a sender send goes out
+// in one write, before the next connection's read is handled.
 std::size_t load_thread::consume(connection& c, char* d, std::size_t n, std::int64_t now) {
-  return wire_.consume(c, d, n, now);
+  const std::size_t used = wire_.consume(c, d, n, now);
+  if (window_ != 0 && c.out_msgs != 0 && c.state == phase::ready) sockets_.flush(c);
+  return used;
 }
 
 // ==== sending ===================================================================
@@ -190,10 +206,37 @@ void load_thread::issue_due(std::int64_t now) {
       tally_.unsent(sends_.give_up());
       return;
     }
-    append_message(s->out, scratch_, settings_, now, s->sender_ordinal, s->next_seq++);
-    ++s->out_msgs;
+    issue_one(*s, now);
     sends_.issue();
   }
+}
+
+void load_thread::issue_one(connection& s, std::int64_t now) {
+  append_message(s.out, scratch_, settings_, now, s.sender_ordinal, s.next_seq++);
+  ++s.out_msgs;
+  if (settings_.acks) ++s.in_flight;
+}
+
+// ==== acks (ingest) =============================================================
+
+void load_thread::ack(connection& c, std::string_view payload, std::int64_t now) {
+  tally_.ack(payload, now);
+  answered(c, now);
+}
+
+// A sender's error event refuses one of its messages (none is sent without
+// an event to answer); other errors are only counted.
+void load_thread::error_event(connection& c, std::string_view text) {
+  tally_.error_event(text);
+  if (settings_.acks && c.role == conn_role::sender) answered(c, now_ns());
+}
+
+// One of c's messages is answered; in the closed loop the next one is queued
+// and goes out when this read is handled (consume flushes it).
+void load_thread::answered(connection& c, std::int64_t now) {
+  if (c.in_flight > 0) --c.in_flight;
+  if (window_ == 0 || now >= loop_end_ns_ || c.state != phase::ready) return;
+  while (c.in_flight < window_) issue_one(c, now);
 }
 
 void load_thread::arm_tick() {

@@ -6,8 +6,9 @@
 //   load_pacing  when the next connection starts and the next message is due
 //   load_tally   what the thread counts, published for the driver
 // load_thread itself holds a connection's life (connecting → ready →
-// closed) and the two timers: the open-loop connect pace and the 1 ms send
-// tick.
+// closed), the two timers (the open-loop connect pace and the 1 ms send
+// tick), and ingest's closed loop (a sender's next message goes out when one
+// of its window is acked or refused).
 //
 // Thread rule: add(), plan_order_table() and start() are called by the
 // driver before start(); join(), counters() and collect() from the driver
@@ -58,6 +59,8 @@ class load_thread final : private io_events, private wire_events {
   // Everything still waiting or half-open fails as timed out.
   void abandon();
   void start_sending(std::uint64_t quota, std::int64_t start_ns, std::int64_t duration_ns);
+  // ingest, closed loop: each ready sender keeps `window` messages in flight until end_ns.
+  void start_closed_loop(std::uint32_t window, std::int64_t end_ns);
   void resume_stalled();
   void close_all();
 
@@ -69,6 +72,8 @@ class load_thread final : private io_events, private wire_events {
   void on_tick();
   void issue_due(std::int64_t now);
   void arm_tick();
+  void issue_one(connection& s, std::int64_t now);
+  void answered(connection& c, std::int64_t now);
   void settle();
   static void release(connection& c);
 
@@ -82,7 +87,8 @@ class load_thread final : private io_events, private wire_events {
   void sample(connection& c, const stamp& st, std::int64_t now) override { tally_.sample(c, st, now); }
   void foreign(connection&) override { tally_.foreign(); }
   void sender_echo(connection&) override { tally_.sender_echo(); }
-  void error_event(std::string_view text) override { tally_.error_event(text); }
+  void ack(connection& c, std::string_view payload, std::int64_t now) override;
+  void error_event(connection& c, std::string_view text) override;
   void send(connection& c) override { sockets_.flush(c); }
 
   const load_settings& settings_;
@@ -101,6 +107,9 @@ class load_thread final : private io_events, private wire_events {
   bool starting_ = false;  // in start_more()
   bool pacing_ = false;    // pace_ is armed
   send_schedule sends_;
+  // ingest, closed loop: messages each sender keeps in flight, and until when.
+  std::uint32_t window_ = 0;
+  std::int64_t loop_end_ns_ = 0;
   std::string scratch_;
   load_tally tally_;
 };

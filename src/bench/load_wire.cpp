@@ -142,8 +142,11 @@ void wire_reader::on_text(connection& c, std::string_view payload, std::int64_t 
     case sorak_event::history:
       if (c.state == phase::joining) events_.joined(c, now);
       return;
+    case sorak_event::ack:
+      events_.ack(c, payload, now);
+      return;
     case sorak_event::error:
-      events_.error_event(payload);
+      events_.error_event(c, payload);
       return;
     case sorak_event::other:
       return;
@@ -192,7 +195,7 @@ void wire_reader::on_line(connection& c, std::string_view line, std::int64_t now
   } else if (c.state == phase::registering) {
     on_registering(c, cmd, line, now);
   } else if (irc_error_numeric(cmd)) {
-    events_.error_event(line);
+    events_.error_event(c, line);
   }
 }
 
@@ -230,6 +233,10 @@ void append_message(std::string& out, std::string& scratch, const load_settings&
     case wire_protocol::sorak:
       scratch.append(R"({"type":"message","content":")");
       append_stamped_content(scratch, now, sender, seq, s.size);
+      if (s.acks) {
+        scratch.append(R"(","client_id":")");
+        append_ack_client_id(scratch, now, seq);
+      }
       scratch.append("\"}");
       append_client_frame(out, 0x1, scratch);
       break;

@@ -28,7 +28,8 @@ class wire_events {
   virtual void sample(connection& c, const stamp& st, std::int64_t now) = 0;  // a stamped message, to a viewer
   virtual void foreign(connection& c) = 0;                   // a message without a stamp, to a viewer
   virtual void sender_echo(connection& c) = 0;               // a message, to a sender
-  virtual void error_event(std::string_view text) = 0;       // the server reported an error
+  virtual void ack(connection& c, std::string_view payload, std::int64_t now) = 0;  // sorak `ack` event
+  virtual void error_event(connection& c, std::string_view text) = 0;  // the server reported an error
   virtual void failed(connection& c, const std::string& why) = 0;  // before ready
   virtual void lost(connection& c, const std::string& why) = 0;    // the connection ended
   virtual void send(connection& c) = 0;                            // c.out has a reply
@@ -66,6 +67,8 @@ class wire_reader {
 
 // The message frame (sorak, ws) or PRIVMSG line (irc) of sender `sender`
 // with sequence `seq`, stamped `now`, appended to `out`; `scratch` is reused.
+// With load_settings::acks (sorak) the message also carries the client_id
+// append_ack_client_id() makes, so the server acks it.
 void append_message(std::string& out, std::string& scratch, const load_settings& s, std::int64_t now,
                     std::uint32_t sender, std::uint64_t seq);
 

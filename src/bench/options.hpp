@@ -1,7 +1,7 @@
 // options.hpp: what `sorak bench` is asked to do, and what it found.
 //
 // bench_options is filled by the CLI (apps/sorak/bench_command.cpp) and read
-// by the scenarios (engine.cpp, rest.cpp); bench_result is filled
+// by the scenarios (scenarios.cpp, ingest.cpp, rest.cpp); bench_result is filled
 // by a scenario and printed by bench_report. Plain values: any thread may use
 // its own copy.
 #pragma once
@@ -13,7 +13,7 @@
 
 namespace sorak::bench {
 
-enum class scenario { fanout, idle, connect, slow, rest };
+enum class scenario { fanout, idle, connect, slow, rest, ingest };
 // sorak: our WebSocket chat; irc: plain IRC in one channel; ws: a raw
 // WebSocket broadcast server (every text frame is sent to every other client).
 enum class wire_protocol { sorak, irc, ws };
@@ -32,15 +32,19 @@ struct bench_options {
   std::string secret_file;
   std::string stream;  // empty: create one
 
-  // fanout and slow
+  // fanout and slow (senders, rate, size, duration and drain: ingest too)
   std::uint32_t viewers = 100;
   std::uint32_t senders = 10;
-  double rate = 100;         // messages per second, all senders together
+  double rate = 100;         // messages per second, all senders together; ingest: 0 is closed loop
   std::uint32_t size = 100;  // content bytes per message
   double duration_s = 10;
   double drain_s = 5;
   double stalled_share = 0.05;          // slow
   std::uint32_t stalled_rcvbuf = 8192;  // slow: SO_RCVBUF of a stalled viewer
+
+  // ingest
+  std::uint32_t streams = 1;  // senders spread round-robin over this many streams
+  std::uint32_t window = 4;   // closed loop (--rate 0): messages in flight per sender
 
   // idle and connect
   std::uint32_t connections = 1000;

@@ -22,6 +22,8 @@ const char* scenario_name(scenario s) {
       return "slow";
     case scenario::rest:
       return "rest";
+    case scenario::ingest:
+      return "ingest";
   }
   return "?";
 }
@@ -167,6 +169,9 @@ std::vector<std::string> format_table(const bench_result& r) {
                                           fixed(r.ratio, 4) + ")"));
     lines.push_back(row("deliveries/s", grouped(static_cast<std::uint64_t>(r.deliveries_per_s))));
     lines.push_back(row("latency", latency_text(r.latency)));
+  } else if (r.scenario == "ingest") {
+    lines.push_back(row("sent", grouped(r.sent) + " messages"));
+    lines.push_back(row("ack latency", latency_text(r.latency)));
   } else if (r.scenario == "rest" || r.scenario == "connect") {
     lines.push_back(row("latency", latency_text(r.latency)));
   }

@@ -1,6 +1,6 @@
 // scenarios.cpp: the fanout, slow, idle and connect scenarios, driven
-// from the caller's thread over a chat_load (engine.hpp), and the
-// choice of scenario.
+// from the caller's thread over a chat_load (engine.hpp), the helpers they
+// share with ingest.cpp (scenario_common.hpp), and the choice of scenario.
 #include "bench/scenarios.hpp"
 
 #include <chrono>
@@ -9,8 +9,10 @@
 #include <ctime>
 #include <thread>
 
+#include "bench/connection.hpp"
 #include "bench/engine.hpp"
 #include "bench/proc.hpp"
+#include "bench/scenario_common.hpp"
 #include "bench/setup.hpp"
 #include "bench/wire.hpp"
 #include "client/endpoint.hpp"
@@ -20,7 +22,6 @@ namespace sorak::bench {
 namespace {
 
 namespace json = boost::json;
-using clock_type = std::chrono::steady_clock;
 
 constexpr std::uint32_t default_connect_concurrency = 256;
 // An IRC registration waits for the server's timer (InspIRCd: once a
@@ -31,54 +32,6 @@ constexpr std::uint32_t default_irc_concurrency = 1024;
 // to every viewer; with 19 k viewers that is 19 k writes, and it is not idle work).
 constexpr double settle_s = 6.0;
 constexpr double send_grace_s = 10.0;  // how long after --duration the senders may still be writing
-constexpr auto poll_interval = std::chrono::milliseconds(5);
-constexpr auto monitor_interval = std::chrono::milliseconds(100);
-
-std::string secs(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g s", s);
-  return buf;
-}
-
-double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
-
-std::int64_t mono_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// Waits until pred() holds or timeout_s passes, sampling the server's RSS
-// meanwhile. False on timeout.
-template <class Pred>
-bool wait_for(Pred pred, double timeout_s, server_monitor& monitor) {
-  const auto deadline = clock_type::now() + std::chrono::duration<double>(timeout_s);
-  auto next_sample = clock_type::now();
-  for (;;) {
-    if (pred()) return true;
-    const auto now = clock_type::now();
-    if (now >= deadline) return false;
-    if (now >= next_sample) {
-      monitor.poll();
-      next_sample = now + monitor_interval;
-    }
-    std::this_thread::sleep_for(poll_interval);
-  }
-}
-
-void hold_for(double seconds, server_monitor& monitor) {
-  wait_for([] { return false; }, seconds, monitor);
-}
-
-status check_budget(std::uint64_t connections) {
-  const std::uint64_t budget = connection_budget();
-  if (connections > budget) {
-    return error(errc::usage, 
-                 std::to_string(connections) + " connections do not fit: this process may open " +
-                     std::to_string(budget) + " (RLIMIT_NOFILE less a reserve; 19,900 at most)");
-  }
-  return ok_value;
-}
 
 // ---- connection specs ----------------------------------------------------
 
@@ -140,6 +93,28 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& 
   return specs;
 }
 
+}  // namespace
+
+// ==== shared with ingest.cpp (scenario_common.hpp) ============================
+
+std::string secs(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
+
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+status check_budget(std::uint64_t connections) {
+  const std::uint64_t budget = connection_budget();
+  if (connections > budget) {
+    return error(errc::usage, 
+                 std::to_string(connections) + " connections do not fit: this process may open " +
+                     std::to_string(budget) + " (RLIMIT_NOFILE less a reserve; 19,900 at most)");
+  }
+  return ok_value;
+}
+
 std::uint32_t connect_concurrency(const bench_options& o) {
   if (o.concurrency != 0) return o.concurrency;
   return o.protocol == wire_protocol::irc ? default_irc_concurrency : default_connect_concurrency;
@@ -157,8 +132,6 @@ load_settings settings_for(const bench_options& o, const target& where) {
   return s;
 }
 
-// ---- results ---------------------------------------------------------------
-
 bench_result base_result(const bench_options& o) {
   bench_result r;
   r.scenario = scenario_name(o.what);
@@ -167,7 +140,6 @@ bench_result base_result(const bench_options& o) {
   return r;
 }
 
-// Errors, connect figures and the stream's close reasons from the totals.
 void fill_common(bench_result& r, const load_totals& t) {
   r.extra["io_uring_reads"] = t.io_uring_reads;
   const load_counters& c = t.counters;
@@ -182,14 +154,17 @@ void fill_common(bench_result& r, const load_totals& t) {
   r.errors = 0;
   for (const auto& [kind, n] : r.error_kinds) r.errors += n;
   r.first_error = t.first_error;
+  if (!t.error_codes.empty()) {
+    json::object codes;
+    for (const auto& [code, n] : t.error_codes) codes[code] = n;
+    r.extra["error_codes"] = std::move(codes);
+  }
   if (!t.close_codes.empty()) {
     json::object closes;
     for (const auto& [why, n] : t.close_codes) closes[why] = n;
     r.extra["closes"] = std::move(closes);
   }
 }
-
-}  // namespace
 
 // ==== fanout and slow ========================================================
 
@@ -225,7 +200,7 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
            std::to_string(viewers) + " viewers");
   monitor.start_window();
   const double own_cpu_start = own_cpu_seconds();
-  const std::int64_t send_start_ns = mono_ns();
+  const std::int64_t send_start_ns = now_ns();
   const auto send_start = clock_type::now();
   load.start_sending(total, o.duration_s);
   wait_for(
@@ -396,6 +371,8 @@ result<bench_result> run_bench(const bench_options& o, const progress_fn& progre
       return run_connect(o, progress);
     case scenario::rest:
       return run_rest(o, progress);
+    case scenario::ingest:
+      return run_ingest(o, progress);
   }
   return error(errc::usage, "unknown scenario");
 }

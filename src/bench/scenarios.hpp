@@ -27,6 +27,7 @@ result<bench_result> run_bench(const bench_options& o, const progress_fn& progre
 result<bench_result> run_fanout(const bench_options& o, const progress_fn& progress);  // fanout and slow
 result<bench_result> run_idle(const bench_options& o, const progress_fn& progress);
 result<bench_result> run_connect(const bench_options& o, const progress_fn& progress);
-result<bench_result> run_rest(const bench_options& o, const progress_fn& progress);  // rest.cpp
+result<bench_result> run_rest(const bench_options& o, const progress_fn& progress);    // rest.cpp
+result<bench_result> run_ingest(const bench_options& o, const progress_fn& progress);  // ingest.cpp
 
 }  // namespace sorak::bench

@@ -75,6 +75,45 @@ void append_stamped_content(std::string& out, std::int64_t t_ns, std::uint32_t s
   if (size > stamp_len) out.append(size - stamp_len, 'x');
 }
 
+void append_ack_client_id(std::string& out, std::int64_t t_ns, std::uint64_t seq) {
+  char digits[48];
+  auto r = std::to_chars(digits, digits + 20, t_ns);
+  *r.ptr++ = '.';
+  r = std::to_chars(r.ptr, digits + sizeof digits, seq);
+  out.append(digits, static_cast<std::size_t>(r.ptr - digits));
+}
+
+namespace {
+// The string value after `key` (`"name":"`), up to its closing quote; empty when absent.
+std::string_view string_field(std::string_view payload, std::string_view key) {
+  const std::size_t at = payload.find(key);
+  if (at == std::string_view::npos) return {};
+  const std::size_t start = at + key.size();
+  const std::size_t end = payload.find('"', start);
+  if (end == std::string_view::npos) return {};
+  return payload.substr(start, end - start);
+}
+}  // namespace
+
+bool find_ack_stamp(std::string_view ack_payload, stamp& out) {
+  const std::string_view id = string_field(ack_payload, R"("client_id":")");
+  const char* end = id.data() + id.size();
+  std::uint64_t t = 0, seq = 0;
+  const char* p = detail::read_number(id.data(), end, t);
+  if (!p || p == end || *p != '.') return false;
+  p = detail::read_number(p + 1, end, seq);
+  if (!p || p != end) return false;
+  out.t_ns = static_cast<std::int64_t>(t);
+  out.seq = seq;
+  out.has_seq = true;
+  return true;
+}
+
+std::string_view error_code_of(std::string_view error_payload) {
+  const std::string_view code = string_field(error_payload, R"("code":")");
+  return code.empty() ? std::string_view("unknown") : code;
+}
+
 std::string upgrade_request(std::string_view host_port, std::string_view target) {
   std::string r;
   r.reserve(target.size() + 200);

@@ -41,7 +41,7 @@ int check_upgrade_response(std::string_view head);
 // ---- server → client ----------------------------------------------------
 
 // What a frame of the sorak protocol is, from its first bytes.
-enum class sorak_event { message, history, error, other };
+enum class sorak_event { message, history, ack, error, other };
 inline sorak_event classify_sorak(std::string_view payload) {
   constexpr std::string_view prefix = R"({"type":")";
   if (payload.size() < prefix.size() + 5 || std::memcmp(payload.data(), prefix.data(), prefix.size()) != 0) {
@@ -54,6 +54,7 @@ inline sorak_event classify_sorak(std::string_view payload) {
   };
   if (is("message")) return sorak_event::message;
   if (is("history")) return sorak_event::history;
+  if (is("ack")) return sorak_event::ack;
   if (is("error")) return sorak_event::error;
   return sorak_event::other;
 }
@@ -127,6 +128,22 @@ inline bool find_stamp(std::string_view payload, std::size_t& hint, stamp& out) 
   }
   return false;
 }
+
+// ---- acks (the ingest scenario) -------------------------------------------
+
+// The client_id an ingest sender gives a message: "<t_ns>.<seq>", its send
+// stamp and the sender's sequence (unique per user, as the server's
+// de-duplication needs), so an ack carries its own send time back and no
+// sender keeps a table of messages in flight. Appended to `out`.
+void append_ack_client_id(std::string& out, std::int64_t t_ns, std::uint64_t seq);
+
+// The send stamp in an ack event's client_id ({"type":"ack","client_id":"<t_ns>.<seq>",…});
+// false when there is none of that form.
+bool find_ack_stamp(std::string_view ack_payload, stamp& out);
+
+// The "code" of a sorak error event ({"type":"error","message":"…","code":"rate_limited"}),
+// or "unknown" when it has none.
+std::string_view error_code_of(std::string_view error_payload);
 
 // IRC: the command of a line ":prefix CMD params" or "CMD params".
 inline std::string_view irc_command(std::string_view line) {

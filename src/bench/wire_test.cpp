@@ -139,5 +139,31 @@ TEST(BenchHistogram, BucketsCoverEveryValueInOrder) {
   EXPECT_EQ(a.max(), 1000000u);
 }
 
+TEST(BenchWire, AnAckCarriesItsSendStampBackInTheClientId) {
+  std::string id;
+  append_ack_client_id(id, 123456789012345, 42);
+  EXPECT_EQ(id, "123456789012345.42");
+  EXPECT_LE(id.size(), 64u) << "the server takes client_ids of 1 to 64 characters";
+  const std::string ack =
+      R"({"type":"ack","client_id":")" + id + R"(","data":{"id":"m1","created_at":"2026-11-25T15:04:56.906Z"}})";
+  EXPECT_EQ(classify_sorak(ack), sorak_event::ack);
+  stamp st;
+  ASSERT_TRUE(find_ack_stamp(ack, st));
+  EXPECT_EQ(st.t_ns, 123456789012345);
+  EXPECT_EQ(st.seq, 42u);
+  EXPECT_FALSE(find_ack_stamp(R"({"type":"ack","client_id":"c-1","data":{}})", st)) << "not one of ours";
+  EXPECT_FALSE(find_ack_stamp(R"({"type":"ack","client_id":"12.3x","data":{}})", st));
+  EXPECT_FALSE(find_ack_stamp(R"({"type":"ack"})", st));
+}
+
+TEST(BenchWire, AnErrorEventIsCountedByItsCode) {
+  const std::string_view e =
+      R"({"type":"error","message":"You are sending messages too fast","code":"rate_limited","retry_after_ms":14120})";
+  EXPECT_EQ(classify_sorak(e), sorak_event::error);
+  EXPECT_EQ(error_code_of(e), "rate_limited");
+  EXPECT_EQ(error_code_of(R"({"type":"error","message":"no code"})"), "unknown");
+  EXPECT_EQ(error_code_of(":irc.local 404 v000001 #bench :Cannot send to channel"), "unknown");
+}
+
 }  // namespace
 }  // namespace sorak::bench

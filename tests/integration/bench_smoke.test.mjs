@@ -178,6 +178,37 @@ test('rest showroom: whatever the server answers is counted, and anything but 2x
   assert.equal(r.errors, r.completed - r.ok, 'non-2xx answers are the errors');
 });
 
+test('ingest: 6 senders over 3 streams, open loop, every message acked and timed', async () => {
+  const r = await benchJson('ingest', ['--streams', '3', '--senders', '6', '--rate', '120', '--duration', '1.5',
+    '--drain', '10']);
+  assert.equal(r.protocol, 'sorak');
+  assert.equal(r.loop, 'open');
+  assert.equal(r.streams, 3);
+  assert.equal(r.senders, 6);
+  assert.equal(r.connected, 6);
+  assert.equal(r.sent, 180);
+  assert.equal(r.acked, r.sent, 'every message acked');
+  assert.equal(r.latency_ms.count, 180, 'an ack latency for every message');
+  assert.ok(r.latency_ms.p50 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
+  assert.ok(r.acked_in_window <= r.acked && r.acked_per_s > 0);
+  // Two senders a stream: each reads its own message and the other's.
+  assert.equal(r.broadcasts_read, 2 * 180);
+  assert.ok(r.commits > 0 && Array.isArray(r.commit_buckets), 'the commit histogram over the window from /metrics');
+  assert.equal(r.commit_buckets.at(-1)[0], '+Inf');
+  assertNoErrors(r);
+});
+
+test('ingest: a closed loop keeps a window in flight and ends with everything acked', async () => {
+  const r = await benchJson('ingest', ['--streams', '2', '--senders', '4', '--rate', '0', '--window', '2',
+    '--duration', '1', '--drain', '10']);
+  assert.equal(r.loop, 'closed');
+  assert.equal(r.window, 2);
+  assert.ok(r.sent >= 8, `at least one window per sender: ${r.sent}`);
+  assert.equal(r.acked, r.sent);
+  assert.equal(r.latency_ms.count, r.sent);
+  assertNoErrors(r);
+});
+
 test('the table comes first, then the JSON line', async () => {
   const r = await bench(['fanout', '--secret', server.secret, '--viewers', '2', '--senders', '1', '--rate', '10',
     '--duration', '0.5', '--label', 'table']);
