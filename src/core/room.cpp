@@ -172,7 +172,13 @@ std::uint64_t room::apply_message(const room_event& ev) {
 
 std::uint64_t room::record_message(std::shared_ptr<const message> m, shared_json ev) {
   std::lock_guard lk(ring_mutex_);
-  if (!ring_.empty() && m->created_at <= ring_.back().msg->created_at) return 0;
+  // The store's sequence orders a stream (created_at rises with it); a message
+  // not newer than the ring's newest was counted already.
+  if (!ring_.empty()) {
+    const message& newest = *ring_.back().msg;
+    const bool seen = m->seq > 0 && newest.seq > 0 ? m->seq <= newest.seq : m->created_at <= newest.created_at;
+    if (seen) return 0;
+  }
   ring_.push_back({std::move(m), std::move(ev)});
   if (ring_.size() > ring_capacity_) {
     ring_.pop_front();

@@ -502,7 +502,12 @@ void ws_session::on_sent(const status& s) {
 }
 
 void ws_session::on_stored(const std::string& client_id, const result<ack_info>& r) {
-  if (!r) return send_error(error(errc::internal, "The message could not be stored; send it again"));
+  if (!r) {
+    // The store being down is the client's to know (CONTRACT §13): it may
+    // resend with the same client_id once the node is ready again.
+    if (r.err().is(errc::store_unavailable) || r.err().is(errc::shutting_down)) return send_error(r.err());
+    return send_error(error(errc::internal, "The message could not be stored; send it again"));
+  }
   if (!client_id.empty()) send_json(ack_event(client_id, r->id, r->created_at));
 }
 
