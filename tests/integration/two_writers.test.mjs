@@ -3,6 +3,11 @@
 // total order (strictly increasing created_at, the same pages whichever node answers).
 //
 // PostgreSQL only (ctest integration-pg.two_writers): SQLite is one process's file.
+//
+// The nodes run with the default --broker memory, so neither hears of the other's messages live.
+// The newest REST page comes from the room's ring (routes_history.cpp, first_history_page), so
+// the "either node" test also needs a node to see what the other stored; the "late node" test,
+// whose room opens after the writes, checks the store alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
