@@ -46,13 +46,16 @@ fuzz: test-deps fuzz-build
 	@bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) --grow
 
 # ---- AddressSanitizer + UndefinedBehaviorSanitizer over the whole suite -------
+# Each unit-test binary runs whole as one ctest here (SORAK_GTEST_PER_TEST=OFF, CMakeLists.txt):
+# a sanitized process is slow to start, and make test has already run every gtest on its own.
 SAN_DIR ?= build-asan
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=86:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 
 test-sanitize: test-deps
-	@cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="$(SAN_FLAGS)" $(LAUNCHER) >/dev/null
+	@cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS="$(SAN_FLAGS)" $(LAUNCHER) \
+	  -DSORAK_GTEST_PER_TEST=OFF >/dev/null
 	@cmake --build $(SAN_DIR)
 	cd $(SAN_DIR) && $(SAN_ENV) ctest --output-on-failure --timeout 900 -E '^browser\.'
 

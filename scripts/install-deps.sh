@@ -5,13 +5,17 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev liburing-dev)
+  libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev liburing-dev
+  libpq-dev)  # the PostgreSQL store (--store postgres://…)
 test_pkgs=(libgtest-dev libgmock-dev nodejs
   python3-requests golang-go  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)
   chromium fonts-noto-color-emoji)  # tests/browser: real Chromium, driven by playwright-core
 test_pkgs+=(openssl curl)  # tests/integration/tls.test.mjs: a self-signed cert, curl -k https://
 test_pkgs+=(prometheus           # promtool checks /metrics (tests/integration/metrics.test.mjs)
   clang libclang-rt-14-dev)      # libFuzzer targets in fuzz/ (make fuzz; make test runs them briefly)
+# PostgreSQL server and psql: scripts/pg-test.sh starts a throwaway one for the postgres store
+# tests (ctest fixture `postgres`, the integration-pg.* duplicates).
+test_pkgs+=(postgresql)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
@@ -29,6 +33,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
+  # Debian's postgresql package creates and starts a cluster on port 5432 unless told not to;
+  # the tests start their own (scripts/pg-test.sh), so only postgresql-common's setting is changed.
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql-common
+    $SUDO sed -ri 's/^#? *create_main_cluster *=.*$/create_main_cluster = false/' \
+      /etc/postgresql-common/createcluster.conf
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then

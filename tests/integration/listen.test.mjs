@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { SORAKD, startServer, createStream, joinChat, freshUser, sendAcked, tempDir, sleep } from './lib/server.mjs';
+import { SORAKD, startServer, createStream, joinChat, freshUser, sendAcked, tempDir, waitFor } from './lib/server.mjs';
 
 function runToExit(args, timeoutMs = 10000) {
   return new Promise((resolve, reject) => {
@@ -33,11 +33,11 @@ test('a second sorakd on a port in use exits 1, and the first keeps serving on i
     const clients = [];
     for (let i = 0; i < 40; i++) clients.push(await joinChat(server, stream.id, server.token(freshUser('v'))));
     const ack = await sendAcked(clients[0], 'still here');
-    await sleep(200);
-    for (const c of clients) {
-      assert.ok(c.ofType('message').some((m) => m.data.id === ack.data.id), 'every viewer got the message');
-      c.close();
-    }
+    const got = (c) => c.ofType('message').some((m) => m.data.id === ack.data.id);
+    await waitFor(() => clients.every(got), {
+      what: () => `every viewer to get the message (${clients.filter(got).length} of ${clients.length})`,
+    });
+    for (const c of clients) c.close();
   } finally {
     await server.stop();
   }

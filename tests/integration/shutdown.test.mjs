@@ -21,12 +21,18 @@ async function shutdownMidStream(signal) {
     if (!c.isOpen()) return;
     for (let i = 0; i < 20; i++) c.send({ type: 'message', content: `m ${k} ${sent}`, client_id: `c-${k}-${sent++}` });
   }, 5));
-  await waitFor(() => viewers[0].ofType('message').length >= 300, { timeoutMs: 10000, what: 'traffic' });
-
-  const t0 = Date.now();
-  process.kill(server.pid, signal);
-  const exit = await server.proc._exited;
-  timers.forEach(clearInterval);
+  let exit;
+  let t0;
+  try {
+    await waitFor(() => viewers[0].ofType('message').length >= 300, { timeoutMs: 10000, what: 'traffic' });
+    t0 = Date.now();
+    process.kill(server.pid, signal);
+    exit = await server.proc._exited;
+  } finally {
+    // Also when the wait fails: a running interval would keep the test process alive until
+    // ctest's timeout.
+    timers.forEach(clearInterval);
+  }
   const took = Date.now() - t0;
   assert.deepEqual(exit, { code: 0, signal: null }, `exit status after ${signal}`);
   assert.ok(took < 5000, `stopped promptly (${took} ms)`);

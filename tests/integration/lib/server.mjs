@@ -6,13 +6,18 @@
 // live, when SORAK_TEST_VERBOSE=1). Temporary data directories are removed at
 // exit unless SORAK_TEST_KEEP=1.
 //
+// The store: SQLite in the data directory, or with SORAK_TEST_STORE=postgres a
+// fresh PostgreSQL database per data directory (the ctest `integration-pg.*`
+// duplicates; see "PostgreSQL" below). A restart on the same data directory
+// keeps its database; the databases are dropped when the test file ends.
+//
 //   const server = await startServer({ args: ['--rate-limit', '0'] });
 //   const stream = await createStream(server, { sub: 'owner', username: 'owner' });
 //   const viewer = await openWs(server, stream.id, server.token({ sub: 'alice' }));
 //   const history = await viewer.next('history');
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +42,11 @@ const tempDirs = new Set();  // removed at exit (unless SORAK_TEST_KEEP=1)
 
 after(async () => {
   await Promise.all([...servers].map((s) => s.stop()));
+  try {
+    dropDatabases();
+  } catch (e) {  // cleanup only: the tests have their verdict (the cluster is thrown away at postgres.stop)
+    writeSync(2, `server.mjs: could not drop the test databases: ${e.message}\n`);
+  }
   if (sanitizerReports.size) throw new Error(`sanitizer report in the stderr of ${[...sanitizerReports].join(', ')}`);
 });
 
@@ -60,6 +70,7 @@ process.on('exit', (code) => {
     writeSync(2, '(set SORAK_TEST_KEEP=1 to keep the servers\' data directories)\n');
   }
   if (process.env.SORAK_TEST_KEEP !== '1') {
+    try { dropDatabases(); } catch { /* the server may be gone already */ }
     for (const dir of tempDirs) {
       try { rmSync(dir, { recursive: true, force: true }); } catch { /* ignore */ }
     }
@@ -121,9 +132,10 @@ export async function startServer({ args = [], dataDir, env = {}, secret, adminK
     }
     Object.assign(childEnv, env);
     // The defaults, minus any flag the caller passes itself.
+    const ownStore = args.some((a) => a === '--store' || a.startsWith('--store='));
     const defaults = [
       ['--listen', '127.0.0.1:0'],
-      ['--store', `sqlite:${join(dir, 'sorak.db')}`],
+      ['--store', baseArgs && !ownStore ? storeUrlFor(dir) : ''],
       ['--jwt-secret', server.secret],
       ['--admin-key', server.adminKey],
       ['--data-dir', dir],
@@ -206,6 +218,105 @@ export async function startServer({ args = [], dataDir, env = {}, secret, adminK
   servers.add(server);
   await server._launch();
   return server;
+}
+
+// ---- PostgreSQL -----------------------------------------------------------
+//
+// Under SORAK_TEST_STORE=postgres the server behind SORAK_TEST_POSTGRES_URL (or
+// the URL in the file SORAK_TEST_POSTGRES_URL_FILE, written by
+// `scripts/pg-test.sh start`: the ctest fixture `postgres`) is the store. Every
+// data directory gets its own database, created with psql:
+//
+//   const db = createDatabase();            // {name, url}, dropped when the file ends
+//   await startServer({ args: ['--store', db.url] });
+//   postgresCtl('kill9'); postgresCtl('restart');          // fault tests
+
+export const TEST_STORE = process.env.SORAK_TEST_STORE || 'sqlite';
+export const ON_POSTGRES = TEST_STORE === 'postgres';
+export const PG_TEST_SH = resolve(here, '../../../scripts/pg-test.sh');
+if (!['sqlite', 'postgres'].includes(TEST_STORE)) {
+  throw new Error(`SORAK_TEST_STORE=${TEST_STORE}: expected sqlite or postgres`);
+}
+
+// The test server's admin URL (database `postgres`), or null when there is none.
+export function postgresUrl() {
+  if (process.env.SORAK_TEST_POSTGRES_URL) return process.env.SORAK_TEST_POSTGRES_URL;
+  const file = process.env.SORAK_TEST_POSTGRES_URL_FILE;
+  if (!file) return null;
+  try {
+    return readFileSync(file, 'utf8').trim() || null;
+  } catch (e) {
+    throw new Error(`SORAK_TEST_POSTGRES_URL_FILE=${file}: ${e.message} (is the ctest fixture \`postgres\` running? ` +
+      'scripts/pg-test.sh start DIR writes it)');
+  }
+}
+
+// The directory `scripts/pg-test.sh start` ran on (for kill9/restart/stop), or null.
+export function postgresDir() {
+  const file = process.env.SORAK_TEST_POSTGRES_URL_FILE;
+  return file ? dirname(file) : null;
+}
+
+// Runs `scripts/pg-test.sh CMD DIR` on the test server (kill9, restart, stop):
+// for fault tests, which must leave it running for the tests after them.
+export function postgresCtl(cmd) {
+  const dir = postgresDir();
+  if (!dir) throw new Error('postgresCtl needs SORAK_TEST_POSTGRES_URL_FILE (the ctest fixture `postgres`)');
+  return execFileSync('bash', [PG_TEST_SH, cmd, dir], { encoding: 'utf8', timeout: 120000 });
+}
+
+function requirePostgresUrl() {
+  const url = postgresUrl();
+  if (!url) {
+    throw new Error('SORAK_TEST_STORE=postgres needs SORAK_TEST_POSTGRES_URL or SORAK_TEST_POSTGRES_URL_FILE ' +
+      '(ctest sets them; by hand: scripts/pg-test.sh start /tmp/pg, then SORAK_TEST_POSTGRES_URL_FILE=/tmp/pg/url)');
+  }
+  return url;
+}
+
+// url with its database (the path) replaced by `db`.
+function withDatabase(url, db) {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+// Runs one SQL statement through psql on the admin database.
+function psql(sql) {
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', requirePostgresUrl(), '-c', sql], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PGCONNECT_TIMEOUT: '10' }, timeout: 60000,
+  });
+}
+
+const databases = new Map();  // name → {name, url}, not dropped yet
+const dirDatabases = new Map();  // data directory → its database
+
+// A new, empty database on the test server: {name, url}. Dropped when this test
+// file ends (kept with SORAK_TEST_KEEP=1).
+export function createDatabase() {
+  const name = `sorak_${randomBytes(6).toString('hex')}`;
+  psql(`CREATE DATABASE ${name}`);
+  const db = { name, url: withDatabase(requirePostgresUrl(), name) };
+  databases.set(name, db);
+  return db;
+}
+
+// Drops every database this process created (forcing out any connection left behind).
+function dropDatabases() {
+  if (process.env.SORAK_TEST_KEEP === '1') return;
+  for (const name of [...databases.keys()]) {
+    databases.delete(name);
+    psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+  dirDatabases.clear();
+}
+
+// The --store of a server on data directory `dir`: SQLite inside it, or the
+// directory's own PostgreSQL database (the same one again on a restart).
+function storeUrlFor(dir) {
+  if (!ON_POSTGRES) return `sqlite:${join(dir, 'sorak.db')}`;
+  if (!dirDatabases.has(dir)) dirDatabases.set(dir, createDatabase());
+  return dirDatabases.get(dir).url;
 }
 
 // ---- tokens -------------------------------------------------------------
