@@ -5,6 +5,7 @@
 // (not flush), so every read here also checks read-your-writes: once `done`
 // ran, the message is visible.
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -22,6 +23,8 @@
 #include "core/ids.hpp"
 #include "sorak/store.hpp"
 #include "store/memory_store.hpp"
+#include "store/pg_scratch_db.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace sorak {
@@ -33,7 +36,41 @@ using namespace std::chrono_literals;
 struct store_kind {
   std::string name;
   std::function<std::unique_ptr<store>(const fs::path& dir)> open;
+  // Run after the store is closed, with the same dir: frees what open made
+  // outside it (a database).
+  std::function<void(const fs::path& dir)> cleanup = {};
 };
+
+// Each test's own database, named after its (unique) temporary directory.
+std::string database_for(const fs::path& dir) {
+  std::string name = "sorak_t_";
+  for (char c : dir.filename().string().substr(std::string("sorak-store-contract-").size()))
+    if (std::isxdigit(static_cast<unsigned char>(c))) name.push_back(static_cast<char>(std::tolower(c)));
+  return name;
+}
+
+std::unique_ptr<store> open_postgres_for_test(const fs::path& dir) {
+  auto server = pg::test_server_url();
+  if (!server) {
+    ADD_FAILURE() << pg::how_to_start_postgres();
+    return nullptr;
+  }
+  auto url = pg::create_scratch_database(*server, database_for(dir));
+  if (!url) {
+    ADD_FAILURE() << "cannot create a test database on " << *server << ": " << url.err().message;
+    return nullptr;
+  }
+  auto s = open_postgres_store(*url);
+  if (!s) ADD_FAILURE() << s.err().message;
+  return s ? std::move(*s) : nullptr;
+}
+
+void drop_postgres_for_test(const fs::path& dir) {
+  auto server = pg::test_server_url();
+  if (!server) return;
+  auto s = pg::drop_scratch_database(*server, database_for(dir));
+  if (!s) ADD_FAILURE() << "cannot drop " << database_for(dir) << ": " << s.err().message;
+}
 
 const store_kind all_stores[] = {
     {"memory", [](const fs::path&) { return make_memory_store(); }},
@@ -43,6 +80,8 @@ const store_kind all_stores[] = {
        if (!s) ADD_FAILURE() << s.err().message;
        return s ? std::move(*s) : nullptr;
      }},
+    // Needs a server: SORAK_TEST_POSTGRES_URL (pg_scratch_db.hpp); fails loudly without one.
+    {"postgres", open_postgres_for_test, drop_postgres_for_test},
 };
 
 // ---- helpers ----------------------------------------------------------------
@@ -139,6 +178,7 @@ class store_contract : public ::testing::TestWithParam<store_kind> {
 
   void TearDown() override {
     store_.reset();
+    if (GetParam().cleanup) GetParam().cleanup(dir_);
     fs::remove_all(dir_);
   }
 

@@ -1,0 +1,254 @@
+#include "store/pg_conn.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <libpq-fe.h>
+
+namespace sorak::pg {
+
+namespace {
+
+// SQLSTATE classes that mean "the server is not there", not "the statement is
+// wrong": 08 connection exception, 57P01..57P03 shutdown and start-up.
+bool unavailable_state(const char* state) {
+  if (!state) return false;
+  return std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57P0", 4) == 0;
+}
+
+std::string server_message(::pg_conn* c) {
+  std::string m = c ? PQerrorMessage(c) : "no connection";
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+void append_quoted(std::string& out, const std::string& s) {
+  out.push_back('"');
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+// ---- result_set ---------------------------------------------------------------
+
+result_set::~result_set() {
+  if (r_) PQclear(r_);
+}
+
+int result_set::rows() const { return PQntuples(r_); }
+bool result_set::is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+std::string result_set::text(int row, int col) const {
+  return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
+}
+std::int64_t result_set::int64(int row, int col) const { return std::strtoll(PQgetvalue(r_, row, col), nullptr, 10); }
+bool result_set::boolean(int row, int col) const { return PQgetvalue(r_, row, col)[0] == 't'; }
+std::int64_t result_set::affected() const { return std::strtoll(PQcmdTuples(r_), nullptr, 10); }
+std::string result_set::command_tag() const { return PQcmdStatus(r_); }
+
+std::optional<std::string> row_reader::optional_text() {
+  int c = col_++;
+  if (r_.is_null(row_, c)) return std::nullopt;
+  return r_.text(row_, c);
+}
+
+std::optional<std::int64_t> row_reader::optional_int64() {
+  int c = col_++;
+  if (r_.is_null(row_, c)) return std::nullopt;
+  return r_.int64(row_, c);
+}
+
+std::vector<const char*> pg_params::pointers() const {
+  std::vector<const char*> out;
+  out.reserve(values_.size());
+  for (const auto& v : values_) out.push_back(v ? v->c_str() : nullptr);
+  return out;
+}
+
+// ---- arrays -----------------------------------------------------------------------
+
+std::string text_array(const std::vector<std::optional<std::string>>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    if (items[i]) append_quoted(out, *items[i]);
+    else out += "NULL";
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string int_array(const std::vector<std::optional<std::int64_t>>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    out += items[i] ? std::to_string(*items[i]) : "NULL";
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string bool_array(const std::vector<bool>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back(items[i] ? 't' : 'f');
+  }
+  out.push_back('}');
+  return out;
+}
+
+// ---- the connection -------------------------------------------------------------------
+
+result<std::unique_ptr<pg_connection>> pg_connection::open(const std::string& url, const conn_options& opts) {
+  // Ours first: libpq lets later keywords win, and `dbname` expands the URL in
+  // place, so whatever the URL says overrides these defaults. The keepalives
+  // notice a peer that vanished without closing; a stalled server is caught by
+  // the query deadline.
+  const std::string timeout = std::to_string(opts.connect_timeout_seconds);
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), "1", "5", "2", "3", "10000", "sorakd", url.c_str(), nullptr};
+  ::pg_conn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (!c) return error(errc::store_unavailable, "postgres: out of memory while connecting");
+  if (PQstatus(c) != CONNECTION_OK) {
+    error e(errc::store_unavailable, "postgres: cannot connect: " + server_message(c));
+    PQfinish(c);
+    return e;
+  }
+  // Notices ("relation … already exists, skipping") are expected answers to
+  // our IF NOT EXISTS; libpq would print each on stderr.
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  if (PQsetnonblocking(c, 1) != 0) {
+    PQfinish(c);
+    return error(errc::store_unavailable, "postgres: cannot make the connection non-blocking");
+  }
+  return std::unique_ptr<pg_connection>(new pg_connection(c, opts));
+}
+
+pg_connection::~pg_connection() {
+  if (conn_) PQfinish(conn_);
+}
+
+bool pg_connection::broken() const { return broken_ || !conn_ || PQstatus(conn_) != CONNECTION_OK; }
+
+bool pg_connection::in_transaction() const {
+  if (broken()) return false;
+  auto t = PQtransactionStatus(conn_);
+  return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+bool pg_connection::aborted() const { return !broken() && PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
+error pg_connection::fail(std::string_view what) {
+  error e(errc::store_unavailable, "postgres: " + std::string(what) + ": " + server_message(conn_));
+  broken_ = true;
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+  return e;
+}
+
+// Flushes what is queued to send and waits until a whole answer arrived, or
+// the deadline passed.
+status pg_connection::wait_for_answer() {
+  const auto deadline = std::chrono::steady_clock::now() + opts_.query_timeout;
+  for (;;) {
+    int flushed = PQflush(conn_);
+    if (flushed < 0) return fail("sending");
+    if (flushed == 0) {
+      if (!PQconsumeInput(conn_)) return fail("reading");
+      if (!PQisBusy(conn_)) return ok_value;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return fail("no answer within " + std::to_string(opts_.query_timeout.count()) + " ms");
+    pollfd p{PQsocket(conn_), static_cast<short>(POLLIN | (flushed == 1 ? POLLOUT : 0)), 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return fail("poll");
+  }
+}
+
+result<result_set> pg_connection::run(std::string_view sql, const pg_params* params) {
+  if (broken()) return error(errc::store_unavailable, "postgres: the connection is closed");
+  std::string text(sql);
+  int sent = 0;
+  if (params) {
+    auto values = params->pointers();
+    sent = PQsendQueryParams(conn_, text.c_str(), params->size(), nullptr, values.data(), nullptr, nullptr, 0);
+  } else {
+    sent = PQsendQuery(conn_, text.c_str());
+  }
+  if (!sent) return fail("sending");
+  if (auto s = wait_for_answer(); !s) return s.err();
+  // Keep the last result (a script answers once per statement) and the first error.
+  ::pg_result* last = nullptr;
+  std::optional<error> first_error;
+  while (::pg_result* r = PQgetResult(conn_)) {
+    auto st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first_error) {
+      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      std::string msg = "postgres: " + std::string(PQresultErrorMessage(r));
+      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+      errc kind = unavailable_state(state)                         ? errc::store_unavailable
+                  : (state && std::strcmp(state, "23505") == 0) ? errc::constraint_failed
+                                                                 : errc::internal;
+      first_error = error(kind, std::move(msg));
+    }
+    if (last) PQclear(last);
+    last = r;
+    if (PQisBusy(conn_)) {
+      if (auto s = wait_for_answer(); !s) {
+        if (last) PQclear(last);
+        return s.err();
+      }
+    }
+  }
+  result_set out(last);
+  if (broken()) return fail("the connection broke");
+  if (first_error) return *first_error;
+  if (!last) return error(errc::internal, "postgres: no answer");
+  return out;
+}
+
+result<result_set> pg_connection::query(std::string_view sql, const pg_params& params) { return run(sql, &params); }
+
+status pg_connection::exec(std::string_view sql) {
+  auto r = run(sql, nullptr);
+  if (!r) return r.err();
+  return ok_value;
+}
+
+status pg_connection::commit() {
+  auto r = run("COMMIT", nullptr);
+  if (!r) return r.err();
+  // An aborted transaction "commits" as ROLLBACK, with a success status.
+  if (r->command_tag() != "COMMIT") return error(errc::internal, "postgres: the transaction was rolled back");
+  return ok_value;
+}
+
+}  // namespace sorak::pg
+
+namespace sorak::pg {
+
+std::chrono::milliseconds reconnect_gate::wait_left() const {
+  std::lock_guard lock(mutex_);
+  auto left = next_try_ - std::chrono::steady_clock::now();
+  return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(left));
+}
+
+void reconnect_gate::failed() {
+  std::lock_guard lock(mutex_);
+  next_try_ = std::chrono::steady_clock::now() + pause_;
+}
+
+void reconnect_gate::succeeded() {
+  std::lock_guard lock(mutex_);
+  next_try_ = {};
+}
+
+}  // namespace sorak::pg

@@ -1,0 +1,250 @@
+// The SQL for messages (declared in pg_queries.hpp). Pages walk stream_seq,
+// the stream's own sequence, so a cursor is exact even if two messages share a
+// timestamp; created_at grows with stream_seq, which lets a query that knows a
+// cursor's created_at skip the monthly partitions that cannot hold the page.
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <unordered_set>
+
+#include "store/pg_queries.hpp"
+#include "store/pg_rows.hpp"
+#include "store/pg_schema.hpp"
+
+namespace sorak::pg {
+
+namespace {
+
+constexpr std::int64_t past_the_end = std::numeric_limits<std::int64_t>::max();
+
+error message_not_found() { return error(errc::message_not_found, "no such message in this stream"); }
+
+struct head {
+  std::int64_t seq = 0;
+  millis created_at = 0;
+  bool changed = false;
+};
+using heads = std::map<std::string, head>;  // ordered: rows are locked in stream id order
+
+// Locks the head row of each stream (creating missing ones) and reads it.
+result<heads> lock_heads(pg_connection& db, const std::vector<message*>& ms) {
+  heads out;
+  for (const message* m : ms) out.try_emplace(m->stream_id);
+  std::vector<std::optional<std::string>> ids;
+  for (const auto& [id, h] : out) ids.emplace_back(id);
+  const pg_params p = pg_params().add(text_array(ids));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto r = db.query("SELECT stream_id, last_seq, last_created_at FROM stream_heads "
+                      "WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE", p);
+    if (!r) return r.err();
+    if (r->rows() == static_cast<int>(out.size())) {
+      for (int i = 0; i < r->rows(); ++i) out[r->text(i, 0)] = head{r->int64(i, 1), r->int64(i, 2)};
+      return out;
+    }
+    // A stream created before heads existed, or written before it was created.
+    auto made = db.query("INSERT INTO stream_heads (stream_id, last_seq, last_created_at) "
+                         "SELECT unnest($1::text[]), 0, 0 ON CONFLICT (stream_id) DO NOTHING", p);
+    if (!made) return made.err();
+  }
+  return error(errc::internal, "postgres: stream heads vanished while being locked");
+}
+
+// Ids of `ms` already stored, plus repeats within ms. Checked after the heads
+// are locked: a second writer of the same stream (a retry on another node)
+// waits for our commit and then sees our rows.
+result<std::unordered_set<std::string>> stored_ids(pg_connection& db, const std::vector<message*>& ms) {
+  std::vector<std::optional<std::string>> ids;
+  for (const message* m : ms) ids.emplace_back(m->id);
+  auto r = db.query("SELECT id FROM messages WHERE id = ANY($1::text[])", pg_params().add(text_array(ids)));
+  if (!r) return r.err();
+  std::unordered_set<std::string> out;
+  for (int i = 0; i < r->rows(); ++i) out.insert(r->text(i, 0));
+  return out;
+}
+
+// Gives each new message its seq and a created_at above the stream's last.
+std::vector<const message*> number(const std::vector<message*>& ms, std::vector<bool>& duplicate, heads& hs,
+                                   std::unordered_set<std::string>& seen) {
+  std::vector<const message*> fresh;
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    message& m = *ms[i];
+    if (!seen.insert(m.id).second) {
+      duplicate[i] = true;
+      continue;
+    }
+    head& h = hs[m.stream_id];
+    m.seq = ++h.seq;
+    m.created_at = std::max(m.created_at, h.created_at + 1);
+    h.created_at = m.created_at;
+    h.changed = true;
+    fresh.push_back(&m);
+  }
+  return fresh;
+}
+
+status ensure_months(pg_connection& db, const std::vector<const message*>& ms, partition_months months) {
+  for (const message* m : ms) {
+    const std::int64_t month = month_of(m->created_at);
+    if (months.known.count(month) ||
+        std::find(months.created.begin(), months.created.end(), month) != months.created.end())
+      continue;
+    if (auto s = ensure_partition(db, month); !s) return s;
+    months.created.push_back(month);
+  }
+  return ok_value;
+}
+
+status insert_rows(pg_connection& db, const std::vector<const message*>& ms, bool multi_row) {
+  if (multi_row) {
+    auto r = db.query("INSERT INTO messages (" PG_MESSAGE_COLUMNS ") SELECT * FROM unnest("
+                      "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
+                      "$8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
+                      "$14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[], "
+                      "$20::boolean[], $21::bigint[])",
+                      message_arrays(ms));
+    return r ? status(ok_value) : status(r.err());
+  }
+  for (const message* m : ms) {
+    pg_params p;
+    add_message(p, *m);
+    auto r = db.query("INSERT INTO messages (" PG_MESSAGE_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+                      "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+                      p);
+    if (!r) return r.err();
+  }
+  return ok_value;
+}
+
+status store_heads(pg_connection& db, const heads& hs) {
+  std::vector<std::optional<std::string>> ids;
+  std::vector<std::optional<std::int64_t>> seqs, times;
+  for (const auto& [id, h] : hs) {
+    if (!h.changed) continue;
+    ids.emplace_back(id);
+    seqs.emplace_back(h.seq);
+    times.emplace_back(h.created_at);
+  }
+  if (ids.empty()) return ok_value;
+  auto r = db.query("UPDATE stream_heads h SET last_seq = d.seq, last_created_at = d.created_at "
+                    "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(stream_id, seq, created_at) "
+                    "WHERE h.stream_id = d.stream_id",
+                    pg_params().add_all(text_array(ids), int_array(seqs), int_array(times)));
+  return r ? status(ok_value) : status(r.err());
+}
+
+// A message's place in its stream: its seq and created_at.
+struct place {
+  std::int64_t seq;
+  millis created_at;
+};
+
+result<std::optional<place>> place_of(pg_connection& db, std::string_view stream_id, std::string_view message_id) {
+  auto r = db.query("SELECT stream_seq, created_at FROM messages WHERE id = $1 AND stream_id = $2",
+                    pg_params().add_all(message_id, stream_id));
+  if (!r) return r.err();
+  if (r->rows() == 0) return std::optional<place>();
+  return std::optional(place{r->int64(0, 0), r->int64(0, 1)});
+}
+
+// Up to n non-deleted messages before `below`, newest first.
+result<std::vector<message>> newest_below(pg_connection& db, std::string_view stream_id,
+                                          std::optional<place> below, int n) {
+  pg_params p;
+  p.add_all(stream_id, below ? below->seq : past_the_end, below ? below->created_at : past_the_end, n);
+  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq < $2 "
+                    "AND created_at <= $3 AND NOT deleted ORDER BY stream_seq DESC LIMIT $4",
+                    p);
+  if (!r) return r.err();
+  return read_messages(*r);
+}
+
+}  // namespace
+
+// ---- the group write ------------------------------------------------------------
+
+status insert_appends(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
+                      partition_months months, bool multi_row) {
+  auto hs = lock_heads(db, ms);
+  if (!hs) return hs.err();
+  auto seen = stored_ids(db, ms);
+  if (!seen) return seen.err();
+  auto fresh = number(ms, duplicate, *hs, *seen);
+  if (fresh.empty()) return ok_value;
+  if (auto s = ensure_months(db, fresh, months); !s) return s;
+  if (auto s = insert_rows(db, fresh, multi_row); !s) return s;
+  return store_heads(db, *hs);
+}
+
+// ---- reads ----------------------------------------------------------------------
+
+result<history_page> select_history(pg_connection& db, std::string_view stream_id, int limit,
+                                    std::optional<std::string_view> before_id) {
+  limit = std::max(limit, 1);
+  std::optional<place> below;
+  if (before_id) {
+    auto p = place_of(db, stream_id, *before_id);
+    if (!p) return p.err();
+    if (!*p) return error(errc::invalid_cursor, "`before` is not a message of this stream");
+    below = **p;
+  }
+  // One row more than asked tells whether an older page exists.
+  auto rows = newest_below(db, stream_id, below, limit + 1);
+  if (!rows) return rows.err();
+  history_page page;
+  page.has_more = rows->size() > static_cast<std::size_t>(limit);
+  if (page.has_more) rows->pop_back();
+  page.messages.assign(rows->rbegin(), rows->rend());
+  if (page.has_more) page.next_cursor = page.messages.front().id;
+  return page;
+}
+
+result<std::vector<message>> select_latest(pg_connection& db, std::string_view stream_id, int n) {
+  if (n <= 0) return std::vector<message>();
+  auto rows = newest_below(db, stream_id, std::nullopt, n);
+  if (rows) std::reverse(rows->begin(), rows->end());
+  return rows;
+}
+
+result<std::vector<message>> select_after(pg_connection& db, std::string_view stream_id,
+                                          std::string_view message_id, int max) {
+  auto p = place_of(db, stream_id, message_id);
+  if (!p) return p.err();
+  if (!*p) return message_not_found();
+  if (max <= 0) return std::vector<message>();
+  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
+                    "AND created_at > $3 AND NOT deleted ORDER BY stream_seq ASC LIMIT $4",
+                    pg_params().add_all(stream_id, (*p)->seq, (*p)->created_at, max));
+  if (!r) return r.err();
+  return read_messages(*r);
+}
+
+result<message> select_message(pg_connection& db, std::string_view stream_id, std::string_view message_id) {
+  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE id = $1 AND stream_id = $2",
+                    pg_params().add_all(message_id, stream_id));
+  if (!r) return r.err();
+  if (r->rows() == 0) return message_not_found();
+  return read_message(*r, 0);
+}
+
+result<std::vector<message>> select_deleted_after(pg_connection& db, std::string_view stream_id,
+                                                  std::string_view message_id) {
+  auto p = place_of(db, stream_id, message_id);
+  if (!p) return p.err();
+  if (!*p) return std::vector<message>();
+  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
+                    "AND created_at > $3 AND deleted ORDER BY stream_seq ASC",
+                    pg_params().add_all(stream_id, (*p)->seq, (*p)->created_at));
+  if (!r) return r.err();
+  return read_messages(*r);
+}
+
+result<std::optional<millis>> select_last_created_at(pg_connection& db, std::string_view stream_id) {
+  // The head holds the newest message's created_at without touching messages.
+  auto r = db.query("SELECT last_created_at FROM stream_heads WHERE stream_id = $1 AND last_seq > 0",
+                    pg_params().add(stream_id));
+  if (!r) return r.err();
+  if (r->rows() == 0) return std::optional<millis>();
+  return std::optional<millis>(r->int64(0, 0));
+}
+
+}  // namespace sorak::pg

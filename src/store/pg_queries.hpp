@@ -1,0 +1,86 @@
+// pg_queries.hpp: the SQL behind each postgres_store operation, one function each.
+//
+// Internal to src/store/. Each function runs on the connection it is given, by
+// the one thread using it. Writes run on the writer connection inside a group
+// transaction; an expected failure (not found, taken) is found by looking
+// first, never by a failed statement, so it leaves the transaction usable for
+// the rest of the group. Reads run on a leased connection, outside any
+// transaction; a read of several statements stays correct without one because
+// what it looks up first (a message's sequence number) never changes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "sorak/store.hpp"
+#include "store/pg_conn.hpp"
+
+namespace sorak::pg {
+
+// ---- writes (writer connection) --------------------------------------------
+// Assigns id, room_id (unless given) and timestamps. 409 `room_taken`.
+result<stream> insert_stream(pg_connection& db, const new_stream& s);
+result<stream> patch_stream(pg_connection& db, std::string_view stream_id, const stream_patch& p);
+status upsert_user(pg_connection& db, const user_profile& u);
+
+// Partitions of `messages` the writer knows exist, and those the open
+// transaction created (known once it commits).
+struct partition_months {
+  std::set<std::int64_t>& known;
+  std::vector<std::int64_t>& created;
+};
+// Writes a run of appends in the open transaction (pg_messages.cpp): locks the
+// head rows of their streams (in stream id order, so two nodes never
+// deadlock), gives each message in turn its stream's next seq and a
+// created_at above the last, creates a missing partition, inserts them.
+// duplicate[i] is set for a message whose id is stored already (or earlier in
+// `ms`); it is left out and keeps seq 0.
+status insert_appends(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
+                      partition_months months, bool multi_row);
+
+// ---- reads (any connection) --------------------------------------------------
+result<stream> select_stream(pg_connection& db, std::string_view stream_id);
+result<stream> select_stream_by_room(pg_connection& db, std::string_view room_id);
+result<std::vector<stream>> select_streams(pg_connection& db, std::optional<stream_status> filter);
+result<std::optional<user_profile>> select_user(pg_connection& db, std::string_view user_id);
+
+result<history_page> select_history(pg_connection& db, std::string_view stream_id, int limit,
+                                    std::optional<std::string_view> before_id);
+result<std::vector<message>> select_latest(pg_connection& db, std::string_view stream_id, int n);
+result<std::vector<message>> select_after(pg_connection& db, std::string_view stream_id,
+                                          std::string_view message_id, int max);
+result<message> select_message(pg_connection& db, std::string_view stream_id, std::string_view message_id);
+result<std::optional<millis>> select_last_created_at(pg_connection& db, std::string_view stream_id);
+result<std::vector<message>> select_deleted_after(pg_connection& db, std::string_view stream_id,
+                                                  std::string_view message_id);
+
+// ---- moderation (pg_moderation.cpp) ------------------------------------------
+result<message> mark_message_deleted(pg_connection& db, std::string_view stream_id, std::string_view message_id);
+result<std::vector<std::string>> mark_user_messages_deleted(pg_connection& db, std::string_view stream_id,
+                                                            std::string_view user_id);
+result<badge_grant> upsert_badge(pg_connection& db, const badge_grant& g);
+status delete_badge(pg_connection& db, std::string_view stream_id, std::string_view user_id);
+status upsert_sanction(pg_connection& db, const sanction& s);
+status delete_sanction(pg_connection& db, std::string_view stream_id, std::string_view user_id, sanction_kind kind);
+status insert_action(pg_connection& db, const moderation_action& a);
+result<std::vector<badge_grant>> select_badges(pg_connection& db, std::string_view stream_id);
+result<std::vector<sanction>> select_sanctions(pg_connection& db, std::string_view stream_id);
+result<std::vector<moderation_action>> select_actions(pg_connection& db, std::string_view stream_id, int limit);
+
+// ---- the Showroom-style feed and API keys (pg_showroom.cpp) --------------------
+result<std::vector<message>> select_chat_feed(pg_connection& db, std::string_view stream_id, int limit,
+                                              std::optional<millis> since);
+// Calls each(row) for every message of the stream, oldest first, from one
+// snapshot, fetching a batch at a time.
+status scan_stream_messages(pg_connection& db, std::string_view stream_id,
+                            const std::function<void(const message&)>& each);
+status insert_api_key(pg_connection& db, const api_key& k);
+status mark_api_key_revoked(pg_connection& db, std::string_view id, millis at);
+result<std::vector<api_key>> select_api_keys(pg_connection& db);
+result<std::optional<api_key>> select_api_key_by_hash(pg_connection& db, std::string_view key_hash);
+
+}  // namespace sorak::pg

@@ -1,0 +1,220 @@
+#include "store/pg_writer.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "store/pg_queries.hpp"
+#include "store/pg_schema.hpp"
+
+namespace sorak::pg {
+
+struct op_outcome {
+  status st = ok_value;
+  std::optional<message> stored;  // an append that succeeded: the message as stored
+};
+
+namespace {
+
+// A throwing callback is a caller's bug, but letting it end the writer would
+// lose every later message; log it and go on.
+void run_callback(write_op& op, op_outcome& o) {
+  try {
+    if (op.append) {
+      if (op.appended) op.appended(o.st ? result<message>(std::move(*o.stored)) : result<message>(o.st.err()));
+    } else if (op.done) {
+      op.done(o.st);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("store: a write callback threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("store: a write callback threw");
+  }
+}
+
+}  // namespace
+
+group_writer::group_writer(std::string url, conn_options conn, std::unique_ptr<pg_connection> db,
+                           writer_options opts, std::set<std::int64_t> known_months)
+    : url_(std::move(url)),
+      conn_options_(conn),
+      opts_(opts),
+      db_(std::move(db)),
+      known_months_(std::move(known_months)),
+      thread_([this] { run(); }) {}
+
+group_writer::~group_writer() { stop(); }
+
+bool group_writer::enqueue(write_op&& op) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    // A lingering writer needs waking only for an op that ends the linger.
+    wake = queue_.empty() || !op.background || queue_.size() + 1 >= opts_.max_group;
+    if (!op.background) ++urgent_queued_;
+    queue_.push_back(std::move(op));
+    ++queued_;
+  }
+  if (wake) work_ready_.notify_one();
+  return true;
+}
+
+void group_writer::flush() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = queued_;
+  if (finished_ >= target) return;
+  ++flushes_waiting_;
+  work_ready_.notify_one();  // ends a linger
+  group_done_.wait(lock, [&] { return finished_ >= target; });
+  --flushes_waiting_;
+}
+
+void group_writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t group_writer::commit_count() const {
+  std::lock_guard lock(mutex_);
+  return commits_;
+}
+
+void group_writer::run() {
+  for (;;) {
+    auto group = take_group();
+    if (group.empty()) return;
+    commit_group(group);
+    {
+      std::lock_guard lock(mutex_);
+      finished_ += group.size();
+    }
+    group_done_.notify_all();
+  }
+}
+
+std::vector<write_op> group_writer::take_group() {
+  std::unique_lock lock(mutex_);
+  work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  const auto commit_now = [&] {
+    return stopping_ || urgent_queued_ > 0 || flushes_waiting_ > 0 || queue_.size() >= opts_.max_group;
+  };
+  if (!commit_now() && opts_.background_linger.count() > 0)
+    work_ready_.wait_for(lock, opts_.background_linger, commit_now);
+  std::vector<write_op> group;
+  const std::size_t n = std::min(queue_.size(), std::max<std::size_t>(opts_.max_group, 1));
+  group.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!queue_.front().background) --urgent_queued_;
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return group;
+}
+
+// ---- one group ----------------------------------------------------------------
+
+void group_writer::commit_group(std::vector<write_op>& group) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<op_outcome> out(group.size());
+  months_in_txn_.clear();
+  status s = write_group(group, out);
+  if (s) {
+    known_months_.insert(months_in_txn_.begin(), months_in_txn_.end());
+    std::lock_guard lock(mutex_);
+    ++commits_;
+  } else {
+    spdlog::error("store: a group of {} writes failed: {}", group.size(), s.err().message);
+    if (db_ && db_->in_transaction()) db_->exec("ROLLBACK");
+    if (db_ && db_->broken()) db_.reset();  // the next group reconnects
+    for (auto& o : out)
+      if (o.st) o.st = s;
+  }
+  metrics::store_commit_seconds().observe(std::chrono::steady_clock::now() - started);
+  for (std::size_t i = 0; i < group.size(); ++i) run_callback(group[i], out[i]);
+}
+
+status group_writer::write_group(std::vector<write_op>& group, std::vector<op_outcome>& out) {
+  if (auto s = connected(); !s) return s;
+  if (auto s = partitions_ahead(); !s) return s;
+  if (auto s = db_->exec("BEGIN"); !s) return s;
+  if (auto s = apply_all(group, out); !s) return s;
+  // Only COMMIT's own success acks: a lost answer fails the group, though the
+  // server may have committed it (the caller then sees an error, never a
+  // false success).
+  return db_->commit();
+}
+
+// Runs the ops in order: consecutive appends are written together, each
+// control-plane write after the appends queued before it.
+status group_writer::apply_all(std::vector<write_op>& group, std::vector<op_outcome>& out) {
+  std::vector<std::size_t> pending;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (group[i].append) {
+      pending.push_back(i);
+      continue;
+    }
+    if (auto s = flush_appends(group, pending, out); !s) return s;
+    out[i].st = group[i].apply(*db_);
+    // An op that broke the transaction (or the connection) fails the group.
+    if (!out[i].st && (db_->aborted() || db_->broken())) return out[i].st;
+  }
+  return flush_appends(group, pending, out);
+}
+
+status group_writer::flush_appends(std::vector<write_op>& group, std::vector<std::size_t>& pending,
+                                   std::vector<op_outcome>& out) {
+  if (pending.empty()) return ok_value;
+  std::vector<message*> ms;
+  ms.reserve(pending.size());
+  for (std::size_t i : pending) ms.push_back(&*group[i].append);
+  std::vector<bool> duplicate(ms.size(), false);
+  status s = insert_appends(*db_, ms, duplicate, {known_months_, months_in_txn_}, opts_.multi_row_insert);
+  if (!s) return s;
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    auto& o = out[pending[k]];
+    if (duplicate[k])
+      o.st = error(errc::duplicate_message, "message " + ms[k]->id + " is already stored");
+    else
+      o.stored = *ms[k];
+  }
+  pending.clear();
+  return ok_value;
+}
+
+// The writer's connection, opened again after it broke (spaced by the gate).
+status group_writer::connected() {
+  if (db_ && !db_->broken()) return ok_value;
+  db_.reset();
+  if (auto wait = gate_.wait_left(); wait.count() > 0) std::this_thread::sleep_for(wait);
+  auto db = pg_connection::open(url_, conn_options_);
+  if (!db) {
+    gate_.failed();
+    return db.err();
+  }
+  gate_.succeeded();
+  db_ = std::move(*db);
+  return ok_value;
+}
+
+// The partition for next month is made outside any group (its DDL locks the
+// table), so the first message of a month rarely has to wait for it.
+status group_writer::partitions_ahead() {
+  const std::int64_t next = month_of(now_millis()) + 1;
+  if (known_months_.count(next)) return ok_value;
+  for (std::int64_t m : {next - 1, next}) {
+    if (known_months_.count(m)) continue;
+    if (auto s = ensure_partition(*db_, m); !s) return s;
+    known_months_.insert(m);
+  }
+  return ok_value;
+}
+
+}  // namespace sorak::pg

@@ -1,0 +1,141 @@
+// pg_writer.hpp: the one thread that writes to PostgreSQL, committing queued
+// work in groups.
+//
+// Internal to src/store/. Like sqlite::group_writer: the writer owns one
+// connection, sleeps until work is queued, takes everything queued (at most
+// `max_group` ops) into ONE transaction, commits, and only then runs the ops'
+// callbacks, in the order the ops were queued. Runs of appends are written
+// together (pg_queries.hpp: insert_appends): each stream's head row is locked,
+// every message gets the stream's next sequence number, and one statement
+// inserts them all. Control-plane writes run between those runs, in order.
+//
+// Failure: an append refused on its own (a duplicate id) fails alone; any
+// other error fails the whole group, and a group whose COMMIT got no answer is
+// reported failed too: a callback sees success only after COMMIT returned it.
+// A broken connection is dropped and the next group opens a new one (after
+// reconnect_gate's pause), so the writer recovers by itself.
+// Background ops (remember_user) linger up to `background_linger` for company.
+//
+// Thread-safety: enqueue(), call() and flush() may be called from any thread;
+// call() and flush() block, so callbacks (run on the writer thread) must not
+// call them. The destructor drains the queue and joins the thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sorak/result.hpp"
+#include "sorak/types.hpp"
+#include "store/pg_conn.hpp"
+
+namespace sorak::pg {
+
+using append_done = std::function<void(result<message>)>;
+
+struct write_op {
+  // An append when `append` holds the message; then `appended` gets it as
+  // stored (seq and final created_at) or the error.
+  std::optional<message> append;
+  append_done appended;
+  // Otherwise a control-plane write: runs inside the group's transaction and
+  // must not leave the transaction aborted on an expected failure (check, do
+  // not rely on a constraint error). `done` gets its status once committed.
+  std::function<status(pg_connection&)> apply;
+  std::function<void(const status&)> done;
+  bool background = false;
+};
+
+struct writer_options {
+  std::size_t max_group = 4096;
+  std::chrono::milliseconds background_linger{20};
+  bool multi_row_insert = true;  // false: one INSERT per message (kept to measure against)
+};
+
+// What one op of a group came to (pg_writer.cpp).
+struct op_outcome;
+
+class group_writer {
+ public:
+  // `known_months`: partitions of `messages` the opener made sure of.
+  group_writer(std::string url, conn_options conn, std::unique_ptr<pg_connection> db, writer_options opts,
+               std::set<std::int64_t> known_months);
+  ~group_writer();
+  group_writer(const group_writer&) = delete;
+  group_writer& operator=(const group_writer&) = delete;
+
+  // Queues op. Once stop() began, returns false and leaves op untouched.
+  bool enqueue(write_op&& op);
+  // Queues `f` and waits until its group committed; returns what f returned,
+  // or the group's error.
+  template <class T>
+  result<T> call(std::function<result<T>(pg_connection&)> f);
+  // Blocks until every op queued before the call has run its callback.
+  void flush();
+  // Drains the queue and joins the thread. Idempotent.
+  void stop();
+
+  std::uint64_t commit_count() const;
+
+ private:
+  void run();
+  std::vector<write_op> take_group();
+  void commit_group(std::vector<write_op>& group);
+  status write_group(std::vector<write_op>& group, std::vector<op_outcome>& out);
+  status apply_all(std::vector<write_op>& group, std::vector<op_outcome>& out);
+  status flush_appends(std::vector<write_op>& group, std::vector<std::size_t>& pending, std::vector<op_outcome>& out);
+  status connected();
+  status partitions_ahead();
+
+  const std::string url_;
+  const conn_options conn_options_;
+  const writer_options opts_;
+  reconnect_gate gate_;
+  // Used by the writer thread only.
+  std::unique_ptr<pg_connection> db_;
+  std::set<std::int64_t> known_months_;      // partitions of `messages` known to exist
+  std::vector<std::int64_t> months_in_txn_;  // created by the open transaction
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable group_done_;
+  std::deque<write_op> queue_;       // GUARDED_BY(mutex_)
+  std::uint64_t queued_ = 0;         // GUARDED_BY(mutex_)
+  std::uint64_t finished_ = 0;       // GUARDED_BY(mutex_)
+  std::uint64_t commits_ = 0;        // GUARDED_BY(mutex_)
+  std::size_t urgent_queued_ = 0;    // GUARDED_BY(mutex_)
+  std::size_t flushes_waiting_ = 0;  // GUARDED_BY(mutex_)
+  bool stopping_ = false;            // GUARDED_BY(mutex_)
+  std::thread thread_;               // last: starts once the rest exists
+};
+
+template <class T>
+result<T> group_writer::call(std::function<result<T>(pg_connection&)> f) {
+  // Both live on this stack: the writer runs apply and then done before the
+  // future is ready, and always runs an op it accepted.
+  std::optional<result<T>> out;
+  std::promise<status> committed;
+  auto future = committed.get_future();
+  write_op op;
+  op.apply = [&](pg_connection& db) {
+    out.emplace(f(db));
+    return *out ? status(ok_value) : status(out->err());
+  };
+  op.done = [&](const status& s) { committed.set_value(s); };
+  if (!enqueue(std::move(op))) return error(errc::shutting_down, "the store is closing");
+  status s = future.get();
+  if (!s) return s.err();
+  return std::move(*out);
+}
+
+}  // namespace sorak::pg
