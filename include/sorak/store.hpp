@@ -177,7 +177,8 @@ class store {
   virtual void release_memory() {}
 };
 
-// The store a --store URL names (`sqlite:PATH`), opened and migrated.
+// The store a --store URL names (`sqlite:PATH`, `postgres://USER@HOST:PORT/DB`
+// or `postgresql://…`), opened and migrated.
 // Errors: `invalid_store` for an unknown scheme; the store's own when it
 // cannot open.
 result<std::unique_ptr<store>> open_store(const std::string& url);

@@ -40,7 +40,7 @@ int parse_config(int argc, char** argv, server_config& out) {
   std::string listen = out.listen_host + ":" + std::to_string(out.listen_port);
   std::string secret_file, rate_user = "20/30", rate_mod = "100/30", rate_api = "120/60";
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)")->envname("SORAK_LISTEN");
-  app.add_option("--store", out.store_url, "sqlite:PATH")->envname("SORAK_STORE");
+  app.add_option("--store", out.store_url, "sqlite:PATH, or postgres://USER@HOST:PORT/DB (also postgresql://…)")->envname("SORAK_STORE");
   app.add_option("--broker", out.broker_url, "memory")->envname("SORAK_BROKER");
   app.add_option("--jwt-secret", out.jwt_secret, "HS256 secret for user tokens")->envname("SORAK_JWT_SECRET");
   app.add_option("--jwt-secret-file", secret_file, "file holding the JWT secret")->envname("SORAK_JWT_SECRET_FILE");

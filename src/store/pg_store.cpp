@@ -1,5 +1,7 @@
 #include "store/pg_store.hpp"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
