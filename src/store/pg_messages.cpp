@@ -13,6 +13,15 @@
 
 namespace sorak::pg {
 
+namespace statements {
+const char* const message_place = "SELECT stream_seq, created_at FROM messages WHERE id = $1 AND stream_id = $2";
+const char* const newest_below = "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 "
+                                 "AND stream_seq < $2 AND created_at <= $3 AND NOT deleted "
+                                 "ORDER BY stream_seq DESC LIMIT $4";
+const char* const after = "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
+                          "AND created_at > $3 AND NOT deleted ORDER BY stream_seq ASC LIMIT $4";
+}  // namespace statements
+
 namespace {
 
 constexpr std::int64_t past_the_end = std::numeric_limits<std::int64_t>::max();
@@ -139,8 +148,7 @@ struct place {
 };
 
 result<std::optional<place>> place_of(pg_connection& db, std::string_view stream_id, std::string_view message_id) {
-  auto r = db.query("SELECT stream_seq, created_at FROM messages WHERE id = $1 AND stream_id = $2",
-                    pg_params().add_all(message_id, stream_id));
+  auto r = db.query(statements::message_place, pg_params().add_all(message_id, stream_id));
   if (!r) return r.err();
   if (r->rows() == 0) return std::optional<place>();
   return std::optional(place{r->int64(0, 0), r->int64(0, 1)});
@@ -151,9 +159,7 @@ result<std::vector<message>> newest_below(pg_connection& db, std::string_view st
                                           std::optional<place> below, int n) {
   pg_params p;
   p.add_all(stream_id, below ? below->seq : past_the_end, below ? below->created_at : past_the_end, n);
-  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq < $2 "
-                    "AND created_at <= $3 AND NOT deleted ORDER BY stream_seq DESC LIMIT $4",
-                    p);
+  auto r = db.query(statements::newest_below, p);
   if (!r) return r.err();
   return read_messages(*r);
 }
@@ -211,9 +217,7 @@ result<std::vector<message>> select_after(pg_connection& db, std::string_view st
   if (!p) return p.err();
   if (!*p) return message_not_found();
   if (max <= 0) return std::vector<message>();
-  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
-                    "AND created_at > $3 AND NOT deleted ORDER BY stream_seq ASC LIMIT $4",
-                    pg_params().add_all(stream_id, (*p)->seq, (*p)->created_at, max));
+  auto r = db.query(statements::after, pg_params().add_all(stream_id, (*p)->seq, (*p)->created_at, max));
   if (!r) return r.err();
   return read_messages(*r);
 }

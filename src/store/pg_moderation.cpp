@@ -8,6 +8,9 @@
 
 namespace sorak::pg {
 
+const char* const statements::moderation_log =
+    "SELECT " PG_ACTION_COLUMNS " FROM moderation_log WHERE stream_id = $1 ORDER BY seq DESC LIMIT $2";
+
 namespace {
 
 error message_not_found() { return error(errc::message_not_found, "no such message in this stream"); }
@@ -139,8 +142,7 @@ status insert_action(pg_connection& db, const moderation_action& a) {
 
 result<std::vector<moderation_action>> select_actions(pg_connection& db, std::string_view stream_id, int limit) {
   return read_rows<moderation_action>(
-      db.query("SELECT " PG_ACTION_COLUMNS " FROM moderation_log WHERE stream_id = $1 ORDER BY seq DESC LIMIT $2",
-               pg_params().add_all(stream_id, limit)),
+      db.query(statements::moderation_log, pg_params().add_all(stream_id, limit)),
       read_action);
 }
 

@@ -83,4 +83,16 @@ status mark_api_key_revoked(pg_connection& db, std::string_view id, millis at);
 result<std::vector<api_key>> select_api_keys(pg_connection& db);
 result<std::optional<api_key>> select_api_key_by_hash(pg_connection& db, std::string_view key_hash);
 
+// ---- statements whose plans pg_store_test checks -------------------------------
+// The reads that must stay on an index however long a stream grows; the
+// functions above run exactly these.
+namespace statements {
+extern const char* const message_place;   // $1 message id, $2 stream id → stream_seq, created_at
+extern const char* const newest_below;    // $1 stream, $2 below seq, $3 at or below created_at, $4 limit
+extern const char* const after;           // $1 stream, $2 above seq, $3 above created_at, $4 limit
+extern const char* const feed_since;      // $1 stream, $2 since, $3 limit
+extern const char* const feed_newest;     // $1 stream, $2 limit
+extern const char* const moderation_log;  // $1 stream, $2 limit
+}  // namespace statements
+
 }  // namespace sorak::pg

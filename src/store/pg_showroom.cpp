@@ -7,6 +7,15 @@
 
 namespace sorak::pg {
 
+// Within a stream created_at grows with stream_seq, so `since` walks the
+// (stream_id, created_at) index forward, in the partitions after it.
+const char* const statements::feed_since =
+    "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND created_at > $2 "
+    "AND NOT deleted AND type IN ('message', 'gift') ORDER BY created_at ASC LIMIT $3";
+const char* const statements::feed_newest =
+    "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND NOT deleted "
+    "AND type IN ('message', 'gift') ORDER BY stream_seq DESC LIMIT $2";
+
 namespace {
 
 // Rows per FETCH of the statistics scan: bounds the memory one batch takes.
@@ -29,17 +38,11 @@ result<std::vector<message>> select_chat_feed(pg_connection& db, std::string_vie
                                               std::optional<millis> since) {
   limit = std::max(limit, 1);
   if (since) {
-    // Within a stream created_at grows with stream_seq, so this walks the
-    // (stream_id, created_at) index forward, in the partitions after `since`.
-    auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND created_at > $2 "
-                      "AND NOT deleted AND type IN ('message', 'gift') ORDER BY created_at ASC LIMIT $3",
-                      pg_params().add_all(stream_id, *since, limit));
+    auto r = db.query(statements::feed_since, pg_params().add_all(stream_id, *since, limit));
     if (!r) return r.err();
     return read_messages(*r);
   }
-  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND NOT deleted "
-                    "AND type IN ('message', 'gift') ORDER BY stream_seq DESC LIMIT $2",
-                    pg_params().add_all(stream_id, limit));
+  auto r = db.query(statements::feed_newest, pg_params().add_all(stream_id, limit));
   if (!r) return r.err();
   auto rows = read_messages(*r);
   std::reverse(rows.begin(), rows.end());

@@ -1,0 +1,352 @@
+// postgres_store beyond the contract suite: several nodes on one database,
+// query plans on a big stream, migrations, faults. Each test runs in a
+// database of its own on SORAK_TEST_POSTGRES_URL, and fails (saying how to
+// start a server) when it is not set.
+#include "store/pg_store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "store/pg_conn.hpp"
+#include "store/pg_queries.hpp"
+#include "store/pg_schema.hpp"
+#include "store/pg_scratch_db.hpp"
+
+namespace sorak {
+namespace {
+
+using namespace std::chrono_literals;
+
+new_stream named(std::string title) {
+  new_stream ns;
+  ns.broadcaster_user_id = "b";
+  ns.title = std::move(title);
+  ns.room_name = "r";
+  return ns;
+}
+
+class pg_store_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = pg::test_server_url();
+    ASSERT_TRUE(server_) << pg::how_to_start_postgres();
+    std::string hex;
+    for (char c : new_uuid_v7())
+      if (c != '-') hex.push_back(c);
+    name_ = "sorak_t_" + hex;
+    auto url = pg::create_scratch_database(*server_, name_);
+    ASSERT_TRUE(url) << url.err().message;
+    url_ = *url;
+  }
+
+  void TearDown() override {
+    if (!server_ || name_.empty()) return;
+    auto s = pg::drop_scratch_database(*server_, name_);
+    EXPECT_TRUE(s) << s.err().message;
+  }
+
+  std::unique_ptr<postgres_store> open(const postgres_options& opts = {}) {
+    auto s = postgres_store::open(url_, opts);
+    EXPECT_TRUE(s) << s.err().message;
+    return s ? std::move(*s) : nullptr;
+  }
+
+  std::unique_ptr<pg::pg_connection> connect(std::chrono::milliseconds timeout = 10s) {
+    auto c = pg::pg_connection::open(url_, {.query_timeout = timeout});
+    EXPECT_TRUE(c) << c.err().message;
+    return c ? std::move(*c) : nullptr;
+  }
+
+  static message make_message(const std::string& stream_id, std::string content, millis at) {
+    message m;
+    m.id = new_uuid_v7();
+    m.stream_id = stream_id;
+    m.user = {.id = "u-1", .username = "alice", .display_name = "Alice", .avatar_url = "", .level = 1,
+              .is_premium = false, .badges = {}};
+    m.content = std::move(content);
+    m.created_at = at;
+    return m;
+  }
+
+  std::optional<std::string> server_;
+  std::string name_;
+  std::string url_;
+};
+
+// ---- two nodes, one stream ------------------------------------------------------
+
+// Appends n messages from one node, created_at proposed as base, base+1, …;
+// both nodes propose the same times, so the store must move them apart.
+std::future<int> append_from(postgres_store& node, const std::string& stream_id, int n, millis base,
+                             const std::string& tag) {
+  return std::async(std::launch::async, [&node, stream_id, n, base, tag] {
+    std::atomic<int> ok{0};
+    for (int i = 0; i < n; ++i) {
+      message m;
+      m.id = new_uuid_v7();
+      m.stream_id = stream_id;
+      m.user.id = tag;
+      m.content = tag + std::to_string(i);
+      m.created_at = base + i;
+      node.append(std::move(m), [&ok](const auto& r) { ok += r ? 1 : 0; });
+    }
+    node.flush();
+    return ok.load();
+  });
+}
+
+TEST_F(pg_store_test, two_nodes_appending_to_one_stream_number_it_without_gap_or_repeat) {
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  auto s = a->create_stream(named("t"));
+  ASSERT_TRUE(s) << s.err().message;
+  const millis base = now_millis();
+  auto from_a = append_from(*a, s->id, 2000, base, "a");
+  auto from_b = append_from(*b, s->id, 2000, base, "b");
+  EXPECT_EQ(from_a.get(), 2000);
+  EXPECT_EQ(from_b.get(), 2000);
+
+  std::vector<message> all;
+  b->scan_messages(s->id, [&](const message& m) { all.push_back(m); });
+  ASSERT_EQ(all.size(), 4000u);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1)) << "at " << i;
+    if (i) {
+      ASSERT_LT(all[i - 1].created_at, all[i].created_at) << "at seq " << all[i].seq;
+    }
+  }
+  // Each node's own messages keep their append order.
+  for (const char* tag : {"a", "b"}) {
+    int next = 0;
+    for (const auto& m : all)
+      if (m.user.id == tag) {
+        EXPECT_EQ(m.content, tag + std::to_string(next++));
+      }
+    EXPECT_EQ(next, 2000);
+  }
+  EXPECT_EQ(a->last_created_at(s->id), all.back().created_at);
+  EXPECT_LT(a->commit_count() + b->commit_count(), 4000u) << "appends were not grouped";
+}
+
+// ---- plans on a big stream ------------------------------------------------------------
+
+// The plan of `sql` with `params`, as JSON text.
+std::string plan_of(pg::pg_connection& db, const char* sql, const pg::pg_params& params) {
+  auto r = db.query(std::string("EXPLAIN (FORMAT JSON) ") + sql, params);
+  EXPECT_TRUE(r) << r.err().message;
+  return r && r->rows() ? r->text(0, 0) : std::string();
+}
+
+void collect_seq_scans(const boost::json::value& node, std::vector<std::string>& out) {
+  if (node.is_array()) {
+    for (const auto& v : node.get_array()) collect_seq_scans(v, out);
+    return;
+  }
+  if (!node.is_object()) return;
+  const auto& o = node.get_object();
+  if (const auto* type = o.if_contains("Node Type"); type && *type == "Seq Scan")
+    out.emplace_back(o.at("Relation Name").as_string());
+  for (const auto& [key, v] : o) collect_seq_scans(v, out);
+}
+
+// The tables a plan reads whole, leaving out empty ones (next month's
+// partition, planned as a free scan of nothing).
+std::vector<std::string> full_scans(pg::pg_connection& db, const std::string& plan) {
+  std::vector<std::string> scanned, out;
+  collect_seq_scans(boost::json::parse(plan), scanned);
+  for (const auto& table : scanned) {
+    auto rows = db.query("SELECT reltuples FROM pg_class WHERE relname = $1", pg::pg_params().add(table));
+    if (!rows || rows->rows() == 0 || std::stod(rows->text(0, 0)) > 0) out.push_back(table);
+  }
+  return out;
+}
+
+TEST_F(pg_store_test, reads_of_a_stream_of_a_million_messages_use_indexes) {
+  auto st = open();
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("big"));
+  auto other = st->create_stream(named("small"));
+  ASSERT_TRUE(s && other);
+  auto db = connect(300s);  // the fill takes a while
+  ASSERT_TRUE(db);
+  // Server-side rows: this month's partition, one message per ms from day 2 on.
+  const millis base = now_millis() - 20LL * 60 * 1000;
+  ASSERT_TRUE(pg::ensure_partition(*db, pg::month_of(base)));
+  ASSERT_TRUE(pg::ensure_partition(*db, pg::month_of(base + 2'000'000)));
+  const char* fill =
+      "INSERT INTO messages (stream_id, stream_seq, id, user_id, username, display_name, avatar_url, level, "
+      "is_premium, badges, content, type, stars, created_at, client_id, deleted) "
+      "SELECT $1, g, 'm-' || $1 || '-' || g, 'u-' || (g % 1000), 'user', 'User', '', 1, false, '[]', "
+      "'hello ' || g, CASE WHEN g % 10 = 0 THEN 'gift' ELSE 'message' END, 0, $2 + g, '', g % 50 = 0 "
+      "FROM generate_series(1, $3::bigint) g";
+  for (auto [id, n] : {std::pair{s->id, std::int64_t{1'000'000}}, std::pair{other->id, std::int64_t{1000}}}) {
+    auto filled = db->query(fill, pg::pg_params().add_all(id, base, n));
+    ASSERT_TRUE(filled) << filled.err().message;
+  }
+  ASSERT_TRUE(db->query("INSERT INTO moderation_log (id, stream_id, action, moderator_id, target_user_id, "
+                        "message_id, reason, created_at) SELECT 'a-' || g, $1, 'timeout', 'm', 'u', '', '', g "
+                        "FROM generate_series(1, 100000) g",
+                        pg::pg_params().add(s->id)));
+  ASSERT_TRUE(db->exec("ANALYZE"));
+
+  const std::string id = "m-" + s->id + "-500000";
+  const millis mid = base + 500'000;
+  const std::pair<const char*, pg::pg_params> reads[] = {
+      {pg::statements::message_place, pg::pg_params().add_all(id, s->id)},
+      {pg::statements::newest_below, pg::pg_params().add_all(s->id, INT64_MAX, INT64_MAX, 51)},
+      {pg::statements::newest_below, pg::pg_params().add_all(s->id, std::int64_t{500'000}, mid, 51)},
+      {pg::statements::after, pg::pg_params().add_all(s->id, std::int64_t{500'000}, mid, 100)},
+      {pg::statements::feed_since, pg::pg_params().add_all(s->id, mid, 100)},
+      {pg::statements::feed_newest, pg::pg_params().add_all(s->id, 100)},
+      {pg::statements::moderation_log, pg::pg_params().add_all(s->id, 50)},
+  };
+  for (const auto& [sql, params] : reads) {
+    const std::string plan = plan_of(*db, sql, params);
+    EXPECT_EQ(full_scans(*db, plan), std::vector<std::string>()) << sql << "\n" << plan;
+  }
+  // And the store answers from them.
+  auto page = st->history(s->id, 50, id);
+  ASSERT_TRUE(page) << page.err().message;
+  ASSERT_EQ(page->messages.size(), 50u);
+  EXPECT_EQ(page->messages.back().seq, 499'999);
+  auto next = st->after(s->id, id, 10);
+  ASSERT_TRUE(next);
+  ASSERT_EQ(next->size(), 10u);
+  EXPECT_EQ(next->front().seq, 500'001);
+}
+
+// ---- migrations --------------------------------------------------------------------
+
+TEST_F(pg_store_test, opening_again_migrates_nothing_and_every_version_is_recorded) {
+  ASSERT_TRUE(open());
+  auto db = connect();
+  ASSERT_TRUE(db);
+  auto versions = pg::applied_versions(*db);
+  ASSERT_TRUE(versions);
+  std::vector<int> all;
+  for (int v = 1; v <= pg::latest_schema_version(); ++v) all.push_back(v);
+  EXPECT_EQ(*versions, all);
+  auto stamps = db->query("SELECT string_agg(version || '@' || applied_at, ',' ORDER BY version) "
+                          "FROM sorak_schema_migrations");
+  ASSERT_TRUE(stamps);
+  // Two nodes starting at once: both succeed, nothing is applied twice.
+  auto one = std::async(std::launch::async, [&] { return postgres_store::open(url_).ok(); });
+  auto two = std::async(std::launch::async, [&] { return postgres_store::open(url_).ok(); });
+  EXPECT_TRUE(one.get());
+  EXPECT_TRUE(two.get());
+  EXPECT_EQ(*pg::applied_versions(*db), all);
+  auto again = db->query("SELECT string_agg(version || '@' || applied_at, ',' ORDER BY version) "
+                         "FROM sorak_schema_migrations");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->text(0, 0), stamps->text(0, 0));
+}
+
+TEST_F(pg_store_test, a_message_in_a_month_without_a_partition_gets_one) {
+  auto st = open();
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("t"));
+  ASSERT_TRUE(s);
+  const millis long_ago = 1'500'000'000'000;  // 2017-07-14
+  for (millis at : {long_ago, long_ago + millis{40} * 24 * 3600 * 1000}) {
+    std::promise<bool> done;
+    st->append(make_message(s->id, "old", at), [&](const auto& r) { done.set_value(r ? true : false); });
+    EXPECT_TRUE(done.get_future().get());
+  }
+  auto db = connect();
+  auto parts = db->query("SELECT count(*) FROM pg_inherits WHERE inhparent = 'messages'::regclass");
+  ASSERT_TRUE(parts);
+  EXPECT_EQ(parts->int64(0, 0), 4);  // this month, next month, 2017-07, 2017-08
+  EXPECT_EQ(st->latest(s->id, 10).size(), 2u);
+}
+
+// ---- faults ---------------------------------------------------------------------------
+
+TEST_F(pg_store_test, an_unreachable_server_is_503_store_unavailable_quickly) {
+  const auto started = std::chrono::steady_clock::now();
+  auto s = postgres_store::open("postgres://postgres@127.0.0.1:1/nothing");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.err().code, "store_unavailable");
+  EXPECT_EQ(s.err().http_status, 503);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 6s);
+}
+
+TEST_F(pg_store_test, a_statement_without_an_answer_fails_at_the_deadline) {
+  auto c = pg::pg_connection::open(url_, {.query_timeout = 300ms});
+  ASSERT_TRUE(c);
+  const auto started = std::chrono::steady_clock::now();
+  auto r = (*c)->query("SELECT pg_sleep(5)");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.err().code, "store_unavailable");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_TRUE((*c)->broken());
+}
+
+TEST_F(pg_store_test, after_its_connections_are_cut_the_store_fails_once_and_then_reconnects) {
+  auto st = open();
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("t"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(st->get_stream(s->id));  // a read connection exists
+  auto db = connect();
+  ASSERT_TRUE(db->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+  std::this_thread::sleep_for(100ms);
+  auto append = [&](const char* text) {
+    std::promise<status> p;
+    st->append(make_message(s->id, text, now_millis()), [&](const auto& r) {
+      p.set_value(r ? status(ok_value) : status(r.err()));
+    });
+    return p.get_future().get();
+  };
+  status lost = append("into a cut connection");
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.err().code, "store_unavailable");
+  auto read_lost = st->get_stream(s->id);
+  ASSERT_FALSE(read_lost);
+  EXPECT_EQ(read_lost.err().code, "store_unavailable");
+  // Later operations open new connections by themselves.
+  EXPECT_TRUE(append("after reconnecting"));
+  EXPECT_TRUE(st->get_stream(s->id));
+  auto msgs = st->latest(s->id, 10);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].content, "after reconnecting");
+  EXPECT_EQ(msgs[0].seq, 1);
+}
+
+// ---- one INSERT per group against one per message ---------------------------------------
+
+// Not a check: prints appends per second both ways (SORAK_PG_MEASURE=1).
+TEST_F(pg_store_test, measure_multi_row_against_per_row_insert) {
+  if (!std::getenv("SORAK_PG_MEASURE")) GTEST_SKIP() << "set SORAK_PG_MEASURE=1 to measure";
+  constexpr int n = 40'000;
+  for (bool multi_row : {true, false, true, false}) {
+    auto st = open({.multi_row_insert = multi_row});
+    ASSERT_TRUE(st);
+    auto s = st->create_stream(named("t"));
+    ASSERT_TRUE(s);
+    std::vector<message> ms;
+    const millis base = now_millis();
+    for (int i = 0; i < n; ++i) ms.push_back(make_message(s->id, "hello " + std::to_string(i), base + i));
+    const auto started = std::chrono::steady_clock::now();
+    std::atomic<int> ok{0};
+    for (auto& m : ms) st->append(std::move(m), [&ok](const auto& r) { ok += r ? 1 : 0; });
+    st->flush();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    EXPECT_EQ(ok.load(), n);
+    std::printf("%s: %d appends in %.2f s = %.0f/s, %llu commits\n", multi_row ? "multi-row" : "per-row  ", n,
+                secs, n / secs, static_cast<unsigned long long>(st->commit_count()));
+  }
+}
+
+}  // namespace
+}  // namespace sorak
