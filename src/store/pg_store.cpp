@@ -132,10 +132,7 @@ std::optional<user_profile> postgres_store::get_user(std::string_view user_id) {
 void postgres_store::append(message m, append_callback done) {
   pg::write_op op;
   op.append = std::move(m);
-  if (done)
-    op.appended = [done = std::move(done)](result<message> r) {
-      done(r ? status(ok_value) : status(r.err()));
-    };
+  op.appended = std::move(done);
   if (!writer_->enqueue(std::move(op)) && op.appended) op.appended(closing());
 }
 

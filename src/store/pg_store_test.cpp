@@ -86,10 +86,12 @@ class pg_store_test : public ::testing::Test {
 
 // Appends n messages from one node, created_at proposed as base, base+1, …;
 // both nodes propose the same times, so the store must move them apart.
-std::future<int> append_from(postgres_store& node, const std::string& stream_id, int n, millis base,
-                             const std::string& tag) {
+// Returns the seq each `done` reported, in append order (0: failed).
+std::future<std::vector<std::int64_t>> append_from(postgres_store& node, const std::string& stream_id, int n,
+                                                   millis base, const std::string& tag) {
   return std::async(std::launch::async, [&node, stream_id, n, base, tag] {
-    std::atomic<int> ok{0};
+    // Written by the node's writer thread only; read after flush().
+    std::vector<std::int64_t> seqs;
     for (int i = 0; i < n; ++i) {
       message m;
       m.id = new_uuid_v7();
@@ -97,10 +99,10 @@ std::future<int> append_from(postgres_store& node, const std::string& stream_id,
       m.user.id = tag;
       m.content = tag + std::to_string(i);
       m.created_at = base + i;
-      node.append(std::move(m), [&ok](const auto& r) { ok += r ? 1 : 0; });
+      node.append(std::move(m), [&seqs](result<message> r) { seqs.push_back(r ? r->seq : 0); });
     }
     node.flush();
-    return ok.load();
+    return seqs;
   });
 }
 
@@ -113,8 +115,16 @@ TEST_F(pg_store_test, two_nodes_appending_to_one_stream_number_it_without_gap_or
   const millis base = now_millis();
   auto from_a = append_from(*a, s->id, 2000, base, "a");
   auto from_b = append_from(*b, s->id, 2000, base, "b");
-  EXPECT_EQ(from_a.get(), 2000);
-  EXPECT_EQ(from_b.get(), 2000);
+  std::vector<std::int64_t> acked = from_a.get();
+  const auto from_b_seqs = from_b.get();
+  ASSERT_EQ(acked.size(), 2000u);
+  ASSERT_EQ(from_b_seqs.size(), 2000u);
+  // Each node's own acks rise; together they are 1..4000 once each.
+  EXPECT_TRUE(std::is_sorted(acked.begin(), acked.end()));
+  EXPECT_TRUE(std::is_sorted(from_b_seqs.begin(), from_b_seqs.end()));
+  acked.insert(acked.end(), from_b_seqs.begin(), from_b_seqs.end());
+  std::sort(acked.begin(), acked.end());
+  for (std::size_t i = 0; i < acked.size(); ++i) ASSERT_EQ(acked[i], static_cast<std::int64_t>(i + 1));
 
   std::vector<message> all;
   b->scan_messages(s->id, [&](const message& m) { all.push_back(m); });
@@ -259,7 +269,7 @@ TEST_F(pg_store_test, a_message_in_a_month_without_a_partition_gets_one) {
   const millis long_ago = 1'500'000'000'000;  // 2017-07-14
   for (millis at : {long_ago, long_ago + millis{40} * 24 * 3600 * 1000}) {
     std::promise<bool> done;
-    st->append(make_message(s->id, "old", at), [&](const auto& r) { done.set_value(r ? true : false); });
+    st->append(make_message(s->id, "old", at), [&](result<message> r) { done.set_value(r.ok()); });
     EXPECT_TRUE(done.get_future().get());
   }
   auto db = connect();
@@ -302,13 +312,11 @@ TEST_F(pg_store_test, after_its_connections_are_cut_the_store_fails_once_and_the
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
   std::this_thread::sleep_for(100ms);
   auto append = [&](const char* text) {
-    std::promise<status> p;
-    st->append(make_message(s->id, text, now_millis()), [&](const auto& r) {
-      p.set_value(r ? status(ok_value) : status(r.err()));
-    });
+    std::promise<result<message>> p;
+    st->append(make_message(s->id, text, now_millis()), [&](result<message> r) { p.set_value(std::move(r)); });
     return p.get_future().get();
   };
-  status lost = append("into a cut connection");
+  auto lost = append("into a cut connection");
   ASSERT_FALSE(lost);
   EXPECT_EQ(lost.err().code, "store_unavailable");
   auto read_lost = st->get_stream(s->id);
@@ -339,7 +347,7 @@ TEST_F(pg_store_test, measure_multi_row_against_per_row_insert) {
     for (int i = 0; i < n; ++i) ms.push_back(make_message(s->id, "hello " + std::to_string(i), base + i));
     const auto started = std::chrono::steady_clock::now();
     std::atomic<int> ok{0};
-    for (auto& m : ms) st->append(std::move(m), [&ok](const auto& r) { ok += r ? 1 : 0; });
+    for (auto& m : ms) st->append(std::move(m), [&ok](result<message> r) { ok += r ? 1 : 0; });
     st->flush();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     EXPECT_EQ(ok.load(), n);
