@@ -155,17 +155,16 @@ error pg_connection::fail(std::string_view what) {
   return e;
 }
 
-// Flushes what is queued to send and waits until a whole answer arrived, or
-// the deadline passed.
+// Sends what is queued and reads until a whole answer arrived, or the
+// deadline passed. Input is read even while output is pending, so neither
+// side can block the other on a full socket buffer.
 status pg_connection::wait_for_answer() {
   const auto deadline = std::chrono::steady_clock::now() + opts_.query_timeout;
   for (;;) {
-    int flushed = PQflush(conn_);
+    const int flushed = PQflush(conn_);
     if (flushed < 0) return fail("sending");
-    if (flushed == 0) {
-      if (!PQconsumeInput(conn_)) return fail("reading");
-      if (!PQisBusy(conn_)) return ok_value;
-    }
+    if (!PQconsumeInput(conn_)) return fail("reading");
+    if (flushed == 0 && !PQisBusy(conn_)) return ok_value;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return fail("no answer within " + std::to_string(opts_.query_timeout.count()) + " ms");
     pollfd p{PQsocket(conn_), static_cast<short>(POLLIN | (flushed == 1 ? POLLOUT : 0)), 0};
