@@ -148,7 +148,8 @@ bool pg_connection::in_transaction() const {
 bool pg_connection::aborted() const { return !broken() && PQtransactionStatus(conn_) == PQTRANS_INERROR; }
 
 error pg_connection::fail(std::string_view what) {
-  error e(errc::store_unavailable, "postgres: " + std::string(what) + ": " + server_message(conn_));
+  const std::string detail = server_message(conn_);
+  error e(errc::store_unavailable, "postgres: " + std::string(what) + (detail.empty() ? "" : ": " + detail));
   broken_ = true;
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;

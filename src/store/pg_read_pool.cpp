@@ -18,7 +18,7 @@ result<read_pool::lease> read_pool::acquire() {
     if (!idle_.empty()) {
       auto db = std::move(idle_.back());
       idle_.pop_back();
-      return lease(this, std::move(db));
+      return lease(this, std::move(db), /*reused=*/true);
     }
     ++open_;  // a slot for the connection opened below, outside the lock
   }
@@ -31,7 +31,7 @@ result<read_pool::lease> read_pool::open_new() {
                 : pg_connection::open(url_, opts_);
   if (db) {
     gate_.succeeded();
-    return lease(this, std::move(*db));
+    return lease(this, std::move(*db), /*reused=*/false);
   }
   if (db.err().is(errc::store_unavailable)) gate_.failed();
   {
@@ -54,19 +54,20 @@ void read_pool::release_memory() {
 }
 
 void read_pool::give_back(std::unique_ptr<pg_connection> db) {
-  std::unique_ptr<pg_connection> broken;  // closed after the lock is released
+  std::vector<std::unique_ptr<pg_connection>> closing;  // closed after the lock is released
   {
     std::lock_guard lock(mutex_);
+    if (db->broken()) closing.swap(idle_);
     // A connection left inside a transaction (a read that failed halfway) is
     // not reused either: its next user would see that transaction.
     if (db->broken() || db->in_transaction()) {
-      broken = std::move(db);
-      --open_;
+      closing.push_back(std::move(db));
+      open_ -= closing.size();
     } else {
       idle_.push_back(std::move(db));
     }
   }
-  returned_.notify_one();
+  returned_.notify_all();
 }
 
 }  // namespace sorak::pg

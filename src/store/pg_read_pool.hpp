@@ -3,7 +3,8 @@
 // Internal to src/store/. At most `max_open` connections exist at once; they
 // are opened on demand (the first read opens the first). A reader that finds
 // them all leased waits for one, up to the query timeout, then fails with 503.
-// A connection that broke is closed when its lease ends instead of returned;
+// A connection that broke is closed when its lease ends instead of returned,
+// and so are the idle ones (what broke one, a restart, broke them all);
 // while the server is unreachable, reconnect_gate spaces the attempts and
 // reads fail at once with 503. Thread-safe: the mutex is held only to take or
 // return a connection, never while one opens or a query runs.
@@ -25,15 +26,21 @@ class read_pool {
  public:
   class lease {
    public:
-    lease(read_pool* pool, std::unique_ptr<pg_connection> db) : pool_(pool), db_(std::move(db)) {}
-    lease(lease&& o) noexcept : pool_(o.pool_), db_(std::move(o.db_)) {}
+    lease(read_pool* pool, std::unique_ptr<pg_connection> db, bool reused)
+        : pool_(pool), db_(std::move(db)), reused_(reused) {}
+    lease(lease&& o) noexcept : pool_(o.pool_), db_(std::move(o.db_)), reused_(o.reused_) {}
     lease& operator=(lease&&) = delete;
     ~lease();
     pg_connection& db() { return *db_; }
+    // True when the connection waited idle in the pool: it may have broken
+    // meanwhile without anyone noticing, so a read that finds it broken may
+    // fairly be tried again on a new one.
+    bool reused() const { return reused_; }
 
    private:
     read_pool* pool_;
     std::unique_ptr<pg_connection> db_;
+    bool reused_;
   };
 
   read_pool(std::string url, conn_options opts, std::size_t max_open);

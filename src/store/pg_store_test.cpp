@@ -301,34 +301,56 @@ TEST_F(pg_store_test, a_statement_without_an_answer_fails_at_the_deadline) {
   EXPECT_TRUE((*c)->broken());
 }
 
-TEST_F(pg_store_test, after_its_connections_are_cut_the_store_fails_once_and_then_reconnects) {
+// Appends one message and waits for its `done`.
+result<message> append_and_wait(store& st, message m) {
+  std::promise<result<message>> p;
+  st.append(std::move(m), [&](result<message> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+TEST_F(pg_store_test, after_its_connections_are_cut_the_store_reconnects_by_itself) {
   auto st = open();
   ASSERT_TRUE(st);
   auto s = st->create_stream(named("t"));
   ASSERT_TRUE(s);
-  ASSERT_TRUE(st->get_stream(s->id));  // a read connection exists
+  ASSERT_TRUE(st->get_stream(s->id));  // a pooled read connection exists
   auto db = connect();
   ASSERT_TRUE(db->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
   std::this_thread::sleep_for(100ms);
-  auto append = [&](const char* text) {
-    std::promise<result<message>> p;
-    st->append(make_message(s->id, text, now_millis()), [&](result<message> r) { p.set_value(std::move(r)); });
-    return p.get_future().get();
-  };
-  auto lost = append("into a cut connection");
-  ASSERT_FALSE(lost);
-  EXPECT_EQ(lost.err().code, "store_unavailable");
-  auto read_lost = st->get_stream(s->id);
-  ASSERT_FALSE(read_lost);
-  EXPECT_EQ(read_lost.err().code, "store_unavailable");
-  // Later operations open new connections by themselves.
-  EXPECT_TRUE(append("after reconnecting"));
-  EXPECT_TRUE(st->get_stream(s->id));
+  // Both found their connection broken before sending anything, and retried.
+  auto stored = append_and_wait(*st, make_message(s->id, "after the cut", now_millis()));
+  ASSERT_TRUE(stored) << stored.err().message;
+  EXPECT_EQ(stored->seq, 1);
+  auto got = st->get_stream(s->id);
+  ASSERT_TRUE(got) << got.err().message;
   auto msgs = st->latest(s->id, 10);
   ASSERT_EQ(msgs.size(), 1u);
-  EXPECT_EQ(msgs[0].content, "after reconnecting");
-  EXPECT_EQ(msgs[0].seq, 1);
+  EXPECT_EQ(msgs[0].content, "after the cut");
+}
+
+TEST_F(pg_store_test, a_group_that_gets_no_answer_fails_unacked_and_the_writer_goes_on) {
+  auto st = open({.query_timeout = 500ms});
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("t"));
+  ASSERT_TRUE(s);
+  // Another session holds the stream's head row: the writer's group waits.
+  auto blocker = connect();
+  ASSERT_TRUE(blocker->exec("BEGIN"));
+  ASSERT_TRUE(blocker->query("SELECT 1 FROM stream_heads WHERE stream_id = $1 FOR UPDATE",
+                             pg::pg_params().add(s->id)));
+  const auto started = std::chrono::steady_clock::now();
+  auto stuck = append_and_wait(*st, make_message(s->id, "stuck", now_millis()));
+  ASSERT_FALSE(stuck);
+  EXPECT_EQ(stuck.err().code, "store_unavailable");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  ASSERT_TRUE(blocker->exec("ROLLBACK"));
+  auto next = append_and_wait(*st, make_message(s->id, "next", now_millis()));
+  ASSERT_TRUE(next) << next.err().message;
+  EXPECT_EQ(next->seq, 1);  // the stuck one never committed
+  auto msgs = st->latest(s->id, 10);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].content, "next");
 }
 
 // ---- one INSERT per group against one per message ---------------------------------------

@@ -142,14 +142,26 @@ void group_writer::commit_group(std::vector<write_op>& group) {
 }
 
 status group_writer::write_group(std::vector<write_op>& group, std::vector<op_outcome>& out) {
-  if (auto s = connected(); !s) return s;
-  if (auto s = partitions_ahead(); !s) return s;
-  if (auto s = db_->exec("BEGIN"); !s) return s;
+  if (auto s = begin(); !s) return s;
   if (auto s = apply_all(group, out); !s) return s;
   // Only COMMIT's own success acks: a lost answer fails the group, though the
   // server may have committed it (the caller then sees an error, never a
   // false success).
   return db_->commit();
+}
+
+// A connection that broke while idle (the server restarted, a proxy cut it)
+// is found out by the first statement of the next group; nothing of the group
+// reached the server yet, so it is tried once more on a new connection.
+status group_writer::begin() {
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = db_ && !db_->broken();
+    status s = connected();
+    if (s) s = partitions_ahead();
+    if (s) s = db_->exec("BEGIN");
+    if (s || !reused || attempt > 0 || !db_ || !db_->broken()) return s;
+    db_.reset();
+  }
 }
 
 // Runs the ops in order: consecutive appends are written together, each

@@ -13,7 +13,8 @@
 // other error fails the whole group, and a group whose COMMIT got no answer is
 // reported failed too: a callback sees success only after COMMIT returned it.
 // A broken connection is dropped and the next group opens a new one (after
-// reconnect_gate's pause), so the writer recovers by itself.
+// reconnect_gate's pause), so the writer recovers by itself; a connection
+// found broken by a group's BEGIN (nothing sent yet) is replaced at once.
 // Background ops (remember_user) linger up to `background_linger` for company.
 //
 // Thread-safety: enqueue(), call() and flush() may be called from any thread;
@@ -91,6 +92,7 @@ class group_writer {
   void run();
   std::vector<write_op> take_group();
   void commit_group(std::vector<write_op>& group);
+  status begin();
   status write_group(std::vector<write_op>& group, std::vector<op_outcome>& out);
   status apply_all(std::vector<write_op>& group, std::vector<op_outcome>& out);
   status flush_appends(std::vector<write_op>& group, std::vector<std::size_t>& pending, std::vector<op_outcome>& out);
