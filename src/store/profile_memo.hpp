@@ -5,8 +5,7 @@
 // is worth a write: note() tells whether `u` differs from the profile last
 // queued for u.id. A queued profile is answered from here until its write
 // finished, so get_user sees it at once. Thread-safe (one mutex, held only
-// inside these calls). sqlite_store keeps the same logic inline; it can move
-// to this class when that file is next changed.
+// inside these calls). Used by sqlite_store and postgres_store alike.
 #pragma once
 
 #include <cstdint>

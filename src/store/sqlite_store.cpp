@@ -105,46 +105,21 @@ status sqlite_store::import_stream(const stream& s) {
 
 // ---- users ------------------------------------------------------------------
 
-std::uint64_t sqlite_store::note_profile(const user_profile& u) {
-  constexpr std::size_t max_remembered = 100'000;  // bounds memory; a miss only costs a write
-  std::string key = u.username;
-  for (const auto* part : {&u.display_name, &u.avatar_url}) key.append(1, '\x1f').append(*part);
-  key.append(1, '\x1f').append(std::to_string(u.level)).append(u.is_premium ? "\x1fp" : "\x1f-");
-  for (const auto& b : u.badges) key.append(1, '\x1e').append(b);
-  std::lock_guard lk(profiles_mutex_);
-  auto [it, inserted] = last_profiles_.try_emplace(u.id, key);
-  if (!inserted && it->second == key) return 0;
-  it->second = std::move(key);
-  if (last_profiles_.size() > max_remembered) last_profiles_.clear();
-  const std::uint64_t seq = ++profile_seq_;
-  pending_profiles_[u.id] = pending_profile{u, seq};
-  return seq;
-}
-
 void sqlite_store::remember_user(const user_profile& u) {
-  const std::uint64_t seq = note_profile(u);
-  if (seq == 0) return;
-  // Once committed (or failed), the file answers for it again.
-  auto forget_pending = [this, id = u.id, seq] {
-    std::lock_guard lk(profiles_mutex_);
-    auto it = pending_profiles_.find(id);
-    if (it != pending_profiles_.end() && it->second.seq == seq) pending_profiles_.erase(it);
-  };
+  const std::uint64_t ticket = profiles_.note(u);
+  if (ticket == 0) return;
   sqlite::write_op op{[u](sqlite::sqlite_db& db) { return sqlite::upsert_user(db, u); },
-                      [id = u.id, forget_pending](const status& s) {
+                      [this, id = u.id, ticket](const status& s) {
                         if (!s) spdlog::warn("store: remembering user {} failed: {}", log_quoted(id), s.err().message);
-                        forget_pending();
+                        profiles_.forget(id, ticket);  // the file answers for it again
                       },
                       /*background=*/true};
   // Refused only while closing: a profile is not worth an error.
-  if (!writer_->enqueue(std::move(op))) forget_pending();
+  if (!writer_->enqueue(std::move(op))) profiles_.forget(u.id, ticket);
 }
 
 std::optional<user_profile> sqlite_store::get_user(std::string_view user_id) {
-  {
-    std::lock_guard lk(profiles_mutex_);
-    if (auto it = pending_profiles_.find(std::string(user_id)); it != pending_profiles_.end()) return it->second.profile;
-  }
+  if (auto p = profiles_.pending(user_id)) return p;
   auto r = read<std::optional<user_profile>>([&](sqlite::sqlite_db& db) { return sqlite::select_user(db, user_id); });
   if (r) return std::move(*r);
   spdlog::error("store: get_user failed: {}", r.err().message);

@@ -17,11 +17,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 #include <string>
 
 #include "sorak/store.hpp"
+#include "store/profile_memo.hpp"
 
 namespace sorak {
 
@@ -102,23 +101,12 @@ class sqlite_store final : public store {
   template <class T, class F>
   std::vector<T> read_list(const char* what, F&& query);
 
-  // When `u` differs from the profile last queued for u.id: records it (also
-  // as pending, for get_user) and returns its sequence number; else 0. Every
-  // connect remembers its user, but only a change costs a write.
-  std::uint64_t note_profile(const user_profile& u);
-
   std::unique_ptr<sqlite::read_pool> readers_;
   std::unique_ptr<sqlite::group_writer> writer_;
-  std::mutex profiles_mutex_;
-  std::unordered_map<std::string, std::string> last_profiles_;  // GUARDED_BY(profiles_mutex_)
-  // Profiles queued but not yet committed (a background write may linger):
-  // get_user answers from here first, so a profile is readable at once.
-  struct pending_profile {
-    user_profile profile;
-    std::uint64_t seq = 0;  // which remember_user queued it
-  };
-  std::unordered_map<std::string, pending_profile> pending_profiles_;  // GUARDED_BY(profiles_mutex_)
-  std::uint64_t profile_seq_ = 0;                                      // GUARDED_BY(profiles_mutex_)
+  // Every connect remembers its user, but only a change costs a write; a
+  // profile queued but not committed yet (a background write may linger) is
+  // answered from here, so it is readable at once.
+  profile_memo profiles_;
 };
 
 // The same as sqlite_store::open with default options, as the `store` interface.
