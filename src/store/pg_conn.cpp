@@ -29,6 +29,7 @@ std::string server_message(::pg_conn* c) {
 void append_quoted(std::string& out, const std::string& s) {
   out.push_back('"');
   for (char ch : s) {
+    if (ch == '\0') continue;  // see storable_text
     if (ch == '"' || ch == '\\') out.push_back('\\');
     out.push_back(ch);
   }
@@ -63,6 +64,12 @@ std::optional<std::int64_t> row_reader::optional_int64() {
   int c = col_++;
   if (r_.is_null(row_, c)) return std::nullopt;
   return r_.int64(row_, c);
+}
+
+std::string storable_text(std::string_view v) {
+  std::string out(v);
+  std::erase(out, '\0');
+  return out;
 }
 
 std::vector<const char*> pg_params::pointers() const {
@@ -113,9 +120,11 @@ result<std::unique_ptr<pg_connection>> pg_connection::open(const std::string& ur
   // notice a peer that vanished without closing; a stalled server is caught by
   // the query deadline.
   const std::string timeout = std::to_string(opts.connect_timeout_seconds);
-  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                        "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), "1", "5", "2", "3", "10000", "sorakd", url.c_str(), nullptr};
+  const char* keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                        "application_name", "client_encoding",  "dbname",
+                        nullptr};
+  const char* values[] = {timeout.c_str(), "1", "5", "2", "3", "10000", "sorakd", "UTF8", url.c_str(), nullptr};
   ::pg_conn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!c) return error(errc::store_unavailable, "postgres: out of memory while connecting");
   if (PQstatus(c) != CONNECTION_OK) {

@@ -66,10 +66,15 @@ class row_reader {
   int col_ = 0;
 };
 
+// `v` without its NUL bytes: PostgreSQL text cannot hold U+0000, and a
+// parameter or array element would silently end at the first one. (Message
+// content never has one; a token's claims may, through a JSON "\u0000".)
+std::string storable_text(std::string_view v);
+
 // Parameters $1, $2, … in the order they are added, as text (NULL when empty).
 class pg_params {
  public:
-  pg_params& add(std::string_view v) { values_.emplace_back(std::string(v)); return *this; }
+  pg_params& add(std::string_view v) { values_.emplace_back(storable_text(v)); return *this; }
   pg_params& add(const char* v) { return add(std::string_view(v)); }
   pg_params& add(const std::string& v) { return add(std::string_view(v)); }
   pg_params& add(std::int64_t v) { values_.emplace_back(std::to_string(v)); return *this; }

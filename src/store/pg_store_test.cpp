@@ -279,6 +279,26 @@ TEST_F(pg_store_test, a_message_in_a_month_without_a_partition_gets_one) {
   EXPECT_EQ(st->latest(s->id, 10).size(), 2u);
 }
 
+TEST_F(pg_store_test, a_nul_in_a_users_profile_is_dropped_and_fails_nothing) {
+  auto st = open();
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("t"));
+  ASSERT_TRUE(s);
+  message odd = make_message(s->id, "hi", now_millis());
+  odd.user.display_name = std::string("Al\0ice", 6);
+  message plain = make_message(s->id, "ho", now_millis());
+  std::promise<result<message>> first, second;
+  st->append(odd, [&](result<message> r) { first.set_value(std::move(r)); });
+  st->append(plain, [&](result<message> r) { second.set_value(std::move(r)); });
+  auto a = first.get_future().get();
+  auto b = second.get_future().get();
+  ASSERT_TRUE(a) << a.err().message;
+  ASSERT_TRUE(b) << b.err().message;
+  auto got = st->get_message(s->id, odd.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->user.display_name, "Alice");
+}
+
 // ---- faults ---------------------------------------------------------------------------
 
 TEST_F(pg_store_test, an_unreachable_server_is_503_store_unavailable_quickly) {
