@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 namespace sorak::pg {
 
@@ -24,6 +25,18 @@ std::string server_message(::pg_conn* c) {
   std::string m = c ? PQerrorMessage(c) : "no connection";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   return m;
+}
+
+// A failed statement as our error: a unique violation is the caller's
+// conflict (409), a lost server is 503, anything else 500. The primary message
+// only: DETAIL lines quote row values.
+error error_of(::pg_result* r) {
+  const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  std::string msg = "postgres: " + std::string(primary ? primary : "the statement failed");
+  if (unavailable_state(state)) return error(errc::store_unavailable, std::move(msg));
+  if (state && std::strcmp(state, "23505") == 0) return error(errc::constraint_failed, std::move(msg));
+  return error(errc::internal, std::move(msg));
 }
 
 void append_quoted(std::string& out, const std::string& s) {
@@ -128,7 +141,9 @@ result<std::unique_ptr<pg_connection>> pg_connection::open(const std::string& ur
   ::pg_conn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!c) return error(errc::store_unavailable, "postgres: out of memory while connecting");
   if (PQstatus(c) != CONNECTION_OK) {
-    error e(errc::store_unavailable, "postgres: cannot connect: " + server_message(c));
+    // The detail names hosts and ports: logged here, not sent to clients.
+    spdlog::warn("store: postgres: cannot connect: {}", server_message(c));
+    error e(errc::store_unavailable, "postgres: cannot connect to the database server");
     PQfinish(c);
     return e;
   }
@@ -158,7 +173,8 @@ bool pg_connection::aborted() const { return !broken() && PQtransactionStatus(co
 
 error pg_connection::fail(std::string_view what) {
   const std::string detail = server_message(conn_);
-  error e(errc::store_unavailable, "postgres: " + std::string(what) + (detail.empty() ? "" : ": " + detail));
+  spdlog::warn("store: postgres: {}{}{}", what, detail.empty() ? "" : ": ", detail);
+  error e(errc::store_unavailable, "postgres: " + std::string(what));
   broken_ = true;
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
@@ -172,13 +188,13 @@ status pg_connection::wait_for_answer() {
   const auto deadline = std::chrono::steady_clock::now() + opts_.query_timeout;
   for (;;) {
     const int flushed = PQflush(conn_);
-    if (flushed < 0) return fail("sending");
-    if (!PQconsumeInput(conn_)) return fail("reading");
+    if (flushed < 0) return fail("the connection broke while sending");
+    if (!PQconsumeInput(conn_)) return fail("the connection broke while reading");
     if (flushed == 0 && !PQisBusy(conn_)) return ok_value;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return fail("no answer within " + std::to_string(opts_.query_timeout.count()) + " ms");
     pollfd p{PQsocket(conn_), static_cast<short>(POLLIN | (flushed == 1 ? POLLOUT : 0)), 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return fail("poll");
+    if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return fail("the connection broke (poll)");
   }
 }
 
@@ -192,22 +208,14 @@ result<result_set> pg_connection::run(std::string_view sql, const pg_params* par
   } else {
     sent = PQsendQuery(conn_, text.c_str());
   }
-  if (!sent) return fail("sending");
+  if (!sent) return fail("the connection broke while sending");
   if (auto s = wait_for_answer(); !s) return s.err();
   // Keep the last result (a script answers once per statement) and the first error.
   ::pg_result* last = nullptr;
   std::optional<error> first_error;
   while (::pg_result* r = PQgetResult(conn_)) {
     auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first_error) {
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      std::string msg = "postgres: " + std::string(PQresultErrorMessage(r));
-      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-      errc kind = unavailable_state(state)                         ? errc::store_unavailable
-                  : (state && std::strcmp(state, "23505") == 0) ? errc::constraint_failed
-                                                                 : errc::internal;
-      first_error = error(kind, std::move(msg));
-    }
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !first_error) first_error = error_of(r);
     if (last) PQclear(last);
     last = r;
     if (PQisBusy(conn_)) {
