@@ -248,9 +248,7 @@ status pg_connection::commit() {
   return ok_value;
 }
 
-}  // namespace sorak::pg
-
-namespace sorak::pg {
+// ---- reconnect_gate ---------------------------------------------------------------
 
 std::chrono::milliseconds reconnect_gate::wait_left() const {
   std::lock_guard lock(mutex_);

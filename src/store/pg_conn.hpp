@@ -99,6 +99,23 @@ struct conn_options {
   int connect_timeout_seconds = 5;
 };
 
+// Spaces out attempts to reach a server that was not there: after a failed
+// connect the next one waits until `pause` has passed, so a store whose server
+// is down answers 503 at once instead of spinning on connect(). Thread-safe.
+class reconnect_gate {
+ public:
+  explicit reconnect_gate(std::chrono::milliseconds pause = std::chrono::milliseconds(250)) : pause_(pause) {}
+  // How long until the next attempt may start (zero: now).
+  std::chrono::milliseconds wait_left() const;
+  void failed();
+  void succeeded();
+
+ private:
+  const std::chrono::milliseconds pause_;
+  mutable std::mutex mutex_;
+  std::chrono::steady_clock::time_point next_try_{};  // GUARDED_BY(mutex_)
+};
+
 class pg_connection {
  public:
   // Connects to `url` (postgres://… or postgresql://…, or a libpq key=value
@@ -141,26 +158,5 @@ class pg_connection {
 std::string text_array(const std::vector<std::optional<std::string>>& items);
 std::string int_array(const std::vector<std::optional<std::int64_t>>& items);
 std::string bool_array(const std::vector<bool>& items);
-
-}  // namespace sorak::pg
-
-namespace sorak::pg {
-
-// Spaces out attempts to reach a server that was not there: after a failed
-// connect the next one waits until `pause` has passed, so a store whose server
-// is down answers 503 at once instead of spinning on connect(). Thread-safe.
-class reconnect_gate {
- public:
-  explicit reconnect_gate(std::chrono::milliseconds pause = std::chrono::milliseconds(250)) : pause_(pause) {}
-  // How long until the next attempt may start (zero: now).
-  std::chrono::milliseconds wait_left() const;
-  void failed();
-  void succeeded();
-
- private:
-  const std::chrono::milliseconds pause_;
-  mutable std::mutex mutex_;
-  std::chrono::steady_clock::time_point next_try_{};  // GUARDED_BY(mutex_)
-};
 
 }  // namespace sorak::pg

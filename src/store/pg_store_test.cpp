@@ -396,6 +396,16 @@ TEST_F(pg_store_test, measure_multi_row_against_per_row_insert) {
     std::printf("%s: %d appends in %.2f s = %.0f/s, %llu commits\n", multi_row ? "multi-row" : "per-row  ", n,
                 secs, n / secs, static_cast<unsigned long long>(st->commit_count()));
   }
+  // One message per group: what a quiet stream pays per message.
+  auto st = open();
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("quiet"));
+  ASSERT_TRUE(s);
+  constexpr int quiet = 500;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < quiet; ++i) ASSERT_TRUE(append_and_wait(*st, make_message(s->id, "q", now_millis())));
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  std::printf("one at a time: %d appends, %.2f ms each (append to done)\n", quiet, ms / quiet);
 }
 
 }  // namespace
