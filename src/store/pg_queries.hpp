@@ -24,6 +24,8 @@ namespace sorak::pg {
 // ---- writes (writer connection) --------------------------------------------
 // Assigns id, room_id (unless given) and timestamps. 409 `room_taken`.
 result<stream> insert_stream(pg_connection& db, const new_stream& s);
+// s exactly as given (migrate-store). 409 `room_taken` when its id or room is used.
+status insert_stream_as_is(pg_connection& db, const stream& s);
 result<stream> patch_stream(pg_connection& db, std::string_view stream_id, const stream_patch& p);
 status upsert_user(pg_connection& db, const user_profile& u);
 
@@ -47,6 +49,7 @@ result<stream> select_stream(pg_connection& db, std::string_view stream_id);
 result<stream> select_stream_by_room(pg_connection& db, std::string_view room_id);
 result<std::vector<stream>> select_streams(pg_connection& db, std::optional<stream_status> filter);
 result<std::optional<user_profile>> select_user(pg_connection& db, std::string_view user_id);
+result<std::vector<user_profile>> select_users(pg_connection& db);  // by id
 
 result<history_page> select_history(pg_connection& db, std::string_view stream_id, int limit,
                                     std::optional<std::string_view> before_id);

@@ -110,6 +110,10 @@ result<stream> postgres_store::update_stream(std::string_view stream_id, const s
   return write<stream>([&](pg::pg_connection& db) { return pg::patch_stream(db, stream_id, p); });
 }
 
+status postgres_store::import_stream(const stream& s) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::insert_stream_as_is(db, s); });
+}
+
 // ---- users ------------------------------------------------------------------
 
 void postgres_store::remember_user(const user_profile& u) {
@@ -130,6 +134,11 @@ std::optional<user_profile> postgres_store::get_user(std::string_view user_id) {
   if (auto p = profiles_.pending(user_id)) return p;
   return read_or_empty<std::optional<user_profile>>(
       "get_user", [&](pg::pg_connection& db) { return pg::select_user(db, user_id); });
+}
+
+std::vector<user_profile> postgres_store::list_users() {
+  return read_or_empty<std::vector<user_profile>>("list_users",
+                                                  [](pg::pg_connection& db) { return pg::select_users(db); });
 }
 
 // ---- messages ---------------------------------------------------------------

@@ -58,9 +58,11 @@ class postgres_store final : public store {
   result<stream> get_stream_by_room(std::string_view room_id) override;
   std::vector<stream> list_streams(std::optional<stream_status> filter) override;
   result<stream> update_stream(std::string_view stream_id, const stream_patch& p) override;
+  status import_stream(const stream& s) override;
 
   void remember_user(const user_profile& u) override;
   std::optional<user_profile> get_user(std::string_view user_id) override;
+  std::vector<user_profile> list_users() override;
 
   void append(message m, append_callback done) override;
   result<history_page> history(std::string_view stream_id, int limit,

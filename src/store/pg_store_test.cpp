@@ -310,6 +310,19 @@ TEST_F(pg_store_test, an_unreachable_server_is_503_store_unavailable_quickly) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 6s);
 }
 
+TEST_F(pg_store_test, settings_in_the_url_win_over_the_stores_defaults) {
+  auto plain = connect();
+  ASSERT_TRUE(plain);
+  auto name = plain->query("SHOW application_name");
+  ASSERT_TRUE(name);
+  EXPECT_EQ(name->text(0, 0), "sorakd");
+  auto c = pg::pg_connection::open(url_ + "?application_name=ops-console");
+  ASSERT_TRUE(c) << c.err().message;
+  auto named_by_url = (*c)->query("SHOW application_name");
+  ASSERT_TRUE(named_by_url);
+  EXPECT_EQ(named_by_url->text(0, 0), "ops-console");
+}
+
 TEST_F(pg_store_test, a_statement_without_an_answer_fails_at_the_deadline) {
   auto c = pg::pg_connection::open(url_, {.query_timeout = 300ms});
   ASSERT_TRUE(c);

@@ -46,6 +46,23 @@ result<stream> one_stream(result<result_set> r) {
   return read_stream(*r, 0);
 }
 
+// Inserts s with its head row. ON CONFLICT DO NOTHING: a taken id or room
+// answers with no row instead of an error that would abort the whole group's
+// transaction.
+status insert_stream_row(pg_connection& db, const stream& s) {
+  pg_params p;
+  add_stream(p, s);
+  auto r = db.query("INSERT INTO streams (" PG_STREAM_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                    "$10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING id",
+                    p);
+  if (!r) return r.err();
+  if (r->rows() == 0) return error(errc::room_taken, "stream " + s.id + " or room_id " + s.room_id + " is already used");
+  auto h = db.query("INSERT INTO stream_heads (stream_id, last_seq, last_created_at) VALUES ($1, 0, 0) "
+                    "ON CONFLICT (stream_id) DO NOTHING",
+                    pg_params().add(s.id));
+  return h ? status(ok_value) : status(h.err());
+}
+
 }  // namespace
 
 // ---- writes -----------------------------------------------------------------
@@ -54,21 +71,14 @@ result<stream> insert_stream(pg_connection& db, const new_stream& s) {
   auto room_id = s.room_id ? result<std::string>(*s.room_id) : next_room_id(db);
   if (!room_id) return room_id.err();
   stream out = make_stream(s, std::move(*room_id));
-  pg_params p;
-  add_stream(p, out);
-  // ON CONFLICT DO NOTHING: a taken room answers with no row instead of an
-  // error that would abort the whole group's transaction.
-  auto r = db.query("INSERT INTO streams (" PG_STREAM_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                    "$10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING id",
-                    p);
-  if (!r) return r.err();
-  if (r->rows() == 0) return error(errc::room_taken, "room_id " + out.room_id + " is already used");
-  auto h = db.query("INSERT INTO stream_heads (stream_id, last_seq, last_created_at) VALUES ($1, 0, 0) "
-                    "ON CONFLICT (stream_id) DO NOTHING",
-                    pg_params().add(out.id));
-  if (!h) return h.err();
+  if (auto r = insert_stream_row(db, out); !r) {
+    if (r.err().is(errc::room_taken)) return error(errc::room_taken, "room_id " + out.room_id + " is already used");
+    return r.err();
+  }
   return out;
 }
+
+status insert_stream_as_is(pg_connection& db, const stream& s) { return insert_stream_row(db, s); }
 
 result<stream> patch_stream(pg_connection& db, std::string_view stream_id, const stream_patch& p) {
   auto current = one_stream(db.query("SELECT " PG_STREAM_COLUMNS " FROM streams WHERE id = $1 FOR UPDATE",
@@ -121,6 +131,14 @@ result<std::vector<stream>> select_streams(pg_connection& db, std::optional<stre
   if (!r) return r.err();
   std::vector<stream> out;
   for (int i = 0; i < r->rows(); ++i) out.push_back(read_stream(*r, i));
+  return out;
+}
+
+result<std::vector<user_profile>> select_users(pg_connection& db) {
+  auto r = db.query("SELECT " PG_USER_COLUMNS " FROM users ORDER BY id COLLATE \"C\"");
+  if (!r) return r.err();
+  std::vector<user_profile> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(read_user(*r, i));
   return out;
 }
 
