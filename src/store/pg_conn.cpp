@@ -1,14 +1,13 @@
 #include "store/pg_conn.hpp"
 
+#include <libpq-fe.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
-#include <libpq-fe.h>
-#include <spdlog/spdlog.h>
 
 namespace sorak::pg {
 
@@ -98,8 +97,10 @@ std::string text_array(const std::vector<std::optional<std::string>>& items) {
   std::string out = "{";
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out.push_back(',');
-    if (items[i]) append_quoted(out, *items[i]);
-    else out += "NULL";
+    if (items[i])
+      append_quoted(out, *items[i]);
+    else
+      out += "NULL";
   }
   out.push_back('}');
   return out;
@@ -133,10 +134,11 @@ result<std::unique_ptr<pg_connection>> pg_connection::open(const std::string& ur
   // notice a peer that vanished without closing; a stalled server is caught by
   // the query deadline.
   const std::string timeout = std::to_string(opts.connect_timeout_seconds);
-  const char* keys[] = {"connect_timeout",  "keepalives",       "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                        "application_name", "client_encoding",  "dbname",
-                        nullptr};
+  const char* keys[] = {"connect_timeout",  "keepalives",
+                        "keepalives_idle",  "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout",
+                        "application_name", "client_encoding",
+                        "dbname",           nullptr};
   const char* values[] = {timeout.c_str(), "1", "5", "2", "3", "10000", "sorakd", "UTF8", url.c_str(), nullptr};
   ::pg_conn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!c) return error(errc::store_unavailable, "postgres: out of memory while connecting");
@@ -149,7 +151,8 @@ result<std::unique_ptr<pg_connection>> pg_connection::open(const std::string& ur
   }
   // Notices ("relation … already exists, skipping") are expected answers to
   // our IF NOT EXISTS; libpq would print each on stderr.
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   if (PQsetnonblocking(c, 1) != 0) {
     PQfinish(c);
     return error(errc::store_unavailable, "postgres: cannot make the connection non-blocking");

@@ -74,17 +74,34 @@ std::string storable_text(std::string_view v);
 // Parameters $1, $2, … in the order they are added, as text (NULL when empty).
 class pg_params {
  public:
-  pg_params& add(std::string_view v) { values_.emplace_back(storable_text(v)); return *this; }
+  pg_params& add(std::string_view v) {
+    values_.emplace_back(storable_text(v));
+    return *this;
+  }
   pg_params& add(const char* v) { return add(std::string_view(v)); }
   pg_params& add(const std::string& v) { return add(std::string_view(v)); }
-  pg_params& add(std::int64_t v) { values_.emplace_back(std::to_string(v)); return *this; }
+  pg_params& add(std::int64_t v) {
+    values_.emplace_back(std::to_string(v));
+    return *this;
+  }
   pg_params& add(int v) { return add(static_cast<std::int64_t>(v)); }
-  pg_params& add(bool v) { values_.emplace_back(v ? "t" : "f"); return *this; }
-  pg_params& add(std::nullopt_t) { values_.emplace_back(std::nullopt); return *this; }
+  pg_params& add(bool v) {
+    values_.emplace_back(v ? "t" : "f");
+    return *this;
+  }
+  pg_params& add(std::nullopt_t) {
+    values_.emplace_back(std::nullopt);
+    return *this;
+  }
   template <class T>
-  pg_params& add(const std::optional<T>& v) { return v ? add(*v) : add(std::nullopt); }
+  pg_params& add(const std::optional<T>& v) {
+    return v ? add(*v) : add(std::nullopt);
+  }
   template <class... Args>
-  pg_params& add_all(const Args&... args) { (add(args), ...); return *this; }
+  pg_params& add_all(const Args&... args) {
+    (add(args), ...);
+    return *this;
+  }
 
   int size() const { return static_cast<int>(values_.size()); }
   // Pointers for PQsendQueryParams; valid until the next add().

@@ -15,10 +15,12 @@ namespace sorak::pg {
 
 namespace statements {
 const char* const message_place = "SELECT stream_seq, created_at FROM messages WHERE id = $1 AND stream_id = $2";
-const char* const newest_below = "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 "
+const char* const newest_below = "SELECT " PG_MESSAGE_COLUMNS
+                                 " FROM messages WHERE stream_id = $1 "
                                  "AND stream_seq < $2 AND created_at <= $3 AND NOT deleted "
                                  "ORDER BY stream_seq DESC LIMIT $4";
-const char* const after = "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
+const char* const after = "SELECT " PG_MESSAGE_COLUMNS
+                          " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
                           "AND created_at > $3 AND NOT deleted ORDER BY stream_seq ASC LIMIT $4";
 }  // namespace statements
 
@@ -43,16 +45,20 @@ result<heads> lock_heads(pg_connection& db, const std::vector<message*>& ms) {
   for (const auto& [id, h] : out) ids.emplace_back(id);
   const pg_params p = pg_params().add(text_array(ids));
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto r = db.query("SELECT stream_id, last_seq, last_created_at FROM stream_heads "
-                      "WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE", p);
+    auto r = db.query(
+        "SELECT stream_id, last_seq, last_created_at FROM stream_heads "
+        "WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE",
+        p);
     if (!r) return r.err();
     if (r->rows() == static_cast<int>(out.size())) {
       for (int i = 0; i < r->rows(); ++i) out[r->text(i, 0)] = head{r->int64(i, 1), r->int64(i, 2)};
       return out;
     }
     // A stream created before heads existed, or written before it was created.
-    auto made = db.query("INSERT INTO stream_heads (stream_id, last_seq, last_created_at) "
-                         "SELECT unnest($1::text[]), 0, 0 ON CONFLICT (stream_id) DO NOTHING", p);
+    auto made = db.query(
+        "INSERT INTO stream_heads (stream_id, last_seq, last_created_at) "
+        "SELECT unnest($1::text[]), 0, 0 ON CONFLICT (stream_id) DO NOTHING",
+        p);
     if (!made) return made.err();
   }
   return error(errc::internal, "postgres: stream heads vanished while being locked");
@@ -105,7 +111,8 @@ status ensure_months(pg_connection& db, const std::vector<const message*>& ms, p
 
 status insert_rows(pg_connection& db, const std::vector<const message*>& ms, bool multi_row) {
   if (multi_row) {
-    auto r = db.query("INSERT INTO messages (" PG_MESSAGE_COLUMNS ") SELECT * FROM unnest("
+    auto r = db.query("INSERT INTO messages (" PG_MESSAGE_COLUMNS
+                      ") SELECT * FROM unnest("
                       "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
                       "$8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
                       "$14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[], "
@@ -116,7 +123,8 @@ status insert_rows(pg_connection& db, const std::vector<const message*>& ms, boo
   for (const message* m : ms) {
     pg_params p;
     add_message(p, *m);
-    auto r = db.query("INSERT INTO messages (" PG_MESSAGE_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+    auto r = db.query("INSERT INTO messages (" PG_MESSAGE_COLUMNS
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
                       "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
                       p);
     if (!r) return r.err();
@@ -134,10 +142,11 @@ status store_heads(pg_connection& db, const heads& hs) {
     times.emplace_back(h.created_at);
   }
   if (ids.empty()) return ok_value;
-  auto r = db.query("UPDATE stream_heads h SET last_seq = d.seq, last_created_at = d.created_at "
-                    "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(stream_id, seq, created_at) "
-                    "WHERE h.stream_id = d.stream_id",
-                    pg_params().add_all(text_array(ids), int_array(seqs), int_array(times)));
+  auto r = db.query(
+      "UPDATE stream_heads h SET last_seq = d.seq, last_created_at = d.created_at "
+      "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(stream_id, seq, created_at) "
+      "WHERE h.stream_id = d.stream_id",
+      pg_params().add_all(text_array(ids), int_array(seqs), int_array(times)));
   return r ? status(ok_value) : status(r.err());
 }
 
@@ -155,8 +164,8 @@ result<std::optional<place>> place_of(pg_connection& db, std::string_view stream
 }
 
 // Up to n non-deleted messages before `below`, newest first.
-result<std::vector<message>> newest_below(pg_connection& db, std::string_view stream_id,
-                                          std::optional<place> below, int n) {
+result<std::vector<message>> newest_below(pg_connection& db, std::string_view stream_id, std::optional<place> below,
+                                          int n) {
   pg_params p;
   p.add_all(stream_id, below ? below->seq : past_the_end, below ? below->created_at : past_the_end, n);
   auto r = db.query(statements::newest_below, p);
@@ -211,8 +220,8 @@ result<std::vector<message>> select_latest(pg_connection& db, std::string_view s
   return rows;
 }
 
-result<std::vector<message>> select_after(pg_connection& db, std::string_view stream_id,
-                                          std::string_view message_id, int max) {
+result<std::vector<message>> select_after(pg_connection& db, std::string_view stream_id, std::string_view message_id,
+                                          int max) {
   auto p = place_of(db, stream_id, message_id);
   if (!p) return p.err();
   if (!*p) return message_not_found();
@@ -235,7 +244,8 @@ result<std::vector<message>> select_deleted_after(pg_connection& db, std::string
   auto p = place_of(db, stream_id, message_id);
   if (!p) return p.err();
   if (!*p) return std::vector<message>();
-  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
+  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS
+                    " FROM messages WHERE stream_id = $1 AND stream_seq > $2 "
                     "AND created_at > $3 AND deleted ORDER BY stream_seq ASC",
                     pg_params().add_all(stream_id, (*p)->seq, (*p)->created_at));
   if (!r) return r.err();

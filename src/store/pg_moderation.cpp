@@ -44,9 +44,10 @@ result<badge_grant> with_username(pg_connection& db, badge_grant g) {
 // ---- messages ----------------------------------------------------------------
 
 result<message> mark_message_deleted(pg_connection& db, std::string_view stream_id, std::string_view message_id) {
-  auto r = db.query("UPDATE messages SET deleted = true WHERE id = $1 AND stream_id = $2 AND NOT deleted "
-                    "RETURNING " PG_MESSAGE_COLUMNS,
-                    pg_params().add_all(message_id, stream_id));
+  auto r = db.query(
+      "UPDATE messages SET deleted = true WHERE id = $1 AND stream_id = $2 AND NOT deleted "
+      "RETURNING " PG_MESSAGE_COLUMNS,
+      pg_params().add_all(message_id, stream_id));
   if (!r) return r.err();
   if (r->rows() == 0) return message_not_found();
   return read_message(*r, 0);
@@ -55,9 +56,10 @@ result<message> mark_message_deleted(pg_connection& db, std::string_view stream_
 result<std::vector<std::string>> mark_user_messages_deleted(pg_connection& db, std::string_view stream_id,
                                                             std::string_view user_id) {
   // RETURNING gives no order; the ids are sorted by the stream's sequence.
-  auto r = db.query("WITH gone AS (UPDATE messages SET deleted = true WHERE stream_id = $1 AND user_id = $2 "
-                    "AND NOT deleted RETURNING id, stream_seq) SELECT id FROM gone ORDER BY stream_seq",
-                    pg_params().add_all(stream_id, user_id));
+  auto r = db.query(
+      "WITH gone AS (UPDATE messages SET deleted = true WHERE stream_id = $1 AND user_id = $2 "
+      "AND NOT deleted RETURNING id, stream_seq) SELECT id FROM gone ORDER BY stream_seq",
+      pg_params().add_all(stream_id, user_id));
   return read_rows<std::string>(std::move(r), [](const result_set& rs, int i) { return rs.text(i, 0); });
 }
 
@@ -70,7 +72,8 @@ result<badge_grant> upsert_badge(pg_connection& db, const badge_grant& g) {
   if (current->rows() && read_badge(*current, 0).badge == g.badge) return with_username(db, read_badge(*current, 0));
   pg_params p;
   add_badge(p, g);
-  auto r = db.query("INSERT INTO stream_badges (" PG_BADGE_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6) "
+  auto r = db.query("INSERT INTO stream_badges (" PG_BADGE_COLUMNS
+                    ") VALUES ($1, $2, $3, $4, $5, $6) "
                     "ON CONFLICT (stream_id, user_id) DO UPDATE SET id = excluded.id, badge = excluded.badge, "
                     "granted_by = excluded.granted_by, granted_at = excluded.granted_at",
                     p);
@@ -132,7 +135,8 @@ status insert_action(pg_connection& db, const moderation_action& a) {
   pg_params p;
   add_action(p, a);
   // A repeated id answers with no row rather than abort the group's transaction.
-  auto r = db.query("INSERT INTO moderation_log (" PG_ACTION_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+  auto r = db.query("INSERT INTO moderation_log (" PG_ACTION_COLUMNS
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
                     "ON CONFLICT (id) DO NOTHING RETURNING seq",
                     p);
   if (!r) return r.err();
@@ -141,9 +145,8 @@ status insert_action(pg_connection& db, const moderation_action& a) {
 }
 
 result<std::vector<moderation_action>> select_actions(pg_connection& db, std::string_view stream_id, int limit) {
-  return read_rows<moderation_action>(
-      db.query(statements::moderation_log, pg_params().add_all(stream_id, limit)),
-      read_action);
+  return read_rows<moderation_action>(db.query(statements::moderation_log, pg_params().add_all(stream_id, limit)),
+                                      read_action);
 }
 
 }  // namespace sorak::pg

@@ -54,8 +54,8 @@ result<std::vector<user_profile>> select_users(pg_connection& db);  // by id
 result<history_page> select_history(pg_connection& db, std::string_view stream_id, int limit,
                                     std::optional<std::string_view> before_id);
 result<std::vector<message>> select_latest(pg_connection& db, std::string_view stream_id, int n);
-result<std::vector<message>> select_after(pg_connection& db, std::string_view stream_id,
-                                          std::string_view message_id, int max);
+result<std::vector<message>> select_after(pg_connection& db, std::string_view stream_id, std::string_view message_id,
+                                          int max);
 result<message> select_message(pg_connection& db, std::string_view stream_id, std::string_view message_id);
 result<std::optional<millis>> select_last_created_at(pg_connection& db, std::string_view stream_id);
 result<std::vector<message>> select_deleted_after(pg_connection& db, std::string_view stream_id,

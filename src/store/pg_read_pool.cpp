@@ -12,8 +12,8 @@ read_pool::read_pool(std::string url, conn_options opts, std::size_t max_open)
 result<read_pool::lease> read_pool::acquire() {
   {
     std::unique_lock lock(mutex_);
-    const bool ready = returned_.wait_for(lock, opts_.query_timeout,
-                                          [&] { return !idle_.empty() || open_ < max_open_; });
+    const bool ready =
+        returned_.wait_for(lock, opts_.query_timeout, [&] { return !idle_.empty() || open_ < max_open_; });
     if (!ready) return error(errc::store_unavailable, "postgres: every read connection stayed busy");
     if (!idle_.empty()) {
       auto db = std::move(idle_.back());

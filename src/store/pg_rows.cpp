@@ -48,11 +48,10 @@ using ints = std::vector<std::optional<std::int64_t>>;
 
 void add_stream(pg_params& p, const stream& s) {
   const auto& m = s.member;
-  p.add_all(s.id, s.room_id, s.broadcaster_user_id, s.room_name, s.title,
-            m ? std::optional(m->name) : std::nullopt, m ? std::optional(m->nickname) : std::nullopt,
-            m ? std::optional(m->team) : std::nullopt, to_string(s.status), s.created_at, s.started_at,
-            s.ended_at, s.settings.slow_mode_seconds, s.settings.max_message_length, s.settings.subscribers_only,
-            s.settings.chat_enabled);
+  p.add_all(s.id, s.room_id, s.broadcaster_user_id, s.room_name, s.title, m ? std::optional(m->name) : std::nullopt,
+            m ? std::optional(m->nickname) : std::nullopt, m ? std::optional(m->team) : std::nullopt,
+            to_string(s.status), s.created_at, s.started_at, s.ended_at, s.settings.slow_mode_seconds,
+            s.settings.max_message_length, s.settings.subscribers_only, s.settings.chat_enabled);
 }
 
 stream read_stream(const result_set& rs, int row) {
@@ -80,10 +79,9 @@ void add_message(pg_params& p, const message& m) {
   const auto& g = m.gift;
   p.add_all(m.id, m.stream_id, u.id, u.username, u.display_name, u.avatar_url, u.level, u.is_premium,
             encode_badges(u.badges), m.content, to_string(m.type), g ? std::optional(g->gift_id) : std::nullopt,
-            g ? std::optional(g->gift_name) : std::nullopt,
-            g ? std::optional<std::int64_t>(g->quantity) : std::nullopt,
-            g ? std::optional(g->total_stars) : std::nullopt, m.stars, m.reply_to, m.created_at, m.client_id,
-            m.deleted, m.seq);
+            g ? std::optional(g->gift_name) : std::nullopt, g ? std::optional<std::int64_t>(g->quantity) : std::nullopt,
+            g ? std::optional(g->total_stars) : std::nullopt, m.stars, m.reply_to, m.created_at, m.client_id, m.deleted,
+            m.seq);
 }
 
 message read_message(const result_set& rs, int row) {
@@ -118,8 +116,8 @@ std::vector<message> read_messages(const result_set& r) {
 }
 
 pg_params message_arrays(const std::vector<const message*>& ms) {
-  texts id, stream_id, user_id, username, display_name, avatar_url, badges, content, type, gift_id, gift_name,
-      reply_to, client_id;
+  texts id, stream_id, user_id, username, display_name, avatar_url, badges, content, type, gift_id, gift_name, reply_to,
+      client_id;
   ints level, gift_quantity, gift_total_stars, stars, created_at, seq;
   std::vector<bool> is_premium, deleted;
   for (const message* m : ms) {
@@ -147,11 +145,11 @@ pg_params message_arrays(const std::vector<const message*>& ms) {
     seq.emplace_back(m->seq);
   }
   pg_params p;
-  p.add_all(text_array(id), text_array(stream_id), text_array(user_id), text_array(username),
-            text_array(display_name), text_array(avatar_url), int_array(level), bool_array(is_premium),
-            text_array(badges), text_array(content), text_array(type), text_array(gift_id), text_array(gift_name),
-            int_array(gift_quantity), int_array(gift_total_stars), int_array(stars), text_array(reply_to),
-            int_array(created_at), text_array(client_id), bool_array(deleted), int_array(seq));
+  p.add_all(text_array(id), text_array(stream_id), text_array(user_id), text_array(username), text_array(display_name),
+            text_array(avatar_url), int_array(level), bool_array(is_premium), text_array(badges), text_array(content),
+            text_array(type), text_array(gift_id), text_array(gift_name), int_array(gift_quantity),
+            int_array(gift_total_stars), int_array(stars), text_array(reply_to), int_array(created_at),
+            text_array(client_id), bool_array(deleted), int_array(seq));
   return p;
 }
 
@@ -207,8 +205,8 @@ sanction read_sanction(const result_set& rs, int row) {
 }
 
 void add_action(pg_params& p, const moderation_action& a) {
-  p.add_all(a.id, a.stream_id, a.action, a.moderator_id, a.target_user_id, a.message_id, a.reason,
-            a.duration_seconds, a.created_at);
+  p.add_all(a.id, a.stream_id, a.action, a.moderator_id, a.target_user_id, a.message_id, a.reason, a.duration_seconds,
+            a.created_at);
 }
 
 moderation_action read_action(const result_set& rs, int row) {

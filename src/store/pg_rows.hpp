@@ -12,13 +12,13 @@
 #include "sorak/types.hpp"
 #include "store/pg_conn.hpp"
 
-#define PG_STREAM_COLUMNS                                                                            \
+#define PG_STREAM_COLUMNS                                                                           \
   "id, room_id, broadcaster_user_id, room_name, title, member_name, member_nickname, member_team, " \
-  "status, created_at, started_at, ended_at, slow_mode_seconds, max_message_length, "              \
+  "status, created_at, started_at, ended_at, slow_mode_seconds, max_message_length, "               \
   "subscribers_only, chat_enabled"
 
 // stream_seq last: the columns before it are what the append brings.
-#define PG_MESSAGE_COLUMNS                                                                   \
+#define PG_MESSAGE_COLUMNS                                                                  \
   "id, stream_id, user_id, username, display_name, avatar_url, level, is_premium, badges, " \
   "content, type, gift_id, gift_name, gift_quantity, gift_total_stars, stars, reply_to, "   \
   "created_at, client_id, deleted, stream_seq"

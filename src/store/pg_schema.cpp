@@ -231,8 +231,8 @@ status ensure_partition(pg_connection& db, std::int64_t month) {
   const int mo = static_cast<int>(month % 12) + 1;
   // DDL takes no bound parameters; the name and bounds are our own integers.
   const std::string ddl = "CREATE TABLE IF NOT EXISTS messages_" + std::to_string(y) + "_" + two_digits(mo) +
-                          " PARTITION OF messages FOR VALUES FROM (" + std::to_string(month_start(month)) +
-                          ") TO (" + std::to_string(month_start(month + 1)) + ")";
+                          " PARTITION OF messages FOR VALUES FROM (" + std::to_string(month_start(month)) + ") TO (" +
+                          std::to_string(month_start(month + 1)) + ")";
   const bool own = !db.in_transaction();
   if (own)
     if (auto s = db.exec("BEGIN"); !s) return s;

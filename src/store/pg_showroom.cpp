@@ -10,11 +10,12 @@ namespace sorak::pg {
 // Within a stream created_at grows with stream_seq, so `since` walks the
 // (stream_id, created_at) index forward, in the partitions after it.
 const char* const statements::feed_since =
-    "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND created_at > $2 "
+    "SELECT " PG_MESSAGE_COLUMNS
+    " FROM messages WHERE stream_id = $1 AND created_at > $2 "
     "AND NOT deleted AND type IN ('message', 'gift') ORDER BY created_at ASC LIMIT $3";
-const char* const statements::feed_newest =
-    "SELECT " PG_MESSAGE_COLUMNS " FROM messages WHERE stream_id = $1 AND NOT deleted "
-    "AND type IN ('message', 'gift') ORDER BY stream_seq DESC LIMIT $2";
+const char* const statements::feed_newest = "SELECT " PG_MESSAGE_COLUMNS
+                                            " FROM messages WHERE stream_id = $1 AND NOT deleted "
+                                            "AND type IN ('message', 'gift') ORDER BY stream_seq DESC LIMIT $2";
 
 namespace {
 
@@ -68,7 +69,8 @@ status insert_api_key(pg_connection& db, const api_key& k) {
   add_api_key(p, k);
   // ON CONFLICT DO NOTHING: a taken id or hash answers with no row instead of
   // an error that would abort the whole group's transaction.
-  auto r = db.query("INSERT INTO api_keys (" PG_API_KEY_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6) "
+  auto r = db.query("INSERT INTO api_keys (" PG_API_KEY_COLUMNS
+                    ") VALUES ($1, $2, $3, $4, $5, $6) "
                     "ON CONFLICT DO NOTHING RETURNING seq",
                     p);
   if (!r) return r.err();
@@ -77,8 +79,8 @@ status insert_api_key(pg_connection& db, const api_key& k) {
 }
 
 status mark_api_key_revoked(pg_connection& db, std::string_view id, millis at) {
-  auto r = db.query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-                    pg_params().add_all(id, at));
+  auto r =
+      db.query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", pg_params().add_all(id, at));
   if (!r) return r.err();
   if (r->affected() == 0) return error(errc::api_key_not_found, "no such API key (or it is revoked already)");
   return ok_value;

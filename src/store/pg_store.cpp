@@ -1,8 +1,8 @@
 #include "store/pg_store.hpp"
 
-#include <set>
-
 #include <spdlog/spdlog.h>
+
+#include <set>
 
 #include "core/clock.hpp"
 #include "core/log_text.hpp"
@@ -152,13 +152,12 @@ void postgres_store::append(message m, append_callback done) {
 
 result<history_page> postgres_store::history(std::string_view stream_id, int limit,
                                              std::optional<std::string_view> before_id) {
-  return read<history_page>(
-      [&](pg::pg_connection& db) { return pg::select_history(db, stream_id, limit, before_id); });
+  return read<history_page>([&](pg::pg_connection& db) { return pg::select_history(db, stream_id, limit, before_id); });
 }
 
 std::vector<message> postgres_store::latest(std::string_view stream_id, int n) {
-  return read_or_empty<std::vector<message>>("latest",
-                                             [&](pg::pg_connection& db) { return pg::select_latest(db, stream_id, n); });
+  return read_or_empty<std::vector<message>>(
+      "latest", [&](pg::pg_connection& db) { return pg::select_latest(db, stream_id, n); });
 }
 
 result<std::vector<message>> postgres_store::after(std::string_view stream_id, std::string_view message_id, int max) {

@@ -37,11 +37,11 @@ class group_writer;
 }  // namespace pg
 
 struct postgres_options {
-  std::size_t max_group = 4096;   // writes per transaction, at most
-  std::size_t max_readers = 8;    // read connections open at once, at most
+  std::size_t max_group = 4096;  // writes per transaction, at most
+  std::size_t max_readers = 8;   // read connections open at once, at most
   std::chrono::milliseconds query_timeout{10'000};
   int connect_timeout_seconds = 5;
-  bool multi_row_insert = true;   // false: one INSERT per message (to measure against)
+  bool multi_row_insert = true;  // false: one INSERT per message (to measure against)
 };
 
 class postgres_store final : public store {

@@ -4,15 +4,15 @@
 // start a server) when it is not set.
 #include "store/pg_store.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <future>
 #include <thread>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -70,8 +70,13 @@ class pg_store_test : public ::testing::Test {
     message m;
     m.id = new_uuid_v7();
     m.stream_id = stream_id;
-    m.user = {.id = "u-1", .username = "alice", .display_name = "Alice", .avatar_url = "", .level = 1,
-              .is_premium = false, .badges = {}};
+    m.user = {.id = "u-1",
+              .username = "alice",
+              .display_name = "Alice",
+              .avatar_url = "",
+              .level = 1,
+              .is_premium = false,
+              .badges = {}};
     m.content = std::move(content);
     m.created_at = at;
     return m;
@@ -203,10 +208,11 @@ TEST_F(pg_store_test, reads_of_a_stream_of_a_million_messages_use_indexes) {
     auto filled = db->query(fill, pg::pg_params().add_all(id, base, n));
     ASSERT_TRUE(filled) << filled.err().message;
   }
-  ASSERT_TRUE(db->query("INSERT INTO moderation_log (id, stream_id, action, moderator_id, target_user_id, "
-                        "message_id, reason, created_at) SELECT 'a-' || g, $1, 'timeout', 'm', 'u', '', '', g "
-                        "FROM generate_series(1, 100000) g",
-                        pg::pg_params().add(s->id)));
+  ASSERT_TRUE(
+      db->query("INSERT INTO moderation_log (id, stream_id, action, moderator_id, target_user_id, "
+                "message_id, reason, created_at) SELECT 'a-' || g, $1, 'timeout', 'm', 'u', '', '', g "
+                "FROM generate_series(1, 100000) g",
+                pg::pg_params().add(s->id)));
   ASSERT_TRUE(db->exec("ANALYZE"));
 
   const std::string id = "m-" + s->id + "-500000";
@@ -246,8 +252,9 @@ TEST_F(pg_store_test, opening_again_migrates_nothing_and_every_version_is_record
   std::vector<int> all;
   for (int v = 1; v <= pg::latest_schema_version(); ++v) all.push_back(v);
   EXPECT_EQ(*versions, all);
-  auto stamps = db->query("SELECT string_agg(version || '@' || applied_at, ',' ORDER BY version) "
-                          "FROM sorak_schema_migrations");
+  auto stamps = db->query(
+      "SELECT string_agg(version || '@' || applied_at, ',' ORDER BY version) "
+      "FROM sorak_schema_migrations");
   ASSERT_TRUE(stamps);
   // Two nodes starting at once: both succeed, nothing is applied twice.
   auto one = std::async(std::launch::async, [&] { return postgres_store::open(url_).ok(); });
@@ -255,8 +262,9 @@ TEST_F(pg_store_test, opening_again_migrates_nothing_and_every_version_is_record
   EXPECT_TRUE(one.get());
   EXPECT_TRUE(two.get());
   EXPECT_EQ(*pg::applied_versions(*db), all);
-  auto again = db->query("SELECT string_agg(version || '@' || applied_at, ',' ORDER BY version) "
-                         "FROM sorak_schema_migrations");
+  auto again = db->query(
+      "SELECT string_agg(version || '@' || applied_at, ',' ORDER BY version) "
+      "FROM sorak_schema_migrations");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->text(0, 0), stamps->text(0, 0));
 }
@@ -348,8 +356,9 @@ TEST_F(pg_store_test, after_its_connections_are_cut_the_store_reconnects_by_itse
   ASSERT_TRUE(s);
   ASSERT_TRUE(st->get_stream(s->id));  // a pooled read connection exists
   auto db = connect();
-  ASSERT_TRUE(db->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+  ASSERT_TRUE(
+      db->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
   std::this_thread::sleep_for(100ms);
   // Both found their connection broken before sending anything, and retried.
   auto stored = append_and_wait(*st, make_message(s->id, "after the cut", now_millis()));
@@ -370,8 +379,7 @@ TEST_F(pg_store_test, a_group_that_gets_no_answer_fails_unacked_and_the_writer_g
   // Another session holds the stream's head row: the writer's group waits.
   auto blocker = connect();
   ASSERT_TRUE(blocker->exec("BEGIN"));
-  ASSERT_TRUE(blocker->query("SELECT 1 FROM stream_heads WHERE stream_id = $1 FOR UPDATE",
-                             pg::pg_params().add(s->id)));
+  ASSERT_TRUE(blocker->query("SELECT 1 FROM stream_heads WHERE stream_id = $1 FOR UPDATE", pg::pg_params().add(s->id)));
   const auto started = std::chrono::steady_clock::now();
   auto stuck = append_and_wait(*st, make_message(s->id, "stuck", now_millis()));
   ASSERT_FALSE(stuck);
@@ -406,8 +414,8 @@ TEST_F(pg_store_test, measure_multi_row_against_per_row_insert) {
     st->flush();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     EXPECT_EQ(ok.load(), n);
-    std::printf("%s: %d appends in %.2f s = %.0f/s, %llu commits\n", multi_row ? "multi-row" : "per-row  ", n,
-                secs, n / secs, static_cast<unsigned long long>(st->commit_count()));
+    std::printf("%s: %d appends in %.2f s = %.0f/s, %llu commits\n", multi_row ? "multi-row" : "per-row  ", n, secs,
+                n / secs, static_cast<unsigned long long>(st->commit_count()));
   }
   // One message per group: what a quiet stream pays per message.
   auto st = open();

@@ -52,14 +52,17 @@ result<stream> one_stream(result<result_set> r) {
 status insert_stream_row(pg_connection& db, const stream& s) {
   pg_params p;
   add_stream(p, s);
-  auto r = db.query("INSERT INTO streams (" PG_STREAM_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+  auto r = db.query("INSERT INTO streams (" PG_STREAM_COLUMNS
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
                     "$10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING id",
                     p);
   if (!r) return r.err();
-  if (r->rows() == 0) return error(errc::room_taken, "stream " + s.id + " or room_id " + s.room_id + " is already used");
-  auto h = db.query("INSERT INTO stream_heads (stream_id, last_seq, last_created_at) VALUES ($1, 0, 0) "
-                    "ON CONFLICT (stream_id) DO NOTHING",
-                    pg_params().add(s.id));
+  if (r->rows() == 0)
+    return error(errc::room_taken, "stream " + s.id + " or room_id " + s.room_id + " is already used");
+  auto h = db.query(
+      "INSERT INTO stream_heads (stream_id, last_seq, last_created_at) VALUES ($1, 0, 0) "
+      "ON CONFLICT (stream_id) DO NOTHING",
+      pg_params().add(s.id));
   return h ? status(ok_value) : status(h.err());
 }
 
@@ -81,8 +84,8 @@ result<stream> insert_stream(pg_connection& db, const new_stream& s) {
 status insert_stream_as_is(pg_connection& db, const stream& s) { return insert_stream_row(db, s); }
 
 result<stream> patch_stream(pg_connection& db, std::string_view stream_id, const stream_patch& p) {
-  auto current = one_stream(db.query("SELECT " PG_STREAM_COLUMNS " FROM streams WHERE id = $1 FOR UPDATE",
-                                     pg_params().add(stream_id)));
+  auto current = one_stream(
+      db.query("SELECT " PG_STREAM_COLUMNS " FROM streams WHERE id = $1 FOR UPDATE", pg_params().add(stream_id)));
   if (!current) return current.err();
   apply_stream_patch(*current, p);
   pg_params params;
@@ -101,12 +104,13 @@ status upsert_user(pg_connection& db, const user_profile& u) {
   pg_params p;
   add_user(p, u);
   p.add(now_millis());
-  auto r = db.query(
-      "INSERT INTO users (" PG_USER_COLUMNS ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-      "ON CONFLICT (id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, "
-      "avatar_url = excluded.avatar_url, level = excluded.level, is_premium = excluded.is_premium, "
-      "badges = excluded.badges, updated_at = excluded.updated_at",
-      p);
+  auto r =
+      db.query("INSERT INTO users (" PG_USER_COLUMNS
+               ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+               "ON CONFLICT (id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, "
+               "avatar_url = excluded.avatar_url, level = excluded.level, is_premium = excluded.is_premium, "
+               "badges = excluded.badges, updated_at = excluded.updated_at",
+               p);
   return r ? status(ok_value) : status(r.err());
 }
 
@@ -117,17 +121,17 @@ result<stream> select_stream(pg_connection& db, std::string_view stream_id) {
 }
 
 result<stream> select_stream_by_room(pg_connection& db, std::string_view room_id) {
-  return one_stream(
-      db.query("SELECT " PG_STREAM_COLUMNS " FROM streams WHERE room_id = $1", pg_params().add(room_id)));
+  return one_stream(db.query("SELECT " PG_STREAM_COLUMNS " FROM streams WHERE room_id = $1", pg_params().add(room_id)));
 }
 
 result<std::vector<stream>> select_streams(pg_connection& db, std::optional<stream_status> filter) {
   // The id breaks ties between streams created in the same millisecond: v7 ids
   // grow with creation order.
-  auto r = filter ? db.query("SELECT " PG_STREAM_COLUMNS
-                             " FROM streams WHERE status = $1 ORDER BY created_at DESC, id COLLATE \"C\" DESC",
-                             pg_params().add(to_string(*filter)))
-                  : db.query("SELECT " PG_STREAM_COLUMNS " FROM streams ORDER BY created_at DESC, id COLLATE \"C\" DESC");
+  auto r = filter
+               ? db.query("SELECT " PG_STREAM_COLUMNS
+                          " FROM streams WHERE status = $1 ORDER BY created_at DESC, id COLLATE \"C\" DESC",
+                          pg_params().add(to_string(*filter)))
+               : db.query("SELECT " PG_STREAM_COLUMNS " FROM streams ORDER BY created_at DESC, id COLLATE \"C\" DESC");
   if (!r) return r.err();
   std::vector<stream> out;
   for (int i = 0; i < r->rows(); ++i) out.push_back(read_stream(*r, i));

@@ -1,9 +1,9 @@
 #include "store/pg_writer.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <exception>
-
-#include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
@@ -37,8 +37,8 @@ void run_callback(write_op& op, op_outcome& o) {
 
 }  // namespace
 
-group_writer::group_writer(std::string url, conn_options conn, std::unique_ptr<pg_connection> db,
-                           writer_options opts, std::set<std::int64_t> known_months)
+group_writer::group_writer(std::string url, conn_options conn, std::unique_ptr<pg_connection> db, writer_options opts,
+                           std::set<std::int64_t> known_months)
     : url_(std::move(url)),
       conn_options_(conn),
       opts_(opts),

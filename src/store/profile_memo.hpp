@@ -34,7 +34,7 @@ class profile_memo {
     std::uint64_t ticket = 0;
   };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::string> last_;       // GUARDED_BY(mutex_): id → key of the profile
+  std::unordered_map<std::string, std::string> last_;        // GUARDED_BY(mutex_): id → key of the profile
   std::unordered_map<std::string, pending_profile> queued_;  // GUARDED_BY(mutex_)
   std::uint64_t tickets_ = 0;                                // GUARDED_BY(mutex_)
 };
