@@ -195,7 +195,10 @@ status pg_connection::wait_for_answer() {
     if (!PQconsumeInput(conn_)) return fail("the connection broke while reading");
     if (flushed == 0 && !PQisBusy(conn_)) return ok_value;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return fail("no answer within " + std::to_string(opts_.query_timeout.count()) + " ms");
+    if (left.count() <= 0) {
+      timed_out_ = true;
+      return fail("no answer within " + std::to_string(opts_.query_timeout.count()) + " ms");
+    }
     pollfd p{PQsocket(conn_), static_cast<short>(POLLIN | (flushed == 1 ? POLLOUT : 0)), 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return fail("the connection broke (poll)");
   }

@@ -154,6 +154,11 @@ class pg_connection {
 
   // True once the connection cannot be used again.
   bool broken() const;
+  // True when it broke by itself (closed, reset) rather than by a deadline:
+  // such a connection was dead before the statement, which a caller that
+  // changed nothing yet may retry on a new one. A server that did not answer
+  // in time is not asked twice.
+  bool found_dead() const { return broken() && !timed_out_; }
   // True inside a transaction block (also one a failed statement aborted).
   bool in_transaction() const;
   // True inside a transaction a failed statement aborted: only ROLLBACK helps.
@@ -168,6 +173,7 @@ class pg_connection {
   ::pg_conn* conn_;
   conn_options opts_;
   bool broken_ = false;
+  bool timed_out_ = false;
 };
 
 // Text-format arrays for `unnest($1::text[])`: one statement carries a whole

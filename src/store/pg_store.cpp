@@ -62,15 +62,15 @@ postgres_store::~postgres_store() {
 
 std::uint64_t postgres_store::commit_count() const { return writer_->commit_count(); }
 
-// Reads change nothing, so one that failed on a pooled connection found
-// broken is tried once more, on a new one.
+// Reads change nothing, so one that failed on a pooled connection found dead
+// (not one that timed out) is tried once more, on a new one.
 template <class T, class F>
 result<T> postgres_store::read(F&& query) {
   for (int attempt = 0;; ++attempt) {
     auto lease = readers_->acquire();
     if (!lease) return lease.err();
     result<T> r = query(lease->db());
-    if (r || attempt > 0 || !lease->reused() || !lease->db().broken()) return r;
+    if (r || attempt > 0 || !lease->reused() || !lease->db().found_dead()) return r;
   }
 }
 

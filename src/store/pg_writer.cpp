@@ -159,7 +159,7 @@ status group_writer::begin() {
     status s = connected();
     if (s) s = partitions_ahead();
     if (s) s = db_->exec("BEGIN");
-    if (s || !reused || attempt > 0 || !db_ || !db_->broken()) return s;
+    if (s || !reused || attempt > 0 || !db_ || !db_->found_dead()) return s;
     db_.reset();
   }
 }
