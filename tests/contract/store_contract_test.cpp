@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <ostream>
 #include <future>
 #include <mutex>
 #include <set>
@@ -40,6 +41,9 @@ struct store_kind {
   // outside it (a database).
   std::function<void(const fs::path& dir)> cleanup = {};
 };
+
+// gtest names a parameter in test listings (and ctest's names) by printing it.
+void PrintTo(const store_kind& k, std::ostream* os) { *os << k.name; }
 
 // Each test's own database, named after its (unique) temporary directory.
 std::string database_for(const fs::path& dir) {
