@@ -7,6 +7,7 @@
 #   pg-test.sh stop DIR     stops it by the PID in DIR/data/postmaster.pid (fast shutdown,
 #                           SIGKILL after STOP_SECONDS); nothing running is fine. The data
 #                           stays in DIR (start wipes it), except a cluster living in /tmp
+#   pg-test.sh halt DIR     stops it like stop but keeps its data, for `restart` (fault tests)
 #   pg-test.sh kill9 DIR    SIGKILLs the postmaster and its children (a crash); data stays
 #   pg-test.sh restart DIR  stops it if running and starts it again on the same data and port
 #
@@ -224,5 +225,6 @@ case "$1" in
   stop) cmd_stop "$dir" ;;
   kill9) cmd_kill9 "$dir" ;;
   restart) cmd_restart "$dir" ;;
-  *) die "unknown command $1 (start|stop|kill9|restart)" ;;
+  halt) stop_server "$dir" ;;
+  *) die "unknown command $1 (start|stop|halt|kill9|restart)" ;;
 esac

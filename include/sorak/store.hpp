@@ -79,7 +79,7 @@ class store {
   // Gets the message as stored (seq and created_at as committed), or the error.
   using append_callback = std::function<void(result<message>)>;
   // Queues m for the next group commit and returns at once. `done` runs on the
-  // writer thread after the group holding m committed (or failed), in the
+  // store's completion thread after the group holding m committed (or failed), in the
   // order append was called (an in-memory store may run it before append
   // returns). At commit the store gives m the stream's next sequence number
   // (no gaps, no duplicates, whichever node or process wrote it) and raises

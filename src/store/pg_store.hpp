@@ -17,7 +17,7 @@
 //
 // Thread-safety: every method may be called from any thread, except that the
 // blocking ones must not be called from an append's `done` callback, which
-// runs on the writer thread. Destroying the store commits everything queued.
+// runs on the store's completion thread. Destroying the store commits everything queued.
 #pragma once
 
 #include <chrono>

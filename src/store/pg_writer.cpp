@@ -80,6 +80,7 @@ void group_writer::stop() {
   }
   work_ready_.notify_one();
   if (thread_.joinable()) thread_.join();
+  completions_.drain();
 }
 
 std::uint64_t group_writer::commit_count() const {
@@ -91,12 +92,17 @@ void group_writer::run() {
   for (;;) {
     auto group = take_group();
     if (group.empty()) return;
-    commit_group(group);
-    {
-      std::lock_guard lock(mutex_);
-      finished_ += group.size();
-    }
-    group_done_.notify_all();
+    auto out = commit_group(group);
+    // The callbacks run on the completions thread while this one begins the
+    // next group; finished_ moves (and flush() returns) once they ran.
+    completions_.post([this, group = std::move(group), out = std::move(out)]() mutable {
+      for (std::size_t i = 0; i < group.size(); ++i) run_callback(group[i], out[i]);
+      {
+        std::lock_guard lock(mutex_);
+        finished_ += group.size();
+      }
+      group_done_.notify_all();
+    });
   }
 }
 
@@ -121,7 +127,7 @@ std::vector<write_op> group_writer::take_group() {
 
 // ---- one group ----------------------------------------------------------------
 
-void group_writer::commit_group(std::vector<write_op>& group) {
+std::vector<op_outcome> group_writer::commit_group(std::vector<write_op>& group) {
   const auto started = std::chrono::steady_clock::now();
   std::vector<op_outcome> out(group.size());
   months_in_txn_.clear();
@@ -138,7 +144,7 @@ void group_writer::commit_group(std::vector<write_op>& group) {
       if (o.st) o.st = s;
   }
   metrics::store_commit_seconds().observe(std::chrono::steady_clock::now() - started);
-  for (std::size_t i = 0; i < group.size(); ++i) run_callback(group[i], out[i]);
+  return out;
 }
 
 status group_writer::write_group(std::vector<write_op>& group, std::vector<op_outcome>& out) {

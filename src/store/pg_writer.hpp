@@ -18,7 +18,8 @@
 // Background ops (remember_user) linger up to `background_linger` for company.
 //
 // Thread-safety: enqueue(), call() and flush() may be called from any thread;
-// call() and flush() block, so callbacks (run on the writer thread) must not
+// call() and flush() block, so callbacks (run on the completions thread,
+// completions.hpp, while the writer begins the next group) must not
 // call them. The destructor drains the queue and joins the thread.
 #pragma once
 
@@ -38,6 +39,7 @@
 
 #include "sorak/result.hpp"
 #include "sorak/types.hpp"
+#include "store/completions.hpp"
 #include "store/pg_conn.hpp"
 
 namespace sorak::pg {
@@ -91,7 +93,8 @@ class group_writer {
  private:
   void run();
   std::vector<write_op> take_group();
-  void commit_group(std::vector<write_op>& group);
+  // Runs the group in one transaction; what each op's callback is to hear.
+  std::vector<op_outcome> commit_group(std::vector<write_op>& group);
   status begin();
   status write_group(std::vector<write_op>& group, std::vector<op_outcome>& out);
   status apply_all(std::vector<write_op>& group, std::vector<op_outcome>& out);
@@ -118,6 +121,7 @@ class group_writer {
   std::size_t urgent_queued_ = 0;    // GUARDED_BY(mutex_)
   std::size_t flushes_waiting_ = 0;  // GUARDED_BY(mutex_)
   bool stopping_ = false;            // GUARDED_BY(mutex_)
+  store_detail::completions completions_;  // runs each committed group's callbacks
   std::thread thread_;               // last: starts once the rest exists
 };
 

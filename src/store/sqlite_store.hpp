@@ -10,7 +10,7 @@
 //
 // Thread-safety: every method may be called from any thread, except that the
 // blocking ones (create_stream, update_stream, flush) must not be called from
-// an append's `done` callback, which runs on the writer thread. Destroying the
+// an append's `done` callback, which runs on the store's completion thread. Destroying the
 // store commits everything already queued, then closes the file.
 #pragma once
 

@@ -69,6 +69,7 @@ void group_writer::stop() {
   }
   work_ready_.notify_one();
   if (thread_.joinable()) thread_.join();
+  completions_.drain();
 }
 
 std::uint64_t group_writer::commit_count() const {
@@ -80,12 +81,17 @@ void group_writer::run() {
   for (;;) {
     auto group = take_group();
     if (group.empty()) return;
-    commit_group(group);
-    {
-      std::lock_guard lock(mutex_);
-      finished_ += group.size();
-    }
-    group_done_.notify_all();
+    auto results = commit_group(group);
+    // The callbacks run on the completions thread while this one begins the
+    // next group; finished_ moves (and flush() returns) once they ran.
+    completions_.post([this, group = std::move(group), results = std::move(results)] {
+      for (std::size_t i = 0; i < group.size(); ++i) run_done(group[i], results[i]);
+      {
+        std::lock_guard lock(mutex_);
+        finished_ += group.size();
+      }
+      group_done_.notify_all();
+    });
   }
 }
 
@@ -108,7 +114,7 @@ std::vector<write_op> group_writer::take_group() {
   return group;
 }
 
-void group_writer::commit_group(std::vector<write_op>& group) {
+std::vector<status> group_writer::commit_group(std::vector<write_op>& group) {
   const auto started = std::chrono::steady_clock::now();
   status begun = db_->exec("BEGIN IMMEDIATE");
   std::vector<status> results(group.size(), begun);
@@ -126,7 +132,7 @@ void group_writer::commit_group(std::vector<write_op>& group) {
       if (r) r = committed;
   }
   metrics::store_commit_seconds().observe(std::chrono::steady_clock::now() - started);
-  for (std::size_t i = 0; i < group.size(); ++i) run_done(group[i], results[i]);
+  return results;
 }
 
 // An op that fails leaves the others standing (a failed statement undoes only

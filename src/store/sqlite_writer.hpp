@@ -3,7 +3,8 @@
 // Internal to src/store/. The writer owns the only write connection. It sleeps
 // until work is queued, then takes everything queued (at most `max_group` ops)
 // into ONE transaction, commits it, and only then runs the ops' `done`
-// callbacks, in the order the ops were queued. Under load many messages share
+// callbacks, in the order the ops were queued (on a thread of their own,
+// completions.hpp, while the writer begins the next group). Under load many messages share
 // one commit, and so one fsync. If the transaction fails, every op in the group
 // is told so and the writer goes on with the next group.
 // A background op (nobody waits for it: a viewer's profile) does not start a
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "sorak/result.hpp"
+#include "store/completions.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace sorak::sqlite {
@@ -70,7 +72,8 @@ class group_writer {
  private:
   void run();
   std::vector<write_op> take_group();  // blocks; empty once stopped and drained
-  void commit_group(std::vector<write_op>& group);
+  // Runs the group in one transaction; what each op's `done` is to hear.
+  std::vector<status> commit_group(std::vector<write_op>& group);
   void apply_each(std::vector<write_op>& group, std::vector<status>& results);
   status commit();  // COMMIT, or ROLLBACK when that fails
 
@@ -87,6 +90,7 @@ class group_writer {
   std::size_t urgent_queued_ = 0;        // GUARDED_BY(mutex_): ops in queue_ that are not background
   std::size_t flushes_waiting_ = 0;      // GUARDED_BY(mutex_): flush() calls waiting
   bool stopping_ = false;                // GUARDED_BY(mutex_)
+  store_detail::completions completions_;  // runs each committed group's callbacks
   std::thread thread_;                   // last: starts once the rest exists
 };
 

@@ -23,7 +23,7 @@ before(async () => {
 
 after(() => {
   // Whatever happened above, the next test file needs its database server.
-  try { postgresCtl('restart'); } catch { /* reported by the test that failed */ }
+  postgresCtl('restart');  // fails this file loudly if it cannot: the files after it would fail obscurely
 });
 
 async function readyStatus() {
@@ -61,7 +61,7 @@ test('PostgreSQL stopped and started during a send loop: refused with store_unav
   })();
   await waitFor(() => sender.ofType('ack').length >= 10, { timeoutMs: 10000, what: '10 acks before the stop' });
 
-  postgresCtl('stop');
+  postgresCtl('halt');  // stops the server, keeps its data (`stop` would remove a cluster kept under /tmp)
   try {
     // Sends made while it is down are refused, clearly, and the node says it is not ready.
     await waitFor(() => sender.ofType('error').some((e) => e.code === 'store_unavailable'),

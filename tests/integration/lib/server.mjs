@@ -257,7 +257,7 @@ export function postgresDir() {
   return file ? dirname(file) : null;
 }
 
-// Runs `scripts/pg-test.sh CMD DIR` on the test server (kill9, restart, stop):
+// Runs `scripts/pg-test.sh CMD DIR` on the test server (kill9, halt, restart):
 // for fault tests, which must leave it running for the tests after them.
 export function postgresCtl(cmd) {
   const dir = postgresDir();
