@@ -1,45 +1,15 @@
 #include "store/sqlite_rows.hpp"
 
-#include <boost/json.hpp>
+#include "store/row_parts.hpp"
 
 namespace sorak::sqlite {
 
 namespace {
 
-// Badges are a short list of free-form strings; JSON keeps any text intact and
-// stays readable with the sqlite3 shell.
-std::string encode_badges(const std::vector<std::string>& badges) {
-  boost::json::array a;
-  for (const auto& b : badges) a.emplace_back(b);
-  return boost::json::serialize(a);
-}
-
-std::vector<std::string> decode_badges(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  std::vector<std::string> out;
-  if (ec || !v.is_array()) return out;
-  for (const auto& b : v.get_array())
-    if (b.is_string()) out.emplace_back(b.get_string());
-  return out;
-}
-
-std::optional<member_info> read_member(row_reader& r) {
-  auto name = r.optional_text();
-  auto nickname = r.optional_text();
-  auto team = r.optional_text();
-  if (!name) return std::nullopt;
-  return member_info{*name, nickname.value_or(""), team.value_or("")};
-}
-
-std::optional<gift_info> read_gift(row_reader& r) {
-  auto id = r.optional_text();
-  auto name = r.optional_text();
-  auto quantity = r.optional_int64();
-  auto total = r.optional_int64();
-  if (!id) return std::nullopt;
-  return gift_info{*id, name.value_or(""), static_cast<int>(quantity.value_or(1)), total.value_or(0)};
-}
+using store_detail::decode_badges;
+using store_detail::encode_badges;
+using store_detail::read_gift;
+using store_detail::read_member;
 
 }  // namespace
 
