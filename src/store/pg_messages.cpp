@@ -9,6 +9,7 @@
 
 #include "store/pg_queries.hpp"
 #include "store/pg_rows.hpp"
+#include "store/row_parts.hpp"
 #include "store/pg_schema.hpp"
 
 namespace sorak::pg {
@@ -205,12 +206,7 @@ result<history_page> select_history(pg_connection& db, std::string_view stream_i
   // One row more than asked tells whether an older page exists.
   auto rows = newest_below(db, stream_id, below, limit + 1);
   if (!rows) return rows.err();
-  history_page page;
-  page.has_more = rows->size() > static_cast<std::size_t>(limit);
-  if (page.has_more) rows->pop_back();
-  page.messages.assign(rows->rbegin(), rows->rend());
-  if (page.has_more) page.next_cursor = page.messages.front().id;
-  return page;
+  return store_detail::history_page_from_newest(std::move(*rows), limit);
 }
 
 result<std::vector<message>> select_latest(pg_connection& db, std::string_view stream_id, int n) {

@@ -201,7 +201,7 @@ status group_writer::flush_appends(std::vector<write_op>& group, std::vector<std
     if (duplicate[k])
       o.st = error(errc::duplicate_message, "message " + ms[k]->id + " is already stored");
     else
-      o.stored = *ms[k];
+      o.stored = std::move(*ms[k]);  // the op's copy is not read again: its callback gets this one
   }
   pending.clear();
   return ok_value;

@@ -1,5 +1,7 @@
 #include "store/row_parts.hpp"
 
+#include <iterator>
+
 #include <boost/json.hpp>
 
 namespace sorak::store_detail {
@@ -18,6 +20,15 @@ std::vector<std::string> decode_badges(const std::string& text) {
   for (const auto& b : v.get_array())
     if (b.is_string()) out.emplace_back(b.get_string());
   return out;
+}
+
+history_page history_page_from_newest(std::vector<message> rows, int limit) {
+  history_page page;
+  page.has_more = rows.size() > static_cast<std::size_t>(limit);
+  if (page.has_more) rows.pop_back();
+  page.messages.assign(std::make_move_iterator(rows.rbegin()), std::make_move_iterator(rows.rend()));
+  if (page.has_more) page.next_cursor = page.messages.front().id;
+  return page;
 }
 
 }  // namespace sorak::store_detail

@@ -3,13 +3,15 @@
 // Internal to src/store/. Badges are kept as JSON text in both stores (any
 // text stays intact, the sqlite3 and psql shells show it, and a table copies
 // from one store to the other as it is). A member and a gift are each a run
-// of nullable columns, read the same way from either store's row reader.
+// of nullable columns, read the same way from either store's row reader; a
+// history page is cut from the rows the same way too.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sorak/store.hpp"
 #include "sorak/types.hpp"
 
 namespace sorak::store_detail {
@@ -38,5 +40,9 @@ std::optional<gift_info> read_gift(Reader& r) {
   if (!id) return std::nullopt;
   return gift_info{*id, name.value_or(""), static_cast<int>(quantity.value_or(1)), total.value_or(0)};
 }
+
+// A history page from up to limit + 1 rows read newest first (the extra row
+// only tells that an older page exists): oldest first, with the cursor.
+history_page history_page_from_newest(std::vector<message> rows, int limit);
 
 }  // namespace sorak::store_detail

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "store/sqlite_queries.hpp"
+#include "store/row_parts.hpp"
 #include "store/sqlite_rows.hpp"
 
 namespace sorak::sqlite {
@@ -82,12 +83,7 @@ result<history_page> select_history(sqlite_db& db, std::string_view stream_id, i
   // One row more than asked tells whether an older page exists.
   auto rows = newest_below(db, stream_id, below, limit + 1);
   if (!rows) return rows.err();
-  history_page page;
-  page.has_more = rows->size() > static_cast<std::size_t>(limit);
-  if (page.has_more) rows->pop_back();
-  page.messages.assign(rows->rbegin(), rows->rend());
-  if (page.has_more) page.next_cursor = page.messages.front().id;
-  return page;
+  return store_detail::history_page_from_newest(std::move(*rows), limit);
 }
 
 result<std::vector<message>> select_latest(sqlite_db& db, std::string_view stream_id, int n) {
