@@ -17,13 +17,13 @@ constexpr std::int64_t flush_every = 20'000;
 // source (the destination must not reorder a stream).
 class append_errors {
  public:
-  void note(const message& source, const result<message>& stored) {
-    if (stored && (source.seq == 0 || stored->seq == source.seq)) return;
+  // `seq`: the message's number in the source (0: not numbered there).
+  void note(std::int64_t seq, const result<message>& stored) {
+    if (stored && (seq == 0 || stored->seq == seq)) return;
     std::lock_guard lk(mutex_);
     if (first_) return;
-    first_ = stored ? error(errc::internal, "message " + source.id + " came out as number " +
-                                                std::to_string(stored->seq) + " instead of " +
-                                                std::to_string(source.seq))
+    first_ = stored ? error(errc::internal, "message " + stored->id + " came out as number " +
+                                                std::to_string(stored->seq) + " instead of " + std::to_string(seq))
                     : stored.err();
   }
   std::optional<error> first() {
@@ -40,7 +40,7 @@ result<std::int64_t> copy_messages(store& from, store& to, const stream& s) {
   append_errors errors;
   std::int64_t n = 0;
   from.scan_messages(s.id, [&](const message& m) {
-    to.append(m, [&errors, source = m](result<message> stored) { errors.note(source, stored); });
+    to.append(m, [&errors, seq = m.seq](result<message> stored) { errors.note(seq, stored); });
     if (++n % flush_every == 0) to.flush();
   });
   to.flush();
