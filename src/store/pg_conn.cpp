@@ -157,7 +157,13 @@ result<std::unique_ptr<pg_connection>> pg_connection::open(const std::string& ur
     PQfinish(c);
     return error(errc::store_unavailable, "postgres: cannot make the connection non-blocking");
   }
-  return std::unique_ptr<pg_connection>(new pg_connection(c, opts));
+  std::unique_ptr<pg_connection> out(new pg_connection(c, opts));
+  // A prepared statement is planned once for any values (open() runs outside
+  // a transaction, so no rollback undoes this): without it the planner would
+  // make a custom plan per call for the first calls, reading every element of
+  // a group's arrays. Unnamed statements (query()) are planned per call anyway.
+  if (auto s = out->exec("SET plan_cache_mode = force_generic_plan"); !s) return s.err();
+  return out;
 }
 
 pg_connection::~pg_connection() {
@@ -215,6 +221,18 @@ result<result_set> pg_connection::run(std::string_view sql, const pg_params* par
     sent = PQsendQuery(conn_, text.c_str());
   }
   if (!sent) return fail("the connection broke while sending");
+  return collect();
+}
+
+result<result_set> pg_connection::run_prepared(const std::string& name, const pg_params& params) {
+  if (broken()) return error(errc::store_unavailable, "postgres: the connection is closed");
+  auto values = params.pointers();
+  if (!PQsendQueryPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr, 0))
+    return fail("the connection broke while sending");
+  return collect();
+}
+
+result<result_set> pg_connection::collect() {
   if (auto s = wait_for_answer(); !s) return s.err();
   // Keep the last result (a script answers once per statement) and the first error.
   ::pg_result* last = nullptr;
@@ -236,6 +254,19 @@ result<result_set> pg_connection::run(std::string_view sql, const pg_params* par
   if (first_error) return *first_error;
   if (!last) return error(errc::internal, "postgres: no answer");
   return out;
+}
+
+result<result_set> pg_connection::query_prepared(const std::string& name, std::string_view sql,
+                                                 const pg_params& params) {
+  if (!prepared_.count(name)) {
+    if (broken()) return error(errc::store_unavailable, "postgres: the connection is closed");
+    const std::string text(sql);
+    if (!PQsendPrepare(conn_, name.c_str(), text.c_str(), params.size(), nullptr))
+      return fail("the connection broke while sending");
+    if (auto r = collect(); !r) return r.err();
+    prepared_.insert(name);
+  }
+  return run_prepared(name, params);
 }
 
 result<result_set> pg_connection::query(std::string_view sql, const pg_params& params) { return run(sql, &params); }

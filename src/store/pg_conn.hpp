@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "sorak/result.hpp"
@@ -147,6 +148,11 @@ class pg_connection {
   // answer took longer than query_timeout; 409 `constraint_failed` on a
   // unique violation; otherwise 500 with the server's message.
   result<result_set> query(std::string_view sql, const pg_params& params = {});
+  // The same through a named prepared statement: parsed and planned once per
+  // connection (with its generic plan), so a statement the writer runs for
+  // every group costs no planning. The planner never sees the values: a
+  // query whose plan must depend on them belongs in query().
+  result<result_set> query_prepared(const std::string& name, std::string_view sql, const pg_params& params);
   // Statements without parameters or rows (BEGIN, COMMIT, a schema script).
   status exec(std::string_view sql);
   // COMMIT, failing when the server answered ROLLBACK (an aborted transaction).
@@ -167,6 +173,8 @@ class pg_connection {
  private:
   explicit pg_connection(::pg_conn* c, const conn_options& opts) : conn_(c), opts_(opts) {}
   result<result_set> run(std::string_view sql, const pg_params* params);
+  result<result_set> run_prepared(const std::string& name, const pg_params& params);
+  result<result_set> collect();  // the answer to what was sent
   status wait_for_answer();
   error fail(std::string_view what);  // closes the connection
 
@@ -174,6 +182,7 @@ class pg_connection {
   conn_options opts_;
   bool broken_ = false;
   bool timed_out_ = false;
+  std::unordered_set<std::string> prepared_;  // statement names prepared on this connection
 };
 
 // Text-format arrays for `unnest($1::text[])`: one statement carries a whole
