@@ -6,8 +6,7 @@ set -euo pipefail
 build_pkgs=(g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev liburing-dev
-  libpq-dev  # the PostgreSQL store (--store postgres://…)
-  libjemalloc-dev)  # sorakd's allocator (CMakeLists.txt, SORAK_JEMALLOC)
+  libpq-dev)  # the PostgreSQL store (--store postgres://…)
 test_pkgs=(libgtest-dev libgmock-dev nodejs
   python3-requests golang-go  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)
   chromium fonts-noto-color-emoji)  # tests/browser: real Chromium, driven by playwright-core
