@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <optional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -34,6 +35,9 @@ struct http_request {
 struct http_response {
   int status = 200;
   std::string body;
+  // When set, the body instead of `body`: bytes many responses share (the
+  // newest history page of a room), written from here without a copy.
+  std::shared_ptr<const std::string> shared_body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };

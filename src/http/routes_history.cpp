@@ -29,7 +29,7 @@ http_response history(http_request& req, services& svc) {
     auto body = first_history_page(*r, svc.st, static_cast<std::size_t>(*limit));
     if (!body) return error_response(body.err());
     http_response res;
-    res.body = **body;
+    res.shared_body = std::move(*body);  // the page's bytes, not a copy per request
     return res;
   }
   auto page = svc.st.history(r->stream_id(), *limit, before);

@@ -185,17 +185,30 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
 
   void respond(http_response r, bool keep_alive, unsigned version, bool head = false) {
     metrics::count_http_response(r.status);
+    if (r.shared_body) {
+      // The shared bytes stay alive until the write completes.
+      auto res = std::make_shared<http::response<http::span_body<const char>>>(static_cast<http::status>(r.status),
+                                                                               version);
+      res->body() = {r.shared_body->data(), r.shared_body->size()};
+      return send(std::move(res), r, keep_alive, head, std::move(r.shared_body));
+    }
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    res->body() = std::move(r.body);
+    send(std::move(res), r, keep_alive, head, nullptr);
+  }
+
+  template <class Body>
+  void send(std::shared_ptr<http::response<Body>> res, http_response& r, bool keep_alive, bool head,
+            std::shared_ptr<const std::string> keep) {
     res->set(http::field::server, "sorak");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     res->set(http::field::cache_control, "no-store");
     for (auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
     res->keep_alive(keep_alive && !svc_.shutting_down.load());
     res->prepare_payload();
-    if (head) res->body().clear();  // Content-Length stays that of the GET body
+    if (head) res->body() = {};  // Content-Length stays that of the GET body
     lowest().expires_after(request_timeout());  // a client that does not read its answer is cut too
-    http::async_write(io(), *res, [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+    http::async_write(io(), *res, [self = this->shared_from_this(), res, keep](error_code ec, std::size_t) {
       if (ec) return self->lowest().close();
       if (!res->keep_alive()) return self->close_gracefully();
       self->do_read();
