@@ -46,7 +46,8 @@ result<heads> lock_heads(pg_connection& db, const std::vector<message*>& ms) {
   for (const auto& [id, h] : out) ids.emplace_back(id);
   const pg_params p = pg_params().add(text_array(ids));
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto r = db.query(
+    auto r = db.query_prepared(
+        "sorak_lock_heads",
         "SELECT stream_id, last_seq, last_created_at FROM stream_heads "
         "WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE",
         p);
@@ -83,7 +84,8 @@ result<std::unordered_set<std::string>> stored_ids(pg_connection& db, const std:
     ids.emplace_back(m->id);
     oldest = std::min(oldest, m->created_at);
   }
-  auto r = db.query(
+  auto r = db.query_prepared(
+      "sorak_stored_ids",
       "SELECT u.id FROM unnest($1::text[]) AS u(id), "
       "LATERAL (SELECT 1 FROM messages m WHERE m.id = u.id AND m.created_at >= $2 LIMIT 1) AS found",
       pg_params().add_all(text_array(ids), oldest - duplicate_window));
@@ -159,10 +161,11 @@ status store_heads(pg_connection& db, const heads& hs) {
     times.emplace_back(h.created_at);
   }
   if (ids.empty()) return ok_value;
-  auto r = db.query(
+  auto r = db.query_prepared(
+      "sorak_store_heads",
       "UPDATE stream_heads h SET last_seq = d.seq, last_created_at = d.created_at "
       "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(stream_id, seq, created_at) "
-      "WHERE h.stream_id = d.stream_id",
+      "WHERE h.stream_id = d.stream_id AND h.stream_id = ANY($1::text[])",
       pg_params().add_all(text_array(ids), int_array(seqs), int_array(times)));
   return r ? status(ok_value) : status(r.err());
 }
