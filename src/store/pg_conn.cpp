@@ -158,6 +158,7 @@ result<std::unique_ptr<pg_connection>> pg_connection::open(const std::string& ur
     return error(errc::store_unavailable, "postgres: cannot make the connection non-blocking");
   }
   std::unique_ptr<pg_connection> out(new pg_connection(c, opts));
+  out->backend_pid_ = PQbackendPID(c);
   // A prepared statement is planned once for any values (open() runs outside
   // a transaction, so no rollback undoes this): without it the planner would
   // make a custom plan per call for the first calls, reading every element of

@@ -158,6 +158,8 @@ class pg_connection {
   // COMMIT, failing when the server answered ROLLBACK (an aborted transaction).
   status commit();
 
+  // The server process serving this connection (kept after it broke).
+  int backend_pid() const { return backend_pid_; }
   // True once the connection cannot be used again.
   bool broken() const;
   // True when it broke by itself (closed, reset) rather than by a deadline:
@@ -182,6 +184,7 @@ class pg_connection {
   conn_options opts_;
   bool broken_ = false;
   bool timed_out_ = false;
+  int backend_pid_ = 0;
   std::unordered_set<std::string> prepared_;  // statement names prepared on this connection
 };
 

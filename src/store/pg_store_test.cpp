@@ -6,6 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
@@ -390,6 +396,157 @@ TEST_F(pg_store_test, a_group_that_gets_no_answer_fails_unacked_and_the_writer_g
   ASSERT_TRUE(next) << next.err().message;
   EXPECT_EQ(next->seq, 1);  // the stuck one never committed
   auto msgs = st->latest(s->id, 10);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].content, "next");
+}
+
+// ---- a COMMIT whose answer is lost ------------------------------------------------------
+
+// A TCP relay in front of the test's PostgreSQL. Once armed, the next COMMIT
+// a client sends is either forwarded and its answer lost (the server commits,
+// the client hears nothing: both sides are cut 300 ms later), or dropped (cut
+// before the server sees it). Connections after that are relayed plainly.
+class commit_cutter {
+ public:
+  enum class mode { pass, lose_answer, drop_commit };
+
+  commit_cutter(std::string host, int port) : host_(std::move(host)), port_(port) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listener_, 16);
+    socklen_t len = sizeof a;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    local_port_ = ntohs(a.sin_port);
+    accepter_ = std::thread([this] { accept_loop(); });
+  }
+  ~commit_cutter() {
+    stopping_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    accepter_.join();
+    for (auto& t : pumps_) t.join();
+  }
+  int port() const { return local_port_; }
+  void arm(mode m) { mode_ = m; }
+  int cuts() const { return cuts_; }
+
+ private:
+  void accept_loop() {
+    for (;;) {
+      const int client = ::accept(listener_, nullptr, nullptr);
+      if (client < 0) return;
+      const int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<std::uint16_t>(port_));
+      ::inet_pton(AF_INET, host_.c_str(), &a.sin_addr);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      pumps_.emplace_back([this, client, server] { pump(client, server); });
+    }
+  }
+
+  void pump(int client, int server) {
+    char buf[65536];
+    bool cut = false;
+    while (!stopping_ && !cut) {
+      pollfd p[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      if (::poll(p, 2, 100) <= 0) continue;
+      if (p[0].revents) {
+        const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        const std::string_view chunk(buf, static_cast<std::size_t>(n));
+        const mode m = mode_;
+        if (m != mode::pass && chunk.find(std::string_view("COMMIT\0", 7)) != std::string_view::npos) {
+          mode_ = mode::pass;
+          ++cuts_;
+          if (m == mode::lose_answer) {
+            ::send(server, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL);
+            std::this_thread::sleep_for(300ms);  // the server commits; its answer is not relayed
+          }
+          cut = true;
+          break;
+        }
+        if (::send(server, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+      }
+      if (p[1].revents) {
+        const ssize_t n = ::recv(server, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        if (::send(client, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) break;
+      }
+    }
+    ::close(client);
+    ::close(server);
+  }
+
+  const std::string host_;
+  const int port_;
+  int listener_ = -1;
+  int local_port_ = 0;
+  std::atomic<mode> mode_{mode::pass};
+  std::atomic<int> cuts_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread accepter_;
+  std::vector<std::thread> pumps_;  // the accepter's only
+};
+
+// postgres://user@HOST:PORT/db → the same through 127.0.0.1:port.
+std::string through(const std::string& url, int port) {
+  const auto at = url.find('@');
+  const auto slash = url.find('/', at);
+  return url.substr(0, at + 1) + "127.0.0.1:" + std::to_string(port) + url.substr(slash);
+}
+
+int port_of(const std::string& url) {
+  const auto at = url.find('@');
+  const auto colon = url.find(':', at);
+  return std::stoi(url.substr(colon + 1, url.find('/', colon) - colon - 1));
+}
+
+TEST_F(pg_store_test, a_group_whose_commit_answer_was_lost_but_is_stored_is_acked_once) {
+  ASSERT_NE(url_.find("@127.0.0.1:"), std::string::npos) << "the relay expects a loopback URL: " << url_;
+  commit_cutter relay("127.0.0.1", port_of(url_));
+  auto st = postgres_store::open(through(url_, relay.port()), {});
+  ASSERT_TRUE(st) << st.err().message;
+  auto s = (*st)->create_stream(named("t"));
+  ASSERT_TRUE(s);
+  relay.arm(commit_cutter::mode::lose_answer);
+  auto lost = append_and_wait(**st, make_message(s->id, "committed, answer lost", now_millis()));
+  EXPECT_EQ(relay.cuts(), 1);
+  // The server kept it, so the client is told so: it will not resend it.
+  ASSERT_TRUE(lost) << lost.err().message;
+  EXPECT_EQ(lost->seq, 1);
+  auto next = append_and_wait(**st, make_message(s->id, "next", now_millis()));
+  ASSERT_TRUE(next) << next.err().message;
+  EXPECT_EQ(next->seq, 2);
+  auto msgs = (*st)->latest(s->id, 10);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].content, "committed, answer lost");
+  EXPECT_EQ(msgs[1].content, "next");
+}
+
+TEST_F(pg_store_test, a_group_whose_commit_never_arrived_fails_and_is_not_stored) {
+  ASSERT_NE(url_.find("@127.0.0.1:"), std::string::npos) << "the relay expects a loopback URL: " << url_;
+  commit_cutter relay("127.0.0.1", port_of(url_));
+  auto st = postgres_store::open(through(url_, relay.port()), {});
+  ASSERT_TRUE(st) << st.err().message;
+  auto s = (*st)->create_stream(named("t"));
+  ASSERT_TRUE(s);
+  relay.arm(commit_cutter::mode::drop_commit);
+  auto dropped = append_and_wait(**st, make_message(s->id, "never committed", now_millis()));
+  EXPECT_EQ(relay.cuts(), 1);
+  ASSERT_FALSE(dropped);
+  EXPECT_EQ(dropped.err().code, "store_unavailable");
+  auto next = append_and_wait(**st, make_message(s->id, "next", now_millis()));
+  ASSERT_TRUE(next) << next.err().message;
+  EXPECT_EQ(next->seq, 1);
+  auto msgs = (*st)->latest(s->id, 10);
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].content, "next");
 }

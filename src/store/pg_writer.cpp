@@ -131,7 +131,20 @@ std::vector<op_outcome> group_writer::commit_group(std::vector<write_op>& group)
   const auto started = std::chrono::steady_clock::now();
   std::vector<op_outcome> out(group.size());
   months_in_txn_.clear();
-  status s = write_group(group, out);
+  bool commit_sent = false;
+  status s = write_group(group, out, commit_sent);
+  if (!s && commit_sent && (!db_ || db_->broken())) {
+    const int backend_pid = db_ ? db_->backend_pid() : 0;
+    db_.reset();
+    auto stored = committed_after_all(group, out, backend_pid);
+    if (stored && *stored) {
+      spdlog::warn("store: a group of {} writes whose COMMIT got no answer is stored: acked", group.size());
+      s = ok_value;
+    } else {
+      spdlog::error("store: a group of {} writes whose COMMIT got no answer is {}", group.size(),
+                    stored ? "not stored" : "in doubt (the server could not be asked)");
+    }
+  }
   if (s) {
     known_months_.insert(months_in_txn_.begin(), months_in_txn_.end());
     std::lock_guard lock(mutex_);
@@ -147,13 +160,43 @@ std::vector<op_outcome> group_writer::commit_group(std::vector<write_op>& group)
   return out;
 }
 
-status group_writer::write_group(std::vector<write_op>& group, std::vector<op_outcome>& out) {
+status group_writer::write_group(std::vector<write_op>& group, std::vector<op_outcome>& out, bool& commit_sent) {
   if (auto s = begin(); !s) return s;
   if (auto s = apply_all(group, out); !s) return s;
-  // Only COMMIT's own success acks: a lost answer fails the group, though the
-  // server may have committed it (the caller then sees an error, never a
-  // false success).
+  // Only COMMIT's own success acks, or the group's rows found afterwards
+  // (committed_after_all): never a success the server did not keep.
+  commit_sent = true;
   return db_->commit();
+}
+
+// The group is all or nothing, so one new message of it tells: its id at its
+// created_at (one partition, one index probe). While the server process that
+// had the group still runs (it may be finishing the COMMIT: a deadline passed,
+// or it has not yet noticed the cut), the answer could still change, so the
+// writer waits for it to end. A group without a new message (only
+// control-plane writes, or duplicates) cannot be told apart, and fails.
+result<bool> group_writer::committed_after_all(const std::vector<write_op>& group, const std::vector<op_outcome>& out,
+                                               int backend_pid) {
+  const message* probe = nullptr;
+  for (std::size_t i = 0; i < group.size() && !probe; ++i)
+    if (out[i].st && out[i].stored) probe = &*out[i].stored;
+  if (!probe) return error(errc::store_unavailable, "postgres: the group's COMMIT got no answer");
+  const auto give_up = std::chrono::steady_clock::now() + opts_.in_doubt_window;
+  for (;;) {
+    status s = connected();
+    if (s) {
+      auto r = db_->query(
+          "SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1 AND created_at = $2), "
+          "EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $3)",
+          pg_params().add_all(probe->id, probe->created_at, std::int64_t{backend_pid}));
+      if (r && r->text(0, 0) == "t") return true;
+      if (r && r->text(0, 1) == "f") return false;
+      s = r ? status(error(errc::store_unavailable, "postgres: the group's COMMIT got no answer")) : status(r.err());
+      if (db_ && db_->broken()) db_.reset();
+    }
+    if (std::chrono::steady_clock::now() >= give_up) return s.err();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // connected() spaces the attempts further
+  }
 }
 
 // A connection that broke while idle (the server restarted, a proxy cut it)

@@ -10,8 +10,13 @@
 // inserts them all. Control-plane writes run between those runs, in order.
 //
 // Failure: an append refused on its own (a duplicate id) fails alone; any
-// other error fails the whole group, and a group whose COMMIT got no answer is
-// reported failed too: a callback sees success only after COMMIT returned it.
+// other error fails the whole group. A group whose COMMIT went out and got no
+// answer (the connection broke, or the deadline passed) is in doubt: the server
+// may have committed it. The writer asks on a new connection, for up to
+// `in_doubt_window`, whether one of the group's new messages is stored (the
+// group is all or nothing): if so the group succeeded and is acked as such, so
+// a client is never told to resend a message that is stored (its resend would
+// be a second copy); if not, or if the server cannot be asked, it failed.
 // A broken connection is dropped and the next group opens a new one (after
 // reconnect_gate's pause), so the writer recovers by itself; a connection
 // found broken by a group's BEGIN (nothing sent yet) is replaced at once.
@@ -63,6 +68,7 @@ struct writer_options {
   std::size_t max_group = 4096;
   std::chrono::milliseconds background_linger{20};
   bool multi_row_insert = true;  // false: one INSERT per message (kept to measure against)
+  std::chrono::milliseconds in_doubt_window{5'000};  // asking whether an unanswered COMMIT committed
 };
 
 // What one op of a group came to (pg_writer.cpp).
@@ -96,7 +102,11 @@ class group_writer {
   // Runs the group in one transaction; what each op's callback is to hear.
   std::vector<op_outcome> commit_group(std::vector<write_op>& group);
   status begin();
-  status write_group(std::vector<write_op>& group, std::vector<op_outcome>& out);
+  status write_group(std::vector<write_op>& group, std::vector<op_outcome>& out, bool& commit_sent);
+  // After a COMMIT without an answer: whether the group is stored, asked on a
+  // new connection; an error when that cannot be found out.
+  result<bool> committed_after_all(const std::vector<write_op>& group, const std::vector<op_outcome>& out,
+                                   int backend_pid);
   status apply_all(std::vector<write_op>& group, std::vector<op_outcome>& out);
   status flush_appends(std::vector<write_op>& group, std::vector<std::size_t>& pending, std::vector<op_outcome>& out);
   status connected();
