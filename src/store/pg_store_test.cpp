@@ -509,44 +509,63 @@ int port_of(const std::string& url) {
   return std::stoi(url.substr(colon + 1, url.find('/', colon) - colon - 1));
 }
 
-TEST_F(pg_store_test, a_group_whose_commit_answer_was_lost_but_is_stored_is_acked_once) {
-  ASSERT_NE(url_.find("@127.0.0.1:"), std::string::npos) << "the relay expects a loopback URL: " << url_;
-  commit_cutter relay("127.0.0.1", port_of(url_));
-  auto st = postgres_store::open(through(url_, relay.port()), {});
-  ASSERT_TRUE(st) << st.err().message;
-  auto s = (*st)->create_stream(named("t"));
-  ASSERT_TRUE(s);
+// A store whose connections go through `relay`, with one stream.
+struct relayed {
+  std::unique_ptr<postgres_store> st;
+  stream s;
+};
+
+class pg_relayed_test : public pg_store_test {
+ protected:
+  relayed open_through(commit_cutter& relay) {
+    relayed out;
+    auto st = postgres_store::open(through(url_, relay.port()), {});
+    EXPECT_TRUE(st) << st.err().message;
+    if (!st) return out;
+    out.st = std::move(*st);
+    auto s = out.st->create_stream(named("t"));
+    EXPECT_TRUE(s);
+    if (s) out.s = *s;
+    return out;
+  }
+  int server_port() const {
+    EXPECT_NE(url_.find("@127.0.0.1:"), std::string::npos) << "the relay expects a loopback URL: " << url_;
+    return port_of(url_);
+  }
+};
+
+TEST_F(pg_relayed_test, a_group_whose_commit_answer_was_lost_but_is_stored_is_acked_once) {
+  commit_cutter relay("127.0.0.1", server_port());
+  auto [st, s] = open_through(relay);
+  ASSERT_TRUE(st);
   relay.arm(commit_cutter::mode::lose_answer);
-  auto lost = append_and_wait(**st, make_message(s->id, "committed, answer lost", now_millis()));
+  auto lost = append_and_wait(*st, make_message(s.id, "committed, answer lost", now_millis()));
   EXPECT_EQ(relay.cuts(), 1);
   // The server kept it, so the client is told so: it will not resend it.
   ASSERT_TRUE(lost) << lost.err().message;
   EXPECT_EQ(lost->seq, 1);
-  auto next = append_and_wait(**st, make_message(s->id, "next", now_millis()));
+  auto next = append_and_wait(*st, make_message(s.id, "next", now_millis()));
   ASSERT_TRUE(next) << next.err().message;
   EXPECT_EQ(next->seq, 2);
-  auto msgs = (*st)->latest(s->id, 10);
+  auto msgs = st->latest(s.id, 10);
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[0].content, "committed, answer lost");
   EXPECT_EQ(msgs[1].content, "next");
 }
 
-TEST_F(pg_store_test, a_group_whose_commit_never_arrived_fails_and_is_not_stored) {
-  ASSERT_NE(url_.find("@127.0.0.1:"), std::string::npos) << "the relay expects a loopback URL: " << url_;
-  commit_cutter relay("127.0.0.1", port_of(url_));
-  auto st = postgres_store::open(through(url_, relay.port()), {});
-  ASSERT_TRUE(st) << st.err().message;
-  auto s = (*st)->create_stream(named("t"));
-  ASSERT_TRUE(s);
+TEST_F(pg_relayed_test, a_group_whose_commit_never_arrived_fails_and_is_not_stored) {
+  commit_cutter relay("127.0.0.1", server_port());
+  auto [st, s] = open_through(relay);
+  ASSERT_TRUE(st);
   relay.arm(commit_cutter::mode::drop_commit);
-  auto dropped = append_and_wait(**st, make_message(s->id, "never committed", now_millis()));
+  auto dropped = append_and_wait(*st, make_message(s.id, "never committed", now_millis()));
   EXPECT_EQ(relay.cuts(), 1);
   ASSERT_FALSE(dropped);
   EXPECT_EQ(dropped.err().code, "store_unavailable");
-  auto next = append_and_wait(**st, make_message(s->id, "next", now_millis()));
+  auto next = append_and_wait(*st, make_message(s.id, "next", now_millis()));
   ASSERT_TRUE(next) << next.err().message;
   EXPECT_EQ(next->seq, 1);
-  auto msgs = (*st)->latest(s->id, 10);
+  auto msgs = st->latest(s.id, 10);
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].content, "next");
 }
