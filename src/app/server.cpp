@@ -72,21 +72,8 @@ void close_all_sessions(worker_pool& workers) {
 // freed rooms go back to a few heaps that malloc_trim can return, instead of
 // staying scattered over a dozen (measured: 5 % over the start after 20,000
 // rooms opened and closed, against 13 % with glibc's default).
-//
-// glibc also gives the top of a heap back to the system whenever more than
-// 128 KiB of it is free (or more, the threshold moving with the largest block
-// freed), and takes it back with page faults on the next request: a REST
-// history request's buffers were enough to make every few requests pay for
-// both (23.8-26.3 k requests/s; 37.2-38.3 k with the threshold at 64 MiB). The
-// heaps now keep up to 64 MiB free at their top; the rooms' memory still goes
-// back when they close (fanout::housekeeping calls malloc_trim, which ignores
-// the threshold).
 namespace {
-constexpr int keep_free_at_heap_top = 64 << 20;
-void tune_malloc(unsigned cores) {
-  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, cores)));
-  mallopt(M_TRIM_THRESHOLD, keep_free_at_heap_top);
-}
+void limit_malloc_arenas(unsigned cores) { mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, cores))); }
 }  // namespace
 
 int run_server(server_config cfg) {
@@ -118,7 +105,7 @@ int run_server(server_config cfg) {
     return 2;
   }
   const unsigned threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  tune_malloc(std::thread::hardware_concurrency());
+  limit_malloc_arenas(std::thread::hardware_concurrency());
   worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024, cfg.io_uring);
   blocking_pool blocking(cfg.blocking_threads ? cfg.blocking_threads : std::max(2u, threads));
   room_registry rooms(**st, cfg.ring_capacity, new_uuid_v7(), br->get());
