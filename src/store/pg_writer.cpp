@@ -192,7 +192,6 @@ result<bool> group_writer::committed_after_all(const std::vector<write_op>& grou
       if (r && r->text(0, 0) == "t") return true;
       if (r && r->text(0, 1) == "f") return false;
       s = r ? status(error(errc::store_unavailable, "postgres: the group's COMMIT got no answer")) : status(r.err());
-      if (db_ && db_->broken()) db_.reset();
     }
     if (std::chrono::steady_clock::now() >= give_up) return s.err();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // connected() spaces the attempts further
