@@ -257,17 +257,83 @@ result<result_set> pg_connection::collect() {
   return out;
 }
 
+status pg_connection::prepare(const std::string& name, std::string_view sql, int params) {
+  if (prepared_.count(name)) return ok_value;
+  if (broken()) return error(errc::store_unavailable, "postgres: the connection is closed");
+  const std::string text(sql);
+  if (!PQsendPrepare(conn_, name.c_str(), text.c_str(), params, nullptr))
+    return fail("the connection broke while sending");
+  if (auto r = collect(); !r) return r.err();
+  prepared_.insert(name);
+  return ok_value;
+}
+
 result<result_set> pg_connection::query_prepared(const std::string& name, std::string_view sql,
                                                  const pg_params& params) {
-  if (!prepared_.count(name)) {
-    if (broken()) return error(errc::store_unavailable, "postgres: the connection is closed");
-    const std::string text(sql);
-    if (!PQsendPrepare(conn_, name.c_str(), text.c_str(), params.size(), nullptr))
-      return fail("the connection broke while sending");
-    if (auto r = collect(); !r) return r.err();
-    prepared_.insert(name);
-  }
+  if (auto s = prepare(name, sql, params.size()); !s) return s.err();
   return run_prepared(name, params);
+}
+
+result<std::vector<result_set>> pg_connection::pipeline(std::span<const step> steps) {
+  static const pg_params no_params;
+  for (const step& st : steps)
+    if (!st.name.empty())
+      if (auto s = prepare(std::string(st.name), st.sql, st.params ? st.params->size() : 0); !s) return s.err();
+  if (broken()) return error(errc::store_unavailable, "postgres: the connection is closed");
+  if (!PQenterPipelineMode(conn_)) return error(errc::internal, "postgres: the connection is busy");
+  for (const step& st : steps) {
+    const pg_params& p = st.params ? *st.params : no_params;
+    const auto values = p.pointers();
+    const int sent =
+        st.name.empty()
+            ? PQsendQueryParams(conn_, std::string(st.sql).c_str(), p.size(), nullptr, values.data(), nullptr,
+                                nullptr, 0)
+            : PQsendQueryPrepared(conn_, std::string(st.name).c_str(), p.size(), values.data(), nullptr, nullptr, 0);
+    if (!sent) return fail("the connection broke while sending");
+  }
+  if (!PQpipelineSync(conn_)) return fail("the connection broke while sending");
+  auto out = collect_pipeline(steps.size());
+  if (broken()) return out;
+  if (!PQexitPipelineMode(conn_)) return fail("the pipeline did not end");
+  return out;
+}
+
+// The answers to `statements` pipelined statements and then to the sync that
+// ended them: each statement's results end with a null one; a statement after
+// a failed one answers PGRES_PIPELINE_ABORTED.
+result<std::vector<result_set>> pg_connection::collect_pipeline(std::size_t statements) {
+  std::vector<result_set> out;
+  out.reserve(statements);
+  std::optional<error> first_error;
+  const auto next = [&]() -> result<::pg_result*> {
+    if (PQisBusy(conn_))
+      if (auto s = wait_for_answer(); !s) return s.err();
+    return PQgetResult(conn_);
+  };
+  for (std::size_t i = 0; i < statements; ++i) {
+    ::pg_result* last = nullptr;
+    for (;;) {
+      auto r = next();
+      if (!r) {
+        PQclear(last);
+        return r.err();
+      }
+      if (!*r) break;
+      const auto st = PQresultStatus(*r);
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED && !first_error)
+        first_error = error_of(*r);
+      PQclear(last);
+      last = *r;
+    }
+    out.emplace_back(last);
+  }
+  auto sync = next();
+  if (!sync) return sync.err();
+  const bool synced = *sync && PQresultStatus(*sync) == PGRES_PIPELINE_SYNC;
+  if (*sync) PQclear(*sync);
+  if (!synced) return fail("the pipeline's answers did not end where they should");
+  if (first_error) return *first_error;
+  return out;
 }
 
 result<result_set> pg_connection::query(std::string_view sql, const pg_params& params) { return run(sql, &params); }

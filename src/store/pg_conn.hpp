@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -153,6 +154,18 @@ class pg_connection {
   // every group costs no planning. The planner never sees the values: a
   // query whose plan must depend on them belongs in query().
   result<result_set> query_prepared(const std::string& name, std::string_view sql, const pg_params& params);
+  // One statement of a pipeline: a prepared statement (`name`, prepared on
+  // first use like query_prepared's) or, with no name, SQL run as it is.
+  struct step {
+    std::string_view name;
+    std::string_view sql;
+    const pg_params* params = nullptr;
+  };
+  // Sends the statements at once and reads their answers: one round trip
+  // instead of one each (libpq's pipeline mode). The server runs them in
+  // order and skips those after one that failed; the answers in order, or
+  // the first error.
+  result<std::vector<result_set>> pipeline(std::span<const step> steps);
   // Statements without parameters or rows (BEGIN, COMMIT, a schema script).
   status exec(std::string_view sql);
   // COMMIT, failing when the server answered ROLLBACK (an aborted transaction).
@@ -177,6 +190,8 @@ class pg_connection {
   result<result_set> run(std::string_view sql, const pg_params* params);
   result<result_set> run_prepared(const std::string& name, const pg_params& params);
   result<result_set> collect();  // the answer to what was sent
+  status prepare(const std::string& name, std::string_view sql, int params);
+  result<std::vector<result_set>> collect_pipeline(std::size_t statements);
   status wait_for_answer();
   error fail(std::string_view what);  // closes the connection
 

@@ -38,60 +38,80 @@ struct head {
 };
 using heads = std::map<std::string, head>;  // ordered: rows are locked in stream id order
 
-// Locks the head row of each stream (creating missing ones) and reads it.
-result<heads> lock_heads(pg_connection& db, const std::vector<message*>& ms) {
-  heads out;
-  for (const message* m : ms) out.try_emplace(m->stream_id);
-  std::vector<std::optional<std::string>> ids;
-  for (const auto& [id, h] : out) ids.emplace_back(id);
-  const pg_params p = pg_params().add(text_array(ids));
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto r = db.query_prepared(
-        "sorak_lock_heads",
-        "SELECT stream_id, last_seq, last_created_at FROM stream_heads "
-        "WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE",
-        p);
-    if (!r) return r.err();
-    if (r->rows() == static_cast<int>(out.size())) {
-      for (int i = 0; i < r->rows(); ++i) out[r->text(i, 0)] = head{r->int64(i, 1), r->int64(i, 2)};
-      return out;
-    }
-    // A stream created before heads existed, or written before it was created.
-    auto made = db.query(
-        "INSERT INTO stream_heads (stream_id, last_seq, last_created_at) "
-        "SELECT unnest($1::text[]), 0, 0 ON CONFLICT (stream_id) DO NOTHING",
-        p);
-    if (!made) return made.err();
-  }
-  return error(errc::internal, "postgres: stream heads vanished while being locked");
-}
+const char* const lock_heads_sql =
+    "SELECT h.stream_id, h.last_seq, h.last_created_at FROM unnest($1::text[]) AS u(id) "
+    "JOIN stream_heads h ON h.stream_id = u.id ORDER BY h.stream_id FOR UPDATE OF h";
 
 // How far before a message's own created_at a stored copy of it is looked
 // for. A copy's created_at is the one it was appended with, or later (numbering
 // only raises it), so this is slack for a caller's clock, not for the store.
 constexpr millis duplicate_window = 10 * 60 * 1000;
 
-// Ids of `ms` already stored, plus repeats within ms. Checked after the heads
-// are locked: a second writer of the same stream (a retry on another node)
-// waits for our commit and then sees our rows. Each id is one probe of
-// messages_by_id (in the partitions the created_at bound leaves): written as a
-// join, the planner does not estimate each element of the array as it does for
-// `id = ANY($1)`, which cost more than the lookups.
-result<std::unordered_set<std::string>> stored_ids(pg_connection& db, const std::vector<message*>& ms) {
-  std::vector<std::optional<std::string>> ids;
+// Ids of the group already stored. Each id is one probe of messages_by_id (in
+// the partitions the created_at bound leaves): written as a join, the planner
+// does not estimate each element of the array as it does for `id = ANY($1)`,
+// which cost more than the lookups.
+const char* const stored_ids_sql =
+    "SELECT u.id FROM unnest($1::text[]) AS u(id), "
+    "LATERAL (SELECT 1 FROM messages m WHERE m.id = u.id AND m.created_at >= $2 LIMIT 1) AS found";
+
+// What a group of appends reads before it writes: its streams' heads, locked,
+// and which of its ids are stored already.
+struct group_reads {
+  heads hs;
+  std::unordered_set<std::string> seen;
+};
+
+void read_seen(const result_set& r, std::unordered_set<std::string>& seen) {
+  for (int i = 0; i < r.rows(); ++i) seen.insert(r.text(i, 0));
+}
+
+bool read_heads(const result_set& r, heads& hs) {
+  if (r.rows() != static_cast<int>(hs.size())) return false;
+  for (int i = 0; i < r.rows(); ++i) hs[r.text(i, 0)] = head{r.int64(i, 1), r.int64(i, 2)};
+  return true;
+}
+
+// Locks the head row of each stream (creating missing ones), then reads which
+// ids are stored: after the lock, so a second writer of the same stream (a
+// retry on another node) waits for our commit and then sees our rows. With
+// `begin` the transaction opens in the same round trip.
+result<group_reads> read_group(pg_connection& db, const std::vector<message*>& ms, bool begin) {
+  group_reads out;
+  std::vector<std::optional<std::string>> stream_ids, ids;
   millis oldest = std::numeric_limits<millis>::max();
   for (const message* m : ms) {
+    out.hs.try_emplace(m->stream_id);
     ids.emplace_back(m->id);
     oldest = std::min(oldest, m->created_at);
   }
-  auto r = db.query_prepared(
-      "sorak_stored_ids",
-      "SELECT u.id FROM unnest($1::text[]) AS u(id), "
-      "LATERAL (SELECT 1 FROM messages m WHERE m.id = u.id AND m.created_at >= $2 LIMIT 1) AS found",
-      pg_params().add_all(text_array(ids), oldest - duplicate_window));
-  if (!r) return r.err();
-  std::unordered_set<std::string> out;
-  for (int i = 0; i < r->rows(); ++i) out.insert(r->text(i, 0));
+  for (const auto& [id, h] : out.hs) stream_ids.emplace_back(id);
+  const pg_params lock_p = pg_params().add(text_array(stream_ids));
+  const pg_params ids_p = pg_params().add_all(text_array(ids), oldest - duplicate_window);
+  std::vector<pg_connection::step> steps;
+  if (begin) steps.push_back({"", "BEGIN"});
+  steps.push_back({"sorak_lock_heads", lock_heads_sql, &lock_p});
+  steps.push_back({"sorak_stored_ids", stored_ids_sql, &ids_p});
+  auto rs = db.pipeline(steps);
+  if (!rs) return rs.err();
+  if (read_heads((*rs)[steps.size() - 2], out.hs)) {
+    read_seen(rs->back(), out.seen);
+    return out;
+  }
+  // A stream created before heads existed, or written before it was created:
+  // its head is made, then all are locked, then the ids looked up again.
+  auto made = db.query(
+      "INSERT INTO stream_heads (stream_id, last_seq, last_created_at) "
+      "SELECT unnest($1::text[]), 0, 0 ON CONFLICT (stream_id) DO NOTHING",
+      lock_p);
+  if (!made) return made.err();
+  const std::vector<pg_connection::step> again{{"sorak_lock_heads", lock_heads_sql, &lock_p},
+                                               {"sorak_stored_ids", stored_ids_sql, &ids_p}};
+  rs = db.pipeline(again);
+  if (!rs) return rs.err();
+  if (!read_heads(rs->front(), out.hs))
+    return error(errc::internal, "postgres: stream heads vanished while being locked");
+  read_seen(rs->back(), out.seen);
   return out;
 }
 
@@ -127,18 +147,16 @@ status ensure_months(pg_connection& db, const std::vector<const message*>& ms, p
   return ok_value;
 }
 
-status insert_rows(pg_connection& db, const std::vector<const message*>& ms, bool multi_row) {
-  if (multi_row) {
-    auto r = db.query_prepared("sorak_insert_messages",
-                      "INSERT INTO messages (" PG_MESSAGE_COLUMNS
-                      ") SELECT * FROM unnest("
-                      "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
-                      "$8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
-                      "$14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[], "
-                      "$20::boolean[], $21::bigint[])",
-                      message_arrays(ms));
-    return r ? status(ok_value) : status(r.err());
-  }
+const char* const insert_messages_sql =
+    "INSERT INTO messages (" PG_MESSAGE_COLUMNS
+    ") SELECT * FROM unnest("
+    "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], "
+    "$8::boolean[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
+    "$14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::text[], "
+    "$20::boolean[], $21::bigint[])";
+
+// One INSERT a row (the multi-row insert's baseline, kept for measuring it).
+status insert_row_by_row(pg_connection& db, const std::vector<const message*>& ms) {
   for (const message* m : ms) {
     pg_params p;
     add_message(p, *m);
@@ -151,7 +169,12 @@ status insert_rows(pg_connection& db, const std::vector<const message*>& ms, boo
   return ok_value;
 }
 
-status store_heads(pg_connection& db, const heads& hs) {
+const char* const store_heads_sql =
+    "UPDATE stream_heads h SET last_seq = d.seq, last_created_at = d.created_at "
+    "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(stream_id, seq, created_at) "
+    "WHERE h.stream_id = d.stream_id";
+
+pg_params changed_heads(const heads& hs) {
   std::vector<std::optional<std::string>> ids;
   std::vector<std::optional<std::int64_t>> seqs, times;
   for (const auto& [id, h] : hs) {
@@ -160,14 +183,30 @@ status store_heads(pg_connection& db, const heads& hs) {
     seqs.emplace_back(h.seq);
     times.emplace_back(h.created_at);
   }
-  if (ids.empty()) return ok_value;
-  auto r = db.query_prepared(
-      "sorak_store_heads",
-      "UPDATE stream_heads h SET last_seq = d.seq, last_created_at = d.created_at "
-      "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(stream_id, seq, created_at) "
-      "WHERE h.stream_id = d.stream_id AND h.stream_id = ANY($1::text[])",
-      pg_params().add_all(text_array(ids), int_array(seqs), int_array(times)));
-  return r ? status(ok_value) : status(r.err());
+  return pg_params().add_all(text_array(ids), int_array(seqs), int_array(times));
+}
+
+// Inserts the new messages and moves their streams' heads (and commits, with
+// txn.own), in one round trip.
+status write_rows(pg_connection& db, const std::vector<const message*>& fresh, const heads& hs, bool multi_row,
+                  append_txn txn) {
+  if (!multi_row)
+    if (auto s = insert_row_by_row(db, fresh); !s) return s;
+  const pg_params rows = multi_row ? message_arrays(fresh) : pg_params();
+  const pg_params moved = changed_heads(hs);
+  std::vector<pg_connection::step> steps;
+  if (multi_row) steps.push_back({"sorak_insert_messages", insert_messages_sql, &rows});
+  steps.push_back({"sorak_store_heads", store_heads_sql, &moved});
+  if (txn.own) {
+    steps.push_back({"", "COMMIT"});
+    if (txn.commit_sent) *txn.commit_sent = true;
+  }
+  auto rs = db.pipeline(steps);
+  if (!rs) return rs.err();
+  // An aborted transaction "commits" as ROLLBACK, with a success status.
+  if (txn.own && rs->back().command_tag() != "COMMIT")
+    return error(errc::internal, "postgres: the transaction was rolled back");
+  return ok_value;
 }
 
 // A message's place in its stream: its seq and created_at.
@@ -198,16 +237,18 @@ result<std::vector<message>> newest_below(pg_connection& db, std::string_view st
 // ---- the group write ------------------------------------------------------------
 
 status insert_appends(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
-                      partition_months months, bool multi_row) {
-  auto hs = lock_heads(db, ms);
-  if (!hs) return hs.err();
-  auto seen = stored_ids(db, ms);
-  if (!seen) return seen.err();
-  auto fresh = number(ms, duplicate, *hs, *seen);
-  if (fresh.empty()) return ok_value;
+                      partition_months months, bool multi_row, append_txn txn) {
+  std::fill(duplicate.begin(), duplicate.end(), false);
+  auto read = read_group(db, ms, txn.own);
+  if (!read) return read.err();
+  auto fresh = number(ms, duplicate, read->hs, read->seen);
+  if (fresh.empty()) {
+    if (!txn.own) return ok_value;
+    if (txn.commit_sent) *txn.commit_sent = true;
+    return db.commit();
+  }
   if (auto s = ensure_months(db, fresh, months); !s) return s;
-  if (auto s = insert_rows(db, fresh, multi_row); !s) return s;
-  return store_heads(db, *hs);
+  return write_rows(db, fresh, read->hs, multi_row, txn);
 }
 
 // ---- reads ----------------------------------------------------------------------

@@ -35,14 +35,22 @@ struct partition_months {
   std::set<std::int64_t>& known;
   std::vector<std::int64_t>& created;
 };
-// Writes a run of appends in the open transaction (pg_messages.cpp): locks the
-// head rows of their streams (in stream id order, so two nodes never
-// deadlock), gives each message in turn its stream's next seq and a
-// created_at above the last, creates a missing partition, inserts them.
-// duplicate[i] is set for a message whose id is stored already (or earlier in
-// `ms`); it is left out and keeps seq 0.
+// Where a run of appends commits: in the transaction the caller opened (and
+// commits), or in one of its own (`own`) whose BEGIN goes with the run's first
+// statements and whose COMMIT goes with its last, so the run is two round
+// trips; *commit_sent is set once that COMMIT may have reached the server.
+struct append_txn {
+  bool own = false;
+  bool* commit_sent = nullptr;
+};
+// Writes a run of appends (pg_messages.cpp): locks the head rows of their
+// streams (in stream id order, so two nodes never deadlock), gives each
+// message in turn its stream's next seq and a created_at above the last,
+// creates a missing partition, inserts them. duplicate[i] is set for a
+// message whose id is stored already (or earlier in `ms`); it is left out and
+// keeps seq 0.
 status insert_appends(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
-                      partition_months months, bool multi_row);
+                      partition_months months, bool multi_row, append_txn txn = {});
 
 // ---- reads (any connection) --------------------------------------------------
 result<stream> select_stream(pg_connection& db, std::string_view stream_id);

@@ -161,6 +161,8 @@ std::vector<op_outcome> group_writer::commit_group(std::vector<write_op>& group)
 }
 
 status group_writer::write_group(std::vector<write_op>& group, std::vector<op_outcome>& out, bool& commit_sent) {
+  if (std::all_of(group.begin(), group.end(), [](const write_op& op) { return op.append.has_value(); }))
+    return write_appends(group, out, commit_sent);
   if (auto s = begin(); !s) return s;
   if (auto s = apply_all(group, out); !s) return s;
   // Only COMMIT's own success acks, or the group's rows found afterwards
@@ -212,6 +214,25 @@ status group_writer::begin() {
   }
 }
 
+// A group of appends only (the usual one) is two round trips: BEGIN goes out
+// with its first statements and COMMIT with its last. A connection found dead
+// by the first is replaced once, as begin() does.
+status group_writer::write_appends(std::vector<write_op>& group, std::vector<op_outcome>& out, bool& commit_sent) {
+  std::vector<std::size_t> all(group.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = db_ && !db_->broken();
+    status s = connected();
+    if (s) s = partitions_ahead();
+    if (s) {
+      auto pending = all;
+      s = flush_appends(group, pending, out, append_txn{.own = true, .commit_sent = &commit_sent});
+    }
+    if (s || commit_sent || !reused || attempt > 0 || !db_ || !db_->found_dead()) return s;
+    db_.reset();
+  }
+}
+
 // Runs the ops in order: consecutive appends are written together, each
 // control-plane write after the appends queued before it.
 status group_writer::apply_all(std::vector<write_op>& group, std::vector<op_outcome>& out) {
@@ -230,14 +251,16 @@ status group_writer::apply_all(std::vector<write_op>& group, std::vector<op_outc
 }
 
 status group_writer::flush_appends(std::vector<write_op>& group, std::vector<std::size_t>& pending,
-                                   std::vector<op_outcome>& out) {
+                                   std::vector<op_outcome>& out, append_txn txn) {
   if (pending.empty()) return ok_value;
   std::vector<message*> ms;
   ms.reserve(pending.size());
   for (std::size_t i : pending) ms.push_back(&*group[i].append);
   std::vector<bool> duplicate(ms.size(), false);
-  status s = insert_appends(*db_, ms, duplicate, {known_months_, months_in_txn_}, opts_.multi_row_insert);
-  if (!s) return s;
+  status s = insert_appends(*db_, ms, duplicate, {known_months_, months_in_txn_}, opts_.multi_row_insert, txn);
+  // After a COMMIT that got no answer the messages as numbered are kept:
+  // committed_after_all looks one of them up.
+  if (!s && !(txn.commit_sent && *txn.commit_sent)) return s;
   for (std::size_t k = 0; k < pending.size(); ++k) {
     auto& o = out[pending[k]];
     if (duplicate[k])
@@ -246,7 +269,7 @@ status group_writer::flush_appends(std::vector<write_op>& group, std::vector<std
       o.stored = std::move(*ms[k]);  // the op's copy is not read again: its callback gets this one
   }
   pending.clear();
-  return ok_value;
+  return s;
 }
 
 // The writer's connection, opened again after it broke (spaced by the gate).

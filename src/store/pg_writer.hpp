@@ -8,6 +8,9 @@
 // together (pg_queries.hpp: insert_appends): each stream's head row is locked,
 // every message gets the stream's next sequence number, and one statement
 // inserts them all. Control-plane writes run between those runs, in order.
+// A group of appends only is two round trips (libpq's pipeline mode): BEGIN,
+// the heads' lock and the id check; then the insert, the heads' update and
+// COMMIT.
 //
 // Failure: an append refused on its own (a duplicate id) fails alone; any
 // other error fails the whole group. A group whose COMMIT went out and got no
@@ -46,6 +49,7 @@
 #include "sorak/types.hpp"
 #include "store/completions.hpp"
 #include "store/pg_conn.hpp"
+#include "store/pg_queries.hpp"
 
 namespace sorak::pg {
 
@@ -108,7 +112,9 @@ class group_writer {
   result<bool> committed_after_all(const std::vector<write_op>& group, const std::vector<op_outcome>& out,
                                    int backend_pid);
   status apply_all(std::vector<write_op>& group, std::vector<op_outcome>& out);
-  status flush_appends(std::vector<write_op>& group, std::vector<std::size_t>& pending, std::vector<op_outcome>& out);
+  status write_appends(std::vector<write_op>& group, std::vector<op_outcome>& out, bool& commit_sent);
+  status flush_appends(std::vector<write_op>& group, std::vector<std::size_t>& pending, std::vector<op_outcome>& out,
+                       append_txn txn = {});
   status connected();
   status partitions_ahead();
 
