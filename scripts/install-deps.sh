@@ -6,7 +6,8 @@ set -euo pipefail
 build_pkgs=(g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev liburing-dev
-  libpq-dev)  # the PostgreSQL store (--store postgres://…)
+  libpq-dev       # the PostgreSQL store (--store postgres://…)
+  libhiredis-dev)  # the Redis broker (--broker redis://…)
 test_pkgs=(libgtest-dev libgmock-dev nodejs
   python3-requests golang-go  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)
   chromium fonts-noto-color-emoji)  # tests/browser: real Chromium, driven by playwright-core
@@ -16,6 +17,8 @@ test_pkgs+=(prometheus           # promtool checks /metrics (tests/integration/m
 # PostgreSQL server and psql: scripts/pg-test.sh starts a throwaway one for the postgres store
 # tests (ctest fixture `postgres`, the integration-pg.* duplicates).
 test_pkgs+=(postgresql)
+# Redis server: scripts/redis-test.sh starts a throwaway one for the Redis broker's tests.
+test_pkgs+=(redis-server)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi

@@ -14,6 +14,7 @@
 #include "app/dev_mode.hpp"
 #include "net/services.hpp"
 #include "broker/local_broker.hpp"
+#include "redis/redis_broker.hpp"
 #include "http/routes.hpp"
 #include "core/ids.hpp"
 #include "net/blocking_pool.hpp"
@@ -35,7 +36,9 @@ void setup_logging(const std::string& level) {
 
 result<std::unique_ptr<broker>> open_broker(const std::string& url) {
   if (url == "memory") return std::unique_ptr<broker>(std::make_unique<local_broker>());
-  return error(errc::invalid_broker, "Unsupported --broker " + url + " (expected memory)");
+  auto where = parse_redis_url(url);
+  if (!where) return where.err();
+  return std::unique_ptr<broker>(std::make_unique<redis_broker>(*where));
 }
 
 // Closes every WebSocket on every worker with 1001 and waits (bounded) for

@@ -1,8 +1,9 @@
 // The Broker contract (include/sorak/broker.hpp), run on every implementation:
 // per-stream order with nothing lost or doubled, what a subscriber gets after
 // subscribe, publish never waiting for the work a receiver hands on, and the
-// published_at stamp the lag metric measures from. The in-process broker runs
-// it today; the Redis broker joins the list below when it exists.
+// published_at stamp the lag metric measures from. Run on the in-process
+// broker and on the Redis broker (a throwaway redis-server started by the test
+// process: redis_test_server.hpp).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,12 +17,24 @@
 #include <vector>
 
 #include "broker/local_broker.hpp"
+#include "redis/redis_broker.hpp"
+#include "redis_test_server.hpp"
 
 namespace sorak {
 namespace {
 
 struct local_broker_impl {
   static std::unique_ptr<broker> make() { return std::make_unique<local_broker>(); }
+};
+
+struct redis_broker_impl {
+  static std::unique_ptr<broker> make() {
+    auto& server = testing::redis_test_server::get();
+    EXPECT_TRUE(server.ok()) << "redis-server did not start (scripts/redis-test.sh)";
+    auto b = std::make_unique<redis_broker>(server.address());
+    EXPECT_TRUE(b->wait_connected(std::chrono::seconds(10))) << "not connected to " << server.url();
+    return b;
+  }
 };
 
 // What one receiver saw, safe to read from the test thread.
@@ -62,7 +75,7 @@ class BrokerContract : public ::testing::Test {
   seen_events seen_;
 };
 
-using implementations = ::testing::Types<local_broker_impl>;
+using implementations = ::testing::Types<local_broker_impl, redis_broker_impl>;
 TYPED_TEST_SUITE(BrokerContract, implementations);
 
 TYPED_TEST(BrokerContract, ASubscriberGetsEveryEventPublishedAfterSubscribeInOrder) {

@@ -1,0 +1,75 @@
+// redis_broker.hpp: the broker across nodes (`--broker redis://HOST:PORT`).
+//
+// Every node publishes its streams' events to one Redis channel per stream
+// (`sorak:stream:<id>`) and subscribes to the channels of the streams it has
+// rooms for, its own included: a node's viewers get its own events back from
+// Redis, so every node sees one stream's events in the one order Redis gave
+// them. Each event carries an envelope (event_codec.hpp): the publishing
+// node, its epoch (new at each start) and a counter per stream of that node,
+// so a receiver sees a jump when it missed one (counted and logged).
+//
+// Messages of a stream reach the receiver in the store's sequence: two nodes
+// writing one stream publish in the order their commits finished, which
+// Redis can pass on the other way round, so a message past the next expected
+// one waits up to 100 ms for those before it; then it goes out, and what did
+// not come is counted as a gap. (Reading a gap back from the store is the next
+// step; until then a viewer finds such a message in the history.)
+//
+// hiredis's asynchronous API runs on the broker's own Asio thread (never a
+// worker's): publish() only hands the event over (encoding and sending happen
+// on that thread), and received events go to the receiver from it. Two
+// connections: one publishes (pipelined), one subscribes. Each is probed with
+// PING every second; one that gave no answer for 3 s (a stalled proxy, a
+// failover) is dropped and opened again, as is one that broke, every 250 ms
+// until Redis answers; the subscriptions are made again on the new one.
+// While the publishing connection is down, events go straight to this node's
+// own receiver, so its viewers miss nothing of what it publishes; the other
+// nodes see the jump in its counters.
+//
+// Thread-safety: every public member may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sorak/broker.hpp"
+#include "sorak/result.hpp"
+
+namespace sorak {
+
+struct redis_address {
+  std::string host;
+  int port = 6379;
+};
+// redis://HOST[:PORT][/], 400 `invalid_broker` for anything else.
+result<redis_address> parse_redis_url(const std::string& url);
+
+class redis_broker final : public broker {
+ public:
+  explicit redis_broker(redis_address where);
+  ~redis_broker() override;
+  redis_broker(const redis_broker&) = delete;
+  redis_broker& operator=(const redis_broker&) = delete;
+
+  void set_receiver(receiver r) override;
+  void publish(room_event ev) override;
+  void subscribe(const std::string& stream_id) override;
+  void unsubscribe(const std::string& stream_id) override;
+
+  // Both connections are up and every subscription is confirmed on the
+  // current one (readiness; /readyz).
+  bool connected() const;
+  // Waits up to `timeout` for connected() (tests, start-up).
+  bool wait_connected(std::chrono::milliseconds timeout) const;
+  // Jumps seen so far: in a node's counters, or messages that never came.
+  std::uint64_t gaps() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace sorak
