@@ -81,6 +81,9 @@ class broker {
   virtual void subscribe(const std::string& stream_id) = 0;
   // This node no longer needs the stream's events.
   virtual void unsubscribe(const std::string& stream_id) = 0;
+  // The broker carries events between the nodes now (readiness: /readyz).
+  // The in-process broker always does.
+  virtual bool connected() const { return true; }
 };
 
 // Now, in microseconds since the Unix epoch (what published_at_us holds).

@@ -44,7 +44,7 @@ enum class errc : std::uint8_t {
   // 429: rate limited
   rate_limited, slow_mode, too_many_connections, connect_rate_limited,
   // 503: unavailable
-  shutting_down, store_unavailable,
+  shutting_down, store_unavailable, broker_unavailable,
   // 500
   internal,
   // The client's own (status 0)
@@ -141,6 +141,7 @@ inline constexpr std::array error_table{
                "Too many new connections from your address", error_extra::retry_after_ms},
     error_kind{errc::shutting_down, "shutting_down", 503, "The server is shutting down"},
     error_kind{errc::store_unavailable, "store_unavailable", 503, "The store does not answer"},
+    error_kind{errc::broker_unavailable, "broker_unavailable", 503, "The broker between the nodes does not answer"},
     error_kind{errc::internal, "internal", 500, "Something went wrong on the server"},
     error_kind{errc::usage, "usage", 0, "The command line is not valid"},
     error_kind{errc::timeout, "timeout", 0, "The server did not answer in time"},

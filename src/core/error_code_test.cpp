@@ -34,7 +34,7 @@ const std::map<std::string, std::set<int>> server_codes = {
     {"ban_not_found", {404}}, {"room_taken", {409}}, {"api_key_taken", {409}}, {"duplicate_message", {409}},
     {"constraint_failed", {409}}, {"method_not_allowed", {405}}, {"upgrade_required", {426}}, {"payload_too_large", {413}}, {"headers_too_large", {431}},
     {"rate_limited", {429}}, {"slow_mode", {429}}, {"too_many_connections", {429}},
-    {"connect_rate_limited", {429}}, {"shutting_down", {503}}, {"store_unavailable", {503}},
+    {"connect_rate_limited", {429}}, {"shutting_down", {503}}, {"store_unavailable", {503}}, {"broker_unavailable", {503}},
     {"internal", {500}},
 };
 

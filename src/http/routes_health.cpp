@@ -1,5 +1,6 @@
 // GET /healthz: the process answers. GET /readyz: the node takes traffic —
-// the store answers a read and the server is not shutting down (SIGTERM sets
+// the store answers a read, the broker carries events between the nodes, and
+// the server is not shutting down (SIGTERM sets
 // services::shutting_down before it stops accepting). A load balancer takes
 // the node out of rotation on 503. GET /metrics: routes_metrics.cpp.
 // (CONTRACT §13, docs/operations.md.)
@@ -28,6 +29,7 @@ void add_health_routes(router& r, services& svc) {
     if (svc.shutting_down.load()) return error_response(error(errc::shutting_down, "The server is shutting down"));
     if (!store_answers(svc))
       return error_response(error(errc::store_unavailable));
+    if (!svc.message_broker.connected()) return error_response(error(errc::broker_unavailable));
     return json_response(200, boost::json::object{{"status", "ready"}});
   });
   add_metrics_routes(r, svc);

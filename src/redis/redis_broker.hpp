@@ -61,7 +61,7 @@ class redis_broker final : public broker {
 
   // Both connections are up and every subscription is confirmed on the
   // current one (readiness; /readyz).
-  bool connected() const;
+  bool connected() const override;
   // Waits up to `timeout` for connected() (tests, start-up).
   bool wait_connected(std::chrono::milliseconds timeout) const;
   // Jumps seen so far: in a node's counters, or messages that never came.

@@ -1,0 +1,111 @@
+// multi_node.test.mjs: two sorakd on one PostgreSQL database and one Redis
+// (`--broker redis://…`) act as one server: a message sent on either node reaches
+// the viewers of both, in the one stream order the store gave it; a deletion and a
+// ban made on one node take effect on the other at once; while Redis is down
+// /readyz says 503 broker_unavailable, and when it is back chat flows between the
+// nodes again with neither restarted.
+//
+// PostgreSQL only (ctest integration-pg.multi_node): nodes share a store. Redis is
+// a throwaway redis-server started here (scripts/redis-test.sh), stopped by PID.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ON_POSTGRES, createDatabase, startServer, createStream, joinChat, allHistory, freshUser, sendAcked, api,
+  tempDir, sleep, waitFor,
+} from './lib/server.mjs';
+
+const REDIS_TEST_SH = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/redis-test.sh');
+const skip = !ON_POSTGRES && 'several nodes share a store only on PostgreSQL (run as ctest integration-pg.multi_node)';
+const owner = { sub: 'owner', username: 'owner' };
+const PER_SENDER = 50;
+
+const redis = (cmd, dir) => execFileSync('bash', [REDIS_TEST_SH, cmd, dir], { encoding: 'utf8' }).trim();
+
+let cluster = null;  // {redisDir, redisUrl, nodes}
+async function nodes() {
+  if (cluster) return cluster;
+  const redisDir = tempDir();
+  const redisUrl = redis('start', redisDir);
+  const db = createDatabase();
+  const secret = randomBytes(24).toString('hex');
+  const adminKey = 'adm_' + randomBytes(18).toString('hex');
+  const list = [];
+  for (let n = 0; n < 2; n++) {
+    list.push(await startServer({ secret, adminKey, args: ['--store', db.url, '--broker', redisUrl, '--rate-limit', '0'] }));
+  }
+  cluster = { redisDir, redisUrl, nodes: list };
+  return cluster;
+}
+after(() => { if (cluster) redis('stop', cluster.redisDir); });
+
+const messagesOf = (client) => client.ofType('message').map((m) => m.data.id);
+
+test('a message sent on either node reaches the viewers of both, in one stream order', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'two nodes' });
+  const viewers = [await joinChat(a, stream.id, a.token(freshUser('va'))), await joinChat(b, stream.id, b.token(freshUser('vb')))];
+  const senders = [await joinChat(a, stream.id, a.token(freshUser('sa'))), await joinChat(b, stream.id, b.token(freshUser('sb')))];
+  await Promise.all(senders.map(async (s, n) => {
+    for (let i = 0; i < PER_SENDER; i++) await sendAcked(s, `node ${n} message ${i}`);
+  }));
+  for (const v of viewers) {
+    await waitFor(() => messagesOf(v).length >= 2 * PER_SENDER, {
+      timeoutMs: 10000, what: () => `${2 * PER_SENDER} messages live (has ${messagesOf(v).length})`,
+    });
+  }
+  const { messages } = await allHistory(b, stream.id, b.token(freshUser('reader')), { limit: 100 });
+  const order = messages.map((m) => m.id);
+  assert.equal(order.length, 2 * PER_SENDER);
+  for (const [n, v] of viewers.entries()) {
+    assert.deepEqual(messagesOf(v), order, `the viewer on node ${n} saw every message once, in the history's order`);
+  }
+  for (const c of [...viewers, ...senders]) await c.close();
+});
+
+test('a deletion and a ban made on one node take effect on the other at once', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'moderated across nodes' });
+  const path = (rest) => `/api/v1/streams/${stream.id}${rest}`;
+  const viewer = await joinChat(b, stream.id, b.token(freshUser('viewer')));
+  const rude = freshUser('rude');
+  const author = await joinChat(b, stream.id, b.token(rude));
+  const bad = (await sendAcked(author, 'something rude')).data.id;
+
+  assert.equal((await api(a, 'DELETE', path(`/chat/messages/${bad}`), { token: a.token(owner) })).status, 204);
+  assert.deepEqual(await viewer.next('message_deleted'), { type: 'message_deleted', data: { message_id: bad } });
+
+  const ban = await api(a, 'POST', path('/bans'), { token: a.token(owner), body: { user_id: rude.sub, reason: 'spam' } });
+  assert.ok(ban.status >= 200 && ban.status < 300, ban.text);
+  await waitFor(async () => {
+    author.send({ type: 'message', content: 'again' });
+    const e = await author.next((ev) => ev.type === 'error' || ev.type === 'ack', 2000);
+    return e.type === 'error' && e.code === 'banned';
+  }, { timeoutMs: 3000, what: 'the ban made on node a refuses on node b' });
+  for (const c of [viewer, author]) await c.close();
+});
+
+test('Redis killed: /readyz says broker_unavailable; restarted: chat flows between the nodes again', { skip }, async () => {
+  const { redisDir, nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'redis restarts' });
+  const viewer = await joinChat(b, stream.id, b.token(freshUser('viewer')));
+  const sender = await joinChat(a, stream.id, a.token(freshUser('sender')));
+  await sendAcked(sender, 'before');
+  await viewer.next('message');
+
+  redis('kill9', redisDir);
+  await waitFor(async () => (await api(a, 'GET', '/readyz')).status === 503, { timeoutMs: 5000, what: '/readyz 503' });
+  assert.equal((await api(a, 'GET', '/readyz')).json.code, 'broker_unavailable');
+  assert.ok((await sendAcked(sender, 'while redis is down')).data.id, 'chat is still taken and stored');
+
+  redis('restart', redisDir);
+  await waitFor(async () => (await api(a, 'GET', '/readyz')).status === 200 && (await api(b, 'GET', '/readyz')).status === 200,
+    { timeoutMs: 10000, what: 'both nodes ready again' });
+  const id = (await sendAcked(sender, 'after')).data.id;
+  await waitFor(() => messagesOf(viewer).includes(id), { timeoutMs: 5000, what: 'the message sent after the restart on node b' });
+  for (const c of [viewer, sender]) await c.close();
+  await sleep(0);
+});
