@@ -32,7 +32,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "sorak/result.hpp"
 #include "sorak/types.hpp"
 
 namespace sorak {
@@ -81,6 +83,17 @@ class broker {
   virtual void subscribe(const std::string& stream_id) = 0;
   // This node no longer needs the stream's events.
   virtual void unsubscribe(const std::string& stream_id) = 0;
+  // Where a broker that can lose messages reads them (the store): where a
+  // stream stands when a node subscribes, and what it missed. Brokers that
+  // cannot lose one ignore it. Set before the first subscribe.
+  struct message_source {
+    // The stream's newest committed message, if any.
+    std::function<result<std::optional<message>>(const std::string& stream_id)> newest;
+    // Up to a bound, its committed messages after `after_id` (from its first
+    // when empty), oldest first.
+    std::function<result<std::vector<message>>(const std::string& stream_id, const std::string& after_id)> after;
+  };
+  virtual void set_message_source(message_source) {}
   // The broker carries events between the nodes now (readiness: /readyz).
   // The in-process broker always does.
   virtual bool connected() const { return true; }

@@ -120,6 +120,18 @@ int run_server(server_config cfg) {
   fanout fan(svc);
   svc.fan = &fan;
   (*br)->set_receiver([&fan](const room_event& ev) { fan.on_event(ev); });
+  // What a node missed of the broker (an outage, a lost publish) it reads back from the store.
+  constexpr int most_recovered = 10'000;  // per stream and outage; more is left to since= and history
+  (*br)->set_message_source(broker::message_source{
+      [&store = **st](const std::string& stream_id) -> result<std::optional<message>> {
+        auto newest = store.latest(stream_id, 1);
+        if (newest.empty()) return std::optional<message>();
+        return std::optional<message>(std::move(newest.back()));
+      },
+      [&store = **st](const std::string& stream_id, const std::string& after_id) -> result<std::vector<message>> {
+        if (after_id.empty()) return store.latest(stream_id, most_recovered);
+        return store.after(stream_id, after_id, most_recovered);
+      }});
   router routes = make_router(svc);
   listener lst(svc, routes);
   auto port = lst.start(cfg.listen_host, cfg.listen_port);

@@ -29,6 +29,9 @@
 
 #include "broker/event_codec.hpp"
 #include "core/ids.hpp"
+#include "core/room_events.hpp"
+#include "protocol/events.hpp"
+#include "protocol/json_codec.hpp"
 
 namespace sorak {
 
@@ -130,6 +133,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
   }
 
   broker::receiver receiver_;
+  broker::message_source source_;
 
  private:
   // ---- the broker thread -----------------------------------------------------------
@@ -173,9 +177,11 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     if (o.next == 0 || seq == o.next) {
       receiver_(ev);
       o.next = seq + 1;
+      o.last_id = ev.msg->id;
       release(o);
     } else if (seq < o.next) {
-      receiver_(ev);  // one the room has (it drops it) or a late one after a gap
+      // Handed on already (read from the store), or given up for lost: the
+      // room, which counts a stream's messages by seq, would drop it.
     } else {
       if (o.held.empty()) o.held_since = clock_type::now();
       o.held.emplace(seq, ev);
@@ -185,6 +191,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
 
   struct stream_order {
     std::int64_t next = 0;  // the seq expected next; 0 before the first
+    std::string last_id;    // the message before it
     std::map<std::int64_t, room_event> held;
     clock_type::time_point held_since;
   };
@@ -192,9 +199,38 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
   void release(stream_order& o) {
     while (!o.held.empty() && o.held.begin()->first <= o.next) {
       auto node = o.held.extract(o.held.begin());
-      if (node.key() == o.next) ++o.next;
+      if (node.key() < o.next) continue;  // read from the store meanwhile
+      ++o.next;
+      o.last_id = node.mapped().msg->id;
       receiver_(node.mapped());
     }
+  }
+
+  // Reads the stream's messages after the last one handed on from the store
+  // and hands on, in order, those not handed on yet. False when it could not.
+  bool recover(const std::string& stream_id, stream_order& o) {
+    if (!source_.after || o.next == 0 || !receiver_) return false;
+    auto got = source_.after(stream_id, o.last_id);
+    if (!got) {
+      spdlog::warn("broker: stream {}: reading what was missed from the store failed: {}", stream_id,
+                   got.err().message);
+      return false;
+    }
+    std::size_t n = 0;
+    for (message& m : *got) {
+      if (m.seq < o.next) continue;
+      auto msg = std::make_shared<const message>(std::move(m));
+      auto json = std::make_shared<const std::string>(message_event(encode_message(*msg)));
+      receiver_(message_posted(msg, json));
+      o.next = msg->seq + 1;
+      o.last_id = msg->id;
+      ++n;
+    }
+    if (n > 0) {
+      recovered_ += n;
+      spdlog::info("broker: stream {}: {} messages missed on the broker read from the store", stream_id, n);
+    }
+    return true;
   }
 
   void arm_hold_timer() {
@@ -219,9 +255,15 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
         continue;
       }
       const std::int64_t first = o.held.begin()->first;
-      ++gaps_;
-      spdlog::warn("broker: stream {} messages {}..{} did not arrive", stream_id, o.next, first - 1);
-      o.next = first;
+      // Everything before the first held one is committed (a stream's seq is
+      // given at commit, in order): the store has it, or it was deleted since.
+      if (!recover(stream_id, o) || o.next < first) {
+        if (o.next < first) {
+          ++gaps_;
+          spdlog::warn("broker: stream {} messages {}..{} did not arrive", stream_id, o.next, first - 1);
+        }
+        o.next = std::max(o.next, first);
+      }
       release(o);
       if (!o.held.empty()) {
         o.held_since = now;
@@ -231,9 +273,31 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     if (waiting) arm_hold_timer();
   }
 
+  // Where the stream stands in the store: the first message expected is the
+  // one after its newest (one published before the subscription took effect
+  // is read back when the next arrives). Unknown, the first to arrive counts.
+  void start_order(const std::string& stream_id) {
+    if (!source_.newest) return;
+    auto newest = source_.newest(stream_id);
+    if (!newest) {
+      spdlog::warn("broker: stream {}: where it stands is unknown: {}", stream_id, newest.err().message);
+      return;
+    }
+    stream_order& o = order_[stream_id];
+    o.next = *newest ? (*newest)->seq + 1 : 1;
+    o.last_id = *newest ? (*newest)->id : std::string();
+  }
+
+  // Subscribed again after an outage: what was published meanwhile never comes.
+  void recover_all() {
+    for (auto& [stream_id, o] : order_)
+      if (subscriptions_.count(stream_id)) recover(stream_id, o);
+  }
+
   void add_subscription(const std::string& stream_id, std::shared_ptr<std::promise<void>> done) {
     auto [it, fresh] = subscriptions_.try_emplace(stream_id, 0);
     ++it->second;
+    if (fresh) start_order(stream_id);
     if (!fresh || !sub_ || !sub_->up) {
       done->set_value();
       return;
@@ -273,8 +337,10 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     if (kind == "subscribe") {
       // The subscriber is ready (connected() is true) once every channel it had
       // is confirmed again: from then on nothing published is missed.
-      if (!c->resubscribing.empty() && c->resubscribing.erase(std::string(channel)) && c->resubscribing.empty())
+      if (!c->resubscribing.empty() && c->resubscribing.erase(std::string(channel)) && c->resubscribing.empty()) {
         self.set_up(true, true);
+        self.recover_all();
+      }
       auto it = self.pending_confirm_.find(std::string(channel));
       if (it != self.pending_confirm_.end()) {
         for (auto& p : it->second) p->set_value();
@@ -485,6 +551,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
 
  public:
   std::atomic<std::uint64_t> gaps_{0};
+  std::atomic<std::uint64_t> recovered_{0};
 
  private:
   std::atomic<bool> pub_up_{false}, sub_up_{false};
@@ -497,11 +564,13 @@ redis_broker::redis_broker(redis_address where) : impl_(std::make_shared<impl>(s
 redis_broker::~redis_broker() { impl_->stop(); }
 
 void redis_broker::set_receiver(receiver r) { impl_->receiver_ = std::move(r); }
+void redis_broker::set_message_source(message_source source) { impl_->source_ = std::move(source); }
 void redis_broker::publish(room_event ev) { impl_->publish(std::move(ev)); }
 void redis_broker::subscribe(const std::string& stream_id) { impl_->subscribe(stream_id); }
 void redis_broker::unsubscribe(const std::string& stream_id) { impl_->unsubscribe(stream_id); }
 bool redis_broker::connected() const { return impl_->connected(); }
 bool redis_broker::wait_connected(milliseconds timeout) const { return impl_->wait_connected(timeout); }
 std::uint64_t redis_broker::gaps() const { return impl_->gaps_.load(); }
+std::uint64_t redis_broker::recovered() const { return impl_->recovered_.load(); }
 
 }  // namespace sorak

@@ -11,9 +11,12 @@
 // Messages of a stream reach the receiver in the store's sequence: two nodes
 // writing one stream publish in the order their commits finished, which
 // Redis can pass on the other way round, so a message past the next expected
-// one waits up to 100 ms for those before it; then it goes out, and what did
-// not come is counted as a gap. (Reading a gap back from the store is the next
-// step; until then a viewer finds such a message in the history.)
+// one waits up to 100 ms for those before it. Those that still did not come
+// (a publish lost with a connection) are read back from the store (the
+// message source: every message before a published one is committed), as is
+// everything published while the subscriber was away, once it is subscribed
+// again. The store read runs on the broker's thread; deleted messages and
+// other events missed meanwhile are not read back.
 //
 // hiredis's asynchronous API runs on the broker's own Asio thread (never a
 // worker's): publish() only hands the event over (encoding and sending happen
@@ -55,6 +58,7 @@ class redis_broker final : public broker {
   redis_broker& operator=(const redis_broker&) = delete;
 
   void set_receiver(receiver r) override;
+  void set_message_source(message_source source) override;
   void publish(room_event ev) override;
   void subscribe(const std::string& stream_id) override;
   void unsubscribe(const std::string& stream_id) override;
@@ -66,6 +70,8 @@ class redis_broker final : public broker {
   bool wait_connected(std::chrono::milliseconds timeout) const;
   // Jumps seen so far: in a node's counters, or messages that never came.
   std::uint64_t gaps() const;
+  // Messages read back from the store (set_message_source) after they did not come.
+  std::uint64_t recovered() const;
 
  private:
   struct impl;

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -67,11 +68,40 @@ std::vector<std::int64_t> seqs(const std::vector<room_event>& evs) {
   return out;
 }
 
+// What the nodes' shared store holds: every message published in a test is
+// committed first, as in sorakd.
+struct fake_store {
+  std::mutex mutex;
+  std::vector<message> messages;  // one stream, in seq order
+  room_event commit(const room_event& ev) {
+    std::lock_guard lk(mutex);
+    messages.push_back(*ev.msg);
+    return ev;
+  }
+  result<std::vector<message>> after(const std::string&, const std::string& after_id) {
+    std::lock_guard lk(mutex);
+    if (after_id.empty()) return messages;
+    auto it = std::find_if(messages.begin(), messages.end(), [&](const message& m) { return m.id == after_id; });
+    if (it == messages.end()) return error(errc::message_not_found);
+    return std::vector<message>(it + 1, messages.end());
+  }
+  result<std::optional<message>> newest(const std::string&) {
+    std::lock_guard lk(mutex);
+    if (messages.empty()) return std::optional<message>();
+    return std::optional<message>(messages.back());
+  }
+  broker::message_source source() {
+    return {[this](const std::string& s) { return newest(s); },
+            [this](const std::string& s, const std::string& after_id) { return after(s, after_id); }};
+  }
+};
+
 struct node {
   std::unique_ptr<redis_broker> broker;
   inbox in;
-  explicit node(const redis_address& where) : broker(std::make_unique<redis_broker>(where)) {
+  node(const redis_address& where, fake_store* store) : broker(std::make_unique<redis_broker>(where)) {
     broker->set_receiver(in.receiver());
+    if (store) broker->set_message_source(store->source());
   }
 };
 
@@ -83,8 +113,8 @@ class RedisBroker : public ::testing::Test {
               ::testing::UnitTest::GetInstance()->current_test_info()->name();
   }
   static testing::redis_test_server& server() { return testing::redis_test_server::get(); }
-  std::unique_ptr<node> start_node(const redis_address& where) {
-    auto n = std::make_unique<node>(where);
+  std::unique_ptr<node> start_node(const redis_address& where, fake_store* store = nullptr) {
+    auto n = std::make_unique<node>(where, store);
     EXPECT_TRUE(n->broker->wait_connected(10s));
     n->broker->subscribe(stream_);
     return n;
@@ -108,9 +138,10 @@ TEST(RedisUrl, TakesHostAndPortAndRefusesTheRest) {
 }
 
 TEST_F(RedisBroker, EachNodeGetsEveryEventOfTheOtherAndItsOwn) {
-  auto a = start_node(server().address());
-  auto b = start_node(server().address());
-  for (int i = 1; i <= 200; ++i) (i % 2 ? a : b)->broker->publish(chat(stream_, i, "hi"));
+  fake_store store;
+  auto a = start_node(server().address(), &store);
+  auto b = start_node(server().address(), &store);
+  for (int i = 1; i <= 200; ++i) (i % 2 ? a : b)->broker->publish(store.commit(chat(stream_, i, "hi")));
   for (node* n : {a.get(), b.get()}) {
     const auto got = n->in.wait_for(200);
     EXPECT_EQ(seqs(got).size(), 200u);
@@ -123,16 +154,19 @@ TEST_F(RedisBroker, EachNodeGetsEveryEventOfTheOtherAndItsOwn) {
 }
 
 TEST_F(RedisBroker, AMessagePublishedBeforeTheOneBeforeItWaitsForIt) {
-  auto a = start_node(server().address());
-  auto b = start_node(server().address());
-  a->broker->publish(chat(stream_, 1, "one"));
+  fake_store store;
+  auto a = start_node(server().address(), &store);
+  auto b = start_node(server().address(), &store);
+  a->broker->publish(store.commit(chat(stream_, 1, "one")));
   ASSERT_EQ(b->in.wait_for(1).size(), 1u);
   // Node b committed seq 3 after node a's seq 2 but published first.
-  b->broker->publish(chat(stream_, 3, "three"));
+  const room_event two = store.commit(chat(stream_, 2, "two"));
+  b->broker->publish(store.commit(chat(stream_, 3, "three")));
   std::this_thread::sleep_for(20ms);
-  a->broker->publish(chat(stream_, 2, "two"));
+  a->broker->publish(two);
   for (node* n : {a.get(), b.get()}) EXPECT_EQ(seqs(n->in.wait_for(3)), (std::vector<std::int64_t>{1, 2, 3}));
   EXPECT_EQ(b->broker->gaps(), 0u);
+  EXPECT_EQ(b->broker->recovered(), 0u) << "it came in time: nothing read from the store";
 }
 
 TEST_F(RedisBroker, AMessageThatNeverComesHoldsTheNextOnlyBriefly) {
@@ -146,6 +180,26 @@ TEST_F(RedisBroker, AMessageThatNeverComesHoldsTheNextOnlyBriefly) {
   EXPECT_EQ(a->broker->gaps(), 1u);
   a->broker->publish(chat(stream_, 4, "four"));
   EXPECT_EQ(seqs(a->in.wait_for(3)), (std::vector<std::int64_t>{1, 3, 4}));
+}
+
+TEST_F(RedisBroker, AMessageThatNeverComesIsReadFromTheStoreInItsPlace) {
+  fake_store store;
+  auto a = start_node(server().address(), &store);
+  auto b = start_node(server().address(), &store);
+  a->broker->publish(store.commit(chat(stream_, 1, "one")));
+  ASSERT_EQ(b->in.wait_for(1).size(), 1u);
+  store.commit(chat(stream_, 2, "two: committed, its publish lost"));
+  a->broker->publish(store.commit(chat(stream_, 3, "three")));
+  const auto got = b->in.wait_for(3);
+  EXPECT_EQ(seqs(got), (std::vector<std::int64_t>{1, 2, 3}));
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[1].msg->content, "two: committed, its publish lost");
+  ASSERT_TRUE(got[1].json) << "viewers get it as any message";
+  EXPECT_NE(got[1].json->find("\"type\":\"message\""), std::string::npos) << *got[1].json;
+  EXPECT_GE(b->broker->recovered(), 1u);
+  EXPECT_EQ(b->broker->gaps(), 0u);
+  b->broker->publish(store.commit(chat(stream_, 4, "four")));
+  EXPECT_EQ(seqs(b->in.wait_for(4)), (std::vector<std::int64_t>{1, 2, 3, 4})) << "and nothing twice";
 }
 
 // A TCP relay in front of Redis whose current connections can be frozen: bytes
@@ -251,10 +305,11 @@ TEST_F(RedisBroker, AConnectionThatStallsSilentlyIsReplacedWithinFiveSeconds) {
 }
 
 // Last: it restarts the process's Redis.
-TEST_F(RedisBroker, RedisKilledAndRestartedNodesReconnectByThemselves) {
-  auto a = start_node(server().address());
-  auto b = start_node(server().address());
-  a->broker->publish(chat(stream_, 1, "before"));
+TEST_F(RedisBroker, RedisKilledAndRestartedNodesReconnectByThemselvesAndReadWhatTheyMissed) {
+  fake_store store;
+  auto a = start_node(server().address(), &store);
+  auto b = start_node(server().address(), &store);
+  a->broker->publish(store.commit(chat(stream_, 1, "before")));
   ASSERT_EQ(b->in.wait_for(1).size(), 1u);
 
   server().kill9();
@@ -263,16 +318,19 @@ TEST_F(RedisBroker, RedisKilledAndRestartedNodesReconnectByThemselves) {
     std::this_thread::sleep_for(20ms);
   EXPECT_FALSE(a->broker->connected());
   // While Redis is away a node's own viewers still get what it publishes.
-  a->broker->publish(chat(stream_, 2, "while down"));
+  a->broker->publish(store.commit(chat(stream_, 2, "while down")));
   EXPECT_EQ(seqs(a->in.wait_for(2)), (std::vector<std::int64_t>{1, 2}));
 
   server().restart();
   ASSERT_TRUE(a->broker->wait_connected(10s));
   ASSERT_TRUE(b->broker->wait_connected(10s)) << "connected again means subscribed again";
-  a->broker->publish(chat(stream_, 3, "after"));
-  const auto got = b->in.wait_for(2);
-  ASSERT_GE(got.size(), 2u);
-  EXPECT_EQ(seqs(got).back(), 3) << "events flow again with nobody restarted";
+  a->broker->publish(store.commit(chat(stream_, 3, "after")));
+  EXPECT_EQ(seqs(b->in.wait_for(3)), (std::vector<std::int64_t>{1, 2, 3}))
+      << "events flow again with nobody restarted, and what b missed came from the store, in its place";
+  EXPECT_GE(b->broker->recovered(), 1u);
+  EXPECT_EQ(seqs(a->in.wait_for(3)), (std::vector<std::int64_t>{1, 2, 3})) << "a had its own, once";
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(b->in.size(), 3u) << "nothing twice";
 }
 
 }  // namespace
