@@ -1,7 +1,8 @@
 // multi_node.test.mjs: two sorakd on one PostgreSQL database and one Redis
 // (`--broker redis://…`) act as one server: a message sent on either node reaches
-// the viewers of both, in the one stream order the store gave it; a deletion and a
-// ban made on one node take effect on the other at once; while Redis is down
+// the viewers of both, in the one stream order the store gave it, and both count the
+// same statistics; a message resent with its client_id through the other node is
+// stored once; a deletion and a ban made on one node take effect on the other at once; while Redis is down
 // /readyz says 503 broker_unavailable, and when it is back chat flows between the
 // nodes again with neither restarted, and what a node missed meanwhile its viewers
 // get from the store, in order.
@@ -64,7 +65,35 @@ test('a message sent on either node reaches the viewers of both, in one stream o
   for (const [n, v] of viewers.entries()) {
     assert.deepEqual(messagesOf(v), order, `the viewer on node ${n} saw every message once, in the history's order`);
   }
+  // Statistics counted from the messages are the same whichever node answers.
+  const stats = await Promise.all([a, b].map(async (node) =>
+    (await api(node, 'GET', `/api/v1/streams/${stream.id}/stats`, { token: node.token(owner) })).json));
+  const counted = ({ total_messages, unique_users, chat_messages, top_chatters }) =>
+    ({ total_messages, unique_users, chat_messages, top_chatters });
+  assert.equal(stats[0].total_messages, 2 * PER_SENDER);
+  assert.deepEqual(counted(stats[1]), counted(stats[0]), 'the same statistics from either node');
   for (const c of [...viewers, ...senders]) await c.close();
+});
+
+test('a message resent with its client_id through the other node is stored once', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'resend across nodes' });
+  const user = freshUser('resender');
+  // Node b has the room open already: it learns of the message through the broker.
+  const viewer = await joinChat(b, stream.id, b.token(freshUser('viewer')));
+  const first = await joinChat(a, stream.id, a.token(user));
+  const ack1 = await sendAcked(first, 'only once', { client_id: 'resend-1' });
+  await first.close();
+  await waitFor(() => messagesOf(viewer).length === 1, { what: 'the message live on node b' });
+  // The sender lost its connection before it saw the ack, and reconnects through the other node.
+  const again = await joinChat(b, stream.id, b.token(user));
+  const ack2 = await sendAcked(again, 'only once', { client_id: 'resend-1' });
+  assert.equal(ack2.data.id, ack1.data.id, 'the resend is acked with the stored message');
+  const { messages } = await allHistory(b, stream.id, b.token(owner));
+  assert.deepEqual(messages.map((m) => m.id), [ack1.data.id], 'stored once');
+  await sleep(200);
+  assert.deepEqual(messagesOf(viewer), [ack1.data.id], 'and shown once');
+  for (const c of [viewer, again]) await c.close();
 });
 
 test('a deletion and a ban made on one node take effect on the other at once', { skip }, async () => {
