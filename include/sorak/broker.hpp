@@ -94,6 +94,10 @@ class broker {
     std::function<result<std::vector<message>>(const std::string& stream_id, const std::string& after_id)> after;
   };
   virtual void set_message_source(message_source) {}
+  // Whether the node named `node_id` was heard from lately (its viewer counts
+  // stop counting when it was not: it crashed, or its link to the broker did).
+  // The in-process broker has no other node and says yes.
+  virtual bool node_alive(const std::string& node_id) const { return true; }
   // The broker carries events between the nodes now (readiness: /readyz).
   // The in-process broker always does.
   virtual bool connected() const { return true; }

@@ -34,11 +34,11 @@ void setup_logging(const std::string& level) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
 }
 
-result<std::unique_ptr<broker>> open_broker(const std::string& url) {
+result<std::unique_ptr<broker>> open_broker(const std::string& url, const std::string& node_id) {
   if (url == "memory") return std::unique_ptr<broker>(std::make_unique<local_broker>());
   auto where = parse_redis_url(url);
   if (!where) return where.err();
-  return std::unique_ptr<broker>(std::make_unique<redis_broker>(*where));
+  return std::unique_ptr<broker>(std::make_unique<redis_broker>(*where, node_id));
 }
 
 // Closes every WebSocket on every worker with 1001 and waits (bounded) for
@@ -96,7 +96,8 @@ int run_server(server_config cfg) {
     spdlog::critical("store: {}", st.err().message);
     return 1;
   }
-  auto br = open_broker(cfg.broker_url);
+  const std::string node_id = new_uuid_v7();  // this node among the others (events, viewer counts)
+  auto br = open_broker(cfg.broker_url, node_id);
   if (!br) {
     spdlog::critical("broker: {}", br.err().message);
     return 2;
@@ -111,7 +112,7 @@ int run_server(server_config cfg) {
   limit_malloc_arenas(std::thread::hardware_concurrency());
   worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024, cfg.io_uring);
   blocking_pool blocking(cfg.blocking_threads ? cfg.blocking_threads : std::max(2u, threads));
-  room_registry rooms(**st, cfg.ring_capacity, new_uuid_v7(), br->get());
+  room_registry rooms(**st, cfg.ring_capacity, node_id, br->get());
   chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms, &*gifts);
   moderation_service mods(**st, rooms, chat);
   token_verifier tokens(cfg.jwt_secret);

@@ -336,8 +336,16 @@ std::optional<message> room::find_recent(std::string_view message_id) const {
 std::int64_t room::viewer_total() const {
   std::int64_t total = viewers_here_.load(std::memory_order_relaxed);
   std::lock_guard lk(counts_mutex_);
-  for (const auto& [node, n] : node_counts_) total += n;
+  for (const auto& [node, n] : node_counts_)
+    if (!silent_nodes_.count(node)) total += n;
   return total;
+}
+
+void room::check_nodes(const std::function<bool(const std::string&)>& alive) {
+  std::lock_guard lk(counts_mutex_);
+  silent_nodes_.clear();
+  for (const auto& [node, n] : node_counts_)
+    if (!alive(node)) silent_nodes_.insert(node);
 }
 
 void room::count_viewers(const std::string& node, std::int64_t count) {

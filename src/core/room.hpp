@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/moderation_state.hpp"
@@ -169,6 +170,9 @@ class room : public std::enable_shared_from_this<room> {
   // to date through viewers_here) plus the last count each other node
   // published (viewers_counted events).
   std::int64_t viewer_total() const;
+  // Leaves out of viewer_total() the nodes `alive` says no to (until it says
+  // yes again: their last count is kept). Called every count period.
+  void check_nodes(const std::function<bool(const std::string&)>& alive);
   std::atomic<std::int64_t>& viewers_here() { return viewers_here_; }
   // The count last sent to viewers as viewer_count (by the periodic sender).
   std::atomic<std::int64_t>& last_sent_viewer_count() { return last_sent_count_; }
@@ -251,6 +255,7 @@ class room : public std::enable_shared_from_this<room> {
   std::atomic<std::int64_t> viewers_here_{0};
   mutable std::mutex counts_mutex_;
   std::unordered_map<std::string, std::int64_t> node_counts_;  // GUARDED_BY(counts_mutex_), other nodes
+  std::unordered_set<std::string> silent_nodes_;               // GUARDED_BY(counts_mutex_), not counted
   std::atomic<std::int64_t> last_sent_count_{-1};
   std::atomic<std::int64_t> last_published_count_{-1};
   std::atomic<millis> last_active_{0};

@@ -603,6 +603,18 @@ TEST(RoomViewerTotal, OtherNodesCountsAddToThisNodesAndACountOfZeroRemovesTheNod
   EXPECT_EQ(r->viewer_total(), 6) << "a node that comes back counts again";
 }
 
+TEST(RoomViewerTotal, ANodeNotHeardFromStopsCountingAndCountsAgainWhenHeard) {
+  auto r = open_room(10);
+  r->viewers_here() += 1;
+  apply_event(*r, viewers_counted("node-b", 5));
+  apply_event(*r, viewers_counted("node-c", 3));
+  EXPECT_EQ(r->viewer_total(), 9);
+  r->check_nodes([](const std::string& node) { return node != "node-b"; });  // node-b crashed
+  EXPECT_EQ(r->viewer_total(), 4);
+  r->check_nodes([](const std::string&) { return true; });  // heard again: its last count stands
+  EXPECT_EQ(r->viewer_total(), 9);
+}
+
 TEST(RoomViewerTotal, ThisNodesOwnPublishedCountIsNotCountedTwice) {
   auto r = open_room(10);
   r->viewers_here() += 4;

@@ -100,6 +100,8 @@ void fanout::housekeeping() {
   if (now - last_counts_ >= svc_.config.viewer_count_interval_ms) {
     last_counts_ = now;
     publish_counts();
+    for (const auto& r : svc_.rooms.all())
+      r->check_nodes([this](const std::string& node) { return svc_.message_broker.node_alive(node); });
     send_counts();
     svc_.chat.sweep(svc_.rooms.all(), now);
   }

@@ -60,6 +60,8 @@ constexpr milliseconds tick{250};           // reconnect attempts, heartbeats, s
 constexpr int ticks_per_heartbeat = 4;      // one heartbeat a second
 constexpr milliseconds stall_after{3000};   // no heartbeat back for this long: reconnect
 constexpr milliseconds hold_for{100};       // a message waits this long for those before it
+constexpr milliseconds node_silent_after{4000};  // another node not heard for this long is not alive
+constexpr std::string_view nodes_channel = "sorak:nodes";  // every node's heartbeat
 
 std::string channel_of(std::string_view stream_id) { return "sorak:stream:" + std::string(stream_id); }
 constexpr std::string_view stream_prefix = "sorak:stream:";
@@ -79,8 +81,8 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     std::set<std::string> resubscribing;  // subscriber: channels not yet confirmed since connecting
   };
 
-  explicit impl(redis_address where)
-      : where_(std::move(where)), guard_(io_.get_executor()), timer_(io_), hold_timer_(io_), node_(new_uuid_v7()),
+  impl(redis_address where, std::string node_id)
+      : where_(std::move(where)), guard_(io_.get_executor()), timer_(io_), hold_timer_(io_), node_(std::move(node_id)),
         epoch_(new_uuid_v7()) {}
 
   void start() {
@@ -350,8 +352,13 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     }
     if (kind != "message" || reply->element[2]->type != REDIS_REPLY_STRING) return;
     const std::string_view payload(reply->element[2]->str, reply->element[2]->len);
-    if (channel == self.heartbeat_channel()) {
-      self.last_heartbeat_ = clock_type::now();
+    if (channel == nodes_channel) {
+      if (payload == self.node_) {
+        self.last_heartbeat_ = clock_type::now();
+      } else {
+        std::lock_guard lk(self.nodes_mutex_);
+        self.nodes_heard_[std::string(payload)] = clock_type::now();
+      }
       return;
     }
     if (!channel.starts_with(stream_prefix)) return;
@@ -364,7 +371,15 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     self.deliver(w->from.node, w->from.epoch, w->from.n, w->event);
   }
 
-  std::string heartbeat_channel() const { return "sorak:node:" + node_; }
+ public:
+  bool node_alive(const std::string& node_id) const {
+    if (node_id == node_) return true;
+    std::lock_guard lk(nodes_mutex_);
+    auto it = nodes_heard_.find(node_id);
+    return it != nodes_heard_.end() && clock_type::now() - it->second < node_silent_after;
+  }
+
+ private:
 
   // ---- connections ---------------------------------------------------------------
 
@@ -410,9 +425,9 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       return;
     }
     self.last_heartbeat_ = clock_type::now();
-    const std::string hb = self.heartbeat_channel();
-    c->resubscribing.insert(hb);
-    redisAsyncCommand(c->ac, &impl::on_subscribed_reply, nullptr, "SUBSCRIBE %b", hb.data(), hb.size());
+    c->resubscribing.insert(std::string(nodes_channel));
+    redisAsyncCommand(c->ac, &impl::on_subscribed_reply, nullptr, "SUBSCRIBE %b", nodes_channel.data(),
+                      nodes_channel.size());
     std::vector<std::string> ids;
     for (const auto& [id, refs] : self.subscriptions_) {
       ids.push_back(id);
@@ -506,10 +521,9 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       if (slot && !slot->ac) slot.reset();
       if (!slot) connect(slot, subscriber);
     }
-    if (++ticks_ % ticks_per_heartbeat == 0 && pub_ && pub_->up) {
-      const std::string hb = heartbeat_channel();
-      redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", hb.data(), hb.size(), "1", std::size_t{1});
-    }
+    if (++ticks_ % ticks_per_heartbeat == 0 && pub_ && pub_->up)
+      redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", nodes_channel.data(), nodes_channel.size(),
+                        node_.data(), node_.size());
     // Both up for a while, yet our own heartbeat stopped coming back: one of them
     // stalled without breaking. Both are opened again.
     if (pub_ && pub_->up && sub_ && sub_->up) {
@@ -555,11 +569,16 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
 
  private:
   std::atomic<bool> pub_up_{false}, sub_up_{false};
+  mutable std::mutex nodes_mutex_;
+  std::unordered_map<std::string, clock_type::time_point> nodes_heard_;  // GUARDED_BY(nodes_mutex_)
   mutable std::mutex state_mutex_;
   mutable std::condition_variable state_cv_;
 };
 
-redis_broker::redis_broker(redis_address where) : impl_(std::make_shared<impl>(std::move(where))) { impl_->start(); }
+redis_broker::redis_broker(redis_address where, std::string node_id)
+    : impl_(std::make_shared<impl>(std::move(where), std::move(node_id))) {
+  impl_->start();
+}
 
 redis_broker::~redis_broker() { impl_->stop(); }
 
@@ -569,6 +588,7 @@ void redis_broker::publish(room_event ev) { impl_->publish(std::move(ev)); }
 void redis_broker::subscribe(const std::string& stream_id) { impl_->subscribe(stream_id); }
 void redis_broker::unsubscribe(const std::string& stream_id) { impl_->unsubscribe(stream_id); }
 bool redis_broker::connected() const { return impl_->connected(); }
+bool redis_broker::node_alive(const std::string& node_id) const { return impl_->node_alive(node_id); }
 bool redis_broker::wait_connected(milliseconds timeout) const { return impl_->wait_connected(timeout); }
 std::uint64_t redis_broker::gaps() const { return impl_->gaps_.load(); }
 std::uint64_t redis_broker::recovered() const { return impl_->recovered_.load(); }

@@ -29,6 +29,11 @@
 // own receiver, so its viewers miss nothing of what it publishes; the other
 // nodes see the jump in its counters.
 //
+// Nodes: every node publishes its id on `sorak:nodes` every second and hears
+// the others'; one not heard for 4 s is not alive (node_alive), so its viewer
+// counts stop counting within 10 s of its crash. The same heartbeat, heard
+// back, tells a node that its own connections work.
+//
 // Thread-safety: every public member may be called from any thread.
 #pragma once
 
@@ -36,6 +41,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "sorak/broker.hpp"
@@ -52,7 +58,8 @@ result<redis_address> parse_redis_url(const std::string& url);
 
 class redis_broker final : public broker {
  public:
-  explicit redis_broker(redis_address where);
+  // `node_id` names this node to the others (its events, its viewer counts).
+  redis_broker(redis_address where, std::string node_id);
   ~redis_broker() override;
   redis_broker(const redis_broker&) = delete;
   redis_broker& operator=(const redis_broker&) = delete;
@@ -66,6 +73,7 @@ class redis_broker final : public broker {
   // Both connections are up and every subscription is confirmed on the
   // current one (readiness; /readyz).
   bool connected() const override;
+  bool node_alive(const std::string& node_id) const override;
   // Waits up to `timeout` for connected() (tests, start-up).
   bool wait_connected(std::chrono::milliseconds timeout) const;
   // Jumps seen so far: in a node's counters, or messages that never came.

@@ -97,9 +97,11 @@ struct fake_store {
 };
 
 struct node {
+  static inline int count = 0;
   std::unique_ptr<redis_broker> broker;
   inbox in;
-  node(const redis_address& where, fake_store* store) : broker(std::make_unique<redis_broker>(where)) {
+  node(const redis_address& where, fake_store* store)
+      : broker(std::make_unique<redis_broker>(where, "node-" + std::to_string(++count))) {
     broker->set_receiver(in.receiver());
     if (store) broker->set_message_source(store->source());
   }
@@ -200,6 +202,25 @@ TEST_F(RedisBroker, AMessageThatNeverComesIsReadFromTheStoreInItsPlace) {
   EXPECT_EQ(b->broker->gaps(), 0u);
   b->broker->publish(store.commit(chat(stream_, 4, "four")));
   EXPECT_EQ(seqs(b->in.wait_for(4)), (std::vector<std::int64_t>{1, 2, 3, 4})) << "and nothing twice";
+}
+
+TEST_F(RedisBroker, ANodeIsAliveWhileItsHeartbeatComesAndNotFourSecondsAfter) {
+  auto a = start_node(server().address());
+  auto b = std::make_unique<redis_broker>(server().address(), "node-b-alive");
+  ASSERT_TRUE(b->wait_connected(10s));
+  const auto until = std::chrono::steady_clock::now() + 3s;
+  while (!a->broker->node_alive("node-b-alive") && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(a->broker->node_alive("node-b-alive")) << "heard within a heartbeat or two";
+  EXPECT_FALSE(a->broker->node_alive("a-node-nobody-runs"));
+  b.reset();  // it stops, as a crashed node would
+  const auto stopped = std::chrono::steady_clock::now();
+  while (a->broker->node_alive("node-b-alive") && std::chrono::steady_clock::now() - stopped < 8s)
+    std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(a->broker->node_alive("node-b-alive"));
+  const auto after = std::chrono::steady_clock::now() - stopped;
+  EXPECT_GT(after, 2s) << "not dropped at the first missed beat";
+  EXPECT_LT(after, 6s);
 }
 
 // A TCP relay in front of Redis whose current connections can be frozen: bytes

@@ -31,7 +31,8 @@ struct redis_broker_impl {
   static std::unique_ptr<broker> make() {
     auto& server = testing::redis_test_server::get();
     EXPECT_TRUE(server.ok()) << "redis-server did not start (scripts/redis-test.sh)";
-    auto b = std::make_unique<redis_broker>(server.address());
+    static int nodes = 0;
+    auto b = std::make_unique<redis_broker>(server.address(), "contract-node-" + std::to_string(++nodes));
     EXPECT_TRUE(b->wait_connected(std::chrono::seconds(10))) << "not connected to " << server.url();
     return b;
   }

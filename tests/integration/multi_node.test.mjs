@@ -24,6 +24,7 @@ const REDIS_TEST_SH = resolve(dirname(fileURLToPath(import.meta.url)), '../../sc
 const skip = !ON_POSTGRES && 'several nodes share a store only on PostgreSQL (run as ctest integration-pg.multi_node)';
 const owner = { sub: 'owner', username: 'owner' };
 const PER_SENDER = 50;
+const COUNT_PERIOD_MS = 2000;  // viewer counts go out this often (the default is 5000)
 
 const redis = (cmd, dir) => execFileSync('bash', [REDIS_TEST_SH, cmd, dir], { encoding: 'utf8' }).trim();
 
@@ -37,7 +38,8 @@ async function nodes() {
   const adminKey = 'adm_' + randomBytes(18).toString('hex');
   const list = [];
   for (let n = 0; n < 2; n++) {
-    list.push(await startServer({ secret, adminKey, args: ['--store', db.url, '--broker', redisUrl, '--rate-limit', '0'] }));
+    list.push(await startServer({ secret, adminKey, args: ['--store', db.url, '--broker', redisUrl, '--rate-limit', '0',
+      '--viewer-count-interval-ms', String(COUNT_PERIOD_MS)] }));
   }
   cluster = { redisDir, redisUrl, nodes: list };
   return cluster;
@@ -144,4 +146,37 @@ test('Redis killed: /readyz says broker_unavailable; restarted: chat flows betwe
   assert.deepEqual(messagesOf(viewer), messages.map((m) => m.id),
     'the viewer on node b got what was sent while Redis was down (read from the store), in order, once');
   for (const c of [viewer, sender]) await c.close();
+});
+
+// Last: it kills node b.
+test('a node killed with kill -9: its viewers leave the count within 10 s, and reconnect to the other with since= missing nothing', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'a node dies' });
+  const watcher = await joinChat(a, stream.id, a.token(freshUser('watcher')));
+  const claims = [freshUser('on-b-1'), freshUser('on-b-2')];
+  const onB = [];
+  for (const c of claims) onB.push(await joinChat(b, stream.id, b.token(c)));
+  const counts = () => watcher.ofType('viewer_count').map((e) => e.data.count);
+  await waitFor(() => counts().at(-1) === 3, { timeoutMs: 3 * COUNT_PERIOD_MS + 2000, what: () => `a count of 3 on node a (${counts()})` });
+
+  const sender = await joinChat(a, stream.id, a.token(freshUser('sender')));
+  await sendAcked(sender, 'seen by all');
+  const lastSeen = await Promise.all(onB.map((c) => c.next('message')));
+  await b.kill9();
+  const killed = Date.now();
+  const missed = [];
+  for (let i = 0; i < 3; i++) missed.push((await sendAcked(sender, `while b is dead ${i}`)).data.id);
+
+  // The watcher and the sender are on node a.
+  await waitFor(() => counts().at(-1) === 2, { timeoutMs: 12000, what: () => `the count down to 2 on node a (${counts()})` });
+  const took = Date.now() - killed;
+  assert.ok(took <= 10000, `node b's viewers left the count ${took} ms after it died (within 10 s)`);
+
+  for (const [k, c] of claims.entries()) {
+    const back = await joinChat(a, stream.id, a.token(c), { since: lastSeen[k].data.id });
+    assert.equal(back.history.recovered, true);
+    assert.deepEqual(back.history.data.map((m) => m.id), missed, 'exactly what was sent while it reconnected, in order');
+    await back.close();
+  }
+  for (const c of [watcher, sender]) await c.close();
 });
