@@ -90,6 +90,12 @@ slow_mode_claim moderation_state::claim_slow_mode(std::string_view user_id, mill
   return c;
 }
 
+void moderation_state::note_sent(std::string_view user_id, millis at) {
+  std::lock_guard lk(mutex_);
+  auto [it, inserted] = last_sent_.try_emplace(std::string(user_id), at);
+  if (!inserted) it->second = std::max(it->second, at);
+}
+
 void moderation_state::release_slow_mode(std::string_view user_id, const slow_mode_claim& c) {
   if (!c.allowed) return;
   std::lock_guard lk(mutex_);

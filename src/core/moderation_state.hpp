@@ -63,6 +63,9 @@ class moderation_state {
   slow_mode_claim claim_slow_mode(std::string_view user_id, millis window_ms, millis now);
   // Undoes an allowed claim whose message was refused by a later check.
   void release_slow_mode(std::string_view user_id, const slow_mode_claim& c);
+  // A message of the user committed at `at`, through whichever node: slow mode
+  // counts from the latest, so it holds across nodes.
+  void note_sent(std::string_view user_id, millis at);
 
   // Drops expired timeouts and last-sent times older than `keep_ms`.
   void sweep(millis now, millis keep_ms);

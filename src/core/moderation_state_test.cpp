@@ -93,6 +93,17 @@ TEST(ModerationState, SlowModeAllowsOneMessagePerWindowPerUser) {
   EXPECT_TRUE(m.claim_slow_mode("u", 3'000, t0 + 3'000).allowed);
 }
 
+TEST(ModerationState, AMessageTakenByAnotherNodeStartsTheSlowModeWindowToo) {
+  moderation_state m;
+  m.note_sent("u", t0);  // u's message through another node, committed at t0
+  auto refused = m.claim_slow_mode("u", 3'000, t0 + 1'000);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_ms, 2'000);
+  EXPECT_TRUE(m.claim_slow_mode("u", 3'000, t0 + 3'000).allowed);
+  m.note_sent("u", t0 + 2'000);
+  EXPECT_FALSE(m.claim_slow_mode("u", 3'000, t0 + 3'500).allowed) << "an older one never moves the window back";
+}
+
 TEST(ModerationState, AReleasedClaimGivesTheSlotBack) {
   moderation_state m;
   ASSERT_TRUE(m.claim_slow_mode("u", 3'000, t0).allowed);

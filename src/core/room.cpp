@@ -167,6 +167,8 @@ std::uint64_t room::apply_message(const room_event& ev) {
   stats_.record(*ev.msg);
   stats_.sample_viewers(viewer_total(), ev.msg->created_at);
   remember_committed(*ev.msg);
+  if (ev.msg->type == message_type::message || ev.msg->type == message_type::gift)
+    moderation_.note_sent(ev.msg->user.id, ev.msg->created_at);  // slow mode, whichever node took it
   return seq;
 }
 

@@ -98,6 +98,24 @@ test('a message resent with its client_id through the other node is stored once'
   for (const c of [viewer, again]) await c.close();
 });
 
+test('slow mode holds across nodes: a message through one node starts the wait on the other', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'slow across nodes' });
+  const set = await api(a, 'PATCH', `/api/v1/streams/${stream.id}/chat/settings`, { token: a.token(owner), body: { slow_mode_seconds: 30 } });
+  assert.equal(set.status, 200, set.text);
+  const user = freshUser('slowpoke');
+  const onB = await joinChat(b, stream.id, b.token(user));  // node b has the room open, slow mode and all
+  const onA = await joinChat(a, stream.id, a.token(user));
+  await sendAcked(onA, 'first, through node a');
+  await waitFor(() => onB.ofType('message').length === 1, { what: 'the message on node b' });
+  onB.send({ type: 'message', content: 'second, through node b', client_id: 'slow-2' });
+  const e = await onB.next((ev) => ev.type === 'error' || ev.type === 'ack');
+  assert.equal(e.type, 'error', JSON.stringify(e));
+  assert.equal(e.code, 'slow_mode');
+  assert.ok(e.retry_after_ms > 25000 && e.retry_after_ms <= 30000, `retry_after_ms ${e.retry_after_ms}`);
+  for (const c of [onA, onB]) await c.close();
+});
+
 test('a deletion and a ban made on one node take effect on the other at once', { skip }, async () => {
   const { nodes: [a, b] } = await nodes();
   const stream = await createStream(a, owner, { title: 'moderated across nodes' });
