@@ -69,6 +69,10 @@ struct room_event {
   std::int64_t count = 0;
   // Microseconds since the Unix epoch when publish() took the event.
   std::int64_t published_at_us = 0;
+  // The node that published it, as the receiving broker knows it (not sent:
+  // the Redis broker's envelope carries it); empty from the in-process broker
+  // and for messages a broker read back from the store.
+  std::string origin;
 };
 
 class broker {

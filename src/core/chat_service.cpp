@@ -182,6 +182,13 @@ void chat_service::post_notice(room& r, message m) {
 
 void chat_service::publish(room_event ev) { broker_.publish(std::move(ev)); }
 
+void chat_service::note_remote_message(room& r, const message& m) {
+  if (m.type != message_type::message && m.type != message_type::gift) return;
+  const stream info = r.info();
+  const rate_limit& limit = limit_for(r.moderation().role_of(m.user.id, m.user.badges, info));
+  rate_.note(room::dedup_key(r.stream_id(), m.user.id), limit, m.created_at);
+}
+
 void chat_service::sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now) {
   const millis widest = std::max(limits_.user.seconds, limits_.privileged.seconds) * millis{1000};
   rate_.sweep(now, widest);

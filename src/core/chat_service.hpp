@@ -60,6 +60,9 @@ class chat_service {
   // Hands a committed change (core/room_events.hpp) to every node, this one
   // included; rooms change when it arrives.
   void publish(room_event ev);
+  // A message another node took (its event reached this node): the sender's
+  // rate limit counts it here too, so a user's allowance holds across nodes.
+  void note_remote_message(room& r, const message& m);
 
   // Drops idle rate-limit keys and expired client_ids; samples each room's
   // viewer count for its statistics.

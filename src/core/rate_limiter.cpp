@@ -111,6 +111,15 @@ rate_decision rate_limiter::check(std::string_view key, const rate_limit& limit,
   return decide(it->second, limit, now);
 }
 
+void rate_limiter::note(std::string_view key, const rate_limit& limit, millis at) {
+  if (!limit.enabled()) return;
+  shard& s = impl_->shard_for(key);
+  std::lock_guard lock(s.mutex);
+  auto it = s.logs.find(key);
+  if (it == s.logs.end()) it = s.logs.emplace(std::string(key), event_log{}).first;
+  it->second.record(at, static_cast<std::size_t>(limit.messages));
+}
+
 void rate_limiter::sweep(millis now, millis max_window_ms) {
   for (shard& s : impl_->shards) {
     std::lock_guard lock(s.mutex);

@@ -39,6 +39,9 @@ class rate_limiter {
   // Records the event if allowed under `limit` (which may differ per call, e.g.
   // by role; a key keeps at most the largest N it was checked with).
   rate_decision check(std::string_view key, const rate_limit& limit, millis now);
+  // Records an event that happened elsewhere (another node took it) at `at`,
+  // allowed or not: later checks of the key count it.
+  void note(std::string_view key, const rate_limit& limit, millis at);
   // Forgets keys with no event in the last `max_window_ms`.
   void sweep(millis now, millis max_window_ms);
   std::size_t size() const;

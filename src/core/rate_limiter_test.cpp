@@ -54,6 +54,20 @@ TEST(RateLimiter, AllowsNThenRefusesWithExactRetryAfter) {
   EXPECT_EQ(d.retry_after_ms, t0 + 30000 - now);
 }
 
+TEST(RateLimiter, EventsNotedFromElsewhereCountAgainstTheKey) {
+  rate_limiter rl;
+  const rate_limit three{3, 10};
+  rl.note("k", three, 1'000);  // two messages the user sent through another node
+  rl.note("k", three, 2'000);
+  EXPECT_TRUE(rl.check("k", three, 3'000).allowed);
+  const auto refused = rl.check("k", three, 4'000);
+  EXPECT_FALSE(refused.allowed) << "three in the window, two of them from elsewhere";
+  EXPECT_EQ(refused.retry_after_ms, 7'000);
+  EXPECT_TRUE(rl.check("other", three, 4'000).allowed) << "per key";
+  rl.note("off", rate_limit{0, 1}, 1'000);
+  EXPECT_EQ(rl.size(), 2u) << "a limit that is off notes nothing";
+}
+
 TEST(RateLimiter, SlidingWindowFreesOneSlotPerExpiredEvent) {
   rate_limiter limiter;
   const millis t0 = 1'000'000;

@@ -25,6 +25,8 @@ void fanout::on_event(const room_event& ev) {
   std::lock_guard lk(r->event_mutex());
   const std::uint64_t seq = r->apply(ev);
   r->touch(now_millis());
+  if (seq != 0 && ev.kind == event_kind::message && ev.msg && !ev.origin.empty() && ev.origin != svc_.rooms.node_id())
+    svc_.chat.note_remote_message(*r, *ev.msg);
   if (seq == 0) return;
   if (auto a = find(ev.stream_id)) deliver(a, ev.json, seq);
 }

@@ -150,7 +150,10 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
                         bytes.size());
     }
     // Not coming back through Redis: this node's viewers get it from here.
-    if ((!pub || !sub) && receiver_) deliver(node_, epoch_, n, ev);
+    if ((!pub || !sub) && receiver_) {
+      ev.origin = node_;
+      deliver(node_, epoch_, n, ev);
+    }
   }
 
   void deliver(const std::string& node, const std::string& epoch, std::uint64_t n, const room_event& ev) {
@@ -368,6 +371,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       return;
     }
     if (!self.subscriptions_.count(w->event.stream_id)) return;  // unsubscribed meanwhile
+    w->event.origin = w->from.node;
     self.deliver(w->from.node, w->from.epoch, w->from.n, w->event);
   }
 

@@ -41,7 +41,7 @@ async function nodes() {
     list.push(await startServer({ secret, adminKey, args: ['--store', db.url, '--broker', redisUrl, '--rate-limit', '0',
       '--viewer-count-interval-ms', String(COUNT_PERIOD_MS)] }));
   }
-  cluster = { redisDir, redisUrl, nodes: list };
+  cluster = { redisDir, redisUrl, db, nodes: list };
   return cluster;
 }
 after(() => { if (cluster) redis('stop', cluster.redisDir); });
@@ -114,6 +114,31 @@ test('slow mode holds across nodes: a message through one node starts the wait o
   assert.equal(e.code, 'slow_mode');
   assert.ok(e.retry_after_ms > 25000 && e.retry_after_ms <= 30000, `retry_after_ms ${e.retry_after_ms}`);
   for (const c of [onA, onB]) await c.close();
+});
+
+test('a user\'s rate limit holds across nodes: messages through one node count on the other', { skip }, async () => {
+  const { redisUrl, nodes: [a] } = await nodes();
+  // Two more nodes on the same Redis and database with a rate limit of 3 messages in 30 s.
+  const limited = [];
+  for (let n = 0; n < 2; n++) {
+    limited.push(await startServer({ secret: a.secret, adminKey: a.adminKey,
+      args: ['--store', cluster.db.url, '--broker', redisUrl, '--rate-limit', '3/30'] }));
+  }
+  const [c, d] = limited;
+  const stream = await createStream(c, owner, { title: 'limited across nodes' });
+  const user = freshUser('chatty');
+  const onD = await joinChat(d, stream.id, d.token(user));
+  const onC = await joinChat(c, stream.id, c.token(user));
+  await sendAcked(onC, 'one');
+  await sendAcked(onC, 'two');
+  await waitFor(() => onD.ofType('message').length === 2, { what: 'both messages on node d' });
+  await sendAcked(onD, 'three, through the other node');
+  onD.send({ type: 'message', content: 'four', client_id: 'chatty-4' });
+  const e = await onD.next((ev) => ev.type === 'error' || ev.type === 'ack');
+  assert.equal(e.type, 'error', JSON.stringify(e));
+  assert.equal(e.code, 'rate_limited', 'three in 30 s, whichever nodes took them');
+  for (const x of [onC, onD]) await x.close();
+  for (const x of limited) await x.stop();
 });
 
 test('a deletion and a ban made on one node take effect on the other at once', { skip }, async () => {
