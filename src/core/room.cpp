@@ -13,6 +13,7 @@ room::room(room_snapshot snap, std::size_t ring_capacity, std::string node_id)
       node_id_(std::move(node_id)),
       info_(std::move(snap.info)) {
   ended_.store(info_.status == stream_status::ended);
+  slow_mode_on_.store(info_.settings.slow_mode_seconds > 0);
   moderation_.load(snap.badges, snap.sanctions);
   const auto& recent = snap.recent;
   ring_complete_ = recent.size() < ring_capacity_;  // the store had no more than this
@@ -48,6 +49,7 @@ void room::set_info(const stream& s) {
   std::lock_guard lk(info_mutex_);
   info_ = s;
   ended_.store(s.status == stream_status::ended, std::memory_order_release);
+  slow_mode_on_.store(s.settings.slow_mode_seconds > 0, std::memory_order_release);
 }
 
 millis room::next_created_at(millis now) {
@@ -167,8 +169,11 @@ std::uint64_t room::apply_message(const room_event& ev) {
   stats_.record(*ev.msg);
   stats_.sample_viewers(viewer_total(), ev.msg->created_at);
   remember_committed(*ev.msg);
-  if (ev.msg->type == message_type::message || ev.msg->type == message_type::gift)
-    moderation_.note_sent(ev.msg->user.id, ev.msg->created_at);  // slow mode, whichever node took it
+  // Slow mode, whichever node took it: a message sent while it was on (one sent
+  // before it was turned on does not start the wait, on any node).
+  if (slow_mode_on_.load(std::memory_order_acquire) &&
+      (ev.msg->type == message_type::message || ev.msg->type == message_type::gift))
+    moderation_.note_sent(ev.msg->user.id, ev.msg->created_at);
   return seq;
 }
 

@@ -220,6 +220,7 @@ class room : public std::enable_shared_from_this<room> {
 
   mutable std::mutex info_mutex_;
   stream info_;
+  std::atomic<bool> slow_mode_on_{false};  // info_.settings.slow_mode_seconds > 0
   std::atomic<bool> ended_{false};
 
   std::mutex submit_mutex_;
