@@ -226,13 +226,13 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       if (m.seq < o.next) continue;
       auto msg = std::make_shared<const message>(std::move(m));
       auto json = std::make_shared<const std::string>(message_event(encode_message(*msg)));
+      ++recovered_;  // counted before the receiver sees it
       receiver_(message_posted(msg, json));
       o.next = msg->seq + 1;
       o.last_id = msg->id;
       ++n;
     }
     if (n > 0) {
-      recovered_ += n;
       spdlog::info("broker: stream {}: {} messages missed on the broker read from the store", stream_id, n);
     }
     return true;

@@ -98,8 +98,8 @@ struct fake_store {
 
 struct node {
   static inline int count = 0;
+  inbox in;  // before the broker: the broker's thread, which fills it, stops first
   std::unique_ptr<redis_broker> broker;
-  inbox in;
   node(const redis_address& where, fake_store* store)
       : broker(std::make_unique<redis_broker>(where, "node-" + std::to_string(++count))) {
     broker->set_receiver(in.receiver());

@@ -72,8 +72,8 @@ class BrokerContract : public ::testing::Test {
     broker_ = Impl::make();
     broker_->set_receiver([this](const room_event& ev) { seen_.add(ev); });
   }
+  seen_events seen_;  // before the broker: a broker's own thread, which fills it, stops first
   std::unique_ptr<broker> broker_;
-  seen_events seen_;
 };
 
 using implementations = ::testing::Types<local_broker_impl, redis_broker_impl>;
