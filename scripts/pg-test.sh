@@ -23,6 +23,8 @@ STOP_SECONDS=${STOP_SECONDS:-20}
 START_SECONDS=${START_SECONDS:-60}
 
 die() { echo "pg-test: $*" >&2; exit 1; }
+# running, port_in_use, pick_port
+. "$(dirname "${BASH_SOURCE[0]}")/test-server-lib.sh"
 
 # The newest /usr/lib/postgresql/N/bin (Debian), else initdb on the PATH.
 find_bin() {
@@ -53,13 +55,6 @@ live_pid() {
   if running "$pid"; then echo "$pid"; fi
 }
 
-# True while PID $1 runs (a zombie waiting for init to reap it has stopped).
-running() {
-  local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)
-  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
 # Waits up to $2 seconds for every PID in $1 to be gone; 0 if they are.
 wait_gone() {
   local pids=$1 deadline=$((SECONDS + $2)) p alive
@@ -70,20 +65,6 @@ wait_gone() {
     [ "$SECONDS" -ge "$deadline" ] && return 1
     sleep 0.1
   done
-}
-
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# A loopback port nothing listens on now (the start still retries if one races us).
-pick_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
-    port_in_use "$p" || { echo "$p"; return; }
-  done
-  die "no free loopback port found"
 }
 
 # Where the cluster of DIR lives: DIR itself, or the directory named in DIR/home.

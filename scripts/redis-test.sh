@@ -17,6 +17,8 @@ STOP_SECONDS=${STOP_SECONDS:-10}
 START_SECONDS=${START_SECONDS:-20}
 
 die() { echo "redis-test: $*" >&2; exit 1; }
+# running, port_in_use, pick_port
+. "$(dirname "${BASH_SOURCE[0]}")/test-server-lib.sh"
 
 server_bin() {
   local b=${REDIS_SERVER:-$(command -v redis-server || true)}
@@ -24,25 +26,12 @@ server_bin() {
   echo "$b"
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
-    port_in_use "$p" || { echo "$p"; return; }
-  done
-  die "no free loopback port found"
-}
-
 live_pid() {
   local pid
   [ -s "$1/redis.pid" ] || return 0
   pid=$(head -n 1 "$1/redis.pid")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  local state
-  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
-  if [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]; then echo "$pid"; fi
+  if running "$pid"; then echo "$pid"; fi
 }
 
 launch() {  # launch DIR PORT

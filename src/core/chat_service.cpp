@@ -184,8 +184,7 @@ void chat_service::publish(room_event ev) { broker_.publish(std::move(ev)); }
 
 void chat_service::note_remote_message(room& r, const message& m) {
   if (m.type != message_type::message && m.type != message_type::gift) return;
-  const stream info = r.info();
-  const rate_limit& limit = limit_for(r.moderation().role_of(m.user.id, m.user.badges, info));
+  const rate_limit& limit = limit_for(r.role_of(m.user.id, m.user.badges));
   rate_.note(room::dedup_key(r.stream_id(), m.user.id), limit, m.created_at);
 }
 

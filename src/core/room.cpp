@@ -45,6 +45,11 @@ stream room::info() const {
   return info_;
 }
 
+stream_role room::role_of(std::string_view user_id, const std::vector<std::string>& global_badges) const {
+  std::lock_guard lk(info_mutex_);
+  return moderation_.role_of(user_id, global_badges, info_);
+}
+
 void room::set_info(const stream& s) {
   std::lock_guard lk(info_mutex_);
   info_ = s;

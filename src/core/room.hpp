@@ -85,6 +85,9 @@ class room : public std::enable_shared_from_this<room> {
 
   // ---- stream state -------------------------------------------------------
   stream info() const;
+  // The user's role in this stream (moderation_state::role_of on the current
+  // info), without copying the stream.
+  stream_role role_of(std::string_view user_id, const std::vector<std::string>& global_badges) const;
   bool ended() const { return ended_.load(std::memory_order_acquire); }
 
   // ---- sending (callers hold submit_mutex() across stamp and store append,

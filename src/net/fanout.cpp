@@ -102,10 +102,11 @@ void fanout::housekeeping() {
   if (now - last_counts_ >= svc_.config.viewer_count_interval_ms) {
     last_counts_ = now;
     publish_counts();
-    for (const auto& r : svc_.rooms.all())
+    const auto rooms = svc_.rooms.all();
+    for (const auto& r : rooms)
       r->check_nodes([this](const std::string& node) { return svc_.message_broker.node_alive(node); });
     send_counts();
-    svc_.chat.sweep(svc_.rooms.all(), now);
+    svc_.chat.sweep(rooms, now);
   }
   if (now - last_idle_check_ < idle_check_ms()) return;
   last_idle_check_ = now;
