@@ -1,8 +1,8 @@
 // broker.hpp: every change to a room's state, carried to every node.
 //
 // Every committed change of a stream (a message, a deletion, a purge, a
-// timeout, a ban, a lift, a badge granted or revoked, new settings or status,
-// a node's viewer count) is one room_event. The node that makes it publishes
+// timeout, a ban, a lift, a badge granted or revoked, new settings or status)
+// is one room_event. The node that makes it publishes
 // it; the broker hands it to the receiver of every node, this one included,
 // which applies it to the room (core/room.hpp, room::apply) and delivers it to
 // its local viewers. No node changes a room's state any other way, so a node
@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sorak/result.hpp"
@@ -47,7 +48,6 @@ enum class event_kind {
   badge_changed,     // target: user id; badge: the new one, nullopt when revoked
   sanction_imposed,  // sanction_set: the timeout or ban
   sanction_lifted,   // target: user id; lifted: which kind
-  viewers_counted,   // target: the node id; count: that node's viewers of the stream
 };
 
 const char* to_string(event_kind k);
@@ -58,7 +58,7 @@ struct room_event {
   // What viewers are sent, as JSON text (`{"type":…,"data":…}`), encoded once
   // and shared by every node and viewer; null when viewers are not told
   // (badges, sanctions and settings tell the chat with a notice message of
-  // their own; viewer counts are sent as each node's sum).
+  // their own).
   std::shared_ptr<const std::string> json;
   std::shared_ptr<const message> msg;
   std::string target;
@@ -66,7 +66,6 @@ struct room_event {
   std::optional<stream_badge> badge;
   std::optional<sanction> sanction_set;
   sanction_kind lifted = sanction_kind::timeout;
-  std::int64_t count = 0;
   // Microseconds since the Unix epoch when publish() took the event.
   std::int64_t published_at_us = 0;
   // The node that published it, as the receiving broker knows it (not sent:
@@ -102,6 +101,19 @@ class broker {
   // stop counting when it was not: it crashed, or its link to the broker did).
   // The in-process broker has no other node and says yes.
   virtual bool node_alive(const std::string& node_id) const { return true; }
+
+  // ---- viewer counts (presence) ---------------------------------------------------
+  // Not room events: every node needs every stream's count, also of streams it
+  // has no room for (a stream list, the Showroom API), so counts go to every
+  // node, not only to those subscribed to the stream.
+  //
+  // This node's viewers of each stream whose count changed (0: none left).
+  // Called by the fan-out every count period; must not block.
+  virtual void count_viewers(std::vector<std::pair<std::string, std::int64_t>> changed) {}
+  // The viewers the other nodes count of the stream: the sum of their last
+  // counts, leaving out nodes not heard from lately. The in-process broker has
+  // no other node: 0.
+  virtual std::int64_t viewers_elsewhere(const std::string& stream_id) const { return 0; }
   // The broker carries events between the nodes now (readiness: /readyz).
   // The in-process broker always does.
   virtual bool connected() const { return true; }

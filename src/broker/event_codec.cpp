@@ -206,8 +206,7 @@ std::string encode_wire_event(const event_envelope& from, const room_event& ev) 
                  {"kind", static_cast<std::int64_t>(ev.kind)},
                  {"at", ev.published_at_us},
                  {"target", ev.target},
-                 {"lifted", static_cast<std::int64_t>(ev.lifted)},
-                 {"count", ev.count}};
+                 {"lifted", static_cast<std::int64_t>(ev.lifted)}};
   if (ev.json) o["json"] = *ev.json;
   if (ev.msg) o["msg"] = message_json(*ev.msg);
   if (ev.info) o["info"] = stream_json(*ev.info);
@@ -231,11 +230,10 @@ result<wire_event> decode_wire_event(std::string_view bytes) {
     w.from.n = n.to_number<std::uint64_t>();
     room_event& ev = w.event;
     ev.stream_id = str(o, "stream");
-    ev.kind = enum_of(o, "kind", event_kind::viewers_counted);
+    ev.kind = enum_of(o, "kind", event_kind::sanction_lifted);
     ev.published_at_us = num(o, "at");
     ev.target = str(o, "target");
     ev.lifted = enum_of(o, "lifted", sanction_kind::ban);
-    ev.count = num(o, "count");
     if (o.contains("json")) ev.json = std::make_shared<const std::string>(str(o, "json"));
     if (o.contains("msg")) ev.msg = std::make_shared<const message>(message_of(obj(at(o, "msg"), "msg")));
     if (o.contains("info")) ev.info = stream_of(obj(at(o, "info"), "info"));
@@ -244,6 +242,41 @@ result<wire_event> decode_wire_event(std::string_view bytes) {
     return w;
   } catch (const std::exception& e) {
     return error(errc::invalid_format, std::string("broker: a malformed event: ") + e.what());
+  }
+}
+
+std::string encode_node_report(const node_report& r) {
+  json::object counts;
+  counts.reserve(r.counts.size());
+  for (const auto& [stream, n] : r.counts) counts[stream] = n;
+  return json::serialize(json::object{
+      {"v", wire_version}, {"node", r.node}, {"full", r.full}, {"hello", r.hello}, {"counts", std::move(counts)}});
+}
+
+result<node_report> decode_node_report(std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(bytes, ec);
+  if (ec || !v.is_object()) return error(errc::invalid_format, "broker: a node report that is not a JSON object");
+  const auto& o = v.get_object();
+  try {
+    if (num(o, "v") != wire_version) return error(errc::invalid_format, "broker: a node report of another version");
+    node_report r;
+    r.node = str(o, "node");
+    if (o.contains("full")) r.full = flag(o, "full");
+    if (o.contains("hello")) r.hello = flag(o, "hello");
+    if (const auto* c = o.if_contains("counts")) {
+      const auto& counts = obj(*c, "counts");
+      r.counts.reserve(counts.size());
+      for (const auto& kv : counts) {
+        if (!kv.value().is_int64() && !kv.value().is_uint64()) throw std::invalid_argument("a count is not an integer");
+        const auto n = kv.value().to_number<std::int64_t>();
+        if (n < 0) throw std::invalid_argument("a negative count");
+        r.counts.emplace_back(std::string(kv.key()), n);
+      }
+    }
+    return r;
+  } catch (const std::exception& e) {
+    return error(errc::invalid_format, std::string("broker: a malformed node report: ") + e.what());
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace sorak {
 namespace {
 
@@ -121,15 +123,37 @@ TEST(EventCodec, StreamBadgeAndSanctionEventsArriveWhole) {
   got = decode_wire_event(encode_wire_event({"n", "e", 5}, lifted));
   ASSERT_TRUE(got);
   EXPECT_EQ(got->event.lifted, sanction_kind::ban);
+}
 
-  room_event counted;
-  counted.stream_id = "s1";
-  counted.kind = event_kind::viewers_counted;
-  counted.target = "node-b";
-  counted.count = 1234;
-  got = decode_wire_event(encode_wire_event({"n", "e", 6}, counted));
+TEST(NodeReport, CountsAndFlagsSurviveTheTrip) {
+  node_report r;
+  r.node = "node-a";
+  r.full = true;
+  r.hello = true;
+  r.counts = {{"s1", 3}, {"s2", 0}, {"s3", 1'000'000}};
+  auto got = decode_node_report(encode_node_report(r));
   ASSERT_TRUE(got);
-  EXPECT_EQ(got->event.count, 1234);
+  EXPECT_EQ(got->node, "node-a");
+  EXPECT_TRUE(got->full);
+  EXPECT_TRUE(got->hello);
+  std::map<std::string, std::int64_t> counts(got->counts.begin(), got->counts.end());
+  EXPECT_EQ(counts, (std::map<std::string, std::int64_t>{{"s1", 3}, {"s2", 0}, {"s3", 1'000'000}}));
+
+  node_report beat;
+  beat.node = "node-b";
+  got = decode_node_report(encode_node_report(beat));
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->full);
+  EXPECT_FALSE(got->hello);
+  EXPECT_TRUE(got->counts.empty());
+}
+
+TEST(NodeReport, ReportsThatAreNotReportsAreRefused) {
+  for (std::string_view bad : {"", "node-a", "[]", R"({"v":1})", R"({"v":1,"node":7})",
+                               R"({"v":1,"node":"a","counts":{"s":"x"}})", R"({"v":1,"node":"a","counts":{"s":-1}})",
+                               R"({"v":2,"node":"a"})"}) {
+    EXPECT_FALSE(decode_node_report(bad)) << bad;
+  }
 }
 
 TEST(EventCodec, BytesThatAreNotAnEventAreRefusedNotGuessed) {

@@ -7,10 +7,10 @@
 
 namespace sorak {
 
-room::room(room_snapshot snap, std::size_t ring_capacity, std::string node_id)
+room::room(room_snapshot snap, std::size_t ring_capacity, const broker* others)
     : stream_id_(snap.info.id),
       ring_capacity_(std::max<std::size_t>(ring_capacity, 1)),
-      node_id_(std::move(node_id)),
+      others_(others),
       info_(std::move(snap.info)) {
   ended_.store(info_.status == stream_status::ended);
   slow_mode_on_.store(info_.settings.slow_mode_seconds > 0);
@@ -157,9 +157,6 @@ std::uint64_t room::apply(const room_event& ev) {
     case event_kind::sanction_lifted:
       moderation_.lift(ev.target, ev.lifted);
       break;
-    case event_kind::viewers_counted:
-      count_viewers(ev.target, ev.count);
-      return 0;  // sent as the sum, by the periodic sender
   }
   return ev.json ? record_other() : 0;
 }
@@ -346,27 +343,8 @@ std::optional<message> room::find_recent(std::string_view message_id) const {
 // ---- viewers -------------------------------------------------------------------
 
 std::int64_t room::viewer_total() const {
-  std::int64_t total = viewers_here_.load(std::memory_order_relaxed);
-  std::lock_guard lk(counts_mutex_);
-  for (const auto& [node, n] : node_counts_)
-    if (!silent_nodes_.count(node)) total += n;
-  return total;
-}
-
-void room::check_nodes(const std::function<bool(const std::string&)>& alive) {
-  std::lock_guard lk(counts_mutex_);
-  silent_nodes_.clear();
-  for (const auto& [node, n] : node_counts_)
-    if (!alive(node)) silent_nodes_.insert(node);
-}
-
-void room::count_viewers(const std::string& node, std::int64_t count) {
-  if (node == node_id_) return;  // this node's own is counted live (viewers_here)
-  std::lock_guard lk(counts_mutex_);
-  if (count == 0)
-    node_counts_.erase(node);
-  else
-    node_counts_[node] = count;
+  const std::int64_t here = viewers_here_.load(std::memory_order_relaxed);
+  return others_ ? here + others_->viewers_elsewhere(stream_id_) : here;
 }
 
 }  // namespace sorak

@@ -69,8 +69,9 @@ struct room_snapshot {
 
 class room : public std::enable_shared_from_this<room> {
  public:
-  // `node_id` names this node among those publishing viewer counts.
-  room(room_snapshot snap, std::size_t ring_capacity, std::string node_id);
+  // `others` (the broker), when given, counts the stream's viewers on the
+  // other nodes (viewer_total adds them).
+  room(room_snapshot snap, std::size_t ring_capacity, const broker* others = nullptr);
   // Ends loading: `last_created_at` is the newest stored message's (deleted
   // ones included), read BEFORE everything else, so later created_ats are
   // greater and events of messages up to it (kept while the room opened)
@@ -170,12 +171,9 @@ class room : public std::enable_shared_from_this<room> {
 
   // ---- viewers -------------------------------------------------------------
   // Viewers on every node: this node's live count (net/audience keeps it up
-  // to date through viewers_here) plus the last count each other node
-  // published (viewers_counted events).
+  // to date through viewers_here) plus what the other nodes last counted
+  // (broker::viewers_elsewhere: live nodes only).
   std::int64_t viewer_total() const;
-  // Leaves out of viewer_total() the nodes `alive` says no to (until it says
-  // yes again: their last count is kept). Called every count period.
-  void check_nodes(const std::function<bool(const std::string&)>& alive);
   std::atomic<std::int64_t>& viewers_here() { return viewers_here_; }
   // The count last sent to viewers as viewer_count (by the periodic sender).
   std::atomic<std::int64_t>& last_sent_viewer_count() { return last_sent_count_; }
@@ -195,7 +193,6 @@ class room : public std::enable_shared_from_this<room> {
   std::uint64_t record_deletion(std::string_view message_id);
   std::uint64_t record_clear(std::string_view user_id);
   std::uint64_t record_other();
-  void count_viewers(const std::string& node, std::int64_t count);
   void remember_committed(const message& m);
   // Finds a live entry (acking or queueing `ack`); else claims the key when
   // `claim`. Returns whether the key was known.
@@ -216,7 +213,7 @@ class room : public std::enable_shared_from_this<room> {
   };
   const std::string stream_id_;
   const std::size_t ring_capacity_;
-  const std::string node_id_;
+  const broker* const others_;
   // Messages created up to here were in the store when the room was loaded:
   // their events (buffered while it opened) change nothing.
   millis loaded_through_ = 0;
@@ -257,9 +254,6 @@ class room : public std::enable_shared_from_this<room> {
   mutable std::array<view_slot, 3> views_;  // GUARDED_BY(view_mutex_), by view
 
   std::atomic<std::int64_t> viewers_here_{0};
-  mutable std::mutex counts_mutex_;
-  std::unordered_map<std::string, std::int64_t> node_counts_;  // GUARDED_BY(counts_mutex_), other nodes
-  std::unordered_set<std::string> silent_nodes_;               // GUARDED_BY(counts_mutex_), not counted
   std::atomic<std::int64_t> last_sent_count_{-1};
   std::atomic<std::int64_t> last_published_count_{-1};
   std::atomic<millis> last_active_{0};

@@ -49,7 +49,7 @@ std::shared_ptr<room> open_room(std::size_t ring_capacity, std::vector<message> 
   snap.info = live_stream();
   snap.recent = std::move(recent);
   snap.deleted = std::move(deleted);
-  auto r = std::make_shared<room>(std::move(snap), ring_capacity, "node-a");
+  auto r = std::make_shared<room>(std::move(snap), ring_capacity);
   r->finish_loading(last_created_at);
   return r;
 }

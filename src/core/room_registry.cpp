@@ -82,7 +82,7 @@ std::shared_ptr<room> room_registry::build(const stream& s) {
   if (!snap.recent.empty()) snap.deleted = store_.deleted_after(s.id, snap.recent.front().id);
   snap.badges = store_.list_badges(s.id);
   snap.sanctions = store_.list_sanctions(s.id);
-  auto r = std::make_shared<room>(std::move(snap), ring_capacity_, node_id_);
+  auto r = std::make_shared<room>(std::move(snap), ring_capacity_, broker_);
   store_.scan_messages(s.id, [&r](const message& m) { r->stats().record(m); });
   r->finish_loading(last_created_at);
   return r;
@@ -203,6 +203,11 @@ std::size_t room_registry::close_idle(millis now, millis idle_ms) {
   if (broker_)
     for (const auto& r : closed) broker_->unsubscribe(r->stream_id());
   return closed.size();
+}
+
+std::int64_t room_registry::viewers(std::string_view stream_id) const {
+  if (auto r = find(stream_id)) return r->viewer_total();
+  return broker_ ? broker_->viewers_elsewhere(std::string(stream_id)) : 0;
 }
 
 }  // namespace sorak

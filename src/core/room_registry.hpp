@@ -64,6 +64,9 @@ class room_registry {
   std::size_t close_idle(millis now, millis idle_ms);
 
   const std::string& node_id() const { return node_id_; }
+  // Viewers of a stream (by stream id) on every node: the open room's total,
+  // or, with no room here, what the other nodes count (the broker's).
+  std::int64_t viewers(std::string_view stream_id) const;
 
  private:
   struct opening {

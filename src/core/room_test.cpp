@@ -29,6 +29,7 @@ namespace {
 using test_support::live_stream;
 using test_support::open_room;
 using test_support::t0;
+using test_support::other_nodes_counts;
 
 message msg(int n, millis created_at, std::string client_id = {}) {
   message m;
@@ -45,8 +46,6 @@ message msg(int n, millis created_at, std::string client_id = {}) {
 shared_json event_for(const message& m) {
   return std::make_shared<const std::string>(message_event(encode_message(m)));
 }
-
-const std::string this_node = "node-a";
 
 // Applies one event the way the broker's receiver does.
 std::uint64_t apply_event(room& r, const room_event& ev) {
@@ -563,69 +562,31 @@ TEST(RoomLoad, BadgesAndSanctionsFromTheStoreAreInForceAtOnce) {
   snap.info = live_stream();
   snap.badges = {vip};
   snap.sanctions = {sanction_on("troll", sanction_kind::ban)};
-  room r(std::move(snap), 10, this_node);
+  room r(std::move(snap), 10);
   r.finish_loading(std::nullopt);
   EXPECT_EQ(r.moderation().badge_of("friend"), stream_badge::vip);
   EXPECT_FALSE(r.moderation().check_sender("troll", t0));
 }
 
-// ---- apply: every node's viewer count --------------------------------------------------
+// ---- viewers on every node ---------------------------------------------------------------
 
-room_event viewers_counted(std::string node, std::int64_t count) {
-  room_event ev;
-  ev.stream_id = "stream-1";
-  ev.kind = event_kind::viewers_counted;
-  ev.target = std::move(node);
-  ev.count = count;
-  return ev;
-}
-
-TEST(RoomViewerTotal, OtherNodesCountsAddToThisNodesAndACountOfZeroRemovesTheNode) {
-  auto r = open_room(10);
+TEST(RoomViewerTotal, WhatOtherNodesCountAddsToThisNodesLiveCount) {
+  other_nodes_counts others;
+  auto r = open_room(10, {}, live_stream(), std::nullopt, &others);
   EXPECT_EQ(r->viewer_total(), 0);
   r->viewers_here() += 2;  // what this node's audience keeps (net/audience_test.cpp)
   EXPECT_EQ(r->viewer_total(), 2);
-  const auto seq = r->seq();
-  EXPECT_EQ(apply_event(*r, viewers_counted("node-b", 5)), 0u) << "viewers get the sum, from the periodic sender";
-  EXPECT_EQ(r->seq(), seq);
+  others.elsewhere["stream-1"] = 5;
+  others.elsewhere["stream-2"] = 100;  // another stream's count is not this room's
   EXPECT_EQ(r->viewer_total(), 7);
-  apply_event(*r, viewers_counted("node-c", 3));
-  EXPECT_EQ(r->viewer_total(), 10);
-  apply_event(*r, viewers_counted("node-b", 1));
-  EXPECT_EQ(r->viewer_total(), 6) << "a node's new count replaces its last one";
-  apply_event(*r, viewers_counted("node-b", 0));
-  EXPECT_EQ(r->viewer_total(), 5);
-  apply_event(*r, viewers_counted("node-c", 0));
+  others.elsewhere["stream-1"] = 0;  // they left, or their node stopped counting
   EXPECT_EQ(r->viewer_total(), 2);
-  apply_event(*r, viewers_counted("node-b", 0));
-  EXPECT_EQ(r->viewer_total(), 2) << "a node already gone";
-  apply_event(*r, viewers_counted("node-c", 4));
-  EXPECT_EQ(r->viewer_total(), 6) << "a node that comes back counts again";
 }
 
-TEST(RoomViewerTotal, ANodeNotHeardFromStopsCountingAndCountsAgainWhenHeard) {
+TEST(RoomViewerTotal, WithoutABrokerARoomCountsThisNodeOnly) {
   auto r = open_room(10);
-  r->viewers_here() += 1;
-  apply_event(*r, viewers_counted("node-b", 5));
-  apply_event(*r, viewers_counted("node-c", 3));
-  EXPECT_EQ(r->viewer_total(), 9);
-  r->check_nodes([](const std::string& node) { return node != "node-b"; });  // node-b crashed
-  EXPECT_EQ(r->viewer_total(), 4);
-  r->check_nodes([](const std::string&) { return true; });  // heard again: its last count stands
-  EXPECT_EQ(r->viewer_total(), 9);
-}
-
-TEST(RoomViewerTotal, ThisNodesOwnPublishedCountIsNotCountedTwice) {
-  auto r = open_room(10);
-  r->viewers_here() += 4;
-  apply_event(*r, viewers_counted(this_node, 4));  // the broker hands this node its own event too
-  EXPECT_EQ(r->viewer_total(), 4);
-  apply_event(*r, viewers_counted(this_node, 100));  // even a stale or odd one
-  EXPECT_EQ(r->viewer_total(), 4);
-  apply_event(*r, viewers_counted("node-b", 1));
-  EXPECT_EQ(r->viewer_total(), 5);
-  apply_event(*r, viewers_counted(this_node, 0));
-  EXPECT_EQ(r->viewer_total(), 5);
+  r->viewers_here() += 3;
+  EXPECT_EQ(r->viewer_total(), 3);
 }
 
 // ---- apply: messages, counted once ---------------------------------------------------------

@@ -2,14 +2,30 @@
 // tests start from (tests only).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/room.hpp"
+#include "sorak/broker.hpp"
 
 namespace sorak::test_support {
+
+// Stands for the broker as far as a room asks it: what the other nodes count
+// of each stream (the Redis broker's own tests cover how counts get there).
+struct other_nodes_counts final : broker {
+  std::map<std::string, std::int64_t> elsewhere;
+  void set_receiver(receiver) override {}
+  void publish(room_event) override {}
+  void subscribe(const std::string&) override {}
+  void unsubscribe(const std::string&) override {}
+  std::int64_t viewers_elsewhere(const std::string& stream_id) const override {
+    auto it = elsewhere.find(stream_id);
+    return it == elsewhere.end() ? 0 : it->second;
+  }
+};
 
 inline constexpr millis t0 = 1777111530000;  // 2026-04-25T10:05:30.000Z
 
@@ -29,11 +45,11 @@ inline stream live_stream() {
 inline std::shared_ptr<room> open_room(std::size_t ring_capacity, std::vector<message> recent = {},
                                        stream info = live_stream(),
                                        std::optional<millis> last_created_at = std::nullopt,
-                                       std::string node = "node-a") {
+                                       const broker* others = nullptr) {
   room_snapshot snap;
   snap.info = std::move(info);
   snap.recent = std::move(recent);
-  auto r = std::make_shared<room>(std::move(snap), ring_capacity, std::move(node));
+  auto r = std::make_shared<room>(std::move(snap), ring_capacity, others);
   r->finish_loading(last_created_at);
   return r;
 }

@@ -25,7 +25,7 @@ namespace m = metrics;
 void write_rooms(std::string& out, services& svc) {
   const auto rooms = svc.rooms.all();
   std::int64_t viewers = 0;
-  for (const auto& r : rooms) viewers += r->viewer_total();
+  for (const auto& r : rooms) viewers += r->viewers_here().load(std::memory_order_relaxed);
   m::write_header(out, "sorak_rooms", "gauge", "Streams with a room open on this node (watched since start-up).");
   m::write_sample(out, "sorak_rooms", static_cast<double>(rooms.size()));
   m::write_header(out, "sorak_viewers", "gauge", "Viewers joined to a room on this node (sum of every room's count).");

@@ -34,10 +34,7 @@ result<std::optional<millis>> since_param(const http_request& req) {
   return parse_showroom_since(req.query_value("since"));  // src/core/showroom_since.cpp (fuzzed)
 }
 
-std::int64_t viewers_of(services& svc, const std::string& stream_id) {
-  auto r = svc.rooms.find(stream_id);
-  return r ? r->viewer_total() : 0;
-}
+std::int64_t viewers_of(services& svc, const std::string& stream_id) { return svc.rooms.viewers(stream_id); }
 
 http_response chat_stream(http_request& req, services& svc) {
   if (auto s = check_key(req, svc); !s) return error_response(s.err());

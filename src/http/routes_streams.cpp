@@ -67,12 +67,11 @@ status admin_fields(const json::object& body, new_stream& ns) {
   return ok_value;
 }
 
-// A stream as the API shows it, with the viewers connected to it now (0 when
-// no one has opened its room on this node).
+// A stream as the API shows it, with the viewers connected to it now on every
+// node (room_registry::viewers).
 json::value with_viewers(const stream& s, services& svc) {
   json::value v = to_json(s);
-  auto r = svc.rooms.find(s.id);
-  v.as_object()["viewers"] = r ? r->viewer_total() : 0;
+  v.as_object()["viewers"] = svc.rooms.viewers(s.id);
   return v;
 }
 

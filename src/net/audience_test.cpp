@@ -79,24 +79,13 @@ TEST(AudienceViewers, RemovingAViewerTwiceOrFromTheWrongWorkerCountsOnce) {
 }
 
 TEST(AudienceViewers, TheRoomsTotalIsThisNodesViewersPlusOtherNodesCounts) {
-  auto r = open_room();
+  test_support::other_nodes_counts others;
+  others.elsewhere["stream-1"] = 5;
+  auto r = test_support::open_room(10, {}, test_support::live_stream(), std::nullopt, &others);
   audience aud(r, 2);
   test_viewer a, b;
   aud.add_viewer(0, &a);
   aud.add_viewer(1, &b);
-  room_event other;
-  other.stream_id = "stream-1";
-  other.kind = event_kind::viewers_counted;
-  other.target = "node-b";
-  other.count = 5;
-  room_event own = other;
-  own.target = "node-a";  // this node's own count, back from the broker
-  own.count = 2;
-  {
-    std::lock_guard lk(r->event_mutex());
-    r->apply(other);
-    r->apply(own);
-  }
   EXPECT_EQ(aud.total(), 2) << "the audience counts this node only";
   EXPECT_EQ(r->viewer_total(), 7);
   aud.remove_viewer(1, &b);

@@ -101,10 +101,8 @@ void fanout::housekeeping() {
   const millis now = now_millis();
   if (now - last_counts_ >= svc_.config.viewer_count_interval_ms) {
     last_counts_ = now;
-    publish_counts();
     const auto rooms = svc_.rooms.all();
-    for (const auto& r : rooms)
-      r->check_nodes([this](const std::string& node) { return svc_.message_broker.node_alive(node); });
+    publish_counts(rooms);
     send_counts();
     svc_.chat.sweep(rooms, now);
   }
@@ -118,18 +116,16 @@ void fanout::housekeeping() {
   malloc_trim(0);  // hand the freed rings back to the system
 }
 
-// This node's count of each room's viewers, when it changed, for every node.
-void fanout::publish_counts() {
-  for (const auto& r : svc_.rooms.all()) {
+// This node's count of each room's viewers, when it changed, for every node
+// (broker::count_viewers: every node, not only those with the room open).
+void fanout::publish_counts(const std::vector<std::shared_ptr<room>>& rooms) {
+  std::vector<std::pair<std::string, std::int64_t>> changed;
+  for (const auto& r : rooms) {
     const std::int64_t here = r->viewers_here().load(std::memory_order_relaxed);
     if (r->last_published_viewer_count().exchange(here) == here) continue;
-    room_event ev;
-    ev.stream_id = r->stream_id();
-    ev.kind = event_kind::viewers_counted;
-    ev.target = svc_.rooms.node_id();
-    ev.count = here;
-    svc_.message_broker.publish(std::move(ev));
+    changed.emplace_back(r->stream_id(), here);
   }
+  if (!changed.empty()) svc_.message_broker.count_viewers(std::move(changed));
 }
 
 void fanout::send_counts() {

@@ -12,9 +12,9 @@
 // no copy of the bytes.
 //
 // The periodic tick (worker 0; every --viewer-count-interval-ms) publishes
-// this node's viewer count of each room that changed (a viewers_counted
-// event, summed by every node's room), sends viewer_count to rooms whose
-// total changed; every tenth of --room-idle-seconds it drops audiences
+// this node's viewer count of each room that changed (broker::count_viewers:
+// every node adds them to its own), sends viewer_count to rooms whose total
+// changed; every tenth of --room-idle-seconds it drops audiences
 // nobody watches and closes rooms idle that long.
 //
 // Thread-safety: on_event may be called from any thread; a room's events are
@@ -53,7 +53,7 @@ class fanout {
   std::shared_ptr<audience> find(const std::string& stream_id) const;
   void deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<const std::string>& json, std::uint64_t seq);
   void deliver_viewer_count(const std::shared_ptr<audience>& a, std::int64_t count);
-  void publish_counts();
+  void publish_counts(const std::vector<std::shared_ptr<room>>& rooms);
   void send_counts();
   void drop_unwatched();
   void schedule_tick();

@@ -61,6 +61,7 @@ constexpr int ticks_per_heartbeat = 4;      // one heartbeat a second
 constexpr milliseconds stall_after{3000};   // no heartbeat back for this long: reconnect
 constexpr milliseconds hold_for{100};       // a message waits this long for those before it
 constexpr milliseconds node_silent_after{4000};  // another node not heard for this long is not alive
+constexpr milliseconds node_forgotten_after{60000};  // and its counts are dropped after this long
 constexpr std::string_view nodes_channel = "sorak:nodes";  // every node's heartbeat
 
 std::string channel_of(std::string_view stream_id) { return "sorak:stream:" + std::string(stream_id); }
@@ -108,6 +109,32 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
   }
 
   // ---- the public side (any thread) ------------------------------------------------
+
+  // This node's changed counts go out at once (as a report on the nodes'
+  // channel); the table is kept for the full report others may ask for.
+  void count_viewers(std::vector<std::pair<std::string, std::int64_t>> changed) {
+    asio::post(io_, [self = shared_from_this(), changed = std::move(changed)]() mutable {
+      for (const auto& [stream, n] : changed) {
+        if (n == 0)
+          self->mine_.erase(stream);
+        else
+          self->mine_[stream] = n;
+      }
+      self->report(std::move(changed));
+    });
+  }
+
+  std::int64_t viewers_elsewhere(const std::string& stream_id) const {
+    const auto now = clock_type::now();
+    std::int64_t total = 0;
+    std::lock_guard lk(nodes_mutex_);
+    for (const auto& [node, counts] : elsewhere_) {
+      auto heard = nodes_heard_.find(node);
+      if (heard == nodes_heard_.end() || now - heard->second >= node_silent_after) continue;
+      if (auto it = counts.find(stream_id); it != counts.end()) total += it->second;
+    }
+    return total;
+  }
 
   void publish(room_event ev) {
     ev.published_at_us = broker_clock_us();
@@ -356,12 +383,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     if (kind != "message" || reply->element[2]->type != REDIS_REPLY_STRING) return;
     const std::string_view payload(reply->element[2]->str, reply->element[2]->len);
     if (channel == nodes_channel) {
-      if (payload == self.node_) {
-        self.last_heartbeat_ = clock_type::now();
-      } else {
-        std::lock_guard lk(self.nodes_mutex_);
-        self.nodes_heard_[std::string(payload)] = clock_type::now();
-      }
+      self.on_report(payload);
       return;
     }
     if (!channel.starts_with(stream_prefix)) return;
@@ -373,6 +395,62 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     if (!self.subscriptions_.count(w->event.stream_id)) return;  // unsubscribed meanwhile
     w->event.origin = w->from.node;
     self.deliver(w->from.node, w->from.epoch, w->from.n, w->event);
+  }
+
+  // ---- the nodes' channel: heartbeats and viewer counts -----------------------------
+
+  // Publishes this node's report: `counts` as given (changed ones), or the
+  // whole table when a full one is due. Broker thread.
+  void report(std::vector<std::pair<std::string, std::int64_t>> counts) {
+    if (!pub_ || !pub_->up) return;  // a full report follows the reconnect
+    node_report r;
+    r.node = node_;
+    r.hello = say_hello_;
+    r.full = send_full_;
+    if (r.full) counts.assign(mine_.begin(), mine_.end());
+    r.counts = std::move(counts);
+    const std::string payload = encode_node_report(r);
+    redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", nodes_channel.data(), nodes_channel.size(),
+                      payload.data(), payload.size());
+    say_hello_ = send_full_ = false;
+  }
+
+  void on_report(std::string_view payload) {
+    auto r = decode_node_report(payload);
+    if (!r) {
+      spdlog::warn("{}", r.err().message);
+      return;
+    }
+    const auto now = clock_type::now();
+    if (r->node == node_) {
+      last_heartbeat_ = now;
+      return;
+    }
+    if (r->hello) send_full_ = true;  // our next heartbeat carries the whole table
+    std::lock_guard lk(nodes_mutex_);
+    nodes_heard_[r->node] = now;
+    auto& counts = elsewhere_[r->node];
+    if (r->full) counts.clear();
+    for (auto& [stream, n] : r->counts) {
+      if (n == 0)
+        counts.erase(stream);
+      else
+        counts[std::move(stream)] = n;
+    }
+  }
+
+  // Nodes gone for a minute: their entries go (node ids are new at each start).
+  void forget_gone_nodes() {
+    const auto now = clock_type::now();
+    std::lock_guard lk(nodes_mutex_);
+    for (auto it = nodes_heard_.begin(); it != nodes_heard_.end();) {
+      if (now - it->second < node_forgotten_after) {
+        ++it;
+        continue;
+      }
+      elsewhere_.erase(it->first);
+      it = nodes_heard_.erase(it);
+    }
   }
 
  public:
@@ -422,6 +500,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     }
     c->up = true;
     c->up_since = clock_type::now();
+    self.send_full_ = self.say_hello_ = true;
     if (self.was_down_[c->subscriber]) spdlog::info("broker: redis {} connection is back", c->subscriber ? "subscriber" : "publisher");
     self.was_down_[c->subscriber] = false;
     if (!c->subscriber) {
@@ -525,9 +604,10 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       if (slot && !slot->ac) slot.reset();
       if (!slot) connect(slot, subscriber);
     }
-    if (++ticks_ % ticks_per_heartbeat == 0 && pub_ && pub_->up)
-      redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", nodes_channel.data(), nodes_channel.size(),
-                        node_.data(), node_.size());
+    if (++ticks_ % ticks_per_heartbeat == 0) {
+      report({});
+      forget_gone_nodes();
+    }
     // Both up for a while, yet our own heartbeat stopped coming back: one of them
     // stalled without breaking. Both are opened again.
     if (pub_ && pub_->up && sub_ && sub_->up) {
@@ -559,6 +639,11 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
   std::uint64_t ticks_ = 0;
   clock_type::time_point last_heartbeat_{};
   std::unordered_map<std::string, std::uint64_t> published_;  // per stream: the last n this node sent
+  std::unordered_map<std::string, std::int64_t> mine_;         // this node's viewers per stream (non-zero)
+  // After a (re)connect: the next report carries the whole table (others may
+  // have missed changes) and asks every node for theirs (we may have).
+  bool send_full_ = true;
+  bool say_hello_ = true;
   struct last_seen {
     std::string epoch;
     std::uint64_t n = 0;
@@ -575,6 +660,8 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
   std::atomic<bool> pub_up_{false}, sub_up_{false};
   mutable std::mutex nodes_mutex_;
   std::unordered_map<std::string, clock_type::time_point> nodes_heard_;  // GUARDED_BY(nodes_mutex_)
+  // Every other node's last viewer counts, by node, then stream.
+  std::unordered_map<std::string, std::unordered_map<std::string, std::int64_t>> elsewhere_;  // GUARDED_BY(nodes_mutex_)
   mutable std::mutex state_mutex_;
   mutable std::condition_variable state_cv_;
 };
@@ -593,6 +680,12 @@ void redis_broker::subscribe(const std::string& stream_id) { impl_->subscribe(st
 void redis_broker::unsubscribe(const std::string& stream_id) { impl_->unsubscribe(stream_id); }
 bool redis_broker::connected() const { return impl_->connected(); }
 bool redis_broker::node_alive(const std::string& node_id) const { return impl_->node_alive(node_id); }
+void redis_broker::count_viewers(std::vector<std::pair<std::string, std::int64_t>> changed) {
+  impl_->count_viewers(std::move(changed));
+}
+std::int64_t redis_broker::viewers_elsewhere(const std::string& stream_id) const {
+  return impl_->viewers_elsewhere(stream_id);
+}
 bool redis_broker::wait_connected(milliseconds timeout) const { return impl_->wait_connected(timeout); }
 std::uint64_t redis_broker::gaps() const { return impl_->gaps_.load(); }
 std::uint64_t redis_broker::recovered() const { return impl_->recovered_.load(); }

@@ -29,10 +29,15 @@
 // own receiver, so its viewers miss nothing of what it publishes; the other
 // nodes see the jump in its counters.
 //
-// Nodes: every node publishes its id on `sorak:nodes` every second and hears
-// the others'; one not heard for 4 s is not alive (node_alive), so its viewer
-// counts stop counting within 10 s of its crash. The same heartbeat, heard
-// back, tells a node that its own connections work.
+// Nodes: every node publishes a report (event_codec.hpp: node_report) on
+// `sorak:nodes` every second and hears the others'; one not heard for 4 s is
+// not alive (node_alive), so its viewer counts stop counting within 10 s of
+// its crash. The same heartbeat, heard back, tells a node that its own
+// connections work. Viewer counts travel on that channel too, so every node
+// knows every stream's count, rooms open here or not: a node's changed counts
+// at once (count_viewers), its whole table after it (re)connects, and, since
+// it may have missed changes meanwhile, it says hello and every node answers
+// with its whole table on its next heartbeat (viewers_elsewhere sums them).
 //
 // Thread-safety: every public member may be called from any thread.
 #pragma once
@@ -74,6 +79,8 @@ class redis_broker final : public broker {
   // current one (readiness; /readyz).
   bool connected() const override;
   bool node_alive(const std::string& node_id) const override;
+  void count_viewers(std::vector<std::pair<std::string, std::int64_t>> changed) override;
+  std::int64_t viewers_elsewhere(const std::string& stream_id) const override;
   // Waits up to `timeout` for connected() (tests, start-up).
   bool wait_connected(std::chrono::milliseconds timeout) const;
   // Jumps seen so far: in a node's counters, or messages that never came.

@@ -223,6 +223,63 @@ TEST_F(RedisBroker, ANodeIsAliveWhileItsHeartbeatComesAndNotFourSecondsAfter) {
   EXPECT_LT(after, 6s);
 }
 
+// Polls `get` until it returns `want` or `within` passes; returns the last value.
+template <class F>
+std::int64_t settles_to(F get, std::int64_t want, std::chrono::milliseconds within = 5s) {
+  const auto until = std::chrono::steady_clock::now() + within;
+  std::int64_t v = get();
+  while (v != want && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+    v = get();
+  }
+  return v;
+}
+
+TEST_F(RedisBroker, EveryNodeKnowsEveryStreamsViewersOnTheOthersSubscribedOrNot) {
+  auto a = std::make_unique<redis_broker>(server().address(), "node-a-counts");
+  auto b = std::make_unique<redis_broker>(server().address(), "node-b-counts");
+  ASSERT_TRUE(a->wait_connected(10s));
+  ASSERT_TRUE(b->wait_connected(10s));
+  const std::string s1 = stream_ + "-1", s2 = stream_ + "-2";
+  // Neither subscribed to anything: counts reach every node all the same.
+  a->count_viewers({{s1, 3}, {s2, 1}});
+  b->count_viewers({{s1, 2}});
+  EXPECT_EQ(settles_to([&] { return b->viewers_elsewhere(s1); }, 3), 3);
+  EXPECT_EQ(settles_to([&] { return b->viewers_elsewhere(s2); }, 1), 1);
+  EXPECT_EQ(settles_to([&] { return a->viewers_elsewhere(s1); }, 2), 2) << "each node adds the others', not its own";
+  EXPECT_EQ(a->viewers_elsewhere(s2), 0);
+  a->count_viewers({{s1, 5}, {s2, 0}});  // a new count replaces the last; 0: none left
+  EXPECT_EQ(settles_to([&] { return b->viewers_elsewhere(s1); }, 5), 5);
+  EXPECT_EQ(settles_to([&] { return b->viewers_elsewhere(s2); }, 0), 0);
+
+  // A node that starts later learns the whole table (it says hello; the others answer).
+  auto c = std::make_unique<redis_broker>(server().address(), "node-c-counts");
+  ASSERT_TRUE(c->wait_connected(10s));
+  EXPECT_EQ(settles_to([&] { return c->viewers_elsewhere(s1); }, 7), 7) << "a's 5 and b's 2";
+
+  // A node that stops (crashes) stops counting within the node timeout.
+  a.reset();
+  const auto stopped = std::chrono::steady_clock::now();
+  EXPECT_EQ(settles_to([&] { return c->viewers_elsewhere(s1); }, 2, 8s), 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, 6s);
+}
+
+TEST_F(RedisBroker, CountsChangedWhileRedisWasDownAreKnownWhenItIsBack) {
+  auto a = std::make_unique<redis_broker>(server().address(), "node-a-outage");
+  auto b = std::make_unique<redis_broker>(server().address(), "node-b-outage");
+  ASSERT_TRUE(a->wait_connected(10s));
+  ASSERT_TRUE(b->wait_connected(10s));
+  a->count_viewers({{stream_, 4}});
+  ASSERT_EQ(settles_to([&] { return b->viewers_elsewhere(stream_); }, 4), 4);
+  server().kill9();
+  a->count_viewers({{stream_, 9}});  // lost: nobody hears it
+  server().restart();
+  ASSERT_TRUE(a->wait_connected(15s));
+  ASSERT_TRUE(b->wait_connected(15s));
+  EXPECT_EQ(settles_to([&] { return b->viewers_elsewhere(stream_); }, 9), 9)
+      << "a's whole table goes out again after its reconnect";
+}
+
 // A TCP relay in front of Redis whose current connections can be frozen: bytes
 // stop flowing both ways while the sockets stay open, as with a proxy that
 // hung. Connections made after the freeze flow again.

@@ -163,6 +163,29 @@ test('a deletion and a ban made on one node take effect on the other at once', {
   for (const c of [viewer, author]) await c.close();
 });
 
+test('a node with no room of the stream shows the viewers of the others: the stream, the list, the Showroom API', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'watched on one node' });
+  const viewers = [await joinChat(a, stream.id, a.token(freshUser('w1'))), await joinChat(a, stream.id, a.token(freshUser('w2')))];
+  const apiKey = (await api(b, 'POST', '/api/v1/admin/api-keys', { headers: b.admin, body: { name: 'counts' } })).json.key;
+  const onB = async () => {
+    const one = await api(b, 'GET', `/api/v1/streams/${stream.id}`, { token: b.token(owner) });
+    const list = await api(b, 'GET', '/api/v1/streams?status=live', { token: b.token(owner) });
+    const showroom = await api(b, 'GET', `/api/jkt48/live/showroom?apikey=${apiKey}`);
+    return [one.json.viewers, list.json.streams.find((x) => x.id === stream.id)?.viewers,
+      showroom.json.live_streams.find((x) => x.room_id === stream.room_id)?.viewers];
+  };
+  let seen = [];
+  await waitFor(async () => { seen = await onB(); return seen.every((v) => v === 2); }, {
+    timeoutMs: COUNT_PERIOD_MS + 3000, intervalMs: 100, what: () => `node b to show 2 viewers everywhere (${seen})`,
+  });
+  await viewers[1].close();
+  await waitFor(async () => { seen = await onB(); return seen.every((v) => v === 1); }, {
+    timeoutMs: COUNT_PERIOD_MS + 3000, intervalMs: 100, what: () => `node b to show 1 viewer once one left (${seen})`,
+  });
+  await viewers[0].close();
+});
+
 test('Redis killed: /readyz says broker_unavailable; restarted: chat flows between the nodes again', { skip }, async () => {
   const { redisDir, nodes: [a, b] } = await nodes();
   const stream = await createStream(a, owner, { title: 'redis restarts' });
