@@ -19,6 +19,9 @@ test_pkgs+=(prometheus           # promtool checks /metrics (tests/integration/m
 test_pkgs+=(postgresql)
 # Redis server: scripts/redis-test.sh starts a throwaway one for the Redis broker's tests.
 test_pkgs+=(redis-server)
+# nginx in front of two nodes (tests/integration/behind_nginx.test.mjs, the config of
+# docs/deployment.md); the tests start it themselves on a free loopback port.
+test_pkgs+=(nginx)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_pkgs[@]}"); fi
@@ -43,7 +46,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO sed -ri 's/^#? *create_main_cluster *=.*$/create_main_cluster = false/' \
       /etc/postgresql-common/createcluster.conf
   fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+  # Packages with a daemon (redis-server, nginx) start it on install unless policy-rc.d says
+  # no; the tests start their own on free loopback ports, so none may be left on 6379 or :80.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" || {
+    rc=$?; [ -z "$own_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d; exit $rc; }
+  [ -z "$own_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -11,7 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, createStream, joinChat, sendAcked, api, sleep, tempDir } from './lib/server.mjs';
+import { createStream, joinChat, sendAcked, api, sleep, tempDir } from './lib/server.mjs';
+import { startTarget, viewersSettled } from './lib/cluster.mjs';
 
 const seedDir = resolve(dirname(fileURLToPath(import.meta.url)), '../seed000');
 const PYTHON = process.env.SORAK_TEST_PYTHON || '/usr/bin/python3';
@@ -56,7 +57,7 @@ function run(cmd, args, { env = {}, cwd = work, timeoutMs = 120000 } = {}) {
 const hhmmss = (ts) => ts.slice(11, 19);  // UTC, as Python's and Go's formatting print it here
 
 before(async () => {
-  server = await startServer({ args: ['--rate-limit', '0'] });
+  server = await startTarget({ args: ['--rate-limit', '0'] });
   apiKey = (await api(server, 'POST', '/api/v1/admin/api-keys', { headers: server.admin, body: { name: 'seed000' } })).json.key;
   stream = await createStream(server, { sub: 'freya', username: 'freya' }, {
     title: 'Weekend Chat with Freya', room_name: 'Freya JKT48',
@@ -64,6 +65,7 @@ before(async () => {
   });
   fan = await joinChat(server, stream.id, server.token({ sub: '12345', username: 'showroom_fan', display_name: 'JKT48 Fan', level: 15 }));
   premium = await joinChat(server, stream.id, server.token({ sub: '67890', username: 'premium_fan', display_name: 'Premium Fan', level: 25, premium: true }));
+  await viewersSettled(server, stream.id, 2);
   const a = await sendAcked(fan, 'Halo Freya! Semangat live nya!');
   fixture.push({ line: (t) => `💬 [${t}] Lv.15 JKT48 Fan: Halo Freya! Semangat live nya!`, ts: a.data.created_at });
   premium.send({ type: 'gift', gift_id: 'star', quantity: 5, content: '🌟✨', client_id: 'g1' });

@@ -4,20 +4,24 @@
 // stream id and the URL (ws://127.0.0.1:PORT instead of wss://api.ainative.studio).
 // The `ws` package stands in for the browser's WebSocket, and the four UI
 // functions the example calls record their calls.
+// With SORAK_TEST_BEHIND_NGINX=1 (ctest integration-pg.seed_example.nginx) the example talks to
+// two nodes behind nginx configured as docs/deployment.md says (lib/cluster.mjs).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket as WsWebSocket } from 'ws';
-import { startServer, createStream, joinChat, sendAcked, freshUser, waitFor } from './lib/server.mjs';
+import { createStream, joinChat, sendAcked, freshUser, waitFor } from './lib/server.mjs';
+import { startTarget, viewersSettled } from './lib/cluster.mjs';
 
 globalThis.WebSocket = WsWebSocket;
 
-const server = await startServer();
+const server = await startTarget();
 const PORT = server.port;
 const demo = await createStream(server, { sub: 'idol', username: 'idol', display_name: 'Idol' }, { title: 'seed example' });
 // Two messages already in the chat before the example connects.
 const earlier = await joinChat(server, demo.id, server.token(freshUser('early')));
 const pre1 = await sendAcked(earlier, 'first!');
 const pre2 = await sendAcked(earlier, 'hello from before');
+await viewersSettled(server, demo.id, 1);
 
 // The UI functions the example expects the page to define.
 const calls = { renderHistory: [], appendMessage: [], updateViewerCount: [], removeMessage: [] };
