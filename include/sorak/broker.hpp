@@ -117,6 +117,11 @@ class broker {
   // The broker carries events between the nodes now (readiness: /readyz).
   // The in-process broker always does.
   virtual bool connected() const { return true; }
+  // Since start: jumps seen in another node's counters (events lost between
+  // the nodes), and messages read back from the store in their place or after
+  // an outage (/metrics). The in-process broker loses none.
+  virtual std::uint64_t gaps() const { return 0; }
+  virtual std::uint64_t recovered() const { return 0; }
 };
 
 // Now, in microseconds since the Unix epoch (what published_at_us holds).

@@ -34,6 +34,16 @@ void write_rooms(std::string& out, services& svc) {
   m::write_sample(out, "sorak_ready", svc.shutting_down.load() ? 0 : 1);
 }
 
+void write_broker(std::string& out, const broker& b) {
+  m::write_header(out, "sorak_broker_connected", "gauge", "1 while the broker carries events between the nodes.");
+  m::write_sample(out, "sorak_broker_connected", b.connected() ? 1 : 0);
+  m::write_header(out, "sorak_broker_gaps_total", "counter", "Jumps seen in another node's event counters (events lost between nodes).");
+  m::write_sample(out, "sorak_broker_gaps_total", static_cast<double>(b.gaps()));
+  m::write_header(out, "sorak_broker_recovered_total", "counter",
+                  "Messages the broker read back from the store: lost between nodes, or published during an outage.");
+  m::write_sample(out, "sorak_broker_recovered_total", static_cast<double>(b.recovered()));
+}
+
 int count_open_fds() {
   DIR* d = ::opendir("/proc/self/fd");
   if (!d) return -1;
@@ -99,6 +109,7 @@ void add_metrics_routes(router& r, services& svc) {
     res.body.reserve(8192);
     m::render(res.body);
     write_rooms(res.body, svc);
+    write_broker(res.body, svc.message_broker);
     write_process(res.body);
     return res;
   });

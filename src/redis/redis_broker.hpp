@@ -84,9 +84,9 @@ class redis_broker final : public broker {
   // Waits up to `timeout` for connected() (tests, start-up).
   bool wait_connected(std::chrono::milliseconds timeout) const;
   // Jumps seen so far: in a node's counters, or messages that never came.
-  std::uint64_t gaps() const;
+  std::uint64_t gaps() const override;
   // Messages read back from the store (set_message_source) after they did not come.
-  std::uint64_t recovered() const;
+  std::uint64_t recovered() const override;
 
  private:
   struct impl;

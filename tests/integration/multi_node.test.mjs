@@ -194,9 +194,15 @@ test('Redis killed: /readyz says broker_unavailable; restarted: chat flows betwe
   await sendAcked(sender, 'before');
   await viewer.next('message');
 
+  const metric = async (node, name) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await api(node, 'GET', '/metrics')).text)?.[1]);
+  assert.equal(await metric(b, 'sorak_broker_connected'), 1);
+  const recoveredBefore = await metric(b, 'sorak_broker_recovered_total');
+
   redis('kill9', redisDir);
   await waitFor(async () => (await api(a, 'GET', '/readyz')).status === 503, { timeoutMs: 5000, what: '/readyz 503' });
   assert.equal((await api(a, 'GET', '/readyz')).json.code, 'broker_unavailable');
+  assert.equal(await metric(a, 'sorak_broker_connected'), 0);
   const missed = [];
   for (let i = 0; i < 5; i++) missed.push((await sendAcked(sender, `while redis is down ${i}`)).data.id);
   assert.equal(missed.length, 5, 'chat is still taken and stored');
@@ -211,6 +217,8 @@ test('Redis killed: /readyz says broker_unavailable; restarted: chat flows betwe
   assert.equal(messages.length, 7);
   assert.deepEqual(messagesOf(viewer), messages.map((m) => m.id),
     'the viewer on node b got what was sent while Redis was down (read from the store), in order, once');
+  assert.equal(await metric(b, 'sorak_broker_connected'), 1);
+  assert.equal(await metric(b, 'sorak_broker_recovered_total') - recoveredBefore, 5, 'node b read the 5 back');
   for (const c of [viewer, sender]) await c.close();
 });
 
