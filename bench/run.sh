@@ -21,8 +21,9 @@
 # `store` runs the whole store section), BENCH_GENERATOR (the load generator command, default
 # "$BUILD_DIR/sorak bench"), BENCH_ROOM_OPEN_RUNS (runs of each room-open variant, 2),
 # BENCH_STORE_RUNS (runs of each store case, 2), BENCH_MULTINODE_RUNS (runs of each multinode
-# case, 2; `BENCH_ONLY=multinode` runs the whole multinode section), BENCH_MULTINODE_RATE
-# (messages/s of the multinode cases, 10000), BENCH_RESULTS_DIR (where latest.jsonl,
+# case, 2; `BENCH_ONLY=multinode` runs the whole multinode section), BENCH_MULTINODE_RATE,
+# BENCH_MULTINODE_VIEWERS, BENCH_MULTINODE_SENDERS (the multinode cases' load: 10000 messages/s,
+# 10 viewers, 10 senders; --quick 500, 4, 4), BENCH_RESULTS_DIR (where latest.jsonl,
 # latest.machine.json and, when not bench/results, RESULTS.md go; default bench/results and
 # bench/RESULTS.md).
 set -euo pipefail
@@ -486,7 +487,8 @@ store_cases
 # Several nodes: sorakd run as two nodes on one PostgreSQL and one Redis (`--broker redis://`),
 # viewers and senders of one stream dealt round-robin over both, against one node. Same load in
 # every case: MULTINODE_VIEWERS viewers and MULTINODE_SENDERS senders of one stream, 100-byte
-# messages at MULTINODE_RATE messages/s in all (the issue's 10,000/s; BENCH_MULTINODE_RATE).
+# messages at MULTINODE_RATE messages/s in all (the issue's 10,000/s), each settable through its
+# BENCH_ variable.
 #   multinode-1         one node, no broker: the baseline.
 #   multinode-1-redis   one node with --broker redis://: each of its events goes through Redis and
 #                       comes back before its viewers get it, so its p99 less multinode-1's is
@@ -501,12 +503,15 @@ store_cases
 # delivery with two nodes within 15 % of one node's. BENCH_ONLY=multinode runs the section.
 # ---------------------------------------------------------------------------------------------
 if [ $QUICK = 1 ]; then
-  MULTINODE_VIEWERS=4 MULTINODE_SENDERS=4 MULTINODE_RATE=${BENCH_MULTINODE_RATE:-500}
+  MULTINODE_VIEWERS=4 MULTINODE_SENDERS=4 MULTINODE_RATE=500
 else
   # Few viewers per stream: the cases are about the path of each message (store, Redis, the other
   # node), and the senders read every message too, so each message is written to 20 sockets.
-  MULTINODE_VIEWERS=10 MULTINODE_SENDERS=10 MULTINODE_RATE=${BENCH_MULTINODE_RATE:-10000}
+  MULTINODE_VIEWERS=10 MULTINODE_SENDERS=10 MULTINODE_RATE=10000
 fi
+MULTINODE_VIEWERS=${BENCH_MULTINODE_VIEWERS:-$MULTINODE_VIEWERS}
+MULTINODE_SENDERS=${BENCH_MULTINODE_SENDERS:-$MULTINODE_SENDERS}
+MULTINODE_RATE=${BENCH_MULTINODE_RATE:-$MULTINODE_RATE}
 MULTINODE_RUNS=${BENCH_MULTINODE_RUNS:-2}
 
 multinode_case() {  # multinode_case CASE NODES none|redis
