@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bucketQuantile, commitBuckets } from './buckets.mjs';
+import { multinodeChecks, multinodeSection } from './multinode.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = process.argv[2] ?? path.join(benchDir, 'results');
@@ -137,6 +138,15 @@ const storeTargets = [
 ];
 targets.push(...storeTargets);
 
+// The multinode section: its acceptance comparisons (bench/multinode.mjs) as one target, so the
+// headline counts them; multinodeSection shows every run and the spread.
+targets.push({
+  case: 'multinode-2', name: 'several nodes', title: 'Several nodes: two sorakd on one Redis against one (means of the runs)',
+  checks: multinodeChecks.filter((c) => c.goal).map((c) => ({
+    what: c.what, unit: c.unit, better: 'lower', get: (r, all) => c.compute(all).value,
+    goal: { text: c.goal, test: c.test } })),
+});
+
 const systemNames = { sorak: 'Sorak', inspircd: 'InspIRCd', ws: 'Node ws', floor: 'floor' };
 // Systems compared with Sorak; the floor is a bound, shown on its own (floorSection).
 const isPeer = (system) => system !== 'sorak' && system !== 'floor';
@@ -192,6 +202,7 @@ function fmt(v, unit) {
     case 'change': return `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)} %`;
     case 'ms': return `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
     case 'cores': return `${v.toFixed(3)} cores`;
+    case 'us': return `${v.toFixed(2)} µs`;
     case 'MB': return `${v.toFixed(0)} MiB`;
     case 'bytes': return `${v.toFixed(0)} B`;
     case 'count': return v.toLocaleString('en-US');
@@ -446,6 +457,7 @@ const md = [
   '## Targets', '', sections.map((s) => s.text).join('\n\n'), '',
   '## Room open: every run', '', roomOpenSection(all), '',
   '## Store: SQLite and PostgreSQL side by side', '', storesSection(all), '',
+  '## Several nodes', '', multinodeSection(all, fmt), '',
   '## The store\'s share of the latency', '', storeSection(all, machine), '',
   '## Every run', '', runsTable(all), '',
   '## Commands', '', `\`make bench\` runs \`scripts/install-bench-deps.sh\`, the build, then \`${machine.run ?? 'bench/run.sh'}\`, which ran:`, '',

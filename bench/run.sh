@@ -20,7 +20,10 @@
 # BENCH_CASE_TIMEOUT (seconds before a case is killed, 300), BENCH_ONLY (a regex of case names;
 # `store` runs the whole store section), BENCH_GENERATOR (the load generator command, default
 # "$BUILD_DIR/sorak bench"), BENCH_ROOM_OPEN_RUNS (runs of each room-open variant, 2),
-# BENCH_STORE_RUNS (runs of each store case, 2), BENCH_RESULTS_DIR (where latest.jsonl,
+# BENCH_STORE_RUNS (runs of each store case, 2), BENCH_MULTINODE_RUNS (runs of each multinode
+# case, 2; `BENCH_ONLY=multinode` runs the whole multinode section), BENCH_MULTINODE_RATE,
+# BENCH_MULTINODE_VIEWERS, BENCH_MULTINODE_SENDERS (the multinode cases' load: 10000 messages/s,
+# 10 viewers, 10 senders; --quick 500, 4, 4), BENCH_RESULTS_DIR (where latest.jsonl,
 # latest.machine.json and, when not bench/results, RESULTS.md go; default bench/results and
 # bench/RESULTS.md).
 set -euo pipefail
@@ -47,40 +50,66 @@ jsonl=$tmp/latest.jsonl
 : >"$jsonl"
 
 # ---------------------------------------------------------------------------------------------
-# Servers. One runs at a time: the one under test. Its PID is in server_pid.
+# Servers. One runs at a time: the one under test. Its PID is in server_pid; a sorakd run as
+# several nodes (sorakd_nodes > 1) has the other nodes' URLs and PIDs in more_urls and more_pids,
+# and every sorakd's PID is in sorakd_pids until it is stopped.
 # ---------------------------------------------------------------------------------------------
 server_pid="" server_system="" server_port="" server_url="" server_command=""
 secret_file="" admin_key=""
 sorakd_data_dir=""  # when set, sorakd starts on this (seeded) data dir instead of a new one
 sorakd_store=""     # when set, sorakd's --store (postgres://…) instead of SQLite in its data dir
+sorakd_broker=""    # when set, sorakd's --broker (redis://…)
+sorakd_nodes=1      # how many sorakd to start on the one store and broker, all with one secret
 sorakd_dir=""       # the data dir of the sorakd last started (its stdout.log, stderr.log)
+sorakd_pids=() more_urls=() more_pids=()
 case_store=""       # when set, the case's JSON line gets {store: …}
+case_nodes=""       # when set, the case's JSON line gets {nodes: …, broker: case_broker}
+case_broker=""
+case_aux_pids=()    # processes the generator measures beside the server (--aux-pid): Redis
 
 free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-start_sorakd() {
-  local dir=$sorakd_data_dir
-  [ -n "$dir" ] || dir=$(mktemp -d "$tmp/sorakd.XXXXXX")
-  sorakd_dir=$dir
-  secret_file=$dir/jwt-secret
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
-  admin_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# Starts one sorakd on DIR with the case's store and broker, secret_file and admin_key; sets
+# launched_pid and launched_url, or returns 1.
+launched_pid="" launched_url=""
+launch_sorakd() {
+  local dir=$1
   local args=(--listen 127.0.0.1:0 --store "${sorakd_store:-sqlite:$dir/sorak.db}" --data-dir "$dir"
               --jwt-secret-file "$secret_file" --rate-limit 0 --rate-limit-mod 0 --api-key-rate-limit 0)
-  server_command="SORAK_ADMIN_KEY=<random> $SORAKD ${args[*]//$tmp/\$TMP}"
+  [ -z "$sorakd_broker" ] || args+=(--broker "$sorakd_broker")
+  local shown="SORAK_ADMIN_KEY=<random> $SORAKD ${args[*]//$tmp/\$TMP}"
+  server_command=${server_command:+$server_command & }$shown
+  sorakd_dir=$dir
   SORAK_ADMIN_KEY=$admin_key "$SORAKD" "${args[@]}" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
-  server_pid=$!
+  launched_pid=$!
+  sorakd_pids+=("$launched_pid")
   for _ in $(seq 1 100); do
-    server_url=$(sed -n 's/^sorakd listening on \(http:\/\/[^ ]*\).*/\1/p' "$dir/stdout.log")
-    [ -n "$server_url" ] && { server_port=${server_url##*:}; return 0; }
-    kill -0 "$server_pid" 2>/dev/null || break
+    launched_url=$(sed -n 's/^sorakd listening on \(http:\/\/[^ ]*\).*/\1/p' "$dir/stdout.log")
+    [ -n "$launched_url" ] && return 0
+    kill -0 "$launched_pid" 2>/dev/null || break
     sleep 0.1
   done
   echo "bench: sorakd did not start:" >&2; tail -20 "$dir/stderr.log" >&2
-  kill -KILL "$server_pid" 2>/dev/null || true
   return 1
+}
+
+# The first node on sorakd_data_dir (or a new dir), the others (sorakd_nodes > 1) each on a new
+# dir with the first one's secret and admin key.
+start_sorakd() {
+  local dir=$sorakd_data_dir
+  [ -n "$dir" ] || dir=$(mktemp -d "$tmp/sorakd.XXXXXX")
+  secret_file=$dir/jwt-secret
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret_file"
+  admin_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  server_command="" more_urls=() more_pids=()
+  launch_sorakd "$dir" || return 1
+  server_pid=$launched_pid server_url=$launched_url server_port=${launched_url##*:}
+  for _ in $(seq 2 "$sorakd_nodes"); do
+    launch_sorakd "$(mktemp -d "$tmp/sorakd.XXXXXX")" || return 1
+    more_urls+=("$launched_url") more_pids+=("$launched_pid")
+  done
 }
 
 start_peer() {  # start_peer inspircd|ws|floor
@@ -107,10 +136,51 @@ start_server() {  # start_server sorak|inspircd|ws|floor
 # Appends a failed case to the JSONL: the report shows it as not met, never as missing.
 record_failure() {  # record_failure CASE SYSTEM COMMAND EXIT_CODE WHY
   jq -nc --arg c "$1" --arg s "$2" --arg cmd "$3" --arg sc "$server_command" --argjson rc "$4" \
-    --arg why "$5" --arg store "$case_store" \
+    --arg why "$5" --arg store "$case_store" --arg nodes "$case_nodes" --arg broker "$case_broker" \
     '{case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, failed: $why}
-     + (if $store != "" then {store: $store} else {} end)' >>"$jsonl"
+     + (if $store != "" then {store: $store} else {} end)
+     + (if $nodes != "" then {nodes: ($nodes | tonumber), broker: $broker} else {} end)' >>"$jsonl"
   echo "FAILED (exit $4): ${5:0:200}"
+}
+
+# The multinode section's Redis (scripts/redis-test.sh, daemonized): one for the section, stopped
+# by its PID (from its pid file) after the section and on any exit.
+redis_dir="" redis_url="" redis_pid="" redis_failed=""
+
+start_redis() {
+  [ -z "$redis_url$redis_failed" ] || return 0
+  redis_dir=$tmp/redis
+  mkdir -p "$redis_dir"
+  if ! bash scripts/redis-test.sh start "$redis_dir" >"$tmp/redis.out" 2>"$tmp/redis.err" || [ ! -s "$redis_dir/url" ]; then
+    redis_failed="scripts/redis-test.sh start failed: $(tail -c 300 "$tmp/redis.err" | tr '\n' ' ')"
+  else
+    redis_url=$(cat "$redis_dir/url")
+  fi
+  redis_pid=$(head -n 1 "$redis_dir/redis.pid" 2>/dev/null || true)
+  [[ $redis_pid =~ ^[0-9]+$ ]] || redis_pid=""
+  [ -n "$redis_pid$redis_failed" ] || redis_failed="redis-server wrote no PID to $redis_dir/redis.pid"
+}
+
+# TERM, then KILL after 10 s. Not our child (it daemonizes): polled, not waited for.
+stop_redis() {
+  if [ -n "$redis_pid" ]; then
+    kill -TERM "$redis_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$redis_pid" 2>/dev/null || true
+  fi
+  redis_dir="" redis_url="" redis_pid=""
+}
+
+# Stops every sorakd started (each node) by its PID: TERM, then KILL after 10 s.
+stop_sorakd() {
+  local pid
+  for pid in "${sorakd_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${sorakd_pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  sorakd_pids=() more_urls=() more_pids=()
 }
 
 # Stops the server under test by its PID: TERM, then KILL after 10 s.
@@ -120,11 +190,7 @@ stop_server() {
     inspircd) bench/peers/inspircd.sh stop "$server_port" ;;
     ws) bench/peers/ws-broadcast.sh stop "$server_port" ;;
     floor) BUILD_DIR=$BUILD_DIR bench/peers/floor.sh stop "$server_port" ;;
-    sorak)
-      kill -TERM "$server_pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$server_pid" 2>/dev/null || true
-      wait "$server_pid" 2>/dev/null || true ;;
+    sorak) stop_sorakd ;;
   esac
   server_system="" server_pid=""
 }
@@ -152,6 +218,8 @@ cleanup() {
     kill -TERM "$side_pid" 2>/dev/null || true; wait "$side_pid" 2>/dev/null || true
   fi
   stop_server
+  stop_sorakd  # a node whose start failed before server_system was set
+  stop_redis
   stop_postgres
   rm -rf "$tmp"
 }
@@ -164,6 +232,18 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------
 protocol_of() { case "$1" in sorak) echo sorak ;; inspircd) echo irc ;; ws|floor) echo ws ;; esac; }
 
+# The histogram METRIC from /metrics text (one or several nodes'), as cumulative buckets
+# [[upper bound in seconds as written, count], …] in the order written, the counts of one bound
+# added up over the nodes; null when there is none.
+summed_buckets() {  # summed_buckets METRIC METRICS_TEXT
+  printf '%s\n' "$2" \
+    | sed -n "s/^$1_bucket{le=\"\\([^\"]*\\)\"} \\([0-9]*\\)\$/\\1 \\2/p" \
+    | jq -Rn '[inputs | split(" ") | [.[0], (.[1] | tonumber)]]
+              | reduce .[] as [$b, $n] ({order: [], sum: {}};
+                  .order += (if .sum[$b] == null then [$b] else [] end) | .sum[$b] += $n)
+              | [.order[] as $b | [$b, .sum[$b]]] | if length > 0 then . else null end'
+}
+
 run_case() {
   local case_name=$1 system=$2 scenario=$3; shift 3
   [[ $case_name =~ $ONLY ]] || return 0
@@ -173,8 +253,13 @@ run_case() {
     [ "$system" = sorak ] && why="$why: $(tail -c 300 "$sorakd_dir/stderr.log" 2>/dev/null | tr '\n' ' ')"
     stop_server; record_failure "$case_name" "$system" "" 1 "$why"; return 0
   fi
-  local cmd=("${GENERATOR[@]}" "$scenario" --url "$server_url"
-             --server-pid "$server_pid" --label "$case_name" --json "$@")
+  # The other nodes, and the processes measured apart (Redis), only when there are some: a
+  # one-node case's command stays as it always was.
+  local cmd=("${GENERATOR[@]}" "$scenario" --url "$server_url" --server-pid "$server_pid") u p
+  for u in "${more_urls[@]}"; do cmd+=(--url "$u"); done
+  for p in "${more_pids[@]}"; do cmd+=(--server-pid "$p"); done
+  for p in "${case_aux_pids[@]}"; do cmd+=(--aux-pid "$p"); done
+  cmd+=(--label "$case_name" --json "$@")
   if [ "$system" = sorak ]; then
     cmd+=(--secret-file "$secret_file")
     [ "$scenario" = rest ] || cmd+=(--protocol sorak)
@@ -187,6 +272,9 @@ run_case() {
   [ "$system" = inspircd ] && cmd+=(--concurrency 1000)
   local shown="${cmd[*]//$tmp/\$TMP}"
   shown=${shown/--server-pid $server_pid/--server-pid \$PID}
+  local k=2
+  for p in "${more_pids[@]}"; do shown=${shown/--server-pid $p/--server-pid \$PID$k}; k=$((k + 1)); done
+  for p in "${case_aux_pids[@]}"; do shown=${shown/--aux-pid $p/--aux-pid \$AUX_PID}; done
   local out=$tmp/case.out err=$tmp/case.err rc=0
   # In the background, so that a TERM or INT reaches our trap at once, not after the case.
   SORAK_ADMIN_KEY=$admin_key timeout -k 10 "$CASE_TIMEOUT" "${cmd[@]}" >"$out" 2>"$err" &
@@ -208,31 +296,39 @@ run_case() {
     [ -n "$side" ] || side=$(jq -nc --arg e "$(tail -c 300 "$tmp/side.err")" '{failed: $e}')
   fi
   # sorakd's own account of its group commits (durable before broadcast: every message waits for
-  # one), from its /metrics: the cumulative buckets as [upper bound in seconds, count].
-  local commits='null' metrics
+  # one), from its /metrics: the cumulative buckets as [upper bound in seconds, count]; with a
+  # broker, also how long its events took from publish to its fan-out. With several nodes, each
+  # node's buckets added up (every node commits what its senders sent, and hears every event).
+  local commits='null' broker_lag='null' metrics=""
   if [ "$system" = sorak ]; then
-    metrics=$(curl -s --max-time 5 "$server_url/metrics" || true)
-    commits=$(printf '%s\n' "$metrics" \
-      | sed -n 's/^sorak_store_commit_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p' \
-      | jq -Rn '[inputs | split(" ") | [.[0], (.[1] | tonumber)]] | if length > 0 then . else null end')
+    for u in "$server_url" "${more_urls[@]}"; do metrics+=$(curl -s --max-time 5 "$u/metrics" || true)$'\n'; done
+    commits=$(summed_buckets sorak_store_commit_seconds "$metrics")
+    [ -z "$case_broker" ] || [ "$case_broker" = none ] || broker_lag=$(summed_buckets sorak_broker_lag_seconds "$metrics")
   fi
   stop_server
   local line; line=$(grep '^{' "$out" | tail -1 || true)
   if [ -n "$line" ] && echo "$line" | jq -e . >/dev/null 2>&1; then
     echo "$line" | jq -c --arg c "$case_name" --arg s "$system" --arg cmd "$shown" \
       --arg sc "$server_command" --argjson rc "$rc" --argjson commits "$commits" --argjson side "$side" \
-      --arg store "$case_store" \
+      --argjson lag "$broker_lag" \
+      --arg store "$case_store" --arg nodes "$case_nodes" --arg broker "$case_broker" \
       '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc}
          + (if $commits then {store_commit_buckets: $commits} else {} end)
+         + (if $lag then {broker_lag_buckets: $lag} else {} end)
          + (if $side then {side: $side} else {} end)
-         + (if $store != "" then {store: $store} else {} end)' >>"$jsonl"
+         + (if $store != "" then {store: $store} else {} end)
+         + (if $nodes != "" then {nodes: ($nodes | tonumber), broker: $broker} else {} end)' >>"$jsonl"
     echo "$line" | jq -r '"ok  " + (
         if .scenario == "ingest" then "\(.acked_per_s) acked/s (\(.loop) loop), \(.acked) of \(.sent) acked, commit p99 \(.commit_p99_ms) ms"
         elif .upgrades_per_s then "\(.upgrades_per_s) upgrades/s"
         elif .requests_per_s then "\(.requests_per_s) requests/s, \(.ok) of \(.completed) ok"
         elif .scenario == "idle" then "\(.open_at_end) held, \(.server.rss_per_conn_bytes) B each"
         else "delivered \(.delivered)/\(.expected), \(.deliveries_per_s | floor)/s" end)
-      + "  p99 \(.latency_ms.p99) ms  cpu \(.server.cpu_cores) cores  errors \(.errors)"' 
+      + "  p99 \(.latency_ms.p99) ms"
+      + (if .cross_node then " (same node \(.same_node.p99), across \(.cross_node.p99))" else "" end)
+      + "  cpu \(.server.cpu_cores) cores"
+      + (if .server_cpu_us_per_delivery then " (\(.server_cpu_us_per_delivery) µs/delivery)" else "" end)
+      + "  errors \(.errors)"' 
     [ "$side" = null ] || echo "                         side: $side"
   else
     local why; why=$(tail -c 600 "$err" | tr '\n' ' ')
@@ -386,6 +482,72 @@ store_cases() {
   stop_postgres
 }
 store_cases
+
+# ---------------------------------------------------------------------------------------------
+# Several nodes: sorakd run as two nodes on one PostgreSQL and one Redis (`--broker redis://`),
+# viewers and senders of one stream dealt round-robin over both, against one node. Same load in
+# every case: MULTINODE_VIEWERS viewers and MULTINODE_SENDERS senders of one stream, 100-byte
+# messages at MULTINODE_RATE messages/s in all (the issue's 10,000/s), each settable through its
+# BENCH_ variable.
+#   multinode-1         one node, no broker: the baseline.
+#   multinode-1-redis   one node with --broker redis://: each of its events goes through Redis and
+#                       comes back before its viewers get it, so its p99 less multinode-1's is
+#                       the Redis hop.
+#   multinode-2         two nodes on one Redis; half the viewers and senders on each, so half the
+#                       deliveries cross from one node to the other (the generator reports
+#                       same_node and cross_node latency apart).
+# Each on a fresh PostgreSQL database (synchronous_commit on, as the store section), the cases
+# alternating, BENCH_MULTINODE_RUNS times (2), so the report can quote the spread. The generator
+# sums the nodes' CPU (and reports each node's), and measures Redis's CPU apart (--aux-pid).
+# Acceptance: the Redis hop adds ≤ 1 ms to delivery p99 at 10,000 messages/s; server CPU per
+# delivery with two nodes within 15 % of one node's. BENCH_ONLY=multinode runs the section.
+# ---------------------------------------------------------------------------------------------
+if [ $QUICK = 1 ]; then
+  MULTINODE_VIEWERS=4 MULTINODE_SENDERS=4 MULTINODE_RATE=500
+else
+  # Few viewers per stream: the cases are about the path of each message (store, Redis, the other
+  # node), and the senders read every message too, so each message is written to 20 sockets.
+  MULTINODE_VIEWERS=10 MULTINODE_SENDERS=10 MULTINODE_RATE=10000
+fi
+MULTINODE_VIEWERS=${BENCH_MULTINODE_VIEWERS:-$MULTINODE_VIEWERS}
+MULTINODE_SENDERS=${BENCH_MULTINODE_SENDERS:-$MULTINODE_SENDERS}
+MULTINODE_RATE=${BENCH_MULTINODE_RATE:-$MULTINODE_RATE}
+MULTINODE_RUNS=${BENCH_MULTINODE_RUNS:-2}
+
+multinode_case() {  # multinode_case CASE NODES none|redis
+  local case_name=$1 nodes=$2 broker=$3 why=""
+  [[ $case_name =~ $ONLY ]] || return 0
+  case_store=postgres case_nodes=$nodes case_broker=$broker
+  fresh_pg_database || why=$pg_failed
+  if [ -z "$why" ] && [ "$broker" = redis ]; then
+    start_redis
+    why=$redis_failed
+  fi
+  if [ -n "$why" ]; then
+    printf '%-14s %-9s ' "$case_name" sorak
+    record_failure "$case_name" sorak "" 1 "$why"
+  else
+    sorakd_nodes=$nodes
+    if [ "$broker" = redis ]; then sorakd_broker=$redis_url case_aux_pids=("$redis_pid"); fi
+    run_case "$case_name" sorak fanout --viewers "$MULTINODE_VIEWERS" --senders "$MULTINODE_SENDERS" \
+      --rate "$MULTINODE_RATE" --size 100 --duration "$DURATION"
+  fi
+  sorakd_nodes=1 sorakd_broker="" sorakd_store="" case_aux_pids=()
+  case_store="" case_nodes="" case_broker=""
+}
+
+multinode_cases() {
+  local ONLY=$ONLY  # run_case reads it: BENCH_ONLY=multinode means the whole section
+  [ "$ONLY" = multinode ] && ONLY=.
+  for _ in $(seq 1 "$MULTINODE_RUNS"); do
+    multinode_case multinode-1 1 none
+    multinode_case multinode-1-redis 1 redis
+    multinode_case multinode-2 2 redis
+  done
+  stop_redis
+  stop_postgres
+}
+multinode_cases
 
 # Room open: a busy stream A (500 viewers, 10 senders, 200 msg/s in all) on a fresh sorakd, plain
 # (room-open) and with the first viewer of a long stream B (1 M messages seeded, so its room is not

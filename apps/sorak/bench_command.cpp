@@ -4,6 +4,8 @@
 // JSON line with --json).
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "bench/report.hpp"
 #include "bench/scenarios.hpp"
@@ -19,11 +21,13 @@ struct bench_command_options {
   std::string scenario;
   std::string protocol = "sorak";
   std::string kind = "history";
+  std::vector<std::string> urls;  // bench's own --url, given after `bench`
 };
 
 status run_bench_command(const global_options& g, bench_command_options& c) {
   bench::bench_options& o = c.o;
-  o.url = g.url;
+  o.url = c.urls.empty() ? g.url : c.urls.front();
+  if (c.urls.size() > 1) o.node_urls = c.urls;
   o.admin_key = g.admin_key;
   static const std::map<std::string, bench::scenario> scenarios = {
       {"fanout", bench::scenario::fanout}, {"idle", bench::scenario::idle}, {"connect", bench::scenario::connect},
@@ -59,6 +63,13 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("scenario", c->scenario, "fanout | idle | connect | slow | rest | ingest")
       ->required()
       ->check(CLI::IsMember({"fanout", "idle", "connect", "slow", "rest", "ingest"}));
+  // After `bench`, --url may name several nodes (given again, or as a comma list); before
+  // `bench` it is the global one URL, which stands when this one is not given.
+  cmd->add_option("--url", c->urls,
+                  "server URL; fanout/slow: several nodes of one server (--url A --url B, or A,B): viewers and "
+                  "senders dealt round-robin over them, the stream made through the first")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--protocol", c->protocol, "sorak | irc | ws")
       ->check(CLI::IsMember({"sorak", "irc", "ws"}))
       ->capture_default_str();
@@ -129,7 +140,16 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
       ->capture_default_str();
 
   cmd->add_option("--channel", o.channel, "irc: the channel")->capture_default_str();
-  cmd->add_option("--server-pid", o.server_pid, "server process: CPU and RSS from /proc over the run");
+  cmd->add_option("--server-pid", o.server_pids,
+                  "server process: CPU and RSS from /proc over the run; several (again, or a comma list): "
+                  "one per node, the figures summed, each node's apart in server_processes")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--aux-pid", o.aux_pids,
+                  "fanout/slow: another process the server depends on (Redis): its CPU over the same window, "
+                  "reported apart in aux_processes, not added to the server's")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_flag("--json", o.json_only, "print only the JSON line");
   cmd->add_option("--label", o.label, "copied into the JSON");
   cmd->callback([c, &g, &action] { action = [c, &g] { return run_bench_command(g, *c); }; });

@@ -43,6 +43,7 @@ struct connection {
   std::uint32_t order_slot = no_slot;  // viewers: first entry in the thread's order table
   std::uint32_t sender_ordinal = 0;    // senders: 0 … senders-1
   conn_role role = conn_role::viewer;
+  std::uint8_t node = 0;  // the node it connects to (load_settings::nodes)
   phase state = phase::waiting;
   bool reading = true;  // false: a stalled viewer that has stopped
 };

@@ -43,6 +43,26 @@ void load_counters::add(const load_counters& o) {
   last_delivery_ns = std::max(last_delivery_ns, o.last_delivery_ns);
 }
 
+// ==== conn_spec helpers ======================================================
+
+void deal_over_nodes(std::vector<conn_spec>& specs, std::size_t nodes) {
+  std::size_t next[role_count] = {};
+  const std::size_t n = std::max<std::size_t>(1, nodes);
+  for (conn_spec& s : specs) {
+    // A stalled viewer is still a viewer: both share one count.
+    std::size_t& k = next[s.role == conn_role::sender ? 1 : 0];
+    s.node = static_cast<std::uint8_t>(k++ % n);
+  }
+}
+
+std::vector<std::uint8_t> sender_nodes(const std::vector<conn_spec>& specs) {
+  std::vector<std::uint8_t> out;
+  for (const conn_spec& s : specs) {
+    if (s.role == conn_role::sender) out.push_back(s.node);
+  }
+  return out;
+}
+
 // ==== chat_load ==============================================================
 
 struct chat_load::impl {
@@ -68,12 +88,19 @@ struct chat_load::impl {
 chat_load::chat_load(load_settings settings, std::vector<conn_spec> conns) : impl_(std::make_unique<impl>()) {
   impl_->settings = std::move(settings);
   const load_settings& s = impl_->settings;
-  sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_port = htons(s.where.port);
-  inet_pton(AF_INET, s.where.address.c_str(), &peer.sin_addr);  // parse_target checked it
+  std::vector<sockaddr_in> peers;
+  for (const target& node : s.nodes) {
+    sockaddr_in& peer = peers.emplace_back();
+    peer.sin_family = AF_INET;
+    peer.sin_port = htons(node.port);
+    inet_pton(AF_INET, node.address.c_str(), &peer.sin_addr);  // parse_target checked it
+  }
+  const std::vector<std::uint8_t> by_sender = sender_nodes(conns);
   const unsigned n = std::max(1u, s.threads);
-  for (unsigned t = 0; t < n; ++t) impl_->threads.push_back(std::make_unique<load_thread>(s, peer));
+  for (unsigned t = 0; t < n; ++t) {
+    impl_->threads.push_back(std::make_unique<load_thread>(s, peers));
+    impl_->threads.back()->plan_nodes(by_sender, peers.size());
+  }
   std::uint32_t senders = 0;
   impl_->all.reserve(conns.size());
   for (std::size_t i = 0; i < conns.size(); ++i) {

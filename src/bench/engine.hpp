@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bench/histogram.hpp"
+#include "bench/node_latency.hpp"
 #include "bench/options.hpp"
 #include "bench/proc.hpp"
 
@@ -36,11 +37,22 @@ inline constexpr int role_count = 3;
 
 struct conn_spec {
   conn_role role = conn_role::viewer;
-  std::string opening;  // sent once TCP is up: the upgrade request, or IRC NICK/USER
+  std::uint8_t node = 0;  // which of load_settings::nodes it connects to
+  std::string opening;    // sent once TCP is up: the upgrade request, or IRC NICK/USER
 };
 
+// Deals connections over `nodes` nodes round-robin, each role on its own:
+// the k-th viewer (or stalled viewer) goes to node k mod nodes, and so does
+// the k-th sender, so every node gets its share of both.
+void deal_over_nodes(std::vector<conn_spec>& specs, std::size_t nodes);
+// The node of each sender, by sender ordinal (the order the senders have in
+// `specs`, as chat_load numbers them): node_latency's table.
+std::vector<std::uint8_t> sender_nodes(const std::vector<conn_spec>& specs);
+
 struct load_settings {
-  target where;
+  // Where the connections go: one address, or one per node of a server run
+  // as several (conn_spec::node picks it). Never empty.
+  std::vector<target> nodes;
   wire_protocol protocol = wire_protocol::sorak;
   unsigned threads = 1;
   std::uint32_t size = 100;             // message content bytes
@@ -79,6 +91,7 @@ struct load_totals {
   latency_histogram latency;                         // viewers: now − stamp, every delivered message
   latency_histogram connect_latency;                 // TCP connect start → ready
   latency_histogram ack_latency;                     // ingest: message written → its ack read
+  node_latency by_node;                              // several nodes: latency, sender's node vs viewer's
   std::map<std::string, std::uint64_t> error_codes;  // sorak `error` events by code
   std::map<std::string, std::uint64_t> close_codes;  // "1008 slow consumer" → n
   std::string first_error;

@@ -137,9 +137,9 @@ result<bench_result> run_ingest(const bench_options& o, const progress_fn& progr
   auto specs = ingest_specs(o, *where, *streams, *secret, progress);
   if (!specs) return specs.err();
 
-  load_settings settings = settings_for(o, *where);
+  load_settings settings = settings_for(o, {*where});
   settings.acks = true;
-  server_monitor monitor(o.server_pid);
+  server_monitor monitor(o.server_pids);
   monitor.poll();
   chat_load load(settings, std::move(*specs));
   progress("connecting " + std::to_string(o.senders) + " senders to " + std::to_string(streams->size()) + " streams");

@@ -27,10 +27,10 @@ bool is_closed(const connection& c) { return c.state == phase::closed || c.fd < 
 
 }  // namespace
 
-load_io::load_io(asio::io_context& io, const load_settings& settings, const sockaddr_in& peer, io_events& events)
+load_io::load_io(asio::io_context& io, const load_settings& settings, std::vector<sockaddr_in> peers, io_events& events)
     : io_(io),
       settings_(settings),
-      peer_(peer),
+      peers_(std::move(peers)),
       events_(events),
       ready_set_(io, epoll_create1(EPOLL_CLOEXEC)),
       buffer_(new char[read_buffer_size]),
@@ -75,8 +75,9 @@ void load_io::connect(connection& c) {
   c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c.fd < 0) return events_.failed(c, os_error("socket", errno));
   set_options(c);
-  bind_source(c.fd);
-  if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&peer_), sizeof peer_) != 0 && errno != EINPROGRESS) {
+  const sockaddr_in& peer = peers_.at(c.node);
+  bind_source(c.fd, peer);
+  if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) != 0 && errno != EINPROGRESS) {
     return events_.failed(c, os_error("connect", errno));
   }
   watch(c);
@@ -109,8 +110,8 @@ void load_io::watch(connection& c) {
 // TIME_WAIT connections fill, and the generator, not the server, becomes the
 // bottleneck of a connect storm. The kernel picks the port at connect time
 // (IP_BIND_ADDRESS_NO_PORT), per source address.
-void load_io::bind_source(int fd) {
-  if ((ntohl(peer_.sin_addr.s_addr) >> 24) != 127) return;
+void load_io::bind_source(int fd, const sockaddr_in& peer) {
+  if ((ntohl(peer.sin_addr.s_addr) >> 24) != 127) return;
   const std::uint32_t k = source_next_++ % source_addresses;
   sockaddr_in src{};
   src.sin_family = AF_INET;

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bench/connection.hpp"
 #include "bench/engine.hpp"
@@ -64,7 +65,9 @@ class io_events {
 
 class load_io {
  public:
-  load_io(boost::asio::io_context& io, const load_settings& settings, const sockaddr_in& peer, io_events& events);
+  // `peers`: the address of each node, by connection::node.
+  load_io(boost::asio::io_context& io, const load_settings& settings, std::vector<sockaddr_in> peers,
+          io_events& events);
   ~load_io();
   load_io(const load_io&) = delete;
   load_io& operator=(const load_io&) = delete;
@@ -97,7 +100,7 @@ class load_io {
   };
 
   void set_options(connection& c);
-  void bind_source(int fd);
+  void bind_source(int fd, const sockaddr_in& peer);
   void watch(connection& c);
   void on_connected(connection& c);
   void arm_batch();
@@ -118,7 +121,7 @@ class load_io {
 
   boost::asio::io_context& io_;
   const load_settings& settings_;
-  const sockaddr_in peer_;
+  const std::vector<sockaddr_in> peers_;
   io_events& events_;
   std::uint32_t source_next_ = 0;
   boost::asio::posix::stream_descriptor ready_set_;  // the epoll set of the connections

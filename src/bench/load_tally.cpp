@@ -85,7 +85,9 @@ void load_tally::sample(const connection& c, const stamp& st, std::int64_t now) 
   }
   ++local_.delivered;
   local_.last_delivery_ns = now;
-  latency_.record(elapsed(st.t_ns, now));
+  const std::uint64_t ns = elapsed(st.t_ns, now);
+  latency_.record(ns);
+  by_node_.record(c.node, st, ns);
   check_order(c, st);
 }
 
@@ -144,6 +146,7 @@ void load_tally::collect(load_totals& t) const {
   t.latency.merge(latency_);
   t.connect_latency.merge(connect_latency_);
   t.ack_latency.merge(ack_latency_);
+  t.by_node.merge(by_node_);
   for (const auto& [k, v] : error_codes_) t.error_codes[k] += v;
   for (const auto& [k, v] : close_codes_) t.close_codes[k] += v;
   if (t.first_error.empty()) t.first_error = first_error_;

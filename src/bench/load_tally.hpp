@@ -18,6 +18,7 @@
 
 #include "bench/connection.hpp"
 #include "bench/engine.hpp"
+#include "bench/node_latency.hpp"
 #include "bench/wire.hpp"
 
 namespace sorak::bench {
@@ -41,6 +42,10 @@ class load_tally {
   // Gives each viewer its slots in the order table, once every connection
   // is added; a table over order_table_limit entries is not kept (no check).
   void plan_order_table(const std::vector<std::unique_ptr<connection>>& conns, std::uint32_t senders);
+  // The node of each sender ordinal, when the connections go to several nodes.
+  void plan_nodes(std::vector<std::uint8_t> sender_nodes, std::size_t nodes) {
+    by_node_.plan(std::move(sender_nodes), nodes);
+  }
 
   void ready(const connection& c, std::int64_t now);                           // reached phase::ready
   void failed(const std::string& why);                                          // never became ready
@@ -66,6 +71,7 @@ class load_tally {
   latency_histogram latency_;
   latency_histogram connect_latency_;
   latency_histogram ack_latency_;
+  node_latency by_node_;
   std::map<std::string, std::uint64_t, std::less<>> error_codes_;
   std::vector<std::uint32_t> order_;
   std::uint32_t senders_total_ = 0;

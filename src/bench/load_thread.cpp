@@ -20,10 +20,10 @@ constexpr std::int64_t pace_batch_ns = 1'000'000;
 
 }  // namespace
 
-load_thread::load_thread(const load_settings& s, const sockaddr_in& peer)
+load_thread::load_thread(const load_settings& s, const std::vector<sockaddr_in>& peers)
     : settings_(s),
       work_(io_.get_executor()),
-      sockets_(io_, s, peer, *this),
+      sockets_(io_, s, peers, *this),
       wire_(s, *this),
       tick_(io_),
       pace_(io_) {}
@@ -32,6 +32,7 @@ connection& load_thread::add(conn_spec spec, std::uint32_t sender_ordinal) {
   conns_.push_back(std::make_unique<connection>());
   connection& c = *conns_.back();
   c.role = spec.role;
+  c.node = spec.node;
   c.opening = std::move(spec.opening);
   c.sender_ordinal = sender_ordinal;
   return c;

@@ -10,7 +10,7 @@
 // tick), and ingest's closed loop (a sender's next message goes out when one
 // of its window is acked or refused).
 //
-// Thread rule: add(), plan_order_table() and start() are called by the
+// Thread rule: add(), plan_order_table(), plan_nodes() and start() are called by the
 // driver before start(); join(), counters() and collect() from the driver
 // too (collect() after join()). Every other public function runs on the
 // load thread: the driver calls it through asio::post(io(), …).
@@ -38,13 +38,18 @@ namespace sorak::bench {
 
 class load_thread final : private io_events, private wire_events {
  public:
-  load_thread(const load_settings& s, const sockaddr_in& peer);
+  // `peers`: the address of each node (load_settings::nodes), by node index.
+  load_thread(const load_settings& s, const std::vector<sockaddr_in>& peers);
   ~load_thread() { join(); }
 
   // ---- the driver's thread -------------------------------------------------
   connection& add(conn_spec spec, std::uint32_t sender_ordinal);
   // Sizes the per-viewer order table once every connection is added.
   void plan_order_table(std::uint32_t senders) { tally_.plan_order_table(conns_, senders); }
+  // The node of each sender ordinal, to split latency by node (node_latency).
+  void plan_nodes(std::vector<std::uint8_t> sender_nodes, std::size_t nodes) {
+    tally_.plan_nodes(std::move(sender_nodes), nodes);
+  }
   void start();
   void join();
   boost::asio::io_context& io() { return io_; }

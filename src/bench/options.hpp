@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace sorak::bench {
 
@@ -22,7 +23,10 @@ enum class rest_kind { history, showroom };
 struct bench_options {
   scenario what = scenario::fanout;
   wire_protocol protocol = wire_protocol::sorak;
-  std::string url = "http://127.0.0.1:8080";  // the global --url
+  std::string url = "http://127.0.0.1:8080";  // the global --url, or the first of several
+  // fanout and slow: every node of a server run as several (sorakd --broker redis://),
+  // url first; viewers and senders are dealt round-robin over them. Empty: url alone.
+  std::vector<std::string> node_urls;
   std::string admin_key;                       // the global --admin-key / SORAK_ADMIN_KEY
   unsigned threads = 1;
   bool io_uring = true;  // chat scenarios: each batch of reads as one io_uring submission
@@ -65,7 +69,8 @@ struct bench_options {
   std::string channel = "#bench";
 
   // reporting
-  int server_pid = 0;
+  std::vector<int> server_pids;  // the server's processes (one per node): their CPU and RSS, summed
+  std::vector<int> aux_pids;     // processes measured apart over the same window (Redis): not summed in
   bool json_only = false;
   std::string label;
 };

@@ -123,45 +123,86 @@ result<target> parse_target(std::string_view url, wire_protocol protocol) {
 
 // ---- server_monitor ------------------------------------------------------
 
-void server_monitor::poll() {
-  if (!enabled() || gone_) return;
-  const proc_sample s = read_proc(pid_);
-  if (!s.ok) {
-    gone_ = true;
-    return;
+server_figures sum_figures(const std::vector<server_figures>& each) {
+  server_figures sum;
+  if (each.empty()) return sum;
+  sum.measured = true;
+  for (const server_figures& f : each) {
+    sum.measured = sum.measured && f.measured;
+    sum.cpu_s += f.cpu_s;
+    sum.cpu_cores += f.cpu_cores;
+    sum.rss_mb += f.rss_mb;
+    sum.rss_start_mb += f.rss_start_mb;
+    sum.rss_end_mb += f.rss_end_mb;
   }
-  rss_max_mb_ = std::max(rss_max_mb_, s.rss_mb);
+  if (!sum.measured) return server_figures{};
+  return sum;
+}
+
+server_monitor::server_monitor(const std::vector<int>& pids) {
+  for (int pid : pids) {
+    if (pid <= 0) continue;
+    pids_.push_back(pid);
+    procs_.push_back(watched{pid});
+  }
+}
+
+void server_monitor::poll() {
+  for (watched& w : procs_) {
+    if (w.gone) continue;
+    const proc_sample s = read_proc(w.pid);
+    if (!s.ok) {
+      w.gone = true;
+      continue;
+    }
+    w.rss_max_mb = std::max(w.rss_max_mb, s.rss_mb);
+  }
 }
 
 double server_monitor::rss_now_mb() {
-  if (!enabled()) return 0;
-  const proc_sample s = read_proc(pid_);
-  if (s.ok) rss_max_mb_ = std::max(rss_max_mb_, s.rss_mb);
-  return s.ok ? s.rss_mb : 0;
+  double sum = 0;
+  for (watched& w : procs_) {
+    const proc_sample s = read_proc(w.pid);
+    if (!s.ok) continue;
+    w.rss_max_mb = std::max(w.rss_max_mb, s.rss_mb);
+    sum += s.rss_mb;
+  }
+  return sum;
 }
 
 void server_monitor::start_window() {
-  if (!enabled()) return;
-  start_ = read_proc(pid_);
-  if (start_.ok) rss_max_mb_ = std::max(rss_max_mb_, start_.rss_mb);
+  for (watched& w : procs_) {
+    w.start = read_proc(w.pid);
+    if (w.start.ok) w.rss_max_mb = std::max(w.rss_max_mb, w.start.rss_mb);
+  }
 }
 
 void server_monitor::end_window() {
-  if (!enabled()) return;
-  end_ = read_proc(pid_);
-  if (end_.ok) rss_max_mb_ = std::max(rss_max_mb_, end_.rss_mb);
+  for (watched& w : procs_) {
+    w.end = read_proc(w.pid);
+    if (w.end.ok) w.rss_max_mb = std::max(w.rss_max_mb, w.end.rss_mb);
+  }
 }
 
-server_figures server_monitor::figures(double window_s) const {
+server_figures server_monitor::figures_of(const watched& w, double window_s) {
   server_figures f;
-  if (!enabled() || !start_.ok || !end_.ok) return f;
+  if (!w.start.ok || !w.end.ok) return f;
   f.measured = true;
-  f.cpu_s = end_.cpu_s - start_.cpu_s;
+  f.cpu_s = w.end.cpu_s - w.start.cpu_s;
   f.cpu_cores = window_s > 0 ? f.cpu_s / window_s : 0;
-  f.rss_mb = rss_max_mb_;
-  f.rss_start_mb = start_.rss_mb;
-  f.rss_end_mb = end_.rss_mb;
+  f.rss_mb = w.rss_max_mb;
+  f.rss_start_mb = w.start.rss_mb;
+  f.rss_end_mb = w.end.rss_mb;
   return f;
 }
+
+std::vector<server_figures> server_monitor::each(double window_s) const {
+  std::vector<server_figures> out;
+  out.reserve(procs_.size());
+  for (const watched& w : procs_) out.push_back(figures_of(w, window_s));
+  return out;
+}
+
+server_figures server_monitor::figures(double window_s) const { return sum_figures(each(window_s)); }
 
 }  // namespace sorak::bench

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bench/options.hpp"
 #include "sorak/result.hpp"
@@ -43,24 +44,40 @@ struct target {
 // any other name, and any address outside 127.0.0.0/8, is refused.
 result<target> parse_target(std::string_view url, wire_protocol protocol);
 
-// Samples the server over a run: CPU over a window, RSS at the window's ends
-// and its largest value whenever poll() is called.
+// The figures of several processes as one server: CPU seconds, cores and
+// RSS added up (rss_mb is then the sum of each one's largest RSS, an upper
+// bound of the largest they reached together). Measured only when each was.
+server_figures sum_figures(const std::vector<server_figures>& each);
+
+// Samples the server's processes (one per node) over a run: CPU over a
+// window, RSS at the window's ends and its largest value whenever poll() is
+// called. A pid ≤ 0 is ignored; with none, nothing is measured.
 class server_monitor {
  public:
-  explicit server_monitor(int pid) : pid_(pid) {}
-  bool enabled() const { return pid_ > 0; }
+  explicit server_monitor(const std::vector<int>& pids);
+  bool enabled() const { return !procs_.empty(); }
   void poll();
   void start_window();  // also polls
   void end_window();    // also polls
-  // Fills cpu_s, cpu_cores (over `window_s`), rss_mb, rss_start_mb, rss_end_mb.
+  // The processes together (sum_figures): cpu_s, cpu_cores (over `window_s`),
+  // rss_mb, rss_start_mb, rss_end_mb.
   server_figures figures(double window_s) const;
-  double rss_now_mb();
+  // The same for each process, in the order of the pids.
+  std::vector<server_figures> each(double window_s) const;
+  const std::vector<int>& pids() const { return pids_; }
+  double rss_now_mb();  // summed
 
  private:
-  int pid_;
-  bool gone_ = false;
-  proc_sample start_, end_;
-  double rss_max_mb_ = 0;
+  struct watched {
+    int pid = 0;
+    bool gone = false;
+    proc_sample start, end;
+    double rss_max_mb = 0;
+  };
+  static server_figures figures_of(const watched& w, double window_s);
+
+  std::vector<int> pids_;
+  std::vector<watched> procs_;
 };
 
 }  // namespace sorak::bench

@@ -47,14 +47,6 @@ double round_to(double v, int digits) {
   return std::round(v * scale) / scale;
 }
 
-json::object latency_json(const latency_figures& f) {
-  return json::object{{"p50", round_to(f.p50, 3)},
-                      {"p90", round_to(f.p90, 3)},
-                      {"p99", round_to(f.p99, 3)},
-                      {"max", round_to(f.max, 3)},
-                      {"count", f.count}};
-}
-
 // JSON text with numbers as people write them (Boost.JSON would print 5E1):
 // integral values without a fraction, others with at most 6 decimals.
 void append_number(std::string& out, double v) {
@@ -150,6 +142,14 @@ std::string row(std::string_view name, const std::string& value) {
 bool is_message_scenario(const std::string& s) { return s == "fanout" || s == "slow"; }
 
 }  // namespace
+
+json::object latency_json(const latency_figures& f) {
+  return json::object{{"p50", round_to(f.p50, 3)},
+                      {"p90", round_to(f.p90, 3)},
+                      {"p99", round_to(f.p99, 3)},
+                      {"max", round_to(f.max, 3)},
+                      {"count", f.count}};
+}
 
 std::vector<std::string> format_table(const bench_result& r) {
   std::vector<std::string> lines;

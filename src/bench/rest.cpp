@@ -423,7 +423,7 @@ result<bench_result> run_rest(const bench_options& o, const progress_fn& progres
   }
   for (std::uint32_t i = 0; i < concurrency; ++i) threads[i % nthreads]->add_connection();
 
-  server_monitor monitor(o.server_pid);
+  server_monitor monitor(o.server_pids);
   progress("sending " + std::to_string(o.requests) + " requests over " + std::to_string(concurrency) +
            " keep-alive connections");
   monitor.start_window();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench/engine.hpp"
 #include "bench/options.hpp"
@@ -52,7 +53,10 @@ inline void hold_for(double seconds, server_monitor& monitor) {
 // An error when `connections` do not fit this process's descriptor budget.
 status check_budget(std::uint64_t connections);
 std::uint32_t connect_concurrency(const bench_options& o);
-load_settings settings_for(const bench_options& o, const target& where);
+// --url: bench_options::node_urls, or url alone.
+std::vector<std::string> node_urls(const bench_options& o);
+// `nodes`: where the connections go (one target, or one per node).
+load_settings settings_for(const bench_options& o, std::vector<target> nodes);
 
 // scenario, label and protocol from the options.
 bench_result base_result(const bench_options& o);

@@ -12,6 +12,7 @@
 #include "bench/connection.hpp"
 #include "bench/engine.hpp"
 #include "bench/proc.hpp"
+#include "bench/report.hpp"
 #include "bench/scenario_common.hpp"
 #include "bench/setup.hpp"
 #include "bench/wire.hpp"
@@ -32,6 +33,7 @@ constexpr std::uint32_t default_irc_concurrency = 1024;
 // to every viewer; with 19 k viewers that is 19 k writes, and it is not idle work).
 constexpr double settle_s = 6.0;
 constexpr double send_grace_s = 10.0;  // how long after --duration the senders may still be writing
+constexpr std::size_t max_nodes = 64;
 
 // ---- connection specs ----------------------------------------------------
 
@@ -49,9 +51,12 @@ std::string irc_opening(char role, std::uint32_t index) {
   return std::string("NICK ") + nick + "\r\nUSER " + nick + " 0 * :sorak bench\r\n";
 }
 
-// Every connection's role and opening bytes: viewers first, then senders.
-result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& where, const spec_plan& plan,
-                                          const progress_fn& progress, std::string* stream_out) {
+// Every connection's role, node and opening bytes: viewers first, then
+// senders; with several nodes (sorak only) each role is dealt round-robin
+// over them, and the stream is created (or looked up) through the first.
+result<std::vector<conn_spec>> make_specs(const bench_options& o, const std::vector<target>& nodes,
+                                          const spec_plan& plan, const progress_fn& progress, std::string* stream_out) {
+  const target& where = nodes.front();
   std::vector<conn_spec> specs(plan.viewers + plan.senders);
   for (std::uint32_t i = 0; i < specs.size(); ++i) {
     const bool sender = i >= plan.viewers;
@@ -74,6 +79,7 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& 
     case wire_protocol::sorak:
       break;
   }
+  deal_over_nodes(specs, nodes.size());
   auto secret = find_secret(o);
   if (!secret) return secret.err();
   auto streams = prepare_streams(o, where, *secret, 1);
@@ -85,12 +91,30 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const target& 
   if (!viewer_tokens) return viewer_tokens.err();
   auto sender_tokens = mint_tokens(*secret, 's', 0, plan.senders);
   if (!sender_tokens) return sender_tokens.err();
-  const std::string path = where.path + client::stream_path(stream) + "/chat/ws?token=";
+  const std::string chat_path = client::stream_path(stream) + "/chat/ws?token=";
   for (std::uint32_t i = 0; i < specs.size(); ++i) {
+    const target& node = nodes[specs[i].node];
     const std::string& token = i < plan.viewers ? (*viewer_tokens)[i] : (*sender_tokens)[i - plan.viewers];
-    specs[i].opening = upgrade_request(where.host_port, path + client::url_encode(token));
+    specs[i].opening = upgrade_request(node.host_port, node.path + chat_path + client::url_encode(token));
   }
   return specs;
+}
+
+// Every node's address from --url (one, or several for fanout and slow).
+result<std::vector<target>> parse_nodes(const bench_options& o) {
+  std::vector<target> nodes;
+  for (const std::string& url : node_urls(o)) {
+    auto where = parse_target(url, o.protocol);
+    if (!where) return where.err();
+    nodes.push_back(std::move(*where));
+  }
+  if (nodes.size() > max_nodes) {
+    return error(errc::usage, "at most " + std::to_string(max_nodes) + " nodes (--url)");
+  }
+  if (nodes.size() > 1 && o.protocol != wire_protocol::sorak) {
+    return error(errc::usage, "several --url (nodes) need --protocol sorak: only sorakd runs as several nodes");
+  }
+  return nodes;
 }
 
 }  // namespace
@@ -120,9 +144,13 @@ std::uint32_t connect_concurrency(const bench_options& o) {
   return o.protocol == wire_protocol::irc ? default_irc_concurrency : default_connect_concurrency;
 }
 
-load_settings settings_for(const bench_options& o, const target& where) {
+std::vector<std::string> node_urls(const bench_options& o) {
+  return o.node_urls.empty() ? std::vector<std::string>{o.url} : o.node_urls;
+}
+
+load_settings settings_for(const bench_options& o, std::vector<target> nodes) {
   load_settings s;
-  s.where = where;
+  s.nodes = std::move(nodes);
   s.protocol = o.protocol;
   s.threads = std::max(1u, o.threads);
   s.io_uring = o.io_uring;
@@ -168,23 +196,64 @@ void fill_common(bench_result& r, const load_totals& t) {
 
 // ==== fanout and slow ========================================================
 
+namespace {
+
+// µs of CPU per delivery, rounded to 0.001 µs; null when either is missing.
+json::value cpu_us_per_delivery(double cpu_s, std::uint64_t delivered) {
+  if (delivered == 0 || !(cpu_s > 0)) return nullptr;
+  return std::round(cpu_s * 1e9 / static_cast<double>(delivered)) / 1000;
+}
+
+json::array process_figures(const server_monitor& m, double window_s, std::uint64_t delivered) {
+  json::array out;
+  const std::vector<server_figures> each = m.each(window_s);
+  for (std::size_t i = 0; i < each.size(); ++i) {
+    const server_figures& f = each[i];
+    out.push_back(json::object{{"pid", m.pids()[i]},
+                               {"measured", f.measured},
+                               {"cpu_s", std::round(f.cpu_s * 1000) / 1000},
+                               {"cpu_cores", std::round(f.cpu_cores * 1000) / 1000},
+                               {"rss_mb", std::round(f.rss_mb * 100) / 100},
+                               {"cpu_us_per_delivery", cpu_us_per_delivery(f.cpu_s, delivered)}});
+  }
+  return out;
+}
+
+// What several nodes add to a fanout result: the node count, the latency
+// split by node, the server's CPU per delivery (every run), each server
+// process's figures when there are several, and the --aux-pid processes'.
+void add_node_figures(bench_result& r, const std::vector<target>& nodes, const load_totals& totals,
+                      const server_monitor& monitor, const server_monitor& aux, double window_s) {
+  r.extra["nodes"] = nodes.size();
+  if (r.server.measured) r.extra["server_cpu_us_per_delivery"] = cpu_us_per_delivery(r.server.cpu_s, r.delivered);
+  if (monitor.pids().size() > 1) r.extra["server_processes"] = process_figures(monitor, window_s, r.delivered);
+  if (aux.enabled()) r.extra["aux_processes"] = process_figures(aux, window_s, r.delivered);
+  if (!totals.by_node.enabled()) return;
+  r.extra["same_node"] = latency_json(totals.by_node.same_node().figures_ms());
+  r.extra["cross_node"] = latency_json(totals.by_node.cross_node().figures_ms());
+  if (totals.by_node.unplaced() != 0) r.extra["unplaced_deliveries"] = totals.by_node.unplaced();
+}
+
+}  // namespace
+
 result<bench_result> run_fanout(const bench_options& o, const progress_fn& progress) {
   const auto started = clock_type::now();
   const bool slow = o.what == scenario::slow;
-  auto where = parse_target(o.url, o.protocol);
-  if (!where) return where.err();
+  auto nodes = parse_nodes(o);
+  if (!nodes) return nodes.err();
   if (o.senders == 0) return error(errc::usage, "--senders must be at least 1");
   if (!(o.rate > 0) || !(o.duration_s > 0)) return error(errc::usage, "--rate and --duration must be positive");
   if (auto b = check_budget(std::uint64_t{o.viewers} + o.senders); !b) return b.err();
 
   spec_plan plan{o.viewers, o.senders, slow ? o.stalled_share : 0};
   std::string stream;
-  auto specs = make_specs(o, *where, plan, progress, &stream);
+  auto specs = make_specs(o, *nodes, plan, progress, &stream);
   if (!specs) return specs.err();
-  server_monitor monitor(o.server_pid);
+  server_monitor monitor(o.server_pids);
+  server_monitor aux(o.aux_pids);
   monitor.poll();
 
-  chat_load load(settings_for(o, *where), std::move(*specs));
+  chat_load load(settings_for(o, *nodes), std::move(*specs));
   const std::uint32_t concurrency = connect_concurrency(o);
   progress("connecting " + std::to_string(o.viewers) + " viewers and " + std::to_string(o.senders) + " senders");
   const auto connect_start = clock_type::now();
@@ -199,6 +268,7 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   progress("sending " + std::to_string(total) + " messages over " + secs(o.duration_s) + " to " +
            std::to_string(viewers) + " viewers");
   monitor.start_window();
+  aux.start_window();
   const double own_cpu_start = own_cpu_seconds();
   const std::int64_t send_start_ns = now_ns();
   const auto send_start = clock_type::now();
@@ -218,6 +288,7 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
       o.drain_s, monitor);
   const double window_s = seconds_since(send_start);
   monitor.end_window();
+  aux.end_window();
   const double own_cpu_s = own_cpu_seconds() - own_cpu_start;
 
   if (slow && stalled > 0) {
@@ -254,6 +325,7 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   if (r.server.measured && r.server.cpu_s > 0) {
     r.extra["deliveries_per_server_cpu_s"] = std::round(static_cast<double>(c.delivered) / r.server.cpu_s);
   }
+  add_node_figures(r, *nodes, totals, monitor, aux, window_s);
   if (slow) {
     r.extra["stalled"] = json::object{
         {"viewers", stalled},
@@ -271,9 +343,10 @@ result<std::unique_ptr<chat_load>> viewers_only(const bench_options& o, const pr
   auto where = parse_target(o.url, o.protocol);
   if (!where) return where.err();
   if (auto b = check_budget(o.connections); !b) return b.err();
-  auto specs = make_specs(o, *where, spec_plan{o.connections, 0, 0}, progress, nullptr);
+  const std::vector<target> nodes{*where};
+  auto specs = make_specs(o, nodes, spec_plan{o.connections, 0, 0}, progress, nullptr);
   if (!specs) return specs.err();
-  return std::make_unique<chat_load>(settings_for(o, *where), std::move(*specs));
+  return std::make_unique<chat_load>(settings_for(o, nodes), std::move(*specs));
 }
 
 // ==== idle ===================================================================
@@ -283,7 +356,7 @@ result<bench_result> run_idle(const bench_options& o, const progress_fn& progres
   auto made = viewers_only(o, progress);
   if (!made) return made.err();
   chat_load& load = **made;
-  server_monitor monitor(o.server_pid);
+  server_monitor monitor(o.server_pids);
   const double rss_before = monitor.rss_now_mb();
 
   progress("opening " + std::to_string(o.connections) + " idle connections");
@@ -327,7 +400,7 @@ result<bench_result> run_connect(const bench_options& o, const progress_fn& prog
   auto made = viewers_only(o, progress);
   if (!made) return made.err();
   chat_load& load = **made;
-  server_monitor monitor(o.server_pid);
+  server_monitor monitor(o.server_pids);
   monitor.poll();
 
   const std::uint32_t concurrency = connect_concurrency(o);
@@ -361,6 +434,10 @@ result<bench_result> run_connect(const bench_options& o, const progress_fn& prog
 
 result<bench_result> run_bench(const bench_options& o, const progress_fn& progress) {
   raise_fd_limit();
+  const bool spreads = o.what == scenario::fanout || o.what == scenario::slow;
+  if (!spreads && o.node_urls.size() > 1) {
+    return error(errc::usage, "several --url (nodes) are for fanout and slow only");
+  }
   switch (o.what) {
     case scenario::fanout:
     case scenario::slow:

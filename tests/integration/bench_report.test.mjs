@@ -1,8 +1,10 @@
-// bench_report.test.mjs: the pure parts of bench/report.mjs (bench/buckets.mjs): a percentile
-// from a Prometheus histogram is the upper bound of the bucket it fell in.
+// bench_report.test.mjs: the pure parts of bench/report.mjs: a percentile from a Prometheus
+// histogram is the upper bound of the bucket it fell in (bench/buckets.mjs); the multinode
+// section's comparisons and its part of RESULTS.md (bench/multinode.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bucketQuantile, commitBuckets } from '../../bench/buckets.mjs';
+import { compareCases, cpuPerDelivery, evaluateMultinode, multinodeSection } from '../../bench/multinode.mjs';
 
 const buckets = [['0.001', 10], ['0.0025', 60], ['0.005', 99], ['+Inf', 100]];
 
@@ -23,4 +25,63 @@ test("a case's own window is preferred to the scrape at the end of the case", ()
   assert.deepEqual(commitBuckets({ commit_buckets: [['+Inf', 1]], store_commit_buckets: [['+Inf', 9]] }), [['+Inf', 1]]);
   assert.deepEqual(commitBuckets({ store_commit_buckets: [['+Inf', 9]] }), [['+Inf', 9]]);
   assert.equal(commitBuckets({}), null);
+});
+
+// bench/multinode.mjs: the multinode section's comparisons, from fixture lines shaped as
+// `sorak bench fanout` and bench/run.sh write them (two runs of each case, alternating).
+const fanoutLine = (c, nodes, p99, cpuUs, extra = {}) => ({
+  case: c, system: 'sorak', scenario: 'fanout', nodes, broker: c === 'multinode-1' ? 'none' : 'redis',
+  viewers: 10, senders: 10, rate: 10000, size: 100, sent: 100000, expected: 1000000, delivered: 1000000,
+  deliveries_per_s: 99000, latency_ms: { p50: p99 / 3, p90: p99 / 2, p99, max: p99 * 2, count: 1000000 },
+  server: { measured: true, cpu_s: (cpuUs * 1000000) / 1e6, cpu_cores: 0.9 }, server_cpu_us_per_delivery: cpuUs,
+  errors: 0, ...extra,
+});
+const redis = (us) => ({ aux_processes: [{ pid: 7, measured: true, cpu_s: 0.5, cpu_cores: 0.05, rss_mb: 8, cpu_us_per_delivery: us }] });
+const multinodeFixture = [
+  fanoutLine('multinode-1', 1, 4.0, 10.0),
+  fanoutLine('multinode-1-redis', 1, 4.6, 10.5, redis(0.4)),
+  fanoutLine('multinode-2', 2, 5.2, 11.2, { ...redis(0.6), same_node: { p99: 4.8 }, cross_node: { p99: 5.6 },
+    broker_lag_buckets: [['0.001', 90], ['0.005', 199], ['+Inf', 200]] }),
+  fanoutLine('multinode-1', 1, 6.0, 12.0),
+  fanoutLine('multinode-1-redis', 1, 6.2, 12.2, redis(0.5)),
+  fanoutLine('multinode-2', 2, 6.4, 12.8, { ...redis(0.7), same_node: { p99: 6.0 }, cross_node: { p99: 7.0 } }),
+];
+const close = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
+
+test('the Redis hop is the difference of the means, its spread that of the runs paired in order', () => {
+  const hop = compareCases(multinodeFixture, 'multinode-1-redis', 'multinode-1', (r) => r.latency_ms.p99);
+  close(hop.value, 0.4);  // 5.4 − 5.0
+  close(hop.min, 0.2);
+  close(hop.max, 0.6);
+  assert.equal(hop.pairs, 2);
+  const cpu = compareCases(multinodeFixture, 'multinode-2', 'multinode-1', cpuPerDelivery, 'change');
+  close(cpu.value, 12.0 / 11.0 - 1);
+  close(cpu.min, 12.8 / 12.0 - 1);
+  close(cpu.max, 11.2 / 10.0 - 1);
+});
+
+test('the acceptance comparisons: Redis hop and two nodes ≤ 1 ms, CPU per delivery within 15 %', () => {
+  const [redisHop, twoNodes, cpu, cpuWithRedis, crossLessSame] = evaluateMultinode(multinodeFixture);
+  assert.equal(redisHop.met, true);
+  close(twoNodes.value, 0.8);
+  assert.equal(twoNodes.met, true);
+  assert.equal(cpu.met, true);
+  assert.equal(cpuWithRedis.met, null, 'context only');
+  close(cpuWithRedis.value, (12.0 + 0.65) / 11.0 - 1);
+  close(crossLessSame.value, 0.9);
+  const slower = multinodeFixture.map((r) => (r.case === 'multinode-2' ? { ...r, server_cpu_us_per_delivery: 14 } : r));
+  assert.equal(evaluateMultinode(slower)[2].met, false, '14 µs against 11 µs is +27 %');
+  assert.equal(evaluateMultinode([])[0].met, false, 'no figure, not met');
+});
+
+test('the Several nodes section: a table per case, every run, failures shown, the comparisons', () => {
+  const fmt = (v, unit) => (typeof v === 'number' ? `${+v.toFixed(3)} ${unit}` : '—');
+  const failed = { case: 'multinode-2', system: 'sorak', exit_code: 1, failed: 'scripts/redis-test.sh start failed', nodes: 2 };
+  const md = multinodeSection([...multinodeFixture, failed], fmt);
+  for (const c of ['multinode-1', 'multinode-1-redis', 'multinode-2']) assert.match(md, new RegExp(`### ${c}: `));
+  assert.match(md, /\| 3 \| 2 \| failed \(exit 1\): scripts\/redis-test.sh start failed/);
+  assert.match(md, /\| 1 \| 2 \| 1 share \| 99000 rate \| [^|]+ \| 5.2 ms \| 4.8 ms \| 5.6 ms \| ≤ 5 ms \| 0.9 cores \| 11.2 us \| 0.6 us \| 0 \|/);
+  assert.match(md, /\| Redis hop: p99 of multinode-1-redis − multinode-1 \| 0.4 ms \| 0.2 ms – 0.6 ms \| 2 \| ≤ 1 ms \| ✅ yes \|/);
+  assert.match(md, /10 viewers and 10 senders of one stream, 10000 rate offered/);
+  assert.match(multinodeSection([], fmt), /No multinode case/);
 });

@@ -120,6 +120,33 @@ test('fanout with two threads and an existing stream counts the same', async () 
   assertNoErrors(r);
 });
 
+// Several nodes (sorakd --broker redis://) need PostgreSQL and Redis: make bench's multinode
+// section runs them. Here one server named twice stands for two nodes: the dealing, the split of
+// the latency and the per-process figures are the generator's own.
+test('fanout over two --url and two --server-pid: dealt round-robin, latency split by node, CPU summed', async () => {
+  const second = server.url.replace('127.0.0.1', 'localhost');
+  const r = await benchJson('fanout', ['--url', `${server.url},${second}`, '--server-pid', String(server.pid),
+    '--viewers', '4', '--senders', '2', '--rate', '40', '--duration', '1', '--drain', '5']);
+  assert.equal(r.nodes, 2);
+  assert.equal(r.sent, 40);
+  assert.equal(r.delivered, 160);
+  // Viewers on nodes 0 1 0 1, senders on 0 1: each message stays on its node for two viewers.
+  assert.equal(r.same_node.count, 80);
+  assert.equal(r.cross_node.count, 80);
+  assert.equal(r.server_processes.length, 2, 'one entry per --server-pid');
+  assert.equal(r.server.cpu_s, r.server_processes[0].cpu_s + r.server_processes[1].cpu_s);
+  assert.equal(typeof r.server_cpu_us_per_delivery, 'number');
+  assertNoErrors(r);
+});
+
+test('fanout over one --url reports no split, and CPU per delivery all the same', async () => {
+  const r = await benchJson('fanout', ['--viewers', '4', '--senders', '1', '--rate', '20', '--duration', '1']);
+  assert.equal(r.nodes, 1);
+  assert.equal(r.same_node, undefined);
+  assert.equal(r.server_processes, undefined);
+  assert.equal(typeof r.server_cpu_us_per_delivery, 'number');
+});
+
 test('idle: every connection opens, stays open, and the server RSS per connection is reported', async () => {
   const r = await benchJson('idle', ['--connections', '50', '--hold', '1']);
   assert.equal(r.connections, 50);
