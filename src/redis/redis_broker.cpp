@@ -193,14 +193,27 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", channel.data(), channel.size(), bytes.data(),
                         bytes.size());
     }
-    // Not coming back through Redis: this node's viewers get it from here.
-    if ((!pub || !sub) && receiver_) {
+    // This node's own messages go to its viewers from here, without waiting for
+    // Redis to echo them (the echo is dropped): a message carries the store's
+    // seq, so in_order puts it in its place among the other nodes' whichever
+    // way it came. Other events come back through Redis, so that every node
+    // applies two nodes' concurrent changes (a ban and its lifting) in one
+    // order; while Redis is away they go from here too.
+    if (receiver_ && (is_numbered_message(ev) || !pub || !sub)) {
       ev.origin = node_;
       deliver(node_, epoch_, n, ev);
     }
   }
 
+  static bool is_numbered_message(const room_event& ev) {
+    return ev.kind == event_kind::message && ev.msg && ev.msg->seq > 0;
+  }
+
   void deliver(const std::string& node, const std::string& epoch, std::uint64_t n, const room_event& ev) {
+    if (node == node_) {  // our own: its counter skips the messages not echoed
+      in_order(ev);
+      return;
+    }
     auto& last = seen_[ev.stream_id][node];
     if (last.epoch == epoch && n != last.n + 1) {
       ++gaps_;
@@ -410,6 +423,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       return;
     }
     if (!self.subscriptions_.count(w->event.stream_id)) return;  // unsubscribed meanwhile
+    if (w->from.node == self.node_ && is_numbered_message(w->event)) return;  // delivered when sent
     w->event.origin = w->from.node;
     self.deliver(w->from.node, w->from.epoch, w->from.n, w->event);
   }

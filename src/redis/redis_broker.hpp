@@ -2,9 +2,12 @@
 //
 // Every node publishes its streams' events to one Redis channel per stream
 // (`sorak:stream:<id>`) and subscribes to the channels of the streams it has
-// rooms for, its own included: a node's viewers get its own events back from
-// Redis, so every node sees one stream's events in the one order Redis gave
-// them. Each event carries an envelope (event_codec.hpp): the publishing
+// rooms for, its own included: a node applies its own events other than
+// messages when Redis gives them back, so every node applies concurrent
+// changes (a ban and its lifting through two nodes) in the one order Redis
+// gave them. Its own messages go to its viewers at once, without the round
+// trip: each carries the store's seq, which puts it in its place among the
+// other nodes' (below). Each event carries an envelope (event_codec.hpp): the publishing
 // node, its epoch (new at each start) and a counter per stream of that node,
 // so a receiver sees a jump when it missed one (counted and logged).
 //
