@@ -48,6 +48,16 @@ enum class event_kind {
   badge_changed,     // target: user id; badge: the new one, nullopt when revoked
   sanction_imposed,  // sanction_set: the timeout or ban
   sanction_lifted,   // target: user id; lifted: which kind
+  // moderation: every badge and sanction of the stream as the store holds
+  // them now, replacing the room's (read back after a broker outage, never
+  // published).
+  moderation_reloaded,
+};
+
+// A stream's badges and sanctions as stored (moderation_reloaded).
+struct moderation_snapshot {
+  std::vector<badge_grant> badges;
+  std::vector<sanction> sanctions;
 };
 
 const char* to_string(event_kind k);
@@ -66,6 +76,7 @@ struct room_event {
   std::optional<stream_badge> badge;
   std::optional<sanction> sanction_set;
   sanction_kind lifted = sanction_kind::timeout;
+  std::shared_ptr<const moderation_snapshot> moderation;
   // Microseconds since the Unix epoch when publish() took the event.
   std::int64_t published_at_us = 0;
   // The node that published it, as the receiving broker knows it (not sent:
@@ -95,6 +106,11 @@ class broker {
     // Up to a bound, its committed messages after `after_id` (from its first
     // when empty), oldest first.
     std::function<result<std::vector<message>>(const std::string& stream_id, const std::string& after_id)> after;
+    // Events that bring this node's room of the stream to what the store holds
+    // now: its status and settings, its badges and sanctions, deletions of
+    // messages the room still shows. For changes other than messages a node
+    // missed (empty when the room is not open here).
+    std::function<result<std::vector<room_event>>(const std::string& stream_id)> state;
   };
   virtual void set_message_source(message_source) {}
   // Whether the node named `node_id` was heard from lately (its viewer counts

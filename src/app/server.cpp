@@ -17,6 +17,7 @@
 #include "redis/redis_broker.hpp"
 #include "http/routes.hpp"
 #include "core/ids.hpp"
+#include "core/room_events.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/fanout.hpp"
 #include "net/listener.hpp"
@@ -132,6 +133,16 @@ int run_server(server_config cfg) {
       [&store = **st](const std::string& stream_id, const std::string& after_id) -> result<std::vector<message>> {
         if (after_id.empty()) return store.latest(stream_id, most_recovered);
         return store.after(stream_id, after_id, most_recovered);
+      },
+      // And the changes other than messages (deletions, bans, badges, settings, status).
+      [&store = **st, &rooms](const std::string& stream_id) -> result<std::vector<room_event>> {
+        auto r = rooms.find(stream_id);
+        if (!r) return std::vector<room_event>{};
+        try {
+          return state_of(*r, store);
+        } catch (const std::exception& e) {
+          return error(errc::store_unavailable, e.what());
+        }
       }});
   router routes = make_router(svc);
   listener lst(svc, routes);

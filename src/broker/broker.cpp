@@ -15,6 +15,7 @@ const char* to_string(event_kind k) {
     case event_kind::badge_changed: return "badge_changed";
     case event_kind::sanction_imposed: return "sanction_imposed";
     case event_kind::sanction_lifted: return "sanction_lifted";
+    case event_kind::moderation_reloaded: return "moderation_reloaded";
   }
   return "unknown";
 }

@@ -230,7 +230,7 @@ result<wire_event> decode_wire_event(std::string_view bytes) {
     w.from.n = n.to_number<std::uint64_t>();
     room_event& ev = w.event;
     ev.stream_id = str(o, "stream");
-    ev.kind = enum_of(o, "kind", event_kind::sanction_lifted);
+    ev.kind = enum_of(o, "kind", event_kind::moderation_reloaded);
     ev.published_at_us = num(o, "at");
     ev.target = str(o, "target");
     ev.lifted = enum_of(o, "lifted", sanction_kind::ban);

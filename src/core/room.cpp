@@ -157,6 +157,9 @@ std::uint64_t room::apply(const room_event& ev) {
     case event_kind::sanction_lifted:
       moderation_.lift(ev.target, ev.lifted);
       break;
+    case event_kind::moderation_reloaded:
+      if (ev.moderation) moderation_.load(ev.moderation->badges, ev.moderation->sanctions);
+      break;
   }
   return ev.json ? record_other() : 0;
 }
@@ -331,6 +334,12 @@ std::optional<millis> room::oldest_recent() const {
   std::lock_guard lk(ring_mutex_);
   if (ring_.empty()) return std::nullopt;
   return ring_.front().msg->created_at;
+}
+
+std::optional<std::string> room::oldest_recent_id() const {
+  std::lock_guard lk(ring_mutex_);
+  if (ring_.empty()) return std::nullopt;
+  return ring_.front().msg->id;
 }
 
 std::optional<message> room::find_recent(std::string_view message_id) const {

@@ -168,6 +168,8 @@ class room : public std::enable_shared_from_this<room> {
   // The oldest created_at in the ring, or nullopt when empty.
   std::optional<millis> oldest_recent() const;
   std::optional<message> find_recent(std::string_view message_id) const;
+  // The id of the oldest message in the ring, or nullopt when empty.
+  std::optional<std::string> oldest_recent_id() const;
 
   // ---- viewers -------------------------------------------------------------
   // Viewers on every node: this node's live count (net/audience keeps it up

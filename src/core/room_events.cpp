@@ -1,5 +1,6 @@
 #include "core/room_events.hpp"
 
+#include "core/room.hpp"
 #include "protocol/events.hpp"
 
 namespace sorak {
@@ -62,6 +63,27 @@ room_event sanction_lifted(std::string_view stream_id, std::string_view user_id,
   ev.target = user_id;
   ev.lifted = kind;
   return ev;
+}
+
+room_event moderation_reloaded(std::string_view stream_id, std::vector<badge_grant> badges, std::vector<sanction> sanctions) {
+  auto ev = of(stream_id, event_kind::moderation_reloaded);
+  ev.moderation = std::make_shared<const moderation_snapshot>(moderation_snapshot{std::move(badges), std::move(sanctions)});
+  return ev;
+}
+
+std::vector<room_event> state_of(const room& r, store& st) {
+  std::vector<room_event> out;
+  const std::string& id = r.stream_id();
+  if (auto s = st.get_stream(id)) out.push_back(stream_changed(*s, s->status != r.info().status));
+  out.push_back(moderation_reloaded(id, st.list_badges(id), st.list_sanctions(id)));
+  if (auto oldest = r.oldest_recent_id()) {
+    if (r.find_recent(*oldest)) {
+      if (auto first = st.get_message(id, *oldest); first && first->deleted) out.push_back(message_deleted(id, *oldest));
+    }
+    for (const message& m : st.deleted_after(id, *oldest))
+      if (r.find_recent(m.id)) out.push_back(message_deleted(id, m.id));
+  }
+  return out;
 }
 
 }  // namespace sorak

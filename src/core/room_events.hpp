@@ -9,10 +9,15 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "sorak/broker.hpp"
+#include "sorak/store.hpp"
 #include "sorak/types.hpp"
 
 namespace sorak {
+
+class room;
 
 // A committed message; `json` is its `message` event, encoded once.
 room_event message_posted(std::shared_ptr<const message> msg, std::shared_ptr<const std::string> json);
@@ -24,5 +29,14 @@ room_event stream_changed(const stream& s, bool status_changed);
 room_event badge_changed(std::string_view stream_id, std::string_view user_id, std::optional<stream_badge> badge);
 room_event sanction_imposed(const sanction& s);
 room_event sanction_lifted(std::string_view stream_id, std::string_view user_id, sanction_kind kind);
+// Every badge and sanction of the stream as stored (a node's read-back after a
+// broker outage); viewers are not told.
+room_event moderation_reloaded(std::string_view stream_id, std::vector<badge_grant> badges, std::vector<sanction> sanctions);
+// The events that bring the open room `r` to what the store holds (the broker's
+// message_source::state): the stream as stored (a `stream_status` event when
+// its status differs from the room's), its badges and sanctions, and a
+// deletion of each message the room shows that the store has deleted.
+// Throws what the store throws.
+std::vector<room_event> state_of(const room& r, store& st);
 
 }  // namespace sorak

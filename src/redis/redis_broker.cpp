@@ -215,13 +215,17 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
       return;
     }
     auto& last = seen_[ev.stream_id][node];
-    if (last.epoch == epoch && n != last.n + 1) {
+    const bool jumped = last.epoch == epoch && n != last.n + 1;
+    if (jumped) {
       ++gaps_;
       spdlog::warn("broker: stream {} missed {} events of node {} ({} after {})", ev.stream_id,
                    n > last.n ? n - last.n - 1 : 0, node, n, last.n);
     }
     last = {epoch, n};
     in_order(ev);
+    // What was missed may have been a deletion or a ban: read the room's state
+    // back (a missed message is read back by in_order's hold).
+    if (jumped) reload_state(ev.stream_id);
   }
 
   // Messages of a stream go to the receiver in the store's sequence. Two nodes
@@ -352,8 +356,26 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
 
   // Subscribed again after an outage: what was published meanwhile never comes.
   void recover_all() {
-    for (auto& [stream_id, o] : order_)
-      if (subscriptions_.count(stream_id)) recover(stream_id, o);
+    for (auto& [stream_id, o] : order_) {
+      if (!subscriptions_.count(stream_id)) continue;
+      recover(stream_id, o);
+      reload_state(stream_id);
+    }
+  }
+
+  // Changes other than messages that were published meanwhile cannot be read
+  // back one by one: the room is brought to what the store holds instead
+  // (message_source::state), after an outage and after a jump in another
+  // node's counters.
+  void reload_state(const std::string& stream_id) {
+    if (!source_.state || !receiver_) return;
+    auto events = source_.state(stream_id);
+    if (!events) {
+      spdlog::warn("broker: stream {}: reading its state from the store failed: {}", stream_id, events.err().message);
+      return;
+    }
+    for (const auto& ev : *events) receiver_(ev);
+    ++reloaded_;
   }
 
   void add_subscription(const std::string& stream_id, std::shared_ptr<std::promise<void>> done) {
@@ -686,6 +708,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
  public:
   std::atomic<std::uint64_t> gaps_{0};
   std::atomic<std::uint64_t> recovered_{0};
+  std::atomic<std::uint64_t> reloaded_{0};
 
  private:
   std::atomic<bool> pub_up_{false}, sub_up_{false};
@@ -722,5 +745,6 @@ std::int64_t redis_broker::viewers_elsewhere(const std::string& stream_id) const
 bool redis_broker::wait_connected(milliseconds timeout) const { return impl_->wait_connected(timeout); }
 std::uint64_t redis_broker::gaps() const { return impl_->gaps_.load(); }
 std::uint64_t redis_broker::recovered() const { return impl_->recovered_.load(); }
+std::uint64_t redis_broker::states_reloaded() const { return impl_->reloaded_.load(); }
 
 }  // namespace sorak

@@ -18,8 +18,11 @@
 // (a publish lost with a connection) are read back from the store (the
 // message source: every message before a published one is committed), as is
 // everything published while the subscriber was away, once it is subscribed
-// again. The store read runs on the broker's thread; deleted messages and
-// other events missed meanwhile are not read back.
+// again. Changes other than messages missed that way (deletions, bans,
+// badges, settings) cannot be read back one by one: after an outage, and
+// after a jump in another node's counters, each subscribed stream's room is
+// brought to what the store holds (message_source::state). The store reads
+// run on the broker's thread.
 //
 // hiredis's asynchronous API runs on the broker's own Asio thread (never a
 // worker's): publish() only hands the event over (encoding and sending happen
@@ -90,6 +93,8 @@ class redis_broker final : public broker {
   std::uint64_t gaps() const override;
   // Messages read back from the store (set_message_source) after they did not come.
   std::uint64_t recovered() const override;
+  // Times a stream's state (message_source::state) was read back and applied.
+  std::uint64_t states_reloaded() const;
 
  private:
   struct impl;

@@ -45,6 +45,21 @@ struct inbox {
     std::lock_guard lk(mutex);
     return events.size();
   }
+  // Waits until `n` messages (events with a message) have arrived; returns every event.
+  std::vector<room_event> wait_for_messages(std::size_t n, std::chrono::milliseconds within = 10s) {
+    std::unique_lock lk(mutex);
+    cv.wait_for(lk, within, [&] { return count_of(event_kind::message) >= n; });
+    return events;
+  }
+  std::size_t count(event_kind k) {
+    std::lock_guard lk(mutex);
+    return count_of(k);
+  }
+
+ private:
+  std::size_t count_of(event_kind k) const {
+    return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [k](const room_event& e) { return e.kind == k; }));
+  }
 };
 
 room_event chat(const std::string& stream, std::int64_t seq, const std::string& text) {
@@ -90,9 +105,24 @@ struct fake_store {
     if (messages.empty()) return std::optional<message>();
     return std::optional<message>(messages.back());
   }
+  // The room's state as the store holds it: one sanction, so a test can see it applied.
+  std::atomic<int> state_reads{0};
+  result<std::vector<room_event>> state(const std::string& stream_id) {
+    ++state_reads;
+    sanction ban;
+    ban.stream_id = stream_id;
+    ban.user_id = "banned-meanwhile";
+    ban.kind = sanction_kind::ban;
+    room_event ev;
+    ev.stream_id = stream_id;
+    ev.kind = event_kind::moderation_reloaded;
+    ev.moderation = std::make_shared<const moderation_snapshot>(moderation_snapshot{{}, {ban}});
+    return std::vector<room_event>{ev};
+  }
   broker::message_source source() {
     return {[this](const std::string& s) { return newest(s); },
-            [this](const std::string& s, const std::string& after_id) { return after(s, after_id); }};
+            [this](const std::string& s, const std::string& after_id) { return after(s, after_id); },
+            [this](const std::string& s) { return state(s); }};
   }
 };
 
@@ -166,7 +196,7 @@ TEST_F(RedisBroker, AMessagePublishedBeforeTheOneBeforeItWaitsForIt) {
   b->broker->publish(store.commit(chat(stream_, 3, "three")));
   std::this_thread::sleep_for(20ms);
   a->broker->publish(two);
-  for (node* n : {a.get(), b.get()}) EXPECT_EQ(seqs(n->in.wait_for(3)), (std::vector<std::int64_t>{1, 2, 3}));
+  for (node* n : {a.get(), b.get()}) EXPECT_EQ(seqs(n->in.wait_for_messages(3)), (std::vector<std::int64_t>{1, 2, 3}));
   EXPECT_EQ(b->broker->gaps(), 0u);
   EXPECT_EQ(b->broker->recovered(), 0u) << "it came in time: nothing read from the store";
 }
@@ -177,11 +207,11 @@ TEST_F(RedisBroker, AMessageThatNeverComesHoldsTheNextOnlyBriefly) {
   ASSERT_EQ(a->in.wait_for(1).size(), 1u);
   const auto sent = std::chrono::steady_clock::now();
   a->broker->publish(chat(stream_, 3, "three"));  // seq 2 is lost
-  EXPECT_EQ(seqs(a->in.wait_for(2)), (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(seqs(a->in.wait_for_messages(2)), (std::vector<std::int64_t>{1, 3}));
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 1s);
   EXPECT_EQ(a->broker->gaps(), 1u);
   a->broker->publish(chat(stream_, 4, "four"));
-  EXPECT_EQ(seqs(a->in.wait_for(3)), (std::vector<std::int64_t>{1, 3, 4}));
+  EXPECT_EQ(seqs(a->in.wait_for_messages(3)), (std::vector<std::int64_t>{1, 3, 4}));
 }
 
 TEST_F(RedisBroker, AMessageThatNeverComesIsReadFromTheStoreInItsPlace) {
@@ -201,7 +231,7 @@ TEST_F(RedisBroker, AMessageThatNeverComesIsReadFromTheStoreInItsPlace) {
   EXPECT_GE(b->broker->recovered(), 1u);
   EXPECT_EQ(b->broker->gaps(), 0u);
   b->broker->publish(store.commit(chat(stream_, 4, "four")));
-  EXPECT_EQ(seqs(b->in.wait_for(4)), (std::vector<std::int64_t>{1, 2, 3, 4})) << "and nothing twice";
+  EXPECT_EQ(seqs(b->in.wait_for_messages(4)), (std::vector<std::int64_t>{1, 2, 3, 4})) << "and nothing twice";
 }
 
 TEST_F(RedisBroker, ANodeIsAliveWhileItsHeartbeatComesAndNotFourSecondsAfter) {
@@ -377,9 +407,9 @@ TEST_F(RedisBroker, AConnectionThatStallsSilentlyIsReplacedWithinFiveSeconds) {
   EXPECT_LT(std::chrono::steady_clock::now() - frozen, 5s) << "and a new connection made within 5 s";
 
   a->broker->publish(chat(stream_, 2, "after"));
-  EXPECT_EQ(seqs(b->in.wait_for(2)), (std::vector<std::int64_t>{1, 2})) << "the other node hears a again";
+  EXPECT_EQ(seqs(b->in.wait_for_messages(2)), (std::vector<std::int64_t>{1, 2})) << "the other node hears a again";
   b->broker->publish(chat(stream_, 3, "to a"));
-  EXPECT_EQ(seqs(a->in.wait_for(3)).back(), 3) << "a hears the other node again: it subscribed anew";
+  EXPECT_EQ(seqs(a->in.wait_for_messages(3)).back(), 3) << "a hears the other node again: it subscribed anew";
 }
 
 // Last: it restarts the process's Redis.
@@ -397,18 +427,26 @@ TEST_F(RedisBroker, RedisKilledAndRestartedNodesReconnectByThemselvesAndReadWhat
   EXPECT_FALSE(a->broker->connected());
   // While Redis is away a node's own viewers still get what it publishes.
   a->broker->publish(store.commit(chat(stream_, 2, "while down")));
-  EXPECT_EQ(seqs(a->in.wait_for(2)), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(seqs(a->in.wait_for_messages(2)), (std::vector<std::int64_t>{1, 2}));
 
   server().restart();
   ASSERT_TRUE(a->broker->wait_connected(10s));
   ASSERT_TRUE(b->broker->wait_connected(10s)) << "connected again means subscribed again";
   a->broker->publish(store.commit(chat(stream_, 3, "after")));
-  EXPECT_EQ(seqs(b->in.wait_for(3)), (std::vector<std::int64_t>{1, 2, 3}))
+  EXPECT_EQ(seqs(b->in.wait_for_messages(3)), (std::vector<std::int64_t>{1, 2, 3}))
       << "events flow again with nobody restarted, and what b missed came from the store, in its place";
   EXPECT_GE(b->broker->recovered(), 1u);
-  EXPECT_EQ(seqs(a->in.wait_for(3)), (std::vector<std::int64_t>{1, 2, 3})) << "a had its own, once";
+  EXPECT_EQ(seqs(a->in.wait_for_messages(3)), (std::vector<std::int64_t>{1, 2, 3})) << "a had its own, once";
   std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(b->in.size(), 3u) << "nothing twice";
+  EXPECT_EQ(b->in.count(event_kind::message), 3u) << "nothing twice";
+  // Changes other than messages made meanwhile (a ban here) come back as the stream's state.
+  EXPECT_GE(b->broker->states_reloaded(), 1u);
+  const auto got = b->in.wait_for(4);
+  auto reload = std::find_if(got.begin(), got.end(), [](const room_event& e) { return e.kind == event_kind::moderation_reloaded; });
+  ASSERT_NE(reload, got.end()) << "the stream's state went to the receiver";
+  ASSERT_TRUE(reload->moderation);
+  ASSERT_EQ(reload->moderation->sanctions.size(), 1u);
+  EXPECT_EQ(reload->moderation->sanctions[0].user_id, "banned-meanwhile");
 }
 
 }  // namespace

@@ -222,6 +222,40 @@ test('Redis killed: /readyz says broker_unavailable; restarted: chat flows betwe
   for (const c of [viewer, sender]) await c.close();
 });
 
+test('a deletion and a ban made while Redis is down reach the other node once it is back', { skip }, async () => {
+  const { redisDir, nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'moderated during an outage' });
+  const path = (rest) => `/api/v1/streams/${stream.id}${rest}`;
+  const viewer = await joinChat(b, stream.id, b.token(freshUser('viewer')));
+  const rude = freshUser('rude');
+  const author = await joinChat(b, stream.id, b.token(rude));
+  const bad = (await sendAcked(author, 'something rude')).data.id;
+  await viewer.next('message');
+  // Node a has the room open too (its own viewer), as a moderator's node would.
+  const mod = await joinChat(a, stream.id, a.token(owner));
+  await waitFor(() => mod.ofType('history').length > 0, { what: 'the room open on node a' });
+
+  redis('kill9', redisDir);
+  await waitFor(async () => (await api(a, 'GET', '/readyz')).status === 503, { timeoutMs: 5000, what: '/readyz 503' });
+  assert.equal((await api(a, 'DELETE', path(`/chat/messages/${bad}`), { token: a.token(owner) })).status, 204);
+  const ban = await api(a, 'POST', path('/bans'), { token: a.token(owner), body: { user_id: rude.sub, reason: 'spam' } });
+  assert.ok(ban.status >= 200 && ban.status < 300, ban.text);
+  await sleep(300);
+  assert.equal(viewer.ofType('message_deleted').length, 0, 'node b cannot know yet');
+
+  redis('restart', redisDir);
+  await waitFor(async () => (await api(b, 'GET', '/readyz')).status === 200, { timeoutMs: 10000, what: 'node b ready again' });
+  assert.deepEqual(await viewer.next('message_deleted', 5000), { type: 'message_deleted', data: { message_id: bad } },
+    'the viewer on node b is told of the deletion made while Redis was down');
+  author.send({ type: 'message', content: 'again', client_id: 'after-the-ban' });
+  const e = await author.next((ev) => ev.type === 'error' || ev.type === 'ack', 3000);
+  assert.equal(e.type, 'error');
+  assert.equal(e.code, 'banned', 'the ban made through node a while Redis was down refuses on node b');
+  await sleep(200);
+  assert.equal(viewer.ofType('message_deleted').length, 1, 'told once');
+  for (const c of [viewer, author, mod]) await c.close();
+});
+
 // Last: it kills node b.
 test('a node killed with kill -9: its viewers leave the count within 10 s, and reconnect to the other with since= missing nothing', { skip }, async () => {
   const { nodes: [a, b] } = await nodes();
