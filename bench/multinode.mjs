@@ -1,7 +1,8 @@
 // multinode.mjs: the figures of `make bench`'s multinode section (bench/run.sh) and its part of
 // RESULTS.md, from the JSON lines of its cases:
 //   multinode-1         one sorakd, no broker
-//   multinode-1-redis   one sorakd with --broker redis:// (its events go through Redis and back)
+//   multinode-1-redis   one sorakd with --broker redis:// (each event published; its own messages
+//                       reach its viewers at once, its other events when Redis gives them back)
 //   multinode-2         two sorakd on one Redis, viewers and senders dealt over both
 //   multinode-fanout-1, multinode-fanout-2   one sorakd without a broker, and two on one Redis,
 //                       under a viewer-heavy load (deliveries, not messages, are the work)
@@ -13,7 +14,7 @@ import { bucketQuantile } from './buckets.mjs';
 
 export const multinodeCases = [
   { case: 'multinode-1', title: 'one node, no broker' },
-  { case: 'multinode-1-redis', title: 'one node, every event through Redis and back' },
+  { case: 'multinode-1-redis', title: 'one node on Redis' },
   { case: 'multinode-2', title: 'two nodes on one Redis, viewers and senders on both' },
   { case: 'multinode-fanout-1', title: 'one node, no broker, many viewers' },
   { case: 'multinode-fanout-2', title: 'two nodes on one Redis, many viewers on both' },
@@ -77,8 +78,15 @@ export function compareCases(all, caseA, caseB, get, how = 'minus') {
 
 // The acceptance comparisons of the issue, as data: the figure, how it is computed, the goal.
 export const multinodeChecks = [
-  { what: 'Redis hop: p99 of multinode-1-redis − multinode-1', unit: 'ms', goal: '≤ 1 ms',
-    compute: (all) => compareCases(all, 'multinode-1-redis', 'multinode-1', p99), test: (v) => v <= 1 },
+  // The hop itself: in one run of two nodes, a message's viewers on the other node against its
+  // viewers on the sender's own node (same load, same moment, same store commit).
+  { what: 'Redis hop: cross-node − same-node p99 within multinode-2', unit: 'ms', goal: '≤ 1 ms',
+    compute: (all) => {
+      const d = (r) => (num(crossNodeP99(r)) && num(sameNodeP99(r)) ? crossNodeP99(r) - sameNodeP99(r) : null);
+      const s = spreadOf(all, 'multinode-2', d);
+      return s ? { value: s.mean, min: s.min, max: s.max, pairs: s.runs } : { value: null, pairs: 0 };
+    },
+    test: (v) => v <= 1 },
   { what: 'two nodes: p99 of multinode-2 − multinode-1', unit: 'ms', goal: '≤ 1 ms',
     compute: (all) => compareCases(all, 'multinode-2', 'multinode-1', p99), test: (v) => v <= 1 },
   { what: 'server CPU per delivery, multinode-fanout-2 vs multinode-fanout-1', unit: 'change', goal: 'within ±15 %',
@@ -91,9 +99,11 @@ export const multinodeChecks = [
     compute: (all) => compareCases(all, 'multinode-2', 'multinode-1', cpuPerDelivery, 'change') },
   { what: 'server + Redis CPU per delivery, multinode-2 vs multinode-1', unit: 'change',
     compute: (all) => compareCases(all, 'multinode-2', 'multinode-1', cpuWithRedisPerDelivery, 'change') },
-  { what: 'cross-node − same-node p99 within multinode-2', unit: 'ms',
+  { what: 'a node on Redis: p99 of multinode-1-redis − multinode-1', unit: 'ms',
+    compute: (all) => compareCases(all, 'multinode-1-redis', 'multinode-1', p99) },
+  { what: 'cross-node − same-node p50 within multinode-2', unit: 'ms',
     compute: (all) => {
-      const d = (r) => (num(crossNodeP99(r)) && num(sameNodeP99(r)) ? crossNodeP99(r) - sameNodeP99(r) : null);
+      const d = (r) => (num(r.cross_node?.p50) && num(r.same_node?.p50) ? r.cross_node.p50 - r.same_node.p50 : null);
       const s = spreadOf(all, 'multinode-2', d);
       return s ? { value: s.mean, min: s.min, max: s.max, pairs: s.runs } : { value: null, pairs: 0 };
     } },
@@ -121,10 +131,11 @@ export function multinodeSection(all, fmt) {
   const lines = [
     `sorakd on one PostgreSQL (a fresh database per case, \`synchronous_commit = on\`): ${load}, the same in the first three cases; ` +
     'the two fanout cases put many viewers on each message (their load is given with them). ' +
-    '`multinode-1` is one node without a broker; `multinode-1-redis` one node with `--broker redis://`, whose ' +
-    'events go to Redis and come back before its viewers get them (its p99 less multinode-1\'s is the Redis hop); ' +
+    '`multinode-1` is one node without a broker; `multinode-1-redis` one node with `--broker redis://` (it publishes ' +
+    'every event; its own messages reach its viewers at once, its other events when Redis gives them back); ' +
     '`multinode-2` two nodes on one Redis, each with half the viewers and half the senders, so half the deliveries ' +
-    'cross from one node to the other ("cross node") and half stay ("same node"). Server CPU is every sorakd\'s ' +
+    'cross from one node to the other through Redis ("cross node") and half stay ("same node"): the difference is ' +
+    'the Redis hop, measured in one run. Two nodes on this machine share its cores (a worker per core in all). Server CPU is every sorakd\'s ' +
     '(summed) over the sending and drain window, per delivery (a message read by a viewer; senders also read every ' +
     'message, not counted); Redis\'s CPU over the same window is shown apart. "Broker lag" is sorakd\'s own ' +
     '`sorak_broker_lag_seconds` (publish → the node\'s fan-out, every node\'s added up; a bucket bound). ' +

@@ -497,12 +497,12 @@ store_cases
 # messages at MULTINODE_RATE messages/s in all (the issue's 10,000/s), each settable through its
 # BENCH_ variable.
 #   multinode-1         one node, no broker: the baseline.
-#   multinode-1-redis   one node with --broker redis://: each of its events goes through Redis and
-#                       comes back before its viewers get it, so its p99 less multinode-1's is
-#                       the Redis hop.
+#   multinode-1-redis   one node with --broker redis://: it publishes every event (its own messages
+#                       reach its viewers at once, its other events when Redis gives them back):
+#                       what being on Redis costs a node.
 #   multinode-2         two nodes on one Redis; half the viewers and senders on each, so half the
 #                       deliveries cross from one node to the other (the generator reports
-#                       same_node and cross_node latency apart).
+#                       same_node and cross_node latency apart: their difference is the Redis hop).
 #   multinode-fanout-1, multinode-fanout-2   one node without a broker, and two on one Redis, under
 #                       a viewer-heavy load (MULTINODE_FANOUT_VIEWERS viewers, 10 senders,
 #                       MULTINODE_FANOUT_RATE messages/s): what a delivery costs when deliveries, not
