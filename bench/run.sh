@@ -222,7 +222,8 @@ cleanup() {
   stop_server
   stop_sorakd  # a node whose start failed before server_system was set
   stop_redis
-  stop_postgres
+  # Defined with the store section further down: an interrupt before then has no PostgreSQL.
+  if declare -F stop_postgres >/dev/null; then stop_postgres; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/rate_limiter.hpp"
 
@@ -66,6 +67,9 @@ struct server_config {
   // Abuse caps per client address (0 = off; src/net/ip_limits.hpp)
   std::size_t max_connections_per_ip = 0;
   rate_limit connect_rate_per_ip{0, 1};
+  // Reverse proxies (ADDRESS or ADDRESS/PREFIX) whose X-Forwarded-For names
+  // the client for the caps above (src/net/client_address.hpp).
+  std::vector<std::string> trusted_proxies;
 
   // Native TLS: both set = https and wss on the listen port
   std::string tls_cert_file;

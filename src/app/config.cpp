@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "net/client_address.hpp"
+
 namespace sorak {
 
 namespace {
@@ -86,6 +88,11 @@ int parse_config(int argc, char** argv, server_config& out) {
       ->check(CLI::Range(0, 10'000'000));
   app.add_option("--connect-rate-per-ip", connect_rate, "WebSocket upgrades per client address, N/SECONDS (0 = off)")
       ->envname("SORAK_CONNECT_RATE_PER_IP");
+  app.add_option("--trusted-proxy", out.trusted_proxies,
+                 "a reverse proxy (ADDRESS or ADDRESS/PREFIX, repeatable or comma-separated) whose X-Forwarded-For "
+                 "names the client for the per-address caps")
+      ->envname("SORAK_TRUSTED_PROXIES")
+      ->delimiter(',');
   app.add_option("--tls-cert", out.tls_cert_file, "PEM certificate chain: serve https and wss")->envname("SORAK_TLS_CERT");
   app.add_option("--tls-key", out.tls_key_file, "PEM private key of --tls-cert")->envname("SORAK_TLS_KEY");
   try {
@@ -98,6 +105,8 @@ int parse_config(int argc, char** argv, server_config& out) {
       throw CLI::ValidationError("--api-key-rate-limit", "expected N/SECONDS or 0");
     if (!parse_rate_limit(connect_rate, out.connect_rate_per_ip))
       throw CLI::ValidationError("--connect-rate-per-ip", "expected N/SECONDS or 0");
+    for (const auto& p : out.trusted_proxies)
+      if (auto r = parse_address_range(p); !r) throw CLI::ValidationError("--trusted-proxy", r.err().message);
     if (out.tls_cert_file.empty() != out.tls_key_file.empty())
       throw CLI::ValidationError("--tls-cert", "--tls-cert and --tls-key go together");
     if (out.http_timeout_ms < 10) throw CLI::ValidationError("--http-timeout-ms", "must be at least 10 ms");

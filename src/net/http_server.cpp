@@ -23,6 +23,7 @@
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "http/routes.hpp"
+#include "net/client_address.hpp"
 #include "net/ip_limits.hpp"
 #include "net/listener.hpp"
 #include "net/tls.hpp"
@@ -53,6 +54,14 @@ constexpr std::size_t first_read_bytes = 4096;
 // How often idle per-address entries are swept (ip_limits::sweep).
 constexpr auto ip_sweep_interval = std::chrono::seconds(5);
 
+// The ranges of --trusted-proxy (checked when the config was read).
+trusted_proxies trusted_from(const std::vector<std::string>& ranges) {
+  std::vector<address_range> out;
+  for (const auto& r : ranges)
+    if (auto parsed = parse_address_range(r)) out.push_back(*parsed);
+  return trusted_proxies(std::move(out));
+}
+
 ip_key key_of(const asio::ip::address& a) {
   return (a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6()).to_bytes();
 }
@@ -62,6 +71,7 @@ struct session_context {
   services& svc;
   const router& routes;
   ip_limits& limits;
+  const trusted_proxies& proxies;
 };
 
 // One HTTP connection, plain (Tls = false: a beast::tcp_stream) or TLS (a
@@ -78,7 +88,8 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
         worker_(w),
         svc_(ctx.svc),
         routes_(ctx.routes),
-        limits_(ctx.limits) {
+        limits_(ctx.limits),
+        proxies_(ctx.proxies) {
     // Beast reads 512 bytes into an empty buffer; an upgrade request with a
     // token is longer, and a second read (and a wait) would follow. A
     // browser's request fits in this, read at once.
@@ -264,9 +275,19 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
       error_code ec;
       const auto peer = lowest().socket().remote_endpoint(ec);
       if (ec) return lowest().close();
-      auto admitted = limits_.admit(key_of(peer.address()));
+      ip_key who = key_of(peer.address());
+      if (!proxies_.empty()) {  // behind a reverse proxy: the client it names (client_address.hpp)
+        std::string forwarded;
+        const auto [first, last] = req.equal_range("X-Forwarded-For");
+        for (auto f = first; f != last; ++f) {
+          if (!forwarded.empty()) forwarded += ',';
+          forwarded.append(f->value().data(), f->value().size());
+        }
+        who = client_address(who, forwarded, proxies_);
+      }
+      auto admitted = limits_.admit(who);
       if (!admitted) {
-        spdlog::info("ws: upgrade from {} refused: {}", peer.address().to_string(), admitted.err().code);
+        spdlog::info("ws: upgrade from {} refused: {}", ip_text(who), admitted.err().code);
         return send_and_close(admitted.err());
       }
       slot = std::move(*admitted);
@@ -296,6 +317,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
   services& svc_;
   const router& routes_;
   ip_limits& limits_;
+  const trusted_proxies& proxies_;
 };
 
 }  // namespace
@@ -311,7 +333,8 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
 struct listener::impl : std::enable_shared_from_this<listener::impl> {
   impl(services& svc, const router& routes)
       : limits(std::make_shared<ip_limits>(svc.config.max_connections_per_ip, svc.config.connect_rate_per_ip)),
-        context{svc, routes, *limits} {
+        proxies(trusted_from(svc.config.trusted_proxies)),
+        context{svc, routes, *limits, proxies} {
     for (std::size_t w = 0; w < svc.workers.size(); ++w) {
       acceptors.emplace_back(svc.workers.at(w).ioc);
       retry_timers.emplace_back(svc.workers.at(w).ioc);
@@ -352,6 +375,7 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
   }
 
   std::shared_ptr<ip_limits> limits;  // shared with every ip_slot
+  trusted_proxies proxies;
   session_context context;
   std::shared_ptr<asio::ssl::context> tls;  // null: plain HTTP
   std::vector<tcp::acceptor> acceptors;  // [w]: worker w's listening socket, on worker w

@@ -8,7 +8,7 @@
 // PostgreSQL only (ctest integration-pg.behind_nginx): the nodes share a store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ON_POSTGRES, createStream, joinChat, freshUser, sendAcked, api, waitFor } from './lib/server.mjs';
+import { ON_POSTGRES, createStream, joinChat, openWs, freshUser, sendAcked, api, waitFor } from './lib/server.mjs';
 import { deploymentNginxConfig, startNginxCluster } from './lib/cluster.mjs';
 
 const skip = !ON_POSTGRES && 'several nodes share a store only on PostgreSQL (run as ctest integration-pg.behind_nginx)';
@@ -74,6 +74,27 @@ test('/metrics is not served through nginx; the probes and REST are', { skip }, 
   // Bodies up to sorakd's own 64 KiB limit get through; past it sorakd's JSON 413, not nginx's page.
   const big = await api(c, 'POST', '/api/v1/streams', { token: c.token(owner), body: { title: 'x'.repeat(70000) } });
   assert.equal(big.status, 413);
+});
+
+test('--trusted-proxy: the per-address caps count the client nginx names, not nginx', { skip }, async () => {
+  // Its own node behind nginx (the caps are counted per node): at most 2 WebSockets per client
+  // address, trusting loopback (nginx).
+  const c = await startNginxCluster({ count: 1, args: ['--max-connections-per-ip', '2', '--trusted-proxy', '127.0.0.1'] });
+  const stream = await createStream(c, owner, { title: 'capped behind nginx' });
+  const from = (addr) => ({ wsOptions: { headers: { 'X-Forwarded-For': addr } } });
+  const open = [];
+  for (let i = 0; i < 2; i++) open.push(await openWs(c, stream.id, c.token(freshUser(`a${i}`)), from('203.0.113.7')));
+  await assert.rejects(openWs(c, stream.id, c.token(freshUser('a2')), from('203.0.113.7')), /429/,
+    'a third from one client address is refused');
+  // Another client behind the same nginx is not counted with it.
+  for (let i = 0; i < 2; i++) open.push(await openWs(c, stream.id, c.token(freshUser(`b${i}`)), from('198.51.100.4')));
+  // What a client writes itself is left of what nginx appends: it cannot pose as another.
+  await assert.rejects(openWs(c, stream.id, c.token(freshUser('b2')), from('192.0.2.1, 198.51.100.4')), /429/);
+  await open[0].close();
+  open.push(await openWs(c, stream.id, c.token(freshUser('a3')), from('203.0.113.7')));  // its place came back
+  for (const w of open.slice(1)) await w.close();
+  for (const n of c.nodes) await n.stop();
+  await c.nginx.stop();
 });
 
 test('a node killed with kill -9: REST keeps answering through nginx, and its viewers come back with since= missing nothing', { skip }, async () => {
