@@ -77,9 +77,8 @@ std::vector<room_event> state_of(const room& r, store& st) {
   if (auto s = st.get_stream(id)) out.push_back(stream_changed(*s, s->status != r.info().status));
   out.push_back(moderation_reloaded(id, st.list_badges(id), st.list_sanctions(id)));
   if (auto oldest = r.oldest_recent_id()) {
-    if (r.find_recent(*oldest)) {
-      if (auto first = st.get_message(id, *oldest); first && first->deleted) out.push_back(message_deleted(id, *oldest));
-    }
+    // deleted_after is strictly after: the ring's oldest is asked on its own.
+    if (auto first = st.get_message(id, *oldest); first && first->deleted) out.push_back(message_deleted(id, *oldest));
     for (const message& m : st.deleted_after(id, *oldest))
       if (r.find_recent(m.id)) out.push_back(message_deleted(id, m.id));
   }

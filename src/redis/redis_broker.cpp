@@ -129,8 +129,7 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
     std::int64_t total = 0;
     std::lock_guard lk(nodes_mutex_);
     for (const auto& [node, counts] : elsewhere_) {
-      auto heard = nodes_heard_.find(node);
-      if (heard == nodes_heard_.end() || now - heard->second >= node_silent_after) continue;
+      if (!heard_lately(node, now)) continue;
       if (auto it = counts.find(stream_id); it != counts.end()) total += it->second;
     }
     return total;
@@ -510,9 +509,17 @@ struct redis_broker::impl : std::enable_shared_from_this<impl> {
   bool node_alive(const std::string& node_id) const {
     if (node_id == node_) return true;
     std::lock_guard lk(nodes_mutex_);
-    auto it = nodes_heard_.find(node_id);
-    return it != nodes_heard_.end() && clock_type::now() - it->second < node_silent_after;
+    return heard_lately(node_id, clock_type::now());
   }
+
+ private:
+  // Another node heard from within node_silent_after. REQUIRES: nodes_mutex_ held.
+  bool heard_lately(const std::string& node_id, clock_type::time_point now) const {
+    auto it = nodes_heard_.find(node_id);
+    return it != nodes_heard_.end() && now - it->second < node_silent_after;
+  }
+
+ public:
 
  private:
 

@@ -8,43 +8,24 @@
 // get from the store, in order.
 //
 // PostgreSQL only (ctest integration-pg.multi_node): nodes share a store. Redis is
-// a throwaway redis-server started here (scripts/redis-test.sh), stopped by PID.
-import { test, after } from 'node:test';
+// a throwaway redis-server (lib/cluster.mjs: scripts/redis-test.sh), stopped by PID.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
-  ON_POSTGRES, createDatabase, startServer, createStream, joinChat, allHistory, freshUser, sendAcked, api,
-  tempDir, sleep, waitFor,
+  ON_POSTGRES, startServer, createStream, joinChat, allHistory, freshUser, sendAcked, api, sleep, waitFor,
 } from './lib/server.mjs';
+import { startNodes } from './lib/cluster.mjs';
 
-const REDIS_TEST_SH = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/redis-test.sh');
 const skip = !ON_POSTGRES && 'several nodes share a store only on PostgreSQL (run as ctest integration-pg.multi_node)';
 const owner = { sub: 'owner', username: 'owner' };
 const PER_SENDER = 50;
 const COUNT_PERIOD_MS = 2000;  // viewer counts go out this often (the default is 5000)
 
-const redis = (cmd, dir) => execFileSync('bash', [REDIS_TEST_SH, cmd, dir], { encoding: 'utf8' }).trim();
-
-let cluster = null;  // {redisDir, redisUrl, nodes}
+let cluster = null;  // lib/cluster.mjs startNodes: {redis, db, nodes}, Redis stopped when the file ends
 async function nodes() {
-  if (cluster) return cluster;
-  const redisDir = tempDir();
-  const redisUrl = redis('start', redisDir);
-  const db = createDatabase();
-  const secret = randomBytes(24).toString('hex');
-  const adminKey = 'adm_' + randomBytes(18).toString('hex');
-  const list = [];
-  for (let n = 0; n < 2; n++) {
-    list.push(await startServer({ secret, adminKey, args: ['--store', db.url, '--broker', redisUrl, '--rate-limit', '0',
-      '--viewer-count-interval-ms', String(COUNT_PERIOD_MS)] }));
-  }
-  cluster = { redisDir, redisUrl, db, nodes: list };
+  cluster ??= await startNodes({ count: 2, args: ['--rate-limit', '0', '--viewer-count-interval-ms', String(COUNT_PERIOD_MS)] });
   return cluster;
 }
-after(() => { if (cluster) redis('stop', cluster.redisDir); });
 
 const messagesOf = (client) => client.ofType('message').map((m) => m.data.id);
 
@@ -117,12 +98,12 @@ test('slow mode holds across nodes: a message through one node starts the wait o
 });
 
 test('a user\'s rate limit holds across nodes: messages through one node count on the other', { skip }, async () => {
-  const { redisUrl, nodes: [a] } = await nodes();
+  const { redis, db, nodes: [a] } = await nodes();
   // Two more nodes on the same Redis and database with a rate limit of 3 messages in 30 s.
   const limited = [];
   for (let n = 0; n < 2; n++) {
     limited.push(await startServer({ secret: a.secret, adminKey: a.adminKey,
-      args: ['--store', cluster.db.url, '--broker', redisUrl, '--rate-limit', '3/30'] }));
+      args: ['--store', db.url, '--broker', redis.url, '--rate-limit', '3/30'] }));
   }
   const [c, d] = limited;
   const stream = await createStream(c, owner, { title: 'limited across nodes' });
@@ -187,7 +168,7 @@ test('a node with no room of the stream shows the viewers of the others: the str
 });
 
 test('Redis killed: /readyz says broker_unavailable; restarted: chat flows between the nodes again', { skip }, async () => {
-  const { redisDir, nodes: [a, b] } = await nodes();
+  const { redis, nodes: [a, b] } = await nodes();
   const stream = await createStream(a, owner, { title: 'redis restarts' });
   const viewer = await joinChat(b, stream.id, b.token(freshUser('viewer')));
   const sender = await joinChat(a, stream.id, a.token(freshUser('sender')));
@@ -199,7 +180,7 @@ test('Redis killed: /readyz says broker_unavailable; restarted: chat flows betwe
   assert.equal(await metric(b, 'sorak_broker_connected'), 1);
   const recoveredBefore = await metric(b, 'sorak_broker_recovered_total');
 
-  redis('kill9', redisDir);
+  redis.kill9();
   await waitFor(async () => (await api(a, 'GET', '/readyz')).status === 503, { timeoutMs: 5000, what: '/readyz 503' });
   assert.equal((await api(a, 'GET', '/readyz')).json.code, 'broker_unavailable');
   assert.equal(await metric(a, 'sorak_broker_connected'), 0);
@@ -207,7 +188,7 @@ test('Redis killed: /readyz says broker_unavailable; restarted: chat flows betwe
   for (let i = 0; i < 5; i++) missed.push((await sendAcked(sender, `while redis is down ${i}`)).data.id);
   assert.equal(missed.length, 5, 'chat is still taken and stored');
 
-  redis('restart', redisDir);
+  redis.restart();
   await waitFor(async () => (await api(a, 'GET', '/readyz')).status === 200 && (await api(b, 'GET', '/readyz')).status === 200,
     { timeoutMs: 10000, what: 'both nodes ready again' });
   const id = (await sendAcked(sender, 'after')).data.id;
@@ -223,7 +204,7 @@ test('Redis killed: /readyz says broker_unavailable; restarted: chat flows betwe
 });
 
 test('a deletion and a ban made while Redis is down reach the other node once it is back', { skip }, async () => {
-  const { redisDir, nodes: [a, b] } = await nodes();
+  const { redis, nodes: [a, b] } = await nodes();
   const stream = await createStream(a, owner, { title: 'moderated during an outage' });
   const path = (rest) => `/api/v1/streams/${stream.id}${rest}`;
   const viewer = await joinChat(b, stream.id, b.token(freshUser('viewer')));
@@ -235,7 +216,7 @@ test('a deletion and a ban made while Redis is down reach the other node once it
   const mod = await joinChat(a, stream.id, a.token(owner));
   await waitFor(() => mod.ofType('history').length > 0, { what: 'the room open on node a' });
 
-  redis('kill9', redisDir);
+  redis.kill9();
   await waitFor(async () => (await api(a, 'GET', '/readyz')).status === 503, { timeoutMs: 5000, what: '/readyz 503' });
   assert.equal((await api(a, 'DELETE', path(`/chat/messages/${bad}`), { token: a.token(owner) })).status, 204);
   const ban = await api(a, 'POST', path('/bans'), { token: a.token(owner), body: { user_id: rude.sub, reason: 'spam' } });
@@ -243,7 +224,7 @@ test('a deletion and a ban made while Redis is down reach the other node once it
   await sleep(300);
   assert.equal(viewer.ofType('message_deleted').length, 0, 'node b cannot know yet');
 
-  redis('restart', redisDir);
+  redis.restart();
   await waitFor(async () => (await api(b, 'GET', '/readyz')).status === 200, { timeoutMs: 10000, what: 'node b ready again' });
   assert.deepEqual(await viewer.next('message_deleted', 5000), { type: 'message_deleted', data: { message_id: bad } },
     'the viewer on node b is told of the deletion made while Redis was down');
