@@ -7,7 +7,8 @@ build_pkgs=(g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev liburing-dev
   libpq-dev       # the PostgreSQL store (--store postgres://…)
-  libhiredis-dev)  # the Redis broker (--broker redis://…)
+  libhiredis-dev  # the Redis broker (--broker redis://…)
+  libicu-dev)     # blocked terms: case- and width-insensitive matching (ICU's NFKC_Casefold)
 test_pkgs=(libgtest-dev libgmock-dev nodejs
   python3-requests golang-go  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)
   chromium fonts-noto-color-emoji)  # tests/browser: real Chromium, driven by playwright-core

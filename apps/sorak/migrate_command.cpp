@@ -31,7 +31,8 @@ status run_migrate(const migrate_options& o) {
   print_line("copied " + std::to_string(counts->streams) + " streams, " + std::to_string(counts->messages) +
              " messages, " + std::to_string(counts->users) + " users, " + std::to_string(counts->badges) +
              " badges, " + std::to_string(counts->sanctions) + " sanctions, " + std::to_string(counts->actions) +
-             " moderation log entries, " + std::to_string(counts->api_keys) + " API keys");
+             " moderation log entries, " + std::to_string(counts->blocked_terms) + " blocked terms, " +
+             std::to_string(counts->pins) + " pins, " + std::to_string(counts->api_keys) + " API keys");
   return ok_value;
 }
 

@@ -1,6 +1,6 @@
 // mod_command.cpp: `sorak mod …`, the moderation API (CONTRACT §6) from the
 // terminal: add, remove, list, delete, timeout, untimeout, ban, unban,
-// settings, log. Each subcommand is one REST call made with the admin key
+// settings, log, and (CONTRACT §12) terms, block, unblock, pin, unpin. Each subcommand is one REST call made with the admin key
 // when given, else the user token; the answer is printed as JSON lines
 // (lists: one line per entry), or "ok" for a 204.
 #include <boost/json/serialize.hpp>
@@ -29,6 +29,7 @@ struct mod_options {
   std::string subscribers_only;  // on | off
   std::string chat;              // on | off
   int limit = 100;
+  std::string term;
 };
 
 result<std::string> credential(const global_options& g) {
@@ -106,7 +107,7 @@ void on_run(CLI::App* c, const std::shared_ptr<mod_options>& o, const global_opt
 
 void add_mod_command(CLI::App& app, const global_options& g, command_action& action) {
   auto o = std::make_shared<mod_options>();
-  CLI::App* cmd = app.add_subcommand("mod", "moderate a stream: moderators, deletions, timeouts, bans, settings, log");
+  CLI::App* cmd = app.add_subcommand("mod", "moderate a stream: moderators, deletions, timeouts, bans, settings, log, blocked terms, the pin");
   cmd->require_subcommand(1);
   const std::vector<std::string> on_off = {"on", "off"};
 
@@ -167,6 +168,32 @@ void add_mod_command(CLI::App& app, const global_options& g, command_action& act
   on_run(log, o, g, action, [](const global_options& g, const mod_options& o) {
     return call(g, "GET", under(o, "/moderation/log"), {{"limit", std::to_string(o.limit)}}, nullptr, "actions");
   });
+
+  auto* terms = sub(cmd, "terms", "the stream's blocked terms, one JSON line each", *o, nullptr, nullptr);
+  on_run(terms, o, g, action, [](const global_options& g, const mod_options& o) {
+    return call(g, "GET", under(o, "/chat/blocked-terms"), {}, nullptr, "data");
+  });
+
+  auto* block = sub(cmd, "block", "refuse messages containing a term (any case or width)", *o, "term", &o->term);
+  on_run(block, o, g, action, [](const global_options& g, const mod_options& o) {
+    const json::value body = json::object{{"term", o.term}};
+    return call(g, "POST", under(o, "/chat/blocked-terms"), {}, &body);
+  });
+
+  auto* unblock = sub(cmd, "unblock", "remove a blocked term (its id, from `sorak mod terms`)", *o, "term", &o->term);
+  on_run(unblock, o, g, action, [](const global_options& g, const mod_options& o) {
+    return call(g, "DELETE", under(o, "/chat/blocked-terms/" + o.term));
+  });
+
+  auto* pin = sub(cmd, "pin", "pin a message at the top of the chat", *o, "message", &o->message);
+  on_run(pin, o, g, action, [](const global_options& g, const mod_options& o) {
+    const json::value body = json::object{{"message_id", o.message}};
+    return call(g, "POST", under(o, "/chat/pin"), {}, &body);
+  });
+
+  auto* unpin = sub(cmd, "unpin", "unpin the pinned message", *o, nullptr, nullptr);
+  on_run(unpin, o, g, action,
+         [](const global_options& g, const mod_options& o) { return call(g, "DELETE", under(o, "/chat/pin")); });
 }
 
 }  // namespace sorak::cli

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <deque>
 #include <memory>
+#include <unordered_map>
 #include <thread>
 
 #include <boost/json/serialize.hpp>
@@ -72,6 +74,10 @@ class watcher {
   void show_message(const json::object& msg, const std::string* raw);
   void show_event(const client::chat_event& e);
   bool stream_has_ended();
+  // Replies: the parent quoted above the reply, from the messages shown or
+  // fetched once by id; a deleted one says so.
+  void show_reply_quote(const json::object& msg);
+  void remember(const json::object& msg);
   bool enough() const { return o_.count > 0 && live_shown_ >= o_.count; }
   client::display_zone zone() const { return o_.utc ? client::display_zone::utc : client::display_zone::local; }
 
@@ -84,6 +90,10 @@ class watcher {
   bool live_ = false;  // the first history has been shown
   int live_shown_ = 0;
   std::string lost_because_;
+  // The newest messages shown (and parents fetched), by id; null once deleted.
+  std::unordered_map<std::string, std::optional<json::object>> seen_;
+  std::deque<std::string> seen_order_;
+  static constexpr std::size_t seen_max = 2000;
 };
 
 status watcher::run() {
@@ -179,8 +189,10 @@ void watcher::show_message(const json::object& msg, const std::string* raw) {
   if (o_.json) {
     print_line(raw ? *raw : json::serialize(json::object{{"type", "message"}, {"data", msg}}));
   } else {
+    show_reply_quote(msg);
     print_line(client::format_chat_line(msg, zone()));
   }
+  remember(msg);
   if (live_) ++live_shown_;
 }
 
@@ -189,8 +201,39 @@ void watcher::show_event(const client::chat_event& e) {
   const json::value* data = e.event.if_contains("data");
   if (type == "message" && data && data->is_object()) return show_message(data->get_object(), &e.raw);
   if (type == "history") return show_history(e.event, true);
+  if (type == "message_deleted" && data && data->is_object())
+    if (auto it = seen_.find(str(data->get_object(), "message_id")); it != seen_.end()) it->second.reset();
   if (o_.json) return print_line(e.raw);
   if (auto line = client::format_event_line(e.event, zone())) print_line(*line);
+}
+
+void watcher::remember(const json::object& msg) {
+  const std::string id = str(msg, "id");
+  if (id.empty() || seen_.count(id)) return;
+  seen_.emplace(id, msg);
+  seen_order_.push_back(id);
+  if (seen_order_.size() > seen_max) {
+    seen_.erase(seen_order_.front());
+    seen_order_.pop_front();
+  }
+}
+
+void watcher::show_reply_quote(const json::object& msg) {
+  const std::string parent_id = str(msg, "reply_to");
+  if (parent_id.empty()) return;
+  auto it = seen_.find(parent_id);
+  if (it == seen_.end()) {
+    // Older than what this watch has shown: asked once, remembered (a 404 is a deleted parent).
+    client::api_client api(ep_, token_);
+    auto got = api.call("GET", client::stream_path(o_.stream) + "/chat/messages/" + parent_id);
+    std::optional<json::object> parent;
+    if (got && got->is_object())
+      if (const auto* d = got->get_object().if_contains("data"); d && d->is_object()) parent = d->get_object();
+    if (!got && !got.err().is(errc::message_not_found)) return;  // cannot tell: no quote rather than a wrong one
+    seen_order_.push_back(parent_id);
+    it = seen_.emplace(parent_id, std::move(parent)).first;
+  }
+  print_line(client::format_reply_quote(it->second ? &*it->second : nullptr));
 }
 
 bool watcher::stream_has_ended() {

@@ -1,7 +1,8 @@
 // broker.hpp: every change to a room's state, carried to every node.
 //
 // Every committed change of a stream (a message, a deletion, a purge, a
-// timeout, a ban, a lift, a badge granted or revoked, new settings or status)
+// timeout, a ban, a lift, a badge granted or revoked, new settings or status,
+// a blocked term added or removed, a pin)
 // is one room_event. The node that makes it publishes
 // it; the broker hands it to the receiver of every node, this one included,
 // which applies it to the room (core/room.hpp, room::apply) and delivers it to
@@ -48,16 +49,19 @@ enum class event_kind {
   badge_changed,     // target: user id; badge: the new one, nullopt when revoked
   sanction_imposed,  // sanction_set: the timeout or ban
   sanction_lifted,   // target: user id; lifted: which kind
-  // moderation: every badge and sanction of the stream as the store holds
-  // them now, replacing the room's (read back after a broker outage, never
-  // published).
+  // moderation: every badge, sanction and blocked term of the stream as the
+  // store holds them now, replacing the room's (read back after a broker
+  // outage, never published).
   moderation_reloaded,
+  terms_changed,  // terms: the stream's blocked terms, all of them, after a change
+  pin_changed,    // msg: the pinned message, null when unpinned; json: the `pinned` event
 };
 
-// A stream's badges and sanctions as stored (moderation_reloaded).
+// A stream's badges, sanctions and blocked terms as stored (moderation_reloaded).
 struct moderation_snapshot {
   std::vector<badge_grant> badges;
   std::vector<sanction> sanctions;
+  std::vector<blocked_term> terms;
 };
 
 const char* to_string(event_kind k);
@@ -77,6 +81,7 @@ struct room_event {
   std::optional<sanction> sanction_set;
   sanction_kind lifted = sanction_kind::timeout;
   std::shared_ptr<const moderation_snapshot> moderation;
+  std::shared_ptr<const std::vector<blocked_term>> terms;
   // Microseconds since the Unix epoch when publish() took the event.
   std::int64_t published_at_us = 0;
   // The node that published it, as the receiving broker knows it (not sent:

@@ -146,6 +146,24 @@ class store {
   // The `limit` newest actions of the stream, newest first.
   virtual std::vector<moderation_action> moderation_log(std::string_view stream_id, int limit) = 0;
 
+  // ---- blocked terms and the pinned message (CONTRACT §12) --------------------
+  // Control-plane writes: each blocks until it has committed.
+  // Stores t as given. Errors: 409 `blocked_term_exists` when the stream has
+  // a term with the same `folded` form.
+  virtual result<blocked_term> add_blocked_term(const blocked_term& t) = 0;
+  // Removes it and returns it. Errors: 404 `blocked_term_not_found` when the
+  // stream has no term with this id.
+  virtual result<blocked_term> remove_blocked_term(std::string_view stream_id, std::string_view term_id) = 0;
+  // Every term of the stream, oldest first.
+  virtual std::vector<blocked_term> list_blocked_terms(std::string_view stream_id) = 0;
+  // Replaces the stream's pin (the caller checked the message).
+  virtual status put_pin(const pin_record& p) = 0;
+  // Removes the stream's pin; ok also when there was none.
+  virtual status clear_pin(std::string_view stream_id) = 0;
+  // The stream's pin as stored (its message may have been deleted since:
+  // callers read it with get_message), nullopt when none.
+  virtual std::optional<pin_record> get_pin(std::string_view stream_id) = 0;
+
   // ---- the Showroom-style feed and analytics (CONTRACT §9, §10) ---------------
   // Non-deleted `message` and `gift` messages (no system or moderation
   // notices), oldest first. Without `since`: the `limit` newest. With `since`:

@@ -118,13 +118,36 @@ struct moderation_action {
   std::string id;  // UUID v7
   std::string stream_id;
   std::string action;  // add_moderator, add_vip, remove_badge, delete_message, timeout, untimeout, ban,
-                       // unban, update_settings
+                       // unban, update_settings, add_blocked_term, remove_blocked_term, pin_message,
+                       // unpin_message
   std::string moderator_id;
   std::string target_user_id;  // "" when the action has no target user
-  std::string message_id;      // delete_message only
+  std::string message_id;      // delete_message, pin_message, unpin_message
+  // add_blocked_term, remove_blocked_term: the term is in `reason`.
   std::string reason;
   std::optional<std::int64_t> duration_seconds;  // timeout only
   millis created_at = 0;
+};
+
+// A word or phrase refused in one stream's chat (CONTRACT §12). `folded` is
+// `term` case- and width-folded (core/term_fold.hpp): two terms with the same
+// folded form are the same term, and a message is matched against it.
+struct blocked_term {
+  std::string id;  // UUID v7
+  std::string stream_id;
+  std::string term;    // as the moderator typed it
+  std::string folded;  // what messages are matched against
+  std::string created_by;  // user id, or "admin"
+  millis created_at = 0;
+};
+
+// The message pinned at the top of a stream's chat (CONTRACT §12), as stored:
+// the message itself is read through its id (a deleted one is no pin).
+struct pin_record {
+  std::string stream_id;
+  std::string message_id;
+  std::string pinned_by;  // user id, or "admin"
+  millis pinned_at = 0;
 };
 
 // ---- gifts and API keys (CONTRACT §3, §7) -------------------------------------

@@ -16,6 +16,8 @@ const char* to_string(event_kind k) {
     case event_kind::sanction_imposed: return "sanction_imposed";
     case event_kind::sanction_lifted: return "sanction_lifted";
     case event_kind::moderation_reloaded: return "moderation_reloaded";
+    case event_kind::terms_changed: return "terms_changed";
+    case event_kind::pin_changed: return "pin_changed";
   }
   return "unknown";
 }

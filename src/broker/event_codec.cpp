@@ -77,6 +77,19 @@ json::object sanction_json(const sanction& s) {
           {"expires", opt_millis(s.expires_at)}};
 }
 
+json::array terms_json(const std::vector<blocked_term>& terms) {
+  json::array out;
+  out.reserve(terms.size());
+  for (const auto& t : terms)
+    out.emplace_back(json::object{{"id", t.id},
+                                  {"stream", t.stream_id},
+                                  {"term", t.term},
+                                  {"folded", t.folded},
+                                  {"by", t.created_by},
+                                  {"at", t.created_at}});
+  return out;
+}
+
 // ---- reading ----------------------------------------------------------------------
 // Each reader throws std::invalid_argument on a missing or mistyped field;
 // decode_wire_event turns that into an error.
@@ -195,6 +208,16 @@ sanction sanction_of(const json::object& o) {
   return s;
 }
 
+std::vector<blocked_term> terms_of(const json::value& v) {
+  if (!v.is_array()) throw std::invalid_argument("terms is not an array");
+  std::vector<blocked_term> out;
+  for (const auto& e : v.get_array()) {
+    const auto& o = obj(e, "a term");
+    out.push_back({str(o, "id"), str(o, "stream"), str(o, "term"), str(o, "folded"), str(o, "by"), num(o, "at")});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string encode_wire_event(const event_envelope& from, const room_event& ev) {
@@ -212,6 +235,7 @@ std::string encode_wire_event(const event_envelope& from, const room_event& ev) 
   if (ev.info) o["info"] = stream_json(*ev.info);
   if (ev.badge) o["badge"] = static_cast<std::int64_t>(*ev.badge);
   if (ev.sanction_set) o["sanction"] = sanction_json(*ev.sanction_set);
+  if (ev.terms) o["terms"] = terms_json(*ev.terms);
   return json::serialize(o);
 }
 
@@ -230,7 +254,7 @@ result<wire_event> decode_wire_event(std::string_view bytes) {
     w.from.n = n.to_number<std::uint64_t>();
     room_event& ev = w.event;
     ev.stream_id = str(o, "stream");
-    ev.kind = enum_of(o, "kind", event_kind::moderation_reloaded);
+    ev.kind = enum_of(o, "kind", event_kind::pin_changed);
     ev.published_at_us = num(o, "at");
     ev.target = str(o, "target");
     ev.lifted = enum_of(o, "lifted", sanction_kind::ban);
@@ -239,6 +263,7 @@ result<wire_event> decode_wire_event(std::string_view bytes) {
     if (o.contains("info")) ev.info = stream_of(obj(at(o, "info"), "info"));
     if (o.contains("badge")) ev.badge = enum_of(o, "badge", stream_badge::vip);
     if (o.contains("sanction")) ev.sanction_set = sanction_of(obj(at(o, "sanction"), "sanction"));
+    if (o.contains("terms")) ev.terms = std::make_shared<const std::vector<blocked_term>>(terms_of(at(o, "terms")));
     return w;
   } catch (const std::exception& e) {
     return error(errc::invalid_format, std::string("broker: a malformed event: ") + e.what());

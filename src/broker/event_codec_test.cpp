@@ -125,6 +125,48 @@ TEST(EventCodec, StreamBadgeAndSanctionEventsArriveWhole) {
   EXPECT_EQ(got->event.lifted, sanction_kind::ban);
 }
 
+TEST(EventCodec, BlockedTermsAndPinsArriveWhole) {
+  room_event terms;
+  terms.stream_id = "s1";
+  terms.kind = event_kind::terms_changed;
+  terms.terms = std::make_shared<const std::vector<blocked_term>>(std::vector<blocked_term>{
+      {"t1", "s1", "ＢＡＤ", "bad", "m1", 100}, {"t2", "s1", "ばか", "ばか", "admin", 200}});
+  auto got = decode_wire_event(encode_wire_event({"n", "e", 1}, terms));
+  ASSERT_TRUE(got) << got.err().message;
+  EXPECT_EQ(got->event.kind, event_kind::terms_changed);
+  ASSERT_TRUE(got->event.terms);
+  ASSERT_EQ(got->event.terms->size(), 2u);
+  EXPECT_EQ((*got->event.terms)[0].term, "ＢＡＤ");
+  EXPECT_EQ((*got->event.terms)[0].folded, "bad");
+  EXPECT_EQ((*got->event.terms)[1].created_by, "admin");
+  EXPECT_EQ((*got->event.terms)[1].created_at, 200);
+
+  room_event none = terms;  // the last term removed: an empty list, not "no change"
+  none.terms = std::make_shared<const std::vector<blocked_term>>();
+  got = decode_wire_event(encode_wire_event({"n", "e", 2}, none));
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(got->event.terms);
+  EXPECT_TRUE(got->event.terms->empty());
+
+  room_event pin;
+  pin.stream_id = "s1";
+  pin.kind = event_kind::pin_changed;
+  pin.msg = std::make_shared<const message>(full_message());
+  pin.json = std::make_shared<const std::string>("{\"type\":\"pinned\"}");
+  got = decode_wire_event(encode_wire_event({"n", "e", 3}, pin));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->event.kind, event_kind::pin_changed);
+  ASSERT_TRUE(got->event.msg);
+  EXPECT_EQ(got->event.msg->id, full_message().id);
+  EXPECT_EQ(*got->event.json, *pin.json);
+
+  room_event unpin = pin;
+  unpin.msg = nullptr;
+  got = decode_wire_event(encode_wire_event({"n", "e", 4}, unpin));
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->event.msg) << "an unpin stays an unpin";
+}
+
 TEST(NodeReport, CountsAndFlagsSurviveTheTrip) {
   node_report r;
   r.node = "node-a";

@@ -78,6 +78,17 @@ std::string gift_line(const json::object& msg, const std::string& head) {
   return line;
 }
 
+// The first `n` code points of UTF-8 `text`, with "…" when cut.
+std::string first_code_points(const std::string& text, std::size_t n) {
+  std::size_t i = 0;
+  for (std::size_t points = 0; i < text.size(); ++points) {
+    if (points == n) return text.substr(0, i) + "…";
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  }
+  return text;
+}
+
 std::string plural(std::int64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
@@ -93,6 +104,15 @@ std::string format_chat_line(const json::object& message, display_zone zone) {
   const std::string head = time + " " + user_label(sub_object(message, "user"));
   if (type == "gift") return gift_line(message, head);
   return "💬 " + head + ": " + content;
+}
+
+std::string format_reply_quote(const json::object* parent) {
+  if (!parent) return "   ↩ (deleted message)";
+  const json::object& user = sub_object(*parent, "user");
+  std::string name = str(user, "display_name");
+  if (name.empty()) name = str(user, "username");
+  if (name.empty()) name = str(user, "id");
+  return "   ↩ " + one_line(name) + ": " + first_code_points(one_line(str(*parent, "content")), 40);
 }
 
 std::optional<std::string> format_event_line(const json::object& event, display_zone zone) {

@@ -23,6 +23,11 @@ enum class display_zone { local, utc };
 // A Message object (docs/api.md) → its line, without a newline.
 std::string format_chat_line(const boost::json::object& message, display_zone zone = display_zone::local);
 
+// The line shown above a reply (CONTRACT §12): "   ↩ Alice: what song is…", the
+// parent's author and the start of its text (at most 40 code points), or
+// "   ↩ (deleted message)" when `parent` is null (deleted, or not found).
+std::string format_reply_quote(const boost::json::object* parent);
+
 // A server→client WebSocket event → its line, or nullopt for events with
 // nothing to show (history, ack, pong, unknown types). `message` events are
 // formatted by format_chat_line().

@@ -43,6 +43,16 @@ TEST(ChatLine, GiftLineNamesQuantityGiftAndStars) {
   EXPECT_EQ(format_chat_line(msg, display_zone::utc), "🎁 [10:05:31] Lv.3 Bob sent 5x Star (50 stars)");
 }
 
+TEST(ChatLine, AReplyQuotesItsParentsAuthorAndTheStartOfItsText) {
+  const auto parent = chat_message(R"({"id":"u3","username":"carol","display_name":"Carol","level":0})",
+                                   "what song is this? the one with the long intro and the guitar");
+  EXPECT_EQ(format_reply_quote(&parent), "   ↩ Carol: what song is this? the one with the long…");
+  auto short_one = chat_message(R"({"id":"u3","username":"carol","display_name":"","level":0})", "");
+  short_one["content"] = "こんにちは\nみんな";
+  EXPECT_EQ(format_reply_quote(&short_one), "   ↩ carol: こんにちは みんな");
+  EXPECT_EQ(format_reply_quote(nullptr), "   ↩ (deleted message)");
+}
+
 TEST(ChatLine, MultiLineContentStaysOnOneLine) {
   auto msg = chat_message(R"({"id":"u1","display_name":"A","level":1})", "");
   msg["content"] = "one\ntwo\tthree\r\nfour";

@@ -53,6 +53,8 @@ status chat_service::send_chat(room& r, const principal& who, client_chat chat, 
   if (auto s = check_settings(who, role, info.settings); !s) return s;
   auto content = checked_content(chat, info.settings.max_message_length);
   if (!content) return content.err();
+  if (!is_exempt(role, chat_rule::blocked_terms))
+    if (auto s = mod.check_terms(*content); !s) return s;
   std::optional<gift_info> gift;
   if (chat.gift) {
     auto priced = price_gift(*gifts_, chat.gift->gift_id, chat.gift->quantity);

@@ -26,7 +26,8 @@ const std::map<std::string, std::set<int>> server_codes = {
     {"missing_apikey", {400}}, {"invalid_path", {400}}, {"invalid_method", {400}}, {"bad_upgrade", {400}},
     {"https_required", {400}}, {"invalid_url", {400}}, {"invalid_listen", {400}}, {"invalid_store", {400}},
     {"invalid_broker", {400}}, {"invalid_tls_cert", {400}}, {"invalid_tls_key", {400}},
-    {"invalid_gift_catalog", {400}}, {"unauthorized", {401}}, {"invalid_token", {401}},
+    {"invalid_gift_catalog", {400}}, {"blocked_term", {400}}, {"blocked_term_not_found", {404}},
+    {"blocked_term_exists", {409}}, {"unauthorized", {401}}, {"invalid_token", {401}},
     {"token_expired", {401}}, {"invalid_api_key", {401}}, {"forbidden", {403}}, {"read_only", {403}},
     {"banned", {403}}, {"timed_out", {403}}, {"chat_disabled", {403}}, {"subscribers_only", {403}},
     {"not_found", {404}}, {"stream_not_found", {404}}, {"room_not_found", {404}}, {"message_not_found", {404}},
@@ -51,11 +52,11 @@ TEST(ErrorTable, EveryServerCodeKeepsItsStatus) {
 }
 
 TEST(ErrorTable, ContractWebSocketCodesCarryTheirExtras) {
-  // CONTRACT.md §5: the codes an `error` event has at least (blocked_term is
-  // not implemented yet, so it has no row).
+  // CONTRACT.md §5: the codes an `error` event has at least.
   for (std::string_view code :
        {"invalid_format", "unknown_type", "empty_content", "invalid_content", "message_too_long", "banned",
-        "read_only", "unknown_gift", "invalid_quantity", "stream_ended", "chat_disabled", "subscribers_only"}) {
+        "read_only", "unknown_gift", "invalid_quantity", "stream_ended", "chat_disabled", "subscribers_only",
+        "blocked_term"}) {
     EXPECT_NE(errc_from_code(code), errc::unrecognised) << code;
     EXPECT_EQ(kind_of(errc_from_code(code)).extra, error_extra::none) << code;
   }

@@ -91,6 +91,7 @@ result<sanction> moderation_service::impose(const mod_actor& a, std::string_view
     auto purged = store_.delete_user_messages(c->info.id, req.user_id);
     if (!purged) return purged.err();
     chat_.publish(chat_cleared(c->info.id, req.user_id));
+    unpin_if(*c, [&](const message& pinned) { return pinned.user.id == req.user_id; });
   }
   moderation_action entry;
   entry.action = to_string(req.kind);

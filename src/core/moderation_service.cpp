@@ -160,6 +160,7 @@ status moderation_service::delete_message(const mod_actor& a, std::string_view s
   auto gone = store_.delete_message(c->info.id, message_id);
   if (!gone) return gone.err();
   chat_.publish(message_deleted(c->info.id, message_id));
+  unpin_if(*c, [&](const message& pinned) { return pinned.id == message_id; });
   moderation_action entry;
   entry.action = "delete_message";
   entry.target_user_id = m->user.id;

@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +90,24 @@ class moderation_service {
   result<chat_settings> settings(const mod_actor& a, std::string_view stream);
   result<chat_settings> change_settings(const mod_actor& a, std::string_view stream, const settings_patch& p);
 
+  // ---- blocked terms (CONTRACT §12; moderation_chat_tools.cpp) -------------------------
+  // Oldest first.
+  result<std::vector<blocked_term>> blocked_terms(const mod_actor& a, std::string_view stream);
+  // The term trimmed, 1..100 code points (400 invalid_field); 409
+  // blocked_term_exists when its folded form is blocked already.
+  result<blocked_term> add_blocked_term(const mod_actor& a, std::string_view stream, std::string_view term);
+  // 404 blocked_term_not_found.
+  status remove_blocked_term(const mod_actor& a, std::string_view stream, std::string_view term_id);
+
+  // ---- the pinned message (CONTRACT §12) -------------------------------------------
+  // Pins a chat message or gift of the stream, replacing any pin: 404
+  // message_not_found (also when deleted), 400 invalid_field for a notice.
+  result<message> pin(const mod_actor& a, std::string_view stream, std::string_view message_id);
+  // Unpins; ok also when nothing was pinned.
+  status unpin(const mod_actor& a, std::string_view stream);
+  // Anyone: the pinned message or null. 404 stream_not_found.
+  result<std::shared_ptr<const message>> pinned(std::string_view stream);
+
   // ---- the log -------------------------------------------------------------------
   // Newest first. REQUIRES: 1 <= limit.
   result<std::vector<moderation_action>> log(const mod_actor& a, std::string_view stream, int limit);
@@ -105,6 +125,8 @@ class moderation_service {
   void record(const context& c, const mod_actor& a, moderation_action entry);
   void post(const context& c, const mod_actor& a, std::string content);
   std::string name_of(std::string_view user_id);
+  // After messages were deleted: unpins when the pin was one of them.
+  void unpin_if(const context& c, const std::function<bool(const message&)>& deleted);
 
   store& store_;
   room_registry& rooms_;

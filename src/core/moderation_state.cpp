@@ -1,5 +1,7 @@
 #include "core/moderation_state.hpp"
 
+#include "core/term_fold.hpp"
+
 #include <algorithm>
 
 namespace sorak {
@@ -111,6 +113,29 @@ void moderation_state::sweep(millis now, millis keep_ms) {
   std::lock_guard lk(mutex_);
   std::erase_if(timeouts_, [now](const auto& kv) { return expired(kv.second, now); });
   std::erase_if(last_sent_, [&](const auto& kv) { return now - kv.second > keep_ms; });
+}
+
+// ---- blocked terms ------------------------------------------------------------------
+
+void moderation_state::set_terms(const std::vector<blocked_term>& terms) {
+  auto folded = std::make_shared<std::vector<std::string>>();
+  folded->reserve(terms.size());
+  for (const auto& t : terms)
+    if (!t.folded.empty()) folded->push_back(t.folded);
+  std::lock_guard lk(mutex_);
+  terms_ = folded->empty() ? nullptr : std::move(folded);
+}
+
+status moderation_state::check_terms(std::string_view content) const {
+  std::shared_ptr<const std::vector<std::string>> terms;
+  {
+    std::lock_guard lk(mutex_);
+    terms = terms_;
+  }
+  if (!terms) return ok_value;  // the usual case: no fold at all
+  if (find_blocked(fold_term(content), *terms))
+    return error(errc::blocked_term, "Your message contains a term that is blocked in this chat");
+  return ok_value;
 }
 
 }  // namespace sorak

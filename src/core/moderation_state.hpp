@@ -1,7 +1,7 @@
 // moderation_state.hpp: what one room remembers about moderation, so every
 // message is checked at send time without a database read: the moderator and
-// VIP badges granted in the stream, its timeouts and bans, and when each user
-// last sent (for slow mode).
+// VIP badges granted in the stream, its timeouts and bans, its blocked terms,
+// and when each user last sent (for slow mode).
 //
 // The store is the truth; this is a cache of it, loaded from the store when
 // the room opens and then changed only by room::apply, from the events
@@ -14,6 +14,7 @@
 // calling out).
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,6 +68,13 @@ class moderation_state {
   // counts from the latest, so it holds across nodes.
   void note_sent(std::string_view user_id, millis at);
 
+  // ---- blocked terms (CONTRACT §12) ------------------------------------------------
+  // Replaces the stream's blocked terms.
+  void set_terms(const std::vector<blocked_term>& terms);
+  // ok when `content` contains none of them (case- and width-insensitively,
+  // core/term_fold.hpp); else 400 `blocked_term`.
+  status check_terms(std::string_view content) const;
+
   // Drops expired timeouts and last-sent times older than `keep_ms`.
   void sweep(millis now, millis keep_ms);
 
@@ -76,6 +84,8 @@ class moderation_state {
   std::unordered_map<std::string, sanction> bans_;        // GUARDED_BY(mutex_)
   std::unordered_map<std::string, sanction> timeouts_;    // GUARDED_BY(mutex_)
   std::unordered_map<std::string, millis> last_sent_;     // GUARDED_BY(mutex_)
+  // Folded forms; replaced whole, so a check reads them without holding mutex_.
+  std::shared_ptr<const std::vector<std::string>> terms_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace sorak

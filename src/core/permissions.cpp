@@ -55,6 +55,8 @@ constexpr rule table[] = {
     {mod_action::read_settings, staff, everyone},
     {mod_action::change_settings, staff, everyone},
     {mod_action::read_log, staff, everyone},
+    {mod_action::manage_terms, staff, everyone},
+    {mod_action::pin, staff, everyone},
 };
 
 // Who is exempt from each chat rule.
@@ -68,6 +70,7 @@ constexpr exemption exemptions[] = {
     {chat_rule::subscribers_only, roles({admin, broadcaster, moderator})},
     {chat_rule::slow_mode, roles({admin, broadcaster, moderator, vip})},
     {chat_rule::user_rate_limit, roles({admin, broadcaster, moderator})},
+    {chat_rule::blocked_terms, roles({admin, broadcaster, moderator})},
 };
 
 }  // namespace
@@ -109,9 +112,10 @@ const char* to_string(stream_role r) {
 }
 
 const char* to_string(mod_action a) {
-  static constexpr std::array<const char*, 12> names = {
+  static constexpr std::array<const char*, 14> names = {
       "grant_badge", "revoke_badge", "list_badges",    "delete_message", "timeout",         "untimeout",
-      "ban",         "unban",        "list_sanctions", "read_settings",  "change_settings", "read_log"};
+      "ban",         "unban",        "list_sanctions", "read_settings",  "change_settings", "read_log",
+      "manage_terms", "pin"};
   return names[static_cast<std::size_t>(a)];
 }
 

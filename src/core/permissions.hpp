@@ -32,6 +32,8 @@ enum class mod_action {
   read_settings,    // GET …/chat/settings
   change_settings,  // PATCH …/chat/settings
   read_log,         // GET …/moderation/log
+  manage_terms,     // GET, POST, DELETE …/chat/blocked-terms
+  pin,              // POST, DELETE …/chat/pin
 };
 
 // May `actor` perform `action` on someone at all? (Checked before looking
@@ -42,9 +44,10 @@ bool may_perform(stream_role actor, mod_action action);
 bool may_perform_on(stream_role actor, mod_action action, stream_role target);
 
 // The chat settings and limits some roles are exempt from (CONTRACT §6: the
-// broadcaster and moderators from all of them, VIPs from slow mode; the
+// broadcaster and moderators from all of them (blocked terms too, as on
+// Twitch), VIPs from slow mode; the
 // privileged rate-limit tier is the broadcaster's and the moderators').
-enum class chat_rule { chat_disabled, subscribers_only, slow_mode, user_rate_limit };
+enum class chat_rule { chat_disabled, subscribers_only, slow_mode, user_rate_limit, blocked_terms };
 bool is_exempt(stream_role sender, chat_rule rule);
 
 const char* to_string(stream_role r);

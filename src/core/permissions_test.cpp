@@ -36,8 +36,14 @@ TEST(Permissions, EveryoneMayListBadges) { EXPECT_EQ(actors_of(mod_action::list_
 TEST(Permissions, StaffModerates) {
   for (auto a :
        {mod_action::delete_message, mod_action::timeout, mod_action::untimeout, mod_action::ban, mod_action::unban,
-        mod_action::list_sanctions, mod_action::read_settings, mod_action::change_settings, mod_action::read_log})
+        mod_action::list_sanctions, mod_action::read_settings, mod_action::change_settings, mod_action::read_log,
+        mod_action::manage_terms, mod_action::pin})
     EXPECT_EQ(actors_of(a), (std::vector{admin, broadcaster, moderator})) << to_string(a);
+}
+
+TEST(Permissions, OnlyStaffIsExemptFromBlockedTerms) {
+  for (auto r : all_roles)
+    EXPECT_EQ(is_exempt(r, chat_rule::blocked_terms), r == admin || r == broadcaster || r == moderator) << to_string(r);
 }
 
 TEST(Permissions, ModeratorsCannotActOnTheBroadcasterOrOtherModerators) {

@@ -15,6 +15,9 @@ room::room(room_snapshot snap, std::size_t ring_capacity, const broker* others)
   ended_.store(info_.status == stream_status::ended);
   slow_mode_on_.store(info_.settings.slow_mode_seconds > 0);
   moderation_.load(snap.badges, snap.sanctions);
+  moderation_.set_terms(snap.terms);
+  if (snap.pinned)
+    set_pin(snap.pinned, std::make_shared<const std::string>(pinned_event(encode_message(*snap.pinned))));
   const auto& recent = snap.recent;
   ring_complete_ = recent.size() < ring_capacity_;  // the store had no more than this
   const millis window_start = recent.empty() ? 0 : recent.back().created_at - client_id_window_ms;
@@ -55,6 +58,22 @@ void room::set_info(const stream& s) {
   info_ = s;
   ended_.store(s.status == stream_status::ended, std::memory_order_release);
   slow_mode_on_.store(s.settings.slow_mode_seconds > 0, std::memory_order_release);
+}
+
+void room::set_pin(std::shared_ptr<const message> m, shared_json event) {
+  std::lock_guard lk(info_mutex_);
+  pinned_ = std::move(m);
+  pinned_json_ = pinned_ ? std::move(event) : nullptr;
+}
+
+std::shared_ptr<const message> room::pinned() const {
+  std::lock_guard lk(info_mutex_);
+  return pinned_;
+}
+
+shared_json room::pinned_event_json() const {
+  std::lock_guard lk(info_mutex_);
+  return pinned_json_;
 }
 
 millis room::next_created_at(millis now) {
@@ -158,7 +177,16 @@ std::uint64_t room::apply(const room_event& ev) {
       moderation_.lift(ev.target, ev.lifted);
       break;
     case event_kind::moderation_reloaded:
-      if (ev.moderation) moderation_.load(ev.moderation->badges, ev.moderation->sanctions);
+      if (ev.moderation) {
+        moderation_.load(ev.moderation->badges, ev.moderation->sanctions);
+        moderation_.set_terms(ev.moderation->terms);
+      }
+      break;
+    case event_kind::terms_changed:
+      if (ev.terms) moderation_.set_terms(*ev.terms);
+      break;
+    case event_kind::pin_changed:
+      set_pin(ev.msg, ev.json);
       break;
   }
   return ev.json ? record_other() : 0;

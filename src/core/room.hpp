@@ -65,6 +65,8 @@ struct room_snapshot {
   std::vector<message> deleted;   // deleted messages newer than recent's oldest (tombstones)
   std::vector<badge_grant> badges;
   std::vector<sanction> sanctions;
+  std::vector<blocked_term> terms;
+  std::shared_ptr<const message> pinned;  // null: nothing pinned
 };
 
 class room : public std::enable_shared_from_this<room> {
@@ -100,6 +102,13 @@ class room : public std::enable_shared_from_this<room> {
   // ---- moderation ---------------------------------------------------------
   moderation_state& moderation() { return moderation_; }
   const moderation_state& moderation() const { return moderation_; }
+
+  // ---- the pinned message ------------------------------------------------------
+  // Null when nothing is pinned.
+  std::shared_ptr<const message> pinned() const;
+  // Its `pinned` event (null when nothing is pinned), for a new connection
+  // right after its history.
+  shared_json pinned_event_json() const;
 
   // ---- analytics (core/stream_stats.hpp: filled when the room opens, then
   // once per committed message; its own lock) --------------------------------
@@ -189,6 +198,7 @@ class room : public std::enable_shared_from_this<room> {
 
  private:
   void set_info(const stream& s);
+  void set_pin(std::shared_ptr<const message> m, shared_json event);
   void advance_clock(millis t);
   std::uint64_t apply_message(const room_event& ev);
   std::uint64_t record_message(std::shared_ptr<const message> m, shared_json message_event);
@@ -222,6 +232,8 @@ class room : public std::enable_shared_from_this<room> {
 
   mutable std::mutex info_mutex_;
   stream info_;
+  std::shared_ptr<const message> pinned_;  // GUARDED_BY(info_mutex_)
+  shared_json pinned_json_;                // GUARDED_BY(info_mutex_)
   std::atomic<bool> slow_mode_on_{false};  // info_.settings.slow_mode_seconds > 0
   std::atomic<bool> ended_{false};
 

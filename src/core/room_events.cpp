@@ -2,6 +2,7 @@
 
 #include "core/room.hpp"
 #include "protocol/events.hpp"
+#include "protocol/json_codec.hpp"
 
 namespace sorak {
 
@@ -65,17 +66,44 @@ room_event sanction_lifted(std::string_view stream_id, std::string_view user_id,
   return ev;
 }
 
-room_event moderation_reloaded(std::string_view stream_id, std::vector<badge_grant> badges, std::vector<sanction> sanctions) {
+room_event moderation_reloaded(std::string_view stream_id, std::vector<badge_grant> badges, std::vector<sanction> sanctions,
+                               std::vector<blocked_term> terms) {
   auto ev = of(stream_id, event_kind::moderation_reloaded);
-  ev.moderation = std::make_shared<const moderation_snapshot>(moderation_snapshot{std::move(badges), std::move(sanctions)});
+  ev.moderation = std::make_shared<const moderation_snapshot>(
+      moderation_snapshot{std::move(badges), std::move(sanctions), std::move(terms)});
   return ev;
+}
+
+room_event terms_changed(std::string_view stream_id, std::vector<blocked_term> terms) {
+  auto ev = of(stream_id, event_kind::terms_changed);
+  ev.terms = std::make_shared<const std::vector<blocked_term>>(std::move(terms));
+  return ev;
+}
+
+room_event pin_changed(std::string_view stream_id, std::shared_ptr<const message> pinned) {
+  auto ev = of(stream_id, event_kind::pin_changed);
+  ev.json = shared(pinned_event(pinned ? encode_message(*pinned) : std::string()));
+  ev.msg = std::move(pinned);
+  return ev;
+}
+
+std::shared_ptr<const message> pinned_message(store& st, std::string_view stream_id) {
+  auto pin = st.get_pin(stream_id);
+  if (!pin) return nullptr;
+  auto m = st.get_message(stream_id, pin->message_id);
+  if (!m || m->deleted) return nullptr;
+  return std::make_shared<const message>(std::move(*m));
 }
 
 std::vector<room_event> state_of(const room& r, store& st) {
   std::vector<room_event> out;
   const std::string& id = r.stream_id();
   if (auto s = st.get_stream(id)) out.push_back(stream_changed(*s, s->status != r.info().status));
-  out.push_back(moderation_reloaded(id, st.list_badges(id), st.list_sanctions(id)));
+  out.push_back(moderation_reloaded(id, st.list_badges(id), st.list_sanctions(id), st.list_blocked_terms(id)));
+  auto pinned = pinned_message(st, id);
+  const auto shown = r.pinned();
+  if ((pinned ? pinned->id : std::string()) != (shown ? shown->id : std::string()))
+    out.push_back(pin_changed(id, std::move(pinned)));
   if (auto oldest = r.oldest_recent_id()) {
     // deleted_after is strictly after: the ring's oldest is asked on its own.
     if (auto first = st.get_message(id, *oldest); first && first->deleted) out.push_back(message_deleted(id, *oldest));

@@ -29,14 +29,23 @@ room_event stream_changed(const stream& s, bool status_changed);
 room_event badge_changed(std::string_view stream_id, std::string_view user_id, std::optional<stream_badge> badge);
 room_event sanction_imposed(const sanction& s);
 room_event sanction_lifted(std::string_view stream_id, std::string_view user_id, sanction_kind kind);
-// Every badge and sanction of the stream as stored (a node's read-back after a
-// broker outage); viewers are not told.
-room_event moderation_reloaded(std::string_view stream_id, std::vector<badge_grant> badges, std::vector<sanction> sanctions);
+// Every badge, sanction and blocked term of the stream as stored (a node's
+// read-back after a broker outage); viewers are not told.
+room_event moderation_reloaded(std::string_view stream_id, std::vector<badge_grant> badges, std::vector<sanction> sanctions,
+                               std::vector<blocked_term> terms);
+// The stream's blocked terms after one was added or removed; viewers are not told.
+room_event terms_changed(std::string_view stream_id, std::vector<blocked_term> terms);
+// The message pinned now (null: none); viewers get a `pinned` event.
+room_event pin_changed(std::string_view stream_id, std::shared_ptr<const message> pinned);
 // The events that bring the open room `r` to what the store holds (the broker's
 // message_source::state): the stream as stored (a `stream_status` event when
-// its status differs from the room's), its badges and sanctions, and a
+// its status differs from the room's), its badges, sanctions and blocked
+// terms, its pin (a `pinned` event when it differs from the room's), and a
 // deletion of each message the room shows that the store has deleted.
 // Throws what the store throws.
 std::vector<room_event> state_of(const room& r, store& st);
+// The stream's pinned message as stored, null when there is none or it has
+// been deleted since. Throws what the store throws.
+std::shared_ptr<const message> pinned_message(store& st, std::string_view stream_id);
 
 }  // namespace sorak

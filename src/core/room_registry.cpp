@@ -1,5 +1,7 @@
 #include "core/room_registry.hpp"
 
+#include "core/room_events.hpp"
+
 #include <algorithm>
 
 #include "core/clock.hpp"
@@ -82,6 +84,8 @@ std::shared_ptr<room> room_registry::build(const stream& s) {
   if (!snap.recent.empty()) snap.deleted = store_.deleted_after(s.id, snap.recent.front().id);
   snap.badges = store_.list_badges(s.id);
   snap.sanctions = store_.list_sanctions(s.id);
+  snap.terms = store_.list_blocked_terms(s.id);
+  snap.pinned = pinned_message(store_, s.id);
   auto r = std::make_shared<room>(std::move(snap), ring_capacity_, broker_);
   store_.scan_messages(s.id, [&r](const message& m) { r->stats().record(m); });
   r->finish_loading(last_created_at);

@@ -151,6 +151,9 @@ void ws_session::send_history(const ws_target& target, const std::optional<std::
     history_seq_ = view.seq;
     enqueue(std::move(view.body));
   }
+  // The pin, right after the history (CONTRACT §12). A pin changed since the
+  // history's snapshot also arrives as its event: the same state, told twice.
+  if (auto pinned = room_->pinned_event_json()) send_json(*pinned);
   last_viewer_count_ = room_->viewer_total();
   send_json(viewer_count_event(last_viewer_count_));
   if (room_->ended()) send_json(stream_status_event(stream_status::ended));

@@ -21,6 +21,10 @@ std::string wrap(std::string_view type, std::string_view data_json) {
 
 std::string message_event(std::string_view encoded_message) { return wrap("message", encoded_message); }
 
+std::string pinned_event(std::string_view encoded_message) {
+  return wrap("pinned", encoded_message.empty() ? std::string_view("null") : encoded_message);
+}
+
 std::string message_deleted_event(std::string_view message_id) {
   return wrap("message_deleted", json::serialize(json::object{{"message_id", message_id}}));
 }

@@ -21,6 +21,9 @@ using shared_json = std::shared_ptr<const std::string>;
 
 std::string message_event(std::string_view encoded_message);
 std::string message_deleted_event(std::string_view message_id);
+// `{"type":"pinned","data":Message}`, or `"data":null` when `encoded_message`
+// is empty (nothing is pinned).
+std::string pinned_event(std::string_view encoded_message);
 std::string chat_cleared_event(std::string_view user_id);
 std::string stream_status_event(stream_status s);
 std::string viewer_count_event(std::int64_t count);

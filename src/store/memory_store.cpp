@@ -264,6 +264,56 @@ class memory_store final : public store {
     return it == sanctions_.end() ? std::vector<sanction>{} : it->second;
   }
 
+  // ---- blocked terms and the pinned message ------------------------------------
+  result<blocked_term> add_blocked_term(const blocked_term& t) override {
+    std::lock_guard lock(mutex_);
+    auto& list = terms_[t.stream_id];
+    for (const auto& x : list)
+      if (x.folded == t.folded) return error(errc::blocked_term_exists, "\"" + x.term + "\" is blocked here already");
+    list.push_back(t);
+    return t;
+  }
+
+  result<blocked_term> remove_blocked_term(std::string_view stream_id, std::string_view term_id) override {
+    std::lock_guard lock(mutex_);
+    auto found = terms_.find(stream_id);
+    if (found != terms_.end()) {
+      auto& list = found->second;
+      auto it = std::find_if(list.begin(), list.end(), [&](const blocked_term& x) { return x.id == term_id; });
+      if (it != list.end()) {
+        blocked_term out = *it;
+        list.erase(it);
+        return out;
+      }
+    }
+    return error(errc::blocked_term_not_found, "no such blocked term in this stream");
+  }
+
+  std::vector<blocked_term> list_blocked_terms(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = terms_.find(stream_id);
+    return it == terms_.end() ? std::vector<blocked_term>{} : it->second;
+  }
+
+  status put_pin(const pin_record& p) override {
+    std::lock_guard lock(mutex_);
+    pins_.insert_or_assign(p.stream_id, p);
+    return ok_value;
+  }
+
+  status clear_pin(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    if (auto it = pins_.find(stream_id); it != pins_.end()) pins_.erase(it);
+    return ok_value;
+  }
+
+  std::optional<pin_record> get_pin(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = pins_.find(stream_id);
+    if (it == pins_.end()) return std::nullopt;
+    return it->second;
+  }
+
   status log_action(const moderation_action& a) override {
     std::lock_guard lock(mutex_);
     log_[a.stream_id].push_back(a);
@@ -396,6 +446,8 @@ class memory_store final : public store {
   // GUARDED_BY(mutex_), by stream id, oldest first:
   std::map<std::string, std::vector<badge_grant>, std::less<>> badges_;
   std::map<std::string, std::vector<sanction>, std::less<>> sanctions_;
+  std::map<std::string, std::vector<blocked_term>, std::less<>> terms_;
+  std::map<std::string, pin_record, std::less<>> pins_;
   std::map<std::string, std::vector<moderation_action>, std::less<>> log_;
   std::vector<api_key> api_keys_;  // GUARDED_BY(mutex_), oldest first
 };

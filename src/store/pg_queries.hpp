@@ -82,6 +82,15 @@ result<std::vector<badge_grant>> select_badges(pg_connection& db, std::string_vi
 result<std::vector<sanction>> select_sanctions(pg_connection& db, std::string_view stream_id);
 result<std::vector<moderation_action>> select_actions(pg_connection& db, std::string_view stream_id, int limit);
 
+// ---- blocked terms and the pin (pg_terms.cpp) ---------------------------------
+// 409 `blocked_term_exists`; 404 `blocked_term_not_found`.
+result<blocked_term> insert_blocked_term(pg_connection& db, const blocked_term& t);
+result<blocked_term> delete_blocked_term(pg_connection& db, std::string_view stream_id, std::string_view term_id);
+status upsert_pin(pg_connection& db, const pin_record& p);
+status delete_pin(pg_connection& db, std::string_view stream_id);
+result<std::vector<blocked_term>> select_blocked_terms(pg_connection& db, std::string_view stream_id);
+result<std::optional<pin_record>> select_pin(pg_connection& db, std::string_view stream_id);
+
 // ---- the Showroom-style feed and API keys (pg_showroom.cpp) --------------------
 result<std::vector<message>> select_chat_feed(pg_connection& db, std::string_view stream_id, int limit,
                                               std::optional<millis> since);

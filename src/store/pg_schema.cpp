@@ -143,6 +143,26 @@ CREATE TABLE api_keys (
   revoked_at  bigint                 -- NULL: in use
 );
 )sql"},
+      {4, R"sql(
+-- Issue 18: blocked terms and the pinned message (see sqlite_schema.cpp, 5).
+CREATE TABLE blocked_terms (
+  seq         bigserial PRIMARY KEY,
+  id          text NOT NULL UNIQUE,
+  stream_id   text NOT NULL,
+  term        text NOT NULL,
+  folded      text NOT NULL,
+  created_by  text NOT NULL,
+  created_at  bigint NOT NULL,
+  UNIQUE (stream_id, folded)
+);
+
+CREATE TABLE pins (
+  stream_id   text PRIMARY KEY,
+  message_id  text NOT NULL,
+  pinned_by   text NOT NULL,
+  pinned_at   bigint NOT NULL
+);
+)sql"},
   };
   return all;
 }

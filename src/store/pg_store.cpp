@@ -226,6 +226,34 @@ std::vector<moderation_action> postgres_store::moderation_log(std::string_view s
       "moderation_log", [&](pg::pg_connection& db) { return pg::select_actions(db, stream_id, limit); });
 }
 
+// ---- blocked terms and the pin ----------------------------------------------------
+
+result<blocked_term> postgres_store::add_blocked_term(const blocked_term& t) {
+  return write<blocked_term>([&](pg::pg_connection& db) { return pg::insert_blocked_term(db, t); });
+}
+
+result<blocked_term> postgres_store::remove_blocked_term(std::string_view stream_id, std::string_view term_id) {
+  return write<blocked_term>([&](pg::pg_connection& db) { return pg::delete_blocked_term(db, stream_id, term_id); });
+}
+
+std::vector<blocked_term> postgres_store::list_blocked_terms(std::string_view stream_id) {
+  return read_or_empty<std::vector<blocked_term>>(
+      "list_blocked_terms", [&](pg::pg_connection& db) { return pg::select_blocked_terms(db, stream_id); });
+}
+
+status postgres_store::put_pin(const pin_record& p) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::upsert_pin(db, p); });
+}
+
+status postgres_store::clear_pin(std::string_view stream_id) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::delete_pin(db, stream_id); });
+}
+
+std::optional<pin_record> postgres_store::get_pin(std::string_view stream_id) {
+  return read_or_empty<std::optional<pin_record>>(
+      "get_pin", [&](pg::pg_connection& db) { return pg::select_pin(db, stream_id); });
+}
+
 // ---- the Showroom-style feed, statistics and API keys -------------------------
 
 std::vector<message> postgres_store::chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) {

@@ -59,6 +59,16 @@ result<std::vector<badge_grant>> select_badges(sqlite_db& db, std::string_view s
 result<std::vector<sanction>> select_sanctions(sqlite_db& db, std::string_view stream_id);
 result<std::vector<moderation_action>> select_actions(sqlite_db& db, std::string_view stream_id, int limit);
 
+// ---- blocked terms and the pin (sqlite_terms.cpp) -----------------------------
+// Writes: 409 `blocked_term_exists`; 404 `blocked_term_not_found`.
+result<blocked_term> insert_blocked_term(sqlite_db& db, const blocked_term& t);
+result<blocked_term> delete_blocked_term(sqlite_db& db, std::string_view stream_id, std::string_view term_id);
+status upsert_pin(sqlite_db& db, const pin_record& p);
+status delete_pin(sqlite_db& db, std::string_view stream_id);
+// Reads.
+result<std::vector<blocked_term>> select_blocked_terms(sqlite_db& db, std::string_view stream_id);
+result<std::optional<pin_record>> select_pin(sqlite_db& db, std::string_view stream_id);
+
 // ---- the Showroom-style feed and API keys (sqlite_showroom.cpp) ---------------
 result<std::vector<message>> select_chat_feed(sqlite_db& db, std::string_view stream_id, int limit,
                                               std::optional<millis> since);

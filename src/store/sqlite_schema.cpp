@@ -149,6 +149,29 @@ CREATE TABLE sorak_schema_migrations (
 );
 INSERT INTO sorak_schema_migrations (version, applied_at) VALUES (1, 0), (2, 0), (3, 0);
 )sql"},
+      {5, R"sql(
+-- Issue 18: words refused in a stream's chat, matched by their case- and
+-- width-folded form (core/term_fold.hpp), one row per folded form.
+CREATE TABLE blocked_terms (
+  id          TEXT NOT NULL PRIMARY KEY,
+  stream_id   TEXT NOT NULL,
+  term        TEXT NOT NULL,      -- as typed
+  folded      TEXT NOT NULL,
+  created_by  TEXT NOT NULL,      -- user id, or 'admin'
+  created_at  INTEGER NOT NULL,
+  UNIQUE (stream_id, folded)
+);
+
+-- Issue 18: the message pinned at the top of a stream's chat, at most one.
+-- A pin whose message has since been deleted is no pin (the store reads it
+-- through the message).
+CREATE TABLE pins (
+  stream_id   TEXT NOT NULL PRIMARY KEY,
+  message_id  TEXT NOT NULL,
+  pinned_by   TEXT NOT NULL,
+  pinned_at   INTEGER NOT NULL
+);
+)sql"},
   };
   return all;
 }

@@ -229,6 +229,39 @@ std::vector<moderation_action> sqlite_store::moderation_log(std::string_view str
       "moderation_log", [&](sqlite::sqlite_db& db) { return sqlite::select_actions(db, stream_id, limit); });
 }
 
+// ---- blocked terms and the pin ------------------------------------------------------
+
+result<blocked_term> sqlite_store::add_blocked_term(const blocked_term& t) {
+  return writer_->call<blocked_term>([&](sqlite::sqlite_db& db) { return sqlite::insert_blocked_term(db, t); });
+}
+
+result<blocked_term> sqlite_store::remove_blocked_term(std::string_view stream_id, std::string_view term_id) {
+  return writer_->call<blocked_term>(
+      [&](sqlite::sqlite_db& db) { return sqlite::delete_blocked_term(db, stream_id, term_id); });
+}
+
+std::vector<blocked_term> sqlite_store::list_blocked_terms(std::string_view stream_id) {
+  return read_list<blocked_term>("list_blocked_terms",
+                                 [&](sqlite::sqlite_db& db) { return sqlite::select_blocked_terms(db, stream_id); });
+}
+
+status sqlite_store::put_pin(const pin_record& p) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::upsert_pin(db, p); });
+}
+
+status sqlite_store::clear_pin(std::string_view stream_id) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::delete_pin(db, stream_id); });
+}
+
+std::optional<pin_record> sqlite_store::get_pin(std::string_view stream_id) {
+  auto r = read<std::optional<pin_record>>([&](sqlite::sqlite_db& db) { return sqlite::select_pin(db, stream_id); });
+  if (!r) {
+    spdlog::warn("store: get_pin failed: {}", r.err().message);
+    return std::nullopt;
+  }
+  return *r;
+}
+
 // ---- the Showroom-style feed, statistics and API keys -----------------------------
 
 std::vector<message> sqlite_store::chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) {

@@ -78,6 +78,13 @@ class sqlite_store final : public store {
   status log_action(const moderation_action& a) override;
   std::vector<moderation_action> moderation_log(std::string_view stream_id, int limit) override;
 
+  result<blocked_term> add_blocked_term(const blocked_term& t) override;
+  result<blocked_term> remove_blocked_term(std::string_view stream_id, std::string_view term_id) override;
+  std::vector<blocked_term> list_blocked_terms(std::string_view stream_id) override;
+  status put_pin(const pin_record& p) override;
+  status clear_pin(std::string_view stream_id) override;
+  std::optional<pin_record> get_pin(std::string_view stream_id) override;
+
   std::vector<message> chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) override;
   void scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) override;
   status put_api_key(const api_key& k) override;

@@ -57,6 +57,14 @@ status copy_moderation(store& from, store& to, const stream& s, copy_counts& cou
     if (auto r = to.put_sanction(x); !r) return r;
     ++counts.sanctions;
   }
+  for (const auto& t : from.list_blocked_terms(s.id)) {
+    if (auto r = to.add_blocked_term(t); !r) return r.err();
+    ++counts.blocked_terms;
+  }
+  if (auto pin = from.get_pin(s.id)) {
+    if (auto r = to.put_pin(*pin); !r) return r;
+    ++counts.pins;
+  }
   auto log = from.moderation_log(s.id, INT_MAX);  // newest first
   for (auto it = log.rbegin(); it != log.rend(); ++it) {
     if (auto r = to.log_action(*it); !r) return r;

@@ -24,6 +24,8 @@ struct copy_counts {
   std::int64_t badges = 0;
   std::int64_t sanctions = 0;
   std::int64_t actions = 0;  // moderation log entries
+  std::int64_t blocked_terms = 0;
+  std::int64_t pins = 0;
   std::int64_t api_keys = 0;
 };
 

@@ -133,6 +133,14 @@ class held_store final : public store {
   result<message> delete_message(std::string_view s, std::string_view id) override {
     return inner_->delete_message(s, id);
   }
+  result<blocked_term> add_blocked_term(const blocked_term& t) override { return inner_->add_blocked_term(t); }
+  result<blocked_term> remove_blocked_term(std::string_view s, std::string_view id) override {
+    return inner_->remove_blocked_term(s, id);
+  }
+  std::vector<blocked_term> list_blocked_terms(std::string_view s) override { return inner_->list_blocked_terms(s); }
+  status put_pin(const pin_record& p) override { return inner_->put_pin(p); }
+  status clear_pin(std::string_view s) override { return inner_->clear_pin(s); }
+  std::optional<pin_record> get_pin(std::string_view s) override { return inner_->get_pin(s); }
   result<std::vector<std::string>> delete_user_messages(std::string_view s, std::string_view u) override {
     return inner_->delete_user_messages(s, u);
   }

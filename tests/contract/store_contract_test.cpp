@@ -1024,6 +1024,63 @@ TEST_P(store_contract, the_moderation_log_is_newest_first_per_stream) {
   EXPECT_EQ(theirs[0].reason, "");
 }
 
+TEST_P(store_contract, blocked_terms_are_added_once_per_folded_form_listed_oldest_first_and_removed) {
+  stream s = create();
+  stream other = create("other");
+  blocked_term bad{new_uuid_v7(), s.id, "Bad", "bad", "m-1", 1000};
+  blocked_term jp{new_uuid_v7(), s.id, "ばか", "ばか", "admin", 2000};
+  auto added = store_->add_blocked_term(bad);
+  ASSERT_TRUE(added.ok()) << added.err().message;
+  EXPECT_EQ(added->id, bad.id);
+  ASSERT_TRUE(store_->add_blocked_term(jp).ok());
+  // Another spelling with the same folded form is the same term; in another stream it is not.
+  auto again = store_->add_blocked_term({new_uuid_v7(), s.id, "ＢＡＤ", "bad", "m-2", 3000});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, "blocked_term_exists");
+  EXPECT_EQ(again.err().http_status, 409);
+  ASSERT_TRUE(store_->add_blocked_term({new_uuid_v7(), other.id, "bad", "bad", "m-1", 3000}).ok());
+  auto list = store_->list_blocked_terms(s.id);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, bad.id);
+  EXPECT_EQ(list[0].term, "Bad");
+  EXPECT_EQ(list[0].folded, "bad");
+  EXPECT_EQ(list[0].created_by, "m-1");
+  EXPECT_EQ(list[0].created_at, 1000);
+  EXPECT_EQ(list[1].term, "ばか");
+  auto removed = store_->remove_blocked_term(s.id, bad.id);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->term, "Bad");
+  auto twice = store_->remove_blocked_term(s.id, bad.id);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.err().code, "blocked_term_not_found");
+  EXPECT_EQ(twice.err().http_status, 404);
+  EXPECT_FALSE(store_->remove_blocked_term(other.id, jp.id).ok()) << "a term is removed only from its stream";
+  ASSERT_EQ(store_->list_blocked_terms(s.id).size(), 1u);
+  EXPECT_EQ(store_->list_blocked_terms(other.id).size(), 1u);
+  // Once removed, the folded form may be added again.
+  EXPECT_TRUE(store_->add_blocked_term({new_uuid_v7(), s.id, "BAD", "bad", "m-1", 4000}).ok());
+}
+
+TEST_P(store_contract, a_pin_is_one_per_stream_replaced_and_cleared) {
+  stream s = create();
+  stream other = create("other");
+  EXPECT_FALSE(store_->get_pin(s.id).has_value());
+  EXPECT_TRUE(store_->clear_pin(s.id).ok()) << "clearing nothing is fine";
+  ASSERT_TRUE(store_->put_pin({s.id, "msg-1", "m-1", 1000}).ok());
+  ASSERT_TRUE(store_->put_pin({other.id, "msg-9", "admin", 1500}).ok());
+  ASSERT_TRUE(store_->put_pin({s.id, "msg-2", "b-1", 2000}).ok());
+  auto pin = store_->get_pin(s.id);
+  ASSERT_TRUE(pin.has_value());
+  EXPECT_EQ(pin->stream_id, s.id);
+  EXPECT_EQ(pin->message_id, "msg-2");
+  EXPECT_EQ(pin->pinned_by, "b-1");
+  EXPECT_EQ(pin->pinned_at, 2000);
+  ASSERT_TRUE(store_->clear_pin(s.id).ok());
+  EXPECT_FALSE(store_->get_pin(s.id).has_value());
+  ASSERT_TRUE(store_->get_pin(other.id).has_value());
+  EXPECT_EQ(store_->get_pin(other.id)->message_id, "msg-9");
+}
+
 INSTANTIATE_TEST_SUITE_P(all, store_contract, ::testing::ValuesIn(all_stores),
                          [](const ::testing::TestParamInfo<store_kind>& info) { return info.param.name; });
 

@@ -165,6 +165,40 @@ test('sorak watch shows sent messages in the display format; sorak send prints t
   assert.equal(shown[1], `💬 [${hhmmss(history[1].created_at)}] Lv.3 Bob: hi there`);
 });
 
+test('sorak watch quotes the parent above a reply: seen, fetched by id, or deleted', async () => {
+  const stream = await createStream(server, owner, { title: 'replies in the terminal' });
+  const carol = { sub: 'cli-carol', username: 'carol', display_name: 'Carol' };
+  const c = await joinChat(server, stream.id, server.token(carol));
+  const old = (await sendAcked(c, 'an old question from before the watch')).data.id;
+  const gone = (await sendAcked(c, 'a rude thing')).data.id;
+  // Older than the 50 messages of history on connect: the watch never shows them.
+  for (let i = 0; i < 50; i++) await sendAcked(c, `filler ${i}`);
+  const watch = start(['watch', stream.id, '--count', '4', '--token', await cliToken({ sub: 'cli-rw', username: 'rw' })]);
+  await waitFor(() => /watching/.test(watch.stderr), { timeoutMs: 10000, what: 'sorak watch to connect' });
+  const fresh = (await sendAcked(c, 'what song is this? the one with the long intro and the guitar')).data.id;
+  await sendAcked(c, 'it is the new single', { reply_to: fresh });  // the parent was shown
+  await sendAcked(c, 'answering the old one', { reply_to: old });    // never shown: fetched by id
+  const mod = await api(server, 'DELETE', `/api/v1/streams/${stream.id}/chat/messages/${gone}`, { token: server.token(owner) });
+  assert.equal(mod.status, 204);
+  await sendAcked(c, 'replying to the deleted one', { reply_to: gone });  // 404: deleted
+  const timer = setTimeout(() => watch.child.kill('SIGKILL'), 15000);
+  const w = await watch.done;
+  clearTimeout(timer);
+  assertOk(w, 'watch --count 4');
+  const all = lines(w.stdout).filter((l) => !l.startsWith('·'));
+  const out = all.slice(all.findIndex((l) => l.includes('what song is this')));
+  assert.deepEqual(out.map((l) => l.replace(/\[\d\d:\d\d:\d\d\] /, '')), [
+    '💬 Lv.0 Carol: what song is this? the one with the long intro and the guitar',
+    '   ↩ Carol: what song is this? the one with the long…',
+    '💬 Lv.0 Carol: it is the new single',
+    '   ↩ Carol: an old question from before the watch',
+    '💬 Lv.0 Carol: answering the old one',
+    '   ↩ (deleted message)',
+    '💬 Lv.0 Carol: replying to the deleted one',
+  ]);
+  c.close();
+});
+
 test('sorak watch --json prints events as JSON lines and exits 0 when the stream ends', async () => {
   const ownerToken = await cliToken(owner);
   const stream = await createStream(server, owner, { title: 'ends while watched' });

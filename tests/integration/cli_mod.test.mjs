@@ -82,6 +82,31 @@ test('sorak mod: add, list, settings, delete, timeout, untimeout, ban, unban, re
   ok(r, 'log');
   assert.deepEqual(r.lines.map((l) => JSON.parse(l).action), ['remove_badge', 'unban', 'ban']);
 
+
+  // Blocked terms and the pin (CONTRACT §12).
+  r = await sorak(['mod', 'block', room, 'Spoiler'], { token: modToken });
+  ok(r, 'block');
+  const term = JSON.parse(r.stdout).data;
+  assert.equal(term.term, 'Spoiler');
+  r = await sorak(['mod', 'block', room, 'ＳＰＯＩＬＥＲ'], { token: modToken });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /blocked_term_exists/);
+  r = await sorak(['mod', 'terms', room], { token: modToken });
+  ok(r, 'terms');
+  assert.deepEqual(r.lines.map((l) => JSON.parse(l).term), ['Spoiler']);
+  c.send({ type: 'message', content: 'spoiler: he wins' });
+  assert.equal((await c.next('error')).code, 'blocked_term');
+  ok(await sorak(['mod', 'unblock', room, term.id], { token: modToken }), 'unblock');
+  const pinMe = (await sendAcked(c, 'spoiler-free zone')).data.id;
+  r = await sorak(['mod', 'pin', room, pinMe], { token: modToken });
+  ok(r, 'pin');
+  assert.equal(JSON.parse(r.stdout).data.id, pinMe);
+  assert.equal((await c.next('pinned')).data.id, pinMe);
+  r = await sorak(['mod', 'unpin', room], { token: modToken });
+  ok(r, 'unpin');
+  assert.equal(r.stdout.trim(), 'ok');
+  assert.equal((await c.next('pinned')).data, null);
+
   // Refusals come back as the server's error, exit 1.
   r = await sorak(['mod', 'ban', room, owner.sub], { token: modToken });
   assert.equal(r.code, 1);

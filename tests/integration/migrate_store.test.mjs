@@ -37,6 +37,8 @@ async function snapshot(server, s) {
     moderators: await get(p('/moderators')),
     bans: await get(p('/bans')),
     log: await get(p('/moderation/log')),
+    blocked_terms: await get(p('/chat/blocked-terms')),
+    pin: await get(p('/chat/pin')),
   };
 }
 
@@ -63,6 +65,8 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   assert.equal((await api(old, 'DELETE', `/api/v1/streams/${live.id}/chat/messages/${bad.data.id}`, { token: tok(mod) })).status, 204);
   assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/bans`, { token: tok(mod), body: { user_id: troll.sub, reason: 'rude' } })).status, 201);
   assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/timeouts`, { token: tok(mod), body: { user_id: late.sub, duration_seconds: 600 } })).status, 201);
+  assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/chat/blocked-terms`, { token: tok(mod), body: { term: 'ＳＰＯＩＬＥＲ' } })).status, 201);
+  assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/chat/pin`, { token: tok(mod), body: { message_id: first.data.id } })).status, 200);
   const gift = await api(old, 'POST', `/api/v1/admin/streams/${live.id}/gifts`, {
     headers: old.admin, body: { user: { id: 'whale', username: 'whale', display_name: 'Whale', level: 40 }, gift_id: 'crown', quantity: 2, content: 'for you' },
   });
@@ -87,7 +91,7 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   const db = createDatabase();
   const moved = await sorak(['migrate-store', sqliteUrl, db.url]);
   assert.equal(moved.code, 0, moved.stderr);
-  assert.match(moved.stdout, new RegExp(`copied 2 streams, ${stored} messages, .* 1 badges, 2 sanctions, \\d+ moderation log entries, 2 API keys`));
+  assert.match(moved.stdout, new RegExp(`copied 2 streams, ${stored} messages, .* 1 badges, 2 sanctions, \\d+ moderation log entries, 1 blocked terms, 1 pins, 2 API keys`));
   // Into a database that already holds streams: refused, nothing touched.
   const again = await sorak(['migrate-store', sqliteUrl, db.url]);
   assert.notEqual(again.code, 0);
@@ -104,6 +108,11 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   const l2 = await joinChat(next, live.id, next.token(late));
   l2.send({ type: 'message', content: 'me too' });
   assert.equal((await l2.next('error')).code, 'timed_out');
+  const f2 = await joinChat(next, live.id, next.token(freshUser()));
+  assert.equal((await f2.next('pinned')).data.id, first.data.id, 'the pin moved with its stream');
+  f2.send({ type: 'message', content: 'spoiler!' });
+  assert.equal((await f2.next('error')).code, 'blocked_term', 'the blocked term moved with its stream');
+  f2.close();
   const page = await api(next, 'GET', `/api/v1/streams/${live.id}/chat/history?limit=3&before=${before.live.history[5].id}`, { token: next.token(owner) });
   assert.deepEqual(page.json.messages.map((m) => m.id), before.live.history.slice(2, 5).map((m) => m.id));
   // The live key works, the revoked one does not come back.

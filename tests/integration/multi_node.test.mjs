@@ -144,6 +144,26 @@ test('a deletion and a ban made on one node take effect on the other at once', {
   for (const c of [viewer, author]) await c.close();
 });
 
+test('a blocked term and a pin made on one node hold on the other at once', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'terms and pins across nodes' });
+  const path = (rest) => `/api/v1/streams/${stream.id}${rest}`;
+  const fan = await joinChat(b, stream.id, b.token(freshUser('fan')));
+  const said = (await sendAcked(fan, 'read the rules please')).data.id;
+  assert.equal((await api(a, 'POST', path('/chat/blocked-terms'), { token: a.token(owner), body: { term: 'Spoiler' } })).status, 201);
+  await waitFor(async () => {
+    fan.send({ type: 'message', content: 'ＳＰＯＩＬＥＲ: he wins' });
+    const e = await fan.next((ev) => ev.type === 'error' || ev.type === 'ack', 2000);
+    return e.type === 'error' && e.code === 'blocked_term';
+  }, { timeoutMs: 3000, what: 'the term added on node a refuses on node b' });
+  assert.equal((await api(a, 'POST', path('/chat/pin'), { token: a.token(owner), body: { message_id: said } })).status, 200);
+  assert.equal((await fan.next('pinned')).data.id, said, 'the pin made on node a reaches a viewer on node b');
+  assert.equal((await api(b, 'GET', path('/chat/pin'), { token: b.token(freshUser()) })).json.data.id, said);
+  const late = await joinChat(b, stream.id, b.token(freshUser('late')));
+  assert.equal((await late.next('pinned')).data.id, said);
+  for (const c of [fan, late]) await c.close();
+});
+
 test('a node with no room of the stream shows the viewers of the others: the stream, the list, the Showroom API', { skip }, async () => {
   const { nodes: [a, b] } = await nodes();
   const stream = await createStream(a, owner, { title: 'watched on one node' });
@@ -211,6 +231,7 @@ test('a deletion and a ban made while Redis is down reach the other node once it
   const rude = freshUser('rude');
   const author = await joinChat(b, stream.id, b.token(rude));
   const bad = (await sendAcked(author, 'something rude')).data.id;
+  const pinnable = (await sendAcked(viewer, 'welcome all')).data.id;
   await viewer.next('message');
   // Node a has the room open too (its own viewer), as a moderator's node would.
   const mod = await joinChat(a, stream.id, a.token(owner));
@@ -221,8 +242,11 @@ test('a deletion and a ban made while Redis is down reach the other node once it
   assert.equal((await api(a, 'DELETE', path(`/chat/messages/${bad}`), { token: a.token(owner) })).status, 204);
   const ban = await api(a, 'POST', path('/bans'), { token: a.token(owner), body: { user_id: rude.sub, reason: 'spam' } });
   assert.ok(ban.status >= 200 && ban.status < 300, ban.text);
+  assert.equal((await api(a, 'POST', path('/chat/blocked-terms'), { token: a.token(owner), body: { term: 'leak' } })).status, 201);
+  assert.equal((await api(a, 'POST', path('/chat/pin'), { token: a.token(owner), body: { message_id: pinnable } })).status, 200);
   await sleep(300);
   assert.equal(viewer.ofType('message_deleted').length, 0, 'node b cannot know yet');
+  assert.equal(viewer.ofType('pinned').length, 0, 'node b cannot know of the pin yet');
 
   redis.restart();
   await waitFor(async () => (await api(b, 'GET', '/readyz')).status === 200, { timeoutMs: 10000, what: 'node b ready again' });
@@ -232,6 +256,10 @@ test('a deletion and a ban made while Redis is down reach the other node once it
   const e = await author.next((ev) => ev.type === 'error' || ev.type === 'ack', 3000);
   assert.equal(e.type, 'error');
   assert.equal(e.code, 'banned', 'the ban made through node a while Redis was down refuses on node b');
+  assert.equal((await viewer.next('pinned', 5000)).data.id, pinnable, 'the pin made while Redis was down reaches node b');
+  viewer.send({ type: 'message', content: 'LEAK', client_id: 'after-the-term' });
+  const refused = await viewer.next((ev) => ev.type === 'error' || (ev.type === 'ack' && ev.client_id === 'after-the-term'), 3000);
+  assert.equal(refused.code, 'blocked_term', 'the term added while Redis was down refuses on node b');
   await sleep(200);
   assert.equal(viewer.ofType('message_deleted').length, 1, 'told once');
   for (const c of [viewer, author, mod]) await c.close();

@@ -29,9 +29,14 @@ export function compareMessages(a, b) {
 }
 
 export class ChatConnection {
-  // handlers: history(messages, {recovered, first}), message(m), deleted(id),
-  // cleared(userId), viewers(n), streamStatus(status), state(name, detail),
-  // sent(item, data), refused(errorEvent, item|null), queue(items)
+  // handlers: history(messages, {recovered, first, backfill}), message(m),
+  // deleted(id), cleared(userId), pinned(m|null), viewers(n),
+  // streamStatus(status), state(name, detail), sent(item, data),
+  // refused(errorEvent, item|null), queue(items)
+  //
+  // The pin: a connection's `pinned` event, if any, comes right after its
+  // `history`, so a page takes each (non-backfill) history as "nothing
+  // pinned" until a `pinned` event says otherwise.
   constructor({ room, token, handlers }) {
     this.room = room;
     this.token = token;
@@ -111,6 +116,7 @@ export class ChatConnection {
       case 'message': this.seen(ev.data); return this.h.message?.(ev.data);
       case 'message_deleted': return this.h.deleted?.(ev.data.message_id);
       case 'chat_cleared': return this.h.cleared?.(ev.data.user_id);
+      case 'pinned': return this.h.pinned?.(ev.data && ev.data.id ? ev.data : null);
       case 'viewer_count': return this.h.viewers?.(ev.data.count);
       case 'stream_status': return this.h.streamStatus?.(ev.data.status);
       case 'ack': return this.onAck(ev);

@@ -1,11 +1,14 @@
 // chat.js: the chat page /s/{room_id}: history on open, live messages, gifts,
-// the viewer count, a box to send, a gift picker, and for the broadcaster and
-// moderators a menu on each message (delete, time out, ban).
+// the viewer count, a box to send, a gift picker, replies (↩ on a message, the
+// parent quoted above a reply), the pinned message in a bar above the list,
+// and for the broadcaster and moderators a menu on each message (pin, delete,
+// time out, ban), an unpin button on the pin bar and the blocked terms panel.
 import { ApiError, api, currentToken, decodeToken, roomFromPath, storeToken, storedToken, streamPath, urlToken } from './api.js';
 import { mountAccount, openLogin } from './account.js';
 import { ChatConnection, compareMessages } from './chat-client.js';
 import { $, clear, el, say } from './dom.js';
-import { giftIcon, messageItem, starsText } from './render.js';
+import { displayName, giftIcon, gist, messageItem, pinBody, starsText } from './render.js';
+import { ReplyQuotes, startOf } from './replies.js';
 
 const MAX_SHOWN = 500;
 const room = roomFromPath();
@@ -15,6 +18,10 @@ const ui = {
   form: $('#composer'), input: $('#chat-input'), send: $('#send'), status: $('#composer-status'),
   giftToggle: $('#gift-toggle'), picker: $('#gift-picker'), giftGrid: $('#gift-grid'), giftQty: $('#gift-qty'),
   giftSend: $('#gift-send'), menu: $('#mod-menu'), menuWho: $('#mod-menu-who'),
+  pinBar: $('#pin-bar'), pinContent: $('#pin-content'), pinRemove: $('#pin-remove'),
+  replyBar: $('#reply-bar'), replyName: $('#reply-name'), replyText: $('#reply-text'), replyCancel: $('#reply-cancel'),
+  termsOpen: $('#terms-open'), terms: $('#terms-dialog'), termsList: $('#terms-list'), termsForm: $('#terms-form'),
+  termsInput: $('#terms-input'), termsAdd: $('#terms-add'), termsStatus: $('#terms-status'), termsClose: $('#terms-close'),
 };
 
 const state = {
@@ -27,7 +34,10 @@ const state = {
   shown: new Map(),    // message id → {m, li}
   gift: null,          // the gift picked in the picker
   menuFor: null,       // the message the moderator menu is open for
+  pinned: null,        // the pinned message, or null
+  replyTo: null,       // the message the next send replies to, or null
 };
+const quotes = new ReplyQuotes(room);
 
 // ---- messages ------------------------------------------------------------
 
@@ -37,17 +47,24 @@ function scrollToEnd() {
   ui.jump.hidden = true;
 }
 
-function modButton(m) {
-  if (m.message_type === 'moderation' || m.message_type === 'system' || m.user?.id === state.me?.sub) return null;
-  return el('button', { class: 'icon mod-open', type: 'button', title: 'Moderate', 'aria-label': 'Moderate this message',
-    'aria-haspopup': 'menu', text: '⋯', onclick: (e) => openMenu(m, e.currentTarget) });
+const isNotice = (m) => m.message_type === 'moderation' || m.message_type === 'system';
+
+// ⋯ on every message but notices (on one's own only "Pin": CSS shows it to
+// moderators); ↩ on every message but notices (CSS shows it to whoever may send).
+function messageTools(m) {
+  if (isNotice(m)) return null;
+  return el('span', { class: 'msg-tools' },
+    el('button', { class: 'icon reply-open', type: 'button', title: 'Reply', 'aria-label': `Reply to ${displayName(m.user)}`,
+      text: '↩', onclick: () => startReply(m) }),
+    el('button', { class: 'icon mod-open', type: 'button', title: 'Moderate', 'aria-label': 'Moderate this message',
+      'aria-haspopup': 'menu', text: '⋯', onclick: (e) => openMenu(m, e.currentTarget) }));
 }
 
 // Shows m once, in order (by created_at, then id), whatever path it came by.
 function show(m) {
   if (!m || !m.id || state.shown.has(m.id)) return;
-  const li = messageItem(m);
-  const tools = modButton(m);
+  const li = messageItem(m, { quotes });
+  const tools = messageTools(m);
   if (tools) li.append(tools);
   const entry = { m, li };
   let after = null;  // the shown message m goes after
@@ -69,7 +86,33 @@ function remove(id) {
   if (state.menuFor?.id === id) closeMenu();
 }
 
+// A message deleted (or purged) by a moderator: gone from the list, quoted as
+// deleted, and no longer the one being replied to.
+function gone(ids) {
+  for (const id of ids) {
+    quotes.deleted(id);
+    remove(id);
+    if (state.replyTo?.id === id) {
+      cancelReply();
+      say(ui.status, 'The message you were replying to was deleted.', 'info');
+    }
+  }
+}
+
+// ---- the pinned message --------------------------------------------------
+
+function setPin(m) {
+  state.pinned = m || null;
+  clear(ui.pinContent);
+  ui.pinBar.hidden = !state.pinned;
+  if (!state.pinned) return;
+  quotes.learn(m);
+  ui.pinBar.dataset.id = m.id;
+  ui.pinContent.append(pinBody(m));
+}
+
 function showMany(messages) {
+  quotes.learn(messages);
   const stick = nearBottom();
   messages.forEach(show);
   if (stick || !messages.length) scrollToEnd();
@@ -93,6 +136,7 @@ function setConn(name, detail) {
   ui.input.disabled = !state.token || state.ended;
   ui.send.disabled = ui.input.disabled;
   ui.giftToggle.disabled = ui.input.disabled;
+  document.body.classList.toggle('can-reply', !ui.input.disabled && !state.me?.read_only);
   if (name === 'unauthorized') {
     storeToken(null);
     notice('Your login has expired or is not valid here. Log in again to chat.', true);
@@ -115,10 +159,14 @@ function connect() {
   state.shown.clear();
   clear(ui.list);
   drawPending([]);
+  setPin(null);
+  cancelReply();
   state.token = currentToken();
   state.me = state.token ? decodeToken(state.token) : null;
+  quotes.token = state.token;
   state.canModerate = false;
   document.body.classList.remove('can-moderate');
+  if (ui.terms.open) ui.terms.close();
   if (!state.token) {
     setConn('logged_out');
     notice('Pick a name to read and join the chat.', true);
@@ -128,10 +176,18 @@ function connect() {
   checkModerator();
   state.conn = new ChatConnection({
     room, token: state.token, handlers: {
-      history: (messages) => showMany(messages),
+      history: (messages, info) => {
+        if (!info?.backfill) setPin(null);  // until this connection's `pinned` says otherwise
+        showMany(messages);
+      },
       message: (m) => showMany([m]),
-      deleted: (id) => remove(id),
-      cleared: (userId) => [...state.shown.values()].filter((e) => e.m.user?.id === userId).forEach((e) => remove(e.m.id)),
+      deleted: (id) => gone([id]),
+      cleared: (userId) => {
+        quotes.cleared(userId);
+        gone([...state.shown.values()].filter((e) => e.m.user?.id === userId).map((e) => e.m.id));
+        if (state.replyTo?.user?.id === userId) gone([state.replyTo.id]);
+      },
+      pinned: setPin,
       viewers: (n) => {
         ui.viewers.hidden = false;
         ui.viewers.textContent = `👁 ${n} watching`;
@@ -175,6 +231,8 @@ function streamEnded() {
   ui.input.disabled = ui.send.disabled = ui.giftToggle.disabled = true;
   ui.input.placeholder = 'The stream has ended';
   ui.picker.hidden = true;
+  document.body.classList.remove('can-reply');
+  cancelReply();
 }
 
 // ---- sending -------------------------------------------------------------
@@ -200,7 +258,8 @@ function refusalText(ev) {
     case 'message_too_long': return `That message is too long: at most ${max} characters.`;
     case 'empty_content': return 'Type something first.';
     case 'invalid_content': return 'That message has characters the chat does not take.';
-    case 'blocked_term': return 'That message contains a word this chat blocks.';
+    case 'blocked_term': return 'Your message contains a word that is blocked in this chat.';
+    case 'invalid_reply_to': return 'The message you replied to is not in this chat any more.';
     case 'unknown_gift': return 'That gift is not in the catalog any more.';
     case 'invalid_quantity': return 'A gift quantity is a whole number from 1 to 100.';
     case 'shutting_down': return 'The server is restarting; your message will be sent when it is back.';
@@ -214,9 +273,44 @@ ui.form.addEventListener('submit', (e) => {
   const content = ui.input.value.trim();
   if (!content || !state.conn) return;
   say(ui.status, '');
-  state.conn.send({ type: 'message', content });
+  const payload = { type: 'message', content };
+  if (state.replyTo) payload.reply_to = state.replyTo.id;
+  state.conn.send(payload);
   ui.input.value = '';
+  cancelReply();
   scrollToEnd();
+});
+
+// ---- replies -------------------------------------------------------------
+
+function startReply(m) {
+  if (ui.input.disabled) return;
+  state.replyTo = m;
+  ui.replyName.textContent = displayName(m.user);
+  ui.replyText.textContent = startOf(gist(m), 40);
+  ui.replyBar.dataset.id = m.id;
+  ui.replyBar.hidden = false;
+  ui.input.focus();
+}
+
+function cancelReply() {
+  state.replyTo = null;
+  ui.replyBar.hidden = true;
+  delete ui.replyBar.dataset.id;
+}
+
+ui.replyCancel.addEventListener('click', () => { cancelReply(); ui.input.focus(); });
+ui.input.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.replyTo) cancelReply(); });
+
+// A click on a quote shows its parent, when the page has it.
+ui.list.addEventListener('click', (e) => {
+  const quote = e.target.closest('.reply-quote');
+  const parent = quote && state.shown.get(quote.dataset.replyTo);
+  if (!parent) return;
+  parent.li.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  parent.li.classList.remove('flash');
+  void parent.li.offsetWidth;  // restart the animation
+  parent.li.classList.add('flash');
 });
 
 // ---- gifts ---------------------------------------------------------------
@@ -274,13 +368,19 @@ function openMenu(m, anchor) {
   state.menuFor = m;
   disarmBan();
   ui.menuWho.textContent = m.user?.display_name || m.user?.id || '';
+  // One's own message: only pin (acting on oneself makes no sense).
+  const own = m.user?.id === state.me?.sub;
+  for (const b of ui.menu.querySelectorAll('button')) b.hidden = own && b.dataset.action !== 'pin';
+  const pinned = state.pinned?.id === m.id;
+  pinButton.dataset.action = pinned ? 'unpin' : 'pin';
+  pinButton.textContent = pinned ? '📌 Unpin message' : '📌 Pin message';
   ui.menu.hidden = false;
   const r = anchor.getBoundingClientRect();
   const w = ui.menu.offsetWidth;
   const h = ui.menu.offsetHeight;
   ui.menu.style.left = `${Math.max(8, Math.min(r.right - w, innerWidth - w - 8))}px`;
   ui.menu.style.top = `${r.bottom + h + 8 > innerHeight ? Math.max(8, r.top - h - 4) : r.bottom + 4}px`;
-  ui.menu.querySelector('button').focus();
+  ui.menu.querySelector('button:not([hidden])').focus();
 }
 
 function closeMenu() {
@@ -289,12 +389,15 @@ function closeMenu() {
 }
 
 const ACTIONS = {
+  pin: (m) => ['POST', '/chat/pin', { message_id: m.id }, 'Message pinned.'],
+  unpin: () => ['DELETE', '/chat/pin', undefined, 'Message unpinned.'],
   delete: (m) => ['DELETE', `/chat/messages/${encodeURIComponent(m.id)}`, undefined, 'Message deleted.'],
   timeout: (m) => ['POST', '/timeouts', { user_id: m.user.id, duration_seconds: 600 }, `${m.user.display_name} is timed out for 10 minutes.`],
   ban: (m) => ['POST', '/bans', { user_id: m.user.id }, `${m.user.display_name} is banned.`],
 };
 
 const banButton = ui.menu.querySelector('[data-action=ban]');
+const pinButton = ui.menu.querySelector('[data-action=pin]');
 function disarmBan() {
   delete banButton.dataset.armed;
   banButton.textContent = 'Ban';
@@ -311,19 +414,110 @@ ui.menu.addEventListener('click', async (e) => {
     return;
   }
   closeMenu();
+  await act(action, m);
+});
+
+// Runs a moderator action; says how it went under the box.
+async function act(action, m) {
   const [method, path, body, done] = ACTIONS[action](m);
   try {
     await api(method, streamPath(room) + path, { token: state.token, body });
     say(ui.status, done, 'ok');
   } catch (err) {
-    say(ui.status, err instanceof ApiError && err.status === 403
-      ? `You may not do that: ${err.message}` : `That did not work: ${err.message}`, 'error');
+    say(ui.status, err instanceof ApiError && err.status === 403 ? `You may not do that: ${err.message}`
+      : err instanceof ApiError && err.code === 'message_not_found' ? 'That message is gone (deleted?).'
+        : `That did not work: ${err.message}`, 'error');
   }
-});
+}
+
+ui.pinRemove.addEventListener('click', () => act('unpin', state.pinned));
 document.addEventListener('click', (e) => {
   if (!ui.menu.hidden && !ui.menu.contains(e.target) && !e.target.closest('.mod-open')) closeMenu();
 });
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeMenu(); });
+
+// ---- blocked terms (broadcaster and moderators) --------------------------
+
+const termText = (t) => `“${t}”`;
+
+function termItem(t) {
+  const by = typeof t.created_by === 'object' ? displayName(t.created_by) : t.created_by;
+  return el('li', { data: { id: t.id } },
+    el('span', { class: 'term', text: t.term }),
+    by ? el('span', { class: 'hint', text: `added by ${by}` }) : null,
+    el('button', { class: 'icon term-remove', type: 'button', text: '✕', title: 'Remove', 'aria-label': `Remove ${termText(t.term)}`,
+      onclick: () => removeTerm(t) }));
+}
+
+function drawTermsEmpty() {
+  const empty = ui.termsList.querySelector('.terms-empty');
+  const count = ui.termsList.querySelectorAll('li[data-id]').length;
+  if (!count && !empty) ui.termsList.append(el('li', { class: 'terms-empty hint', text: 'No blocked terms yet.' }));
+  if (count && empty) empty.remove();
+}
+
+function termsError(err, term) {
+  if (!(err instanceof ApiError)) return `That did not work: ${err.message}`;
+  switch (err.code) {
+    case 'blocked_term_exists': return `${termText(term)} is already blocked.`;
+    case 'invalid_field': return 'A blocked term is 1 to 100 characters.';
+    case 'blocked_term_not_found': return 'That term was already removed.';
+    default:
+      if (err.status === 403) return 'Only the broadcaster and moderators can see and change blocked terms.';
+      if (err.status === 401) return 'Your login has expired; log in again.';
+      return `That did not work: ${err.message}`;
+  }
+}
+
+async function openTerms() {
+  say(ui.termsStatus, '');
+  clear(ui.termsList);
+  ui.termsList.append(el('li', { class: 'terms-empty hint', text: 'Loading…' }));
+  if (!ui.terms.open) ui.terms.showModal();
+  ui.termsInput.focus();
+  try {
+    const res = await api('GET', `${streamPath(room)}/chat/blocked-terms`, { token: state.token });
+    clear(ui.termsList);
+    for (const t of res?.data || []) ui.termsList.append(termItem(t));
+  } catch (err) {
+    clear(ui.termsList);
+    say(ui.termsStatus, termsError(err), 'error');
+  }
+  drawTermsEmpty();
+}
+
+async function removeTerm(t) {
+  try {
+    await api('DELETE', `${streamPath(room)}/chat/blocked-terms/${encodeURIComponent(t.id)}`, { token: state.token });
+    say(ui.termsStatus, `${termText(t.term)} is no longer blocked.`, 'ok');
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'blocked_term_not_found')) return say(ui.termsStatus, termsError(err, t.term), 'error');
+    say(ui.termsStatus, termsError(err, t.term), 'info');
+  }
+  ui.termsList.querySelector(`li[data-id="${CSS.escape(t.id)}"]`)?.remove();
+  drawTermsEmpty();
+}
+
+ui.termsForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const term = ui.termsInput.value.trim();
+  if (!term) return say(ui.termsStatus, 'Type a word or phrase to block.', 'error');
+  ui.termsAdd.disabled = true;
+  try {
+    const res = await api('POST', `${streamPath(room)}/chat/blocked-terms`, { token: state.token, body: { term } });
+    ui.termsList.append(termItem(res.data));
+    drawTermsEmpty();
+    ui.termsInput.value = '';
+    say(ui.termsStatus, `${termText(res.data.term)} is blocked.`, 'ok');
+  } catch (err) {
+    say(ui.termsStatus, termsError(err, term), 'error');
+  } finally {
+    ui.termsAdd.disabled = false;
+    ui.termsInput.focus();
+  }
+});
+ui.termsOpen.addEventListener('click', openTerms);
+ui.termsClose.addEventListener('click', () => ui.terms.close());
 
 // ---- the page ------------------------------------------------------------
 

@@ -5,10 +5,13 @@
 //   lines=12       most lines shown (1..50)
 //   fade=30        seconds before a line fades out (0 = never)
 //   hide_gifts=1   leave gifts out (gifts=0 works too)
+// The pinned message stays at the top (it does not fade); a reply shows its
+// parent quoted above it.
 import { currentToken, roomFromPath } from './api.js';
 import { ChatConnection } from './chat-client.js';
-import { $ } from './dom.js';
-import { messageItem } from './render.js';
+import { $, clear } from './dom.js';
+import { messageItem, pinBody } from './render.js';
+import { ReplyQuotes } from './replies.js';
 
 // Options may also follow a #token= in the fragment: #token=…&font=30.
 const q = new URLSearchParams(location.search);
@@ -46,7 +49,7 @@ function add(m) {
   if (shown.has(m.id) || (options.hideGifts && m.message_type === 'gift')) return;
   shown.add(m.id);
   if (shown.size > 5000) shown.delete(shown.values().next().value);  // bounded: ids arrive in order
-  const li = messageItem(m, { showTime: false });
+  const li = messageItem(m, { showTime: false, quotes });
   list.append(li);
   while (list.children.length > options.lines) list.firstElementChild.remove();
   fadeLater(li);
@@ -54,17 +57,33 @@ function add(m) {
 
 const removeWhere = (pred) => [...list.children].filter(pred).forEach((li) => li.remove());
 
+function setPin(m) {
+  const bar = $('#pin');
+  clear(bar);
+  bar.hidden = !m;
+  if (!m) return;
+  quotes.learn(m);
+  bar.dataset.id = m.id;
+  bar.append(pinBody(m));
+}
+
 const token = currentToken();
+const quotes = new ReplyQuotes(roomFromPath(), token);
 if (!token) {
   note('Add ?token=<a viewer token> to this overlay URL.');
 } else {
   new ChatConnection({
     room: roomFromPath(), token, handlers: {
       // On open, only the last few lines: an overlay shows what is said now.
-      history: (messages, { first }) => (first ? messages.slice(-options.lines) : messages).forEach(add),
-      message: add,
-      deleted: (id) => removeWhere((li) => li.dataset.id === id),
-      cleared: (userId) => removeWhere((li) => li.dataset.user === userId),
+      history: (messages, { first, backfill }) => {
+        if (!backfill) setPin(null);  // until this connection's `pinned` says otherwise
+        quotes.learn(messages);
+        (first ? messages.slice(-options.lines) : messages).forEach(add);
+      },
+      message: (m) => { quotes.learn(m); add(m); },
+      deleted: (id) => { quotes.deleted(id); removeWhere((li) => li.dataset.id === id); },
+      cleared: (userId) => { quotes.cleared(userId); removeWhere((li) => li.dataset.user === userId); },
+      pinned: setPin,
       state: (name) => {
         if (name === 'unauthorized') note('The overlay token is not valid (expired?).');
         else if (name === 'unknown_stream') note('There is no stream with this id.');

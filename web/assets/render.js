@@ -51,10 +51,29 @@ function giftBody(m) {
     m.content ? el('span', { class: 'text', text: m.content }) : null);
 }
 
+export const displayName = (user) => user?.display_name || user?.username || user?.id || '';
+
+// What a quote or the pin bar says of a message: its text, or for a gift what was sent.
+export function gist(m) {
+  if (m.message_type !== 'gift' || !m.gift) return m.content || '';
+  const sent = `${giftIcon(m.gift.gift_id)} sent ${m.gift.quantity}× ${m.gift.gift_name}`;
+  return m.content ? `${sent}: ${m.content}` : sent;
+}
+
+// The pinned message, as the pin bar shows it: 📌 NAME: text.
+export function pinBody(m) {
+  return el('p', { class: 'pin-body' },
+    el('span', { class: 'pin-icon', text: '📌', title: 'Pinned message', 'aria-label': 'Pinned message' }),
+    el('span', { class: 'name', text: displayName(m.user), title: `@${m.user?.username || m.user?.id || ''}` }),
+    el('span', { class: 'pin-text', text: gist(m) }));
+}
+
 // One message as a list item (data-id, data-user for deletes and purges).
-export function messageItem(m, { showTime = true } = {}) {
+// quotes (replies.js): draws the quoted parent above a reply.
+export function messageItem(m, { showTime = true, quotes = null } = {}) {
   const kind = m.message_type === 'gift' ? 'gift' : m.message_type === 'moderation' || m.message_type === 'system' ? 'notice' : 'chat';
   const li = el('li', { class: `msg msg-${kind}`, data: { id: m.id, user: m.user?.id ?? '' } });
+  if (m.reply_to && quotes && kind !== 'notice') li.append(quotes.quote(m.reply_to));
   if (showTime) li.append(el('time', { class: 'time', text: timeText(m.created_at), datetime: m.created_at }));
   if (kind === 'notice') {
     li.append(el('span', { class: 'text', text: m.content }));
