@@ -7,9 +7,11 @@ RUN_FLAGS ?= --dev
 
 deps:
 	@bash scripts/install-deps.sh
+	@cd web && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi
 
 test-deps:
 	@bash scripts/install-deps.sh --test
+	@cd web && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi
 	@cd tests && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi
 
 configure:

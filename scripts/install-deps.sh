@@ -12,7 +12,8 @@ build_pkgs=(g++ cmake ninja-build pkg-config make
 test_pkgs=(libgtest-dev libgmock-dev nodejs
   python3-requests golang-go  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)
   chromium fonts-noto-color-emoji)  # tests/browser: real Chromium, driven by playwright-core
-test_pkgs+=(openssl curl)  # tests/integration/tls.test.mjs: a self-signed cert, curl -k https://
+test_pkgs+=(openssl curl)
+test_pkgs+=(ffmpeg)  # tests/browser: a short HLS stream made on the spot, played beside the chat  # tests/integration/tls.test.mjs: a self-signed cert, curl -k https://
 test_pkgs+=(prometheus           # promtool checks /metrics (tests/integration/metrics.test.mjs)
   clang libclang-rt-14-dev)      # libFuzzer targets in fuzz/ (make fuzz; make test runs them briefly)
 # PostgreSQL server and psql: scripts/pg-test.sh starts a throwaway one for the postgres store
@@ -59,7 +60,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     rc=$?; [ -z "$own_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d; exit $rc; }
   [ -z "$own_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
 fi
-if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+# npm: web/package.json (hls.js, served to the chat page) for both; tests/package.json for --test.
+if ! command -v npm >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm
 fi

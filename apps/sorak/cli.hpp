@@ -46,6 +46,7 @@ void add_stream_command(CLI::App& app, const global_options& g, command_action& 
 void add_bench_command(CLI::App& app, const global_options& g, command_action& action);
 void add_mod_command(CLI::App& app, const global_options& g, command_action& action);
 void add_poll_command(CLI::App& app, const global_options& g, command_action& action);
+void add_polls_command(CLI::App& app, const global_options& g, command_action& action);
 void add_stats_command(CLI::App& app, const global_options& g, command_action& action);
 void add_apikey_command(CLI::App& app, const global_options& g, command_action& action);
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_bench_command(app, g, action);
   add_mod_command(app, g, action);
   add_poll_command(app, g, action);
+  add_polls_command(app, g, action);
   add_stats_command(app, g, action);
   add_apikey_command(app, g, action);
   add_migrate_command(app, action);

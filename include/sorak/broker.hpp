@@ -2,7 +2,7 @@
 //
 // Every committed change of a stream (a message, a deletion, a purge, a
 // timeout, a ban, a lift, a badge granted or revoked, new settings or status,
-// a blocked term added or removed, a pin)
+// a blocked term added or removed, a pin, a poll opened, counted or closed)
 // is one room_event. The node that makes it publishes
 // it; the broker hands it to the receiver of every node, this one included,
 // which applies it to the room (core/room.hpp, room::apply) and delivers it to
@@ -55,6 +55,7 @@ enum class event_kind {
   moderation_reloaded,
   terms_changed,  // terms: the stream's blocked terms, all of them, after a change
   pin_changed,    // msg: the pinned message, null when unpinned; json: the `pinned` event
+  poll_changed,   // poll_state: a poll as stored now (opened, new counts, closed); json: the `poll` event
 };
 
 // A stream's badges, sanctions and blocked terms as stored (moderation_reloaded).
@@ -82,6 +83,7 @@ struct room_event {
   sanction_kind lifted = sanction_kind::timeout;
   std::shared_ptr<const moderation_snapshot> moderation;
   std::shared_ptr<const std::vector<blocked_term>> terms;
+  std::shared_ptr<const poll> poll_state;
   // Microseconds since the Unix epoch when publish() took the event.
   std::int64_t published_at_us = 0;
   // The node that published it, as the receiving broker knows it (not sent:

@@ -30,6 +30,7 @@ struct new_stream {
   std::string room_name;
   std::optional<member_info> member;
   std::optional<std::string> room_id;  // assigned from 100001 up when absent
+  std::optional<std::string> playback_url;
 };
 
 // Fields left empty are not changed.
@@ -39,6 +40,7 @@ struct stream_patch {
   std::optional<std::optional<member_info>> member;  // set to nullopt-inside to clear
   std::optional<stream_status> status;               // ending sets ended_at = now
   std::optional<chat_settings> settings;
+  std::optional<std::optional<std::string>> playback_url;  // set to nullopt-inside to clear
 };
 
 struct history_page {
@@ -164,6 +166,27 @@ class store {
   // callers read it with get_message), nullopt when none.
   virtual std::optional<pin_record> get_pin(std::string_view stream_id) = 0;
 
+  // ---- polls (CONTRACT §12) -----------------------------------------------------
+  // Control-plane writes: each blocks until it has committed.
+  // Stores p (its votes ignored: 0). A poll of the stream that is still marked
+  // open but whose deadline passed is closed at its deadline first. 409
+  // `poll_open` when another poll of the stream is open at p.created_at.
+  virtual result<poll> create_poll(const poll& p) = 0;
+  // With its counts. 404 `poll_not_found` (also for a poll of another stream).
+  virtual result<poll> get_poll(std::string_view stream_id, std::string_view poll_id) = 0;
+  // Newest first, at most `limit`, with their counts.
+  virtual std::vector<poll> list_polls(std::string_view stream_id, int limit) = 0;
+  // The user's one vote: 404 `poll_not_found`; 409 `poll_closed` when it is
+  // closed or past its deadline at `at`; 400 `invalid_option` when `option` is
+  // not an index of its options; 409 `already_voted` (whichever node took the
+  // first one).
+  virtual status add_vote(std::string_view stream_id, std::string_view poll_id, std::string_view user_id, int option,
+                          millis at) = 0;
+  // Closes it at min(at, its deadline) and returns it with its final counts.
+  // 409 `poll_closed` when it was closed already (another node got there
+  // first), 404 `poll_not_found`.
+  virtual result<poll> close_poll(std::string_view stream_id, std::string_view poll_id, millis at) = 0;
+
   // ---- the Showroom-style feed and analytics (CONTRACT §9, §10) ---------------
   // Non-deleted `message` and `gift` messages (no system or moderation
   // notices), oldest first. Without `since`: the `limit` newest. With `since`:
@@ -171,6 +194,9 @@ class store {
   // reader walking forward from the newest timestamp it saw never skips one.
   // REQUIRES: limit >= 1.
   virtual std::vector<message> chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) = 0;
+  // Chat replay (CONTRACT §12): up to `limit` non-deleted messages with
+  // from <= created_at < to, oldest first. REQUIRES: limit >= 1.
+  virtual std::vector<message> messages_between(std::string_view stream_id, millis from, millis to, int limit) = 0;
   // Calls `each` for every message of the stream, deleted ones included,
   // oldest first (a room's statistics are rebuilt from it once, when it opens).
   // `each` must not call back into the store.

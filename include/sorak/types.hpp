@@ -55,6 +55,9 @@ struct stream {
   millis started_at = 0;
   std::optional<millis> ended_at;
   chat_settings settings;
+  // Where the video plays (an HLS playlist, http or https), shown beside the
+  // chat; nullopt: the chat takes the page.
+  std::optional<std::string> playback_url;
 };
 
 enum class message_type { message, gift, system, moderation };
@@ -148,6 +151,31 @@ struct pin_record {
   std::string message_id;
   std::string pinned_by;  // user id, or "admin"
   millis pinned_at = 0;
+};
+
+// A poll of a stream (CONTRACT §12): 2 to 5 options, one vote per user, open
+// until its deadline or until staff close it.
+struct poll_option {
+  std::string text;
+  std::int64_t votes = 0;
+};
+
+struct poll {
+  std::string id;  // UUID v7
+  std::string stream_id;
+  std::string question;
+  std::vector<poll_option> options;
+  std::string created_by;  // user id, or "admin"
+  millis created_at = 0;
+  millis ends_at = 0;
+  std::optional<millis> closed_at;  // when it closed (its deadline, or an early close)
+  // Open at `now`: not closed, deadline not passed.
+  bool open_at(millis now) const { return !closed_at && now < ends_at; }
+  std::int64_t total_votes() const {
+    std::int64_t n = 0;
+    for (const auto& o : options) n += o.votes;
+    return n;
+  }
 };
 
 // ---- gifts and API keys (CONTRACT §3, §7) -------------------------------------

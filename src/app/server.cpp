@@ -20,6 +20,7 @@
 #include "core/room_events.hpp"
 #include "net/blocking_pool.hpp"
 #include "net/fanout.hpp"
+#include "net/poll_clock.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
@@ -154,6 +155,8 @@ int run_server(server_config cfg) {
   const std::int64_t tick = std::clamp<std::int64_t>(std::min(cfg.ping_interval_ms, cfg.idle_timeout_ms) / 4, 10, 1000);
   workers.start(tick);
   fan.start();
+  poll_clock polls(svc);
+  polls.start();
   std::cout << "sorakd listening on " << (cfg.tls_cert_file.empty() ? "http://" : "https://") << cfg.listen_host << ':' << *port << std::endl;
   if (cfg.dev) {
     if (auto s = print_dev_banner(cfg, **st, api_keys, *port); !s) spdlog::error("dev mode: {}", s.err().message);

@@ -18,6 +18,7 @@ const char* to_string(event_kind k) {
     case event_kind::moderation_reloaded: return "moderation_reloaded";
     case event_kind::terms_changed: return "terms_changed";
     case event_kind::pin_changed: return "pin_changed";
+    case event_kind::poll_changed: return "poll_changed";
   }
   return "unknown";
 }

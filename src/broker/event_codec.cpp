@@ -63,6 +63,7 @@ json::object stream_json(const stream& s) {
                  {"enabled", s.settings.chat_enabled}};
   if (s.member)
     o["member"] = json::object{{"name", s.member->name}, {"nickname", s.member->nickname}, {"team", s.member->team}};
+  if (s.playback_url) o["playback"] = *s.playback_url;
   return o;
 }
 
@@ -88,6 +89,13 @@ json::array terms_json(const std::vector<blocked_term>& terms) {
                                   {"by", t.created_by},
                                   {"at", t.created_at}});
   return out;
+}
+
+json::object poll_json(const poll& p) {
+  json::array options;
+  for (const auto& o : p.options) options.push_back(json::object{{"text", o.text}, {"votes", o.votes}});
+  return {{"id", p.id},           {"stream", p.stream_id}, {"question", p.question}, {"options", std::move(options)},
+          {"by", p.created_by},   {"at", p.created_at},    {"ends", p.ends_at},      {"closed", opt_millis(p.closed_at)}};
 }
 
 // ---- reading ----------------------------------------------------------------------
@@ -192,6 +200,7 @@ stream stream_of(const json::object& o) {
     const auto& m = obj(at(o, "member"), "member");
     s.member = member_info{str(m, "name"), str(m, "nickname"), str(m, "team")};
   }
+  if (o.contains("playback")) s.playback_url = str(o, "playback");
   return s;
 }
 
@@ -218,6 +227,24 @@ std::vector<blocked_term> terms_of(const json::value& v) {
   return out;
 }
 
+poll poll_of(const json::object& o) {
+  poll p;
+  p.id = str(o, "id");
+  p.stream_id = str(o, "stream");
+  p.question = str(o, "question");
+  const auto& options = at(o, "options");
+  if (!options.is_array()) throw std::invalid_argument("options is not an array");
+  for (const auto& e : options.get_array()) {
+    const auto& x = obj(e, "an option");
+    p.options.push_back({str(x, "text"), num(x, "votes")});
+  }
+  p.created_by = str(o, "by");
+  p.created_at = num(o, "at");
+  p.ends_at = num(o, "ends");
+  p.closed_at = opt_num(o, "closed");
+  return p;
+}
+
 }  // namespace
 
 std::string encode_wire_event(const event_envelope& from, const room_event& ev) {
@@ -236,6 +263,7 @@ std::string encode_wire_event(const event_envelope& from, const room_event& ev) 
   if (ev.badge) o["badge"] = static_cast<std::int64_t>(*ev.badge);
   if (ev.sanction_set) o["sanction"] = sanction_json(*ev.sanction_set);
   if (ev.terms) o["terms"] = terms_json(*ev.terms);
+  if (ev.poll_state) o["poll"] = poll_json(*ev.poll_state);
   return json::serialize(o);
 }
 
@@ -254,7 +282,7 @@ result<wire_event> decode_wire_event(std::string_view bytes) {
     w.from.n = n.to_number<std::uint64_t>();
     room_event& ev = w.event;
     ev.stream_id = str(o, "stream");
-    ev.kind = enum_of(o, "kind", event_kind::pin_changed);
+    ev.kind = enum_of(o, "kind", event_kind::poll_changed);
     ev.published_at_us = num(o, "at");
     ev.target = str(o, "target");
     ev.lifted = enum_of(o, "lifted", sanction_kind::ban);
@@ -263,6 +291,7 @@ result<wire_event> decode_wire_event(std::string_view bytes) {
     if (o.contains("info")) ev.info = stream_of(obj(at(o, "info"), "info"));
     if (o.contains("badge")) ev.badge = enum_of(o, "badge", stream_badge::vip);
     if (o.contains("sanction")) ev.sanction_set = sanction_of(obj(at(o, "sanction"), "sanction"));
+    if (o.contains("poll")) ev.poll_state = std::make_shared<const poll>(poll_of(obj(at(o, "poll"), "poll")));
     if (o.contains("terms")) ev.terms = std::make_shared<const std::vector<blocked_term>>(terms_of(at(o, "terms")));
     return w;
   } catch (const std::exception& e) {

@@ -165,6 +165,28 @@ TEST(EventCodec, BlockedTermsAndPinsArriveWhole) {
   got = decode_wire_event(encode_wire_event({"n", "e", 4}, unpin));
   ASSERT_TRUE(got);
   EXPECT_FALSE(got->event.msg) << "an unpin stays an unpin";
+
+  room_event counted;
+  counted.stream_id = "s1";
+  counted.kind = event_kind::poll_changed;
+  counted.poll_state = std::make_shared<const poll>(
+      poll{"p1", "s1", "Next song?", {{"Aitakatta", 3}, {"ヘビーローテーション", 5}}, "m1", 100, 60100, std::nullopt});
+  counted.json = std::make_shared<const std::string>("{}");
+  got = decode_wire_event(encode_wire_event({"n", "e", 5}, counted));
+  ASSERT_TRUE(got) << got.err().message;
+  ASSERT_TRUE(got->event.poll_state);
+  EXPECT_EQ(got->event.poll_state->question, "Next song?");
+  ASSERT_EQ(got->event.poll_state->options.size(), 2u);
+  EXPECT_EQ(got->event.poll_state->options[1].text, "ヘビーローテーション");
+  EXPECT_EQ(got->event.poll_state->options[1].votes, 5);
+  EXPECT_EQ(got->event.poll_state->ends_at, 60100);
+  EXPECT_FALSE(got->event.poll_state->closed_at);
+  auto closed = *counted.poll_state;
+  closed.closed_at = 30000;
+  counted.poll_state = std::make_shared<const poll>(closed);
+  got = decode_wire_event(encode_wire_event({"n", "e", 6}, counted));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->event.poll_state->closed_at, std::optional<millis>(30000));
 }
 
 TEST(NodeReport, CountsAndFlagsSurviveTheTrip) {

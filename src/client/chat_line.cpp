@@ -1,6 +1,7 @@
 // chat_line.cpp: the seed's display format.
 #include "client/chat_line.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/clock.hpp"
@@ -115,6 +116,36 @@ std::string format_reply_quote(const json::object* parent) {
   return "   ↩ " + one_line(name) + ": " + first_code_points(one_line(str(*parent, "content")), 40);
 }
 
+std::vector<std::string> format_poll_lines(const json::object& poll, display_zone zone) {
+  const std::int64_t total = num(poll, "total_votes");
+  const bool open = str(poll, "status") == "open";
+  std::string head = "📊 " + one_line(str(poll, "question")) + " (" + plural(total, "vote", "votes") + ", ";
+  if (open) {
+    const std::string until = clock_time(str(poll, "ends_at"), zone);
+    head += "open until " + until.substr(1, until.size() - 2) + ")";
+  } else {
+    head += "final result)";
+  }
+  std::vector<std::string> out{head};
+  const auto* options = poll.if_contains("options");
+  if (!options || !options->is_array()) return out;
+  std::int64_t best = 0;
+  for (const auto& o : options->get_array())
+    if (o.is_object()) best = std::max(best, num(o.get_object(), "votes"));
+  for (const auto& o : options->get_array()) {
+    if (!o.is_object()) continue;
+    const auto votes = num(o.get_object(), "votes");
+    const int pct = total > 0 ? static_cast<int>((votes * 100 + total / 2) / total) : 0;
+    const int filled = total > 0 ? static_cast<int>((votes * 20 + total / 2) / total) : 0;
+    std::string bar;
+    for (int i = 0; i < 20; ++i) bar += i < filled ? "█" : "░";
+    const bool winner = !open && total > 0 && votes == best;
+    out.push_back((winner ? "   ★ " : "     ") + first_code_points(one_line(str(o.get_object(), "text")), 30) + "  " + bar +
+                  "  " + std::to_string(votes) + "  " + std::to_string(pct) + "%");
+  }
+  return out;
+}
+
 std::optional<std::string> format_event_line(const json::object& event, display_zone zone) {
   const std::string type = str(event, "type");
   const json::object& data = sub_object(event, "data");
@@ -124,6 +155,12 @@ std::optional<std::string> format_event_line(const json::object& event, display_
   if (type == "stream_status") return "· stream " + str(data, "status");
   if (type == "viewer_count") return "· " + plural(num(data, "count"), "viewer", "viewers");
   if (type == "error") return "· error: " + str(event, "message") + " (" + str(event, "code") + ")";
+  if (type == "poll") {
+    std::string joined;
+    for (const auto& line : format_poll_lines(data, zone)) joined += (joined.empty() ? "· " : "\n  ") + line;
+    return joined;
+  }
+  if (type == "voted") return "· voted";
   if (type == "pinned") {
     const auto* pinned = event.if_contains("data");
     if (!pinned || !pinned->is_object()) return std::string("· pin removed");

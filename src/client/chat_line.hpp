@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sorak::client {
 
@@ -27,6 +28,12 @@ std::string format_chat_line(const boost::json::object& message, display_zone zo
 // parent's author and the start of its text (at most 40 code points), or
 // "   ↩ (deleted message)" when `parent` is null (deleted, or not found).
 std::string format_reply_quote(const boost::json::object* parent);
+
+// A Poll object (docs/api.md) as lines: the question and its state, then a
+// bar per option:
+//   📊 Next song? (8 votes, open until 10:06:30)
+//      Aitakatta        ███████░░░░░░░░░░░░░  3  38%
+std::vector<std::string> format_poll_lines(const boost::json::object& poll, display_zone zone = display_zone::local);
 
 // A server→client WebSocket event → its line, or nullopt for events with
 // nothing to show (history, ack, pong, unknown types). `message` events are

@@ -53,6 +53,24 @@ TEST(ChatLine, AReplyQuotesItsParentsAuthorAndTheStartOfItsText) {
   EXPECT_EQ(format_reply_quote(nullptr), "   ↩ (deleted message)");
 }
 
+TEST(ChatLine, APollIsItsQuestionThenABarPerOption) {
+  auto open = parse_object(
+      R"({"id":"p1","question":"Next song?","options":[{"text":"Aitakatta","votes":3},{"text":"River","votes":1}],)"
+      R"("total_votes":4,"status":"open","ends_at":"2026-04-25T10:06:30.000Z","closed_at":null})");
+  const auto lines = format_poll_lines(open, display_zone::utc);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "📊 Next song? (4 votes, open until 10:06:30)");
+  EXPECT_EQ(lines[1], "     Aitakatta  ███████████████░░░░░  3  75%");
+  EXPECT_EQ(lines[2], "     River  █████░░░░░░░░░░░░░░░  1  25%");
+  open["status"] = "closed";
+  const auto final_lines = format_poll_lines(open, display_zone::utc);
+  EXPECT_EQ(final_lines[0], "📊 Next song? (4 votes, final result)");
+  EXPECT_EQ(final_lines[1].rfind("   ★ Aitakatta  ", 0), 0u) << final_lines[1];
+  open["total_votes"] = 0;
+  for (auto& o : open["options"].as_array()) o.as_object()["votes"] = 0;
+  EXPECT_EQ(format_poll_lines(open, display_zone::utc)[1], "     Aitakatta  ░░░░░░░░░░░░░░░░░░░░  0  0%");
+}
+
 TEST(ChatLine, MultiLineContentStaysOnOneLine) {
   auto msg = chat_message(R"({"id":"u1","display_name":"A","level":1})", "");
   msg["content"] = "one\ntwo\tthree\r\nfour";

@@ -68,6 +68,19 @@ class chat_service {
   // viewer count for its statistics.
   void sweep(const std::vector<std::shared_ptr<room>>& rooms, millis now);
 
+  // ---- polls (CONTRACT §12; chat_polls.cpp) -------------------------------------
+  // A viewer's one vote in the room's poll: blocks for the store's commit (run
+  // it on the blocking pool). Errors: read_only, banned, timed_out,
+  // poll_not_found, poll_closed, invalid_option, already_voted.
+  status vote(room& r, const principal& who, std::string_view poll_id, long long option);
+  // The poll tick (every poll_tick_ms, on the blocking pool): the counts of each
+  // poll voted on through this node since the last tick go out as one `poll`
+  // event, so events never outpace the tick however fast votes arrive; a poll
+  // whose deadline passed is closed (by whichever node gets there first) and
+  // its final result goes out.
+  void poll_tick(const std::vector<std::shared_ptr<room>>& rooms, millis now);
+  static constexpr millis poll_tick_ms = 500;
+
   const chat_limits& limits() const { return limits_; }
   // The rate limit `who` sends under in stream `s` (the one place that decides
   // who is privileged: permissions.hpp, chat_rule::user_rate_limit).

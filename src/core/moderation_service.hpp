@@ -62,6 +62,12 @@ struct sanction_view {
 
 inline constexpr std::int64_t max_timeout_seconds = 1'209'600;  // 14 days
 
+struct poll_request {
+  std::string question;
+  std::vector<std::string> options;
+  std::int64_t duration_seconds = 0;
+};
+
 class moderation_service {
  public:
   moderation_service(store& st, room_registry& rooms, chat_service& chat);
@@ -107,6 +113,16 @@ class moderation_service {
   status unpin(const mod_actor& a, std::string_view stream);
   // Anyone: the pinned message or null. 404 stream_not_found.
   result<std::shared_ptr<const message>> pinned(std::string_view stream);
+
+  // ---- polls (CONTRACT §12; moderation_polls.cpp) ------------------------------------
+  // question 1..200, 2..5 options of 1..100, duration 10..3600 s (400
+  // invalid_field); 409 poll_open while the stream has an open poll.
+  result<poll> create_poll(const mod_actor& a, std::string_view stream, const poll_request& req);
+  // Closes it now: 409 poll_closed, 404 poll_not_found.
+  result<poll> close_poll(const mod_actor& a, std::string_view stream, std::string_view poll_id);
+  // Anyone: the stream's polls newest first (at most 50), or one.
+  result<std::vector<poll>> polls(std::string_view stream);
+  result<poll> poll_of(std::string_view stream, std::string_view poll_id);
 
   // ---- the log -------------------------------------------------------------------
   // Newest first. REQUIRES: 1 <= limit.

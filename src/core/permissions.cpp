@@ -57,6 +57,7 @@ constexpr rule table[] = {
     {mod_action::read_log, staff, everyone},
     {mod_action::manage_terms, staff, everyone},
     {mod_action::pin, staff, everyone},
+    {mod_action::manage_polls, staff, everyone},
 };
 
 // Who is exempt from each chat rule.
@@ -112,10 +113,10 @@ const char* to_string(stream_role r) {
 }
 
 const char* to_string(mod_action a) {
-  static constexpr std::array<const char*, 14> names = {
+  static constexpr std::array<const char*, 15> names = {
       "grant_badge", "revoke_badge", "list_badges",    "delete_message", "timeout",         "untimeout",
       "ban",         "unban",        "list_sanctions", "read_settings",  "change_settings", "read_log",
-      "manage_terms", "pin"};
+      "manage_terms", "pin", "manage_polls"};
   return names[static_cast<std::size_t>(a)];
 }
 

@@ -34,6 +34,7 @@ enum class mod_action {
   read_log,         // GET …/moderation/log
   manage_terms,     // GET, POST, DELETE …/chat/blocked-terms
   pin,              // POST, DELETE …/chat/pin
+  manage_polls,     // POST …/polls, POST …/polls/{id}/close
 };
 
 // May `actor` perform `action` on someone at all? (Checked before looking

@@ -37,7 +37,7 @@ TEST(Permissions, StaffModerates) {
   for (auto a :
        {mod_action::delete_message, mod_action::timeout, mod_action::untimeout, mod_action::ban, mod_action::unban,
         mod_action::list_sanctions, mod_action::read_settings, mod_action::change_settings, mod_action::read_log,
-        mod_action::manage_terms, mod_action::pin})
+        mod_action::manage_terms, mod_action::pin, mod_action::manage_polls})
     EXPECT_EQ(actors_of(a), (std::vector{admin, broadcaster, moderator})) << to_string(a);
 }
 

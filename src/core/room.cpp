@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <boost/json/serialize.hpp>
+
+#include "core/clock.hpp"
 #include "protocol/events.hpp"
 #include "protocol/json_codec.hpp"
 
@@ -16,6 +19,9 @@ room::room(room_snapshot snap, std::size_t ring_capacity, const broker* others)
   slow_mode_on_.store(info_.settings.slow_mode_seconds > 0);
   moderation_.load(snap.badges, snap.sanctions);
   moderation_.set_terms(snap.terms);
+  if (snap.poll_now)
+    set_poll(snap.poll_now, std::make_shared<const std::string>(
+                                poll_event(boost::json::serialize(to_json(*snap.poll_now, now_millis())))));
   if (snap.pinned)
     set_pin(snap.pinned, std::make_shared<const std::string>(pinned_event(encode_message(*snap.pinned))));
   const auto& recent = snap.recent;
@@ -64,6 +70,28 @@ void room::set_pin(std::shared_ptr<const message> m, shared_json event) {
   std::lock_guard lk(info_mutex_);
   pinned_ = std::move(m);
   pinned_json_ = pinned_ ? std::move(event) : nullptr;
+}
+
+void room::set_poll(std::shared_ptr<const poll> p, shared_json event) {
+  std::lock_guard lk(info_mutex_);
+  // A poll's events may cross (counts from one node, the close from another):
+  // once closed it stays closed, and older counts never replace newer ones.
+  if (poll_ && p && poll_->id == p->id) {
+    if (poll_->closed_at && !p->closed_at) return;
+    if (!p->closed_at && p->total_votes() < poll_->total_votes()) return;
+  }
+  poll_ = std::move(p);
+  poll_json_ = std::move(event);
+}
+
+std::shared_ptr<const poll> room::current_poll() const {
+  std::lock_guard lk(info_mutex_);
+  return poll_;
+}
+
+shared_json room::open_poll_event_json() const {
+  std::lock_guard lk(info_mutex_);
+  return poll_ && !poll_->closed_at ? poll_json_ : nullptr;
 }
 
 std::shared_ptr<const message> room::pinned() const {
@@ -187,6 +215,9 @@ std::uint64_t room::apply(const room_event& ev) {
       break;
     case event_kind::pin_changed:
       set_pin(ev.msg, ev.json);
+      break;
+    case event_kind::poll_changed:
+      if (ev.poll_state) set_poll(ev.poll_state, ev.json);
       break;
   }
   return ev.json ? record_other() : 0;

@@ -67,6 +67,7 @@ struct room_snapshot {
   std::vector<sanction> sanctions;
   std::vector<blocked_term> terms;
   std::shared_ptr<const message> pinned;  // null: nothing pinned
+  std::shared_ptr<const poll> poll_now;   // the stream's newest poll when it is open; else null
 };
 
 class room : public std::enable_shared_from_this<room> {
@@ -109,6 +110,17 @@ class room : public std::enable_shared_from_this<room> {
   // Its `pinned` event (null when nothing is pinned), for a new connection
   // right after its history.
   shared_json pinned_event_json() const;
+
+  // ---- polls (CONTRACT §12) -----------------------------------------------------
+  // The newest poll this room was told of (open or closed), or null.
+  std::shared_ptr<const poll> current_poll() const;
+  // Its `poll` event while it is not closed (for a new connection, after its
+  // history and pin); null otherwise.
+  shared_json open_poll_event_json() const;
+  // A vote was taken on this node: its counts go out at the next poll tick
+  // (core/poll_service.hpp), however many votes came meanwhile.
+  void mark_poll_dirty() { poll_dirty_.store(true, std::memory_order_release); }
+  bool take_poll_dirty() { return poll_dirty_.exchange(false, std::memory_order_acq_rel); }
 
   // ---- analytics (core/stream_stats.hpp: filled when the room opens, then
   // once per committed message; its own lock) --------------------------------
@@ -199,6 +211,7 @@ class room : public std::enable_shared_from_this<room> {
  private:
   void set_info(const stream& s);
   void set_pin(std::shared_ptr<const message> m, shared_json event);
+  void set_poll(std::shared_ptr<const poll> p, shared_json event);
   void advance_clock(millis t);
   std::uint64_t apply_message(const room_event& ev);
   std::uint64_t record_message(std::shared_ptr<const message> m, shared_json message_event);
@@ -234,6 +247,9 @@ class room : public std::enable_shared_from_this<room> {
   stream info_;
   std::shared_ptr<const message> pinned_;  // GUARDED_BY(info_mutex_)
   shared_json pinned_json_;                // GUARDED_BY(info_mutex_)
+  std::shared_ptr<const poll> poll_;       // GUARDED_BY(info_mutex_)
+  shared_json poll_json_;                  // GUARDED_BY(info_mutex_)
+  std::atomic<bool> poll_dirty_{false};
   std::atomic<bool> slow_mode_on_{false};  // info_.settings.slow_mode_seconds > 0
   std::atomic<bool> ended_{false};
 

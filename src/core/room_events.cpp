@@ -3,6 +3,9 @@
 #include "core/room.hpp"
 #include "protocol/events.hpp"
 #include "protocol/json_codec.hpp"
+#include "core/clock.hpp"
+
+#include <boost/json/serialize.hpp>
 
 namespace sorak {
 
@@ -87,6 +90,13 @@ room_event pin_changed(std::string_view stream_id, std::shared_ptr<const message
   return ev;
 }
 
+room_event poll_changed(std::shared_ptr<const poll> p, millis now) {
+  auto ev = of(p->stream_id, event_kind::poll_changed);
+  ev.json = shared(poll_event(boost::json::serialize(to_json(*p, now))));
+  ev.poll_state = std::move(p);
+  return ev;
+}
+
 std::shared_ptr<const message> pinned_message(store& st, std::string_view stream_id) {
   auto pin = st.get_pin(stream_id);
   if (!pin) return nullptr;
@@ -104,6 +114,14 @@ std::vector<room_event> state_of(const room& r, store& st) {
   const auto shown = r.pinned();
   if ((pinned ? pinned->id : std::string()) != (shown ? shown->id : std::string()))
     out.push_back(pin_changed(id, std::move(pinned)));
+  auto polls = st.list_polls(id, 1);
+  const auto shown_poll = r.current_poll();
+  if (!polls.empty()) {
+    const poll& p = polls.front();
+    const bool same = shown_poll && shown_poll->id == p.id && shown_poll->closed_at == p.closed_at &&
+                      shown_poll->total_votes() == p.total_votes();
+    if (!same && (p.open_at(now_millis()) || shown_poll)) out.push_back(poll_changed(std::make_shared<const poll>(p), now_millis()));
+  }
   if (auto oldest = r.oldest_recent_id()) {
     // deleted_after is strictly after: the ring's oldest is asked on its own.
     if (auto first = st.get_message(id, *oldest); first && first->deleted) out.push_back(message_deleted(id, *oldest));

@@ -35,12 +35,16 @@ room_event moderation_reloaded(std::string_view stream_id, std::vector<badge_gra
                                std::vector<blocked_term> terms);
 // The stream's blocked terms after one was added or removed; viewers are not told.
 room_event terms_changed(std::string_view stream_id, std::vector<blocked_term> terms);
+// A poll as stored now (opened, counted, closed); viewers get a `poll` event
+// with its status at `now`.
+room_event poll_changed(std::shared_ptr<const poll> p, millis now);
 // The message pinned now (null: none); viewers get a `pinned` event.
 room_event pin_changed(std::string_view stream_id, std::shared_ptr<const message> pinned);
 // The events that bring the open room `r` to what the store holds (the broker's
 // message_source::state): the stream as stored (a `stream_status` event when
 // its status differs from the room's), its badges, sanctions and blocked
-// terms, its pin (a `pinned` event when it differs from the room's), and a
+// terms, its pin (a `pinned` event when it differs from the room's), its
+// newest poll (a `poll` event when the room shows another state of it), and a
 // deletion of each message the room shows that the store has deleted.
 // Throws what the store throws.
 std::vector<room_event> state_of(const room& r, store& st);

@@ -86,6 +86,8 @@ std::shared_ptr<room> room_registry::build(const stream& s) {
   snap.sanctions = store_.list_sanctions(s.id);
   snap.terms = store_.list_blocked_terms(s.id);
   snap.pinned = pinned_message(store_, s.id);
+  if (auto polls = store_.list_polls(s.id, 1); !polls.empty() && polls.front().open_at(now_millis()))
+    snap.poll_now = std::make_shared<const poll>(std::move(polls.front()));
   auto r = std::make_shared<room>(std::move(snap), ring_capacity_, broker_);
   store_.scan_messages(s.id, [&r](const message& m) { r->stats().record(m); });
   r->finish_loading(last_created_at);

@@ -12,6 +12,8 @@ router make_router(services& svc) {
   add_moderator_routes(r, svc);
   add_moderation_routes(r, svc);
   add_chat_tool_routes(r, svc);
+  add_openapi_routes(r, svc);
+  add_poll_routes(r, svc);
   add_gift_routes(r, svc);
   add_api_key_routes(r, svc);
   add_showroom_routes(r, svc);

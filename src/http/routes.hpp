@@ -13,6 +13,8 @@ void add_history_routes(router& r, services& svc);
 void add_moderator_routes(router& r, services& svc);
 void add_moderation_routes(router& r, services& svc);
 void add_chat_tool_routes(router& r, services& svc);
+void add_openapi_routes(router& r, services& svc);
+void add_poll_routes(router& r, services& svc);
 void add_gift_routes(router& r, services& svc);
 void add_api_key_routes(router& r, services& svc);
 void add_showroom_routes(router& r, services& svc);

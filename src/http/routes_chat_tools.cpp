@@ -6,8 +6,12 @@
 //   POST   /api/v1/streams/{id}/chat/pin {message_id}         staff → {data: Message}
 //   DELETE /api/v1/streams/{id}/chat/pin                      staff → 204
 //   GET    /api/v1/streams/{id}/chat/messages/{message_id}    any reader → {data: Message}
+//   GET    /api/v1/streams/{id}/chat/replay?from=S&to=S       any reader → {data: [Message + offset_ms], …}
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstdlib>
 
 #include "core/room_registry.hpp"
 #include "http/auth_guard.hpp"
@@ -102,6 +106,55 @@ http_response get_message(http_request& req, services& svc) {
   return data_message(200, &*m);
 }
 
+// Seconds from a query parameter: a non-negative number (decimals allowed).
+result<std::optional<double>> seconds_param(const http_request& req, const char* name) {
+  auto v = req.query_value(name);
+  if (!v || v->empty()) return std::optional<double>{};
+  char* end = nullptr;
+  const std::string text(*v);
+  const double d = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !(d >= 0) || d > 1e9)
+    return error(errc::invalid_field, std::string(name) + " must be a number of seconds, 0 or more");
+  return std::optional<double>{d};
+}
+
+// Chat replay (CONTRACT §12): the messages from `from` to `to` seconds after
+// the stream started, each with its offset_ms, oldest first; at most 500 per
+// answer (has_more: ask again from the last offset).
+http_response replay(http_request& req, services& svc) {
+  if (auto who = authenticate(req, svc); !who) return error_response(who.err());
+  constexpr int most = 500;
+  constexpr double widest_s = 3600;
+  auto from = seconds_param(req, "from");
+  if (!from) return error_response(from.err());
+  auto to = seconds_param(req, "to");
+  if (!to) return error_response(to.err());
+  const double from_s = from->value_or(0);
+  const double to_s = to->value_or(from_s + 300);
+  if (to_s <= from_s || to_s - from_s > widest_s)
+    return error_response(error(errc::invalid_field, "to must be after from, at most 3600 seconds after it"));
+  auto room = svc.rooms.open(req.params[0]);
+  if (!room) return error_response(room.err());
+  const stream info = (*room)->info();
+  const auto at = [&](double s) { return info.started_at + static_cast<millis>(s * 1000); };
+  auto got = svc.st.messages_between(info.id, at(from_s), at(to_s), most + 1);
+  const bool has_more = got.size() > static_cast<std::size_t>(most);
+  if (has_more) got.resize(most);
+  std::string body = R"({"data":[)";
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    auto m = to_json(got[i]);
+    m["offset_ms"] = got[i].created_at - info.started_at;
+    if (i) body += ',';
+    body += boost::json::serialize(m);
+  }
+  body += "],\"started_at\":\"" + format_rfc3339_ms(info.started_at) + "\",\"ended_at\":";
+  body += info.ended_at ? "\"" + format_rfc3339_ms(*info.ended_at) + "\"" : std::string("null");
+  body += has_more ? R"(,"has_more":true})" : R"(,"has_more":false})";
+  http_response res;
+  res.body = std::move(body);
+  return res;
+}
+
 }  // namespace
 
 void add_chat_tool_routes(router& r, services& svc) {
@@ -113,6 +166,7 @@ void add_chat_tool_routes(router& r, services& svc) {
   r.add("POST", base + "pin", [&svc](http_request& req) { return put_pin(req, svc); });
   r.add("DELETE", base + "pin", [&svc](http_request& req) { return delete_pin(req, svc); });
   r.add("GET", base + "messages/{message_id}", [&svc](http_request& req) { return get_message(req, svc); });
+  r.add("GET", base + "replay", [&svc](http_request& req) { return replay(req, svc); });
 }
 
 }  // namespace sorak

@@ -34,6 +34,15 @@ constexpr std::string_view page_policy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'";
 
+// The chat page also plays the stream's video (its playback_url, an HLS
+// playlist on whatever host serves it: a CDN, or the site's own): media and
+// the playlist's fetches may go to any http(s) origin, and hls.js feeds the
+// video element from blob: URLs. Scripts stay 'self' only.
+constexpr std::string_view video_page_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' https: http:; media-src 'self' blob: https: http:; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'";
+
 error no_such_file() { return error(errc::not_found, "No such file"); }
 
 bool is_room_or_stream_id(std::string_view id) {
@@ -52,7 +61,9 @@ http_response file_response(const fs::path& dir, std::string_view relative, std:
   res.headers.emplace_back("Cache-Control", std::string(cache_control));
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
   res.headers.emplace_back("Referrer-Policy", "no-referrer");
-  if (relative.ends_with(".html")) res.headers.emplace_back("Content-Security-Policy", std::string(page_policy));
+  if (relative.ends_with(".html"))
+    res.headers.emplace_back("Content-Security-Policy",
+                             std::string(relative == "chat.html" ? video_page_policy : page_policy));
   return res;
 }
 
@@ -124,8 +135,14 @@ void add_web_routes(router& r, const fs::path& web_dir) {
   r.add("GET", "/", page(web_dir, "index.html", false));
   r.add("GET", "/s/{room_id}", page(web_dir, "chat.html", true));
   r.add("GET", "/s/{room_id}/stats", page(web_dir, "stats.html", true));
+  r.add("GET", "/s/{room_id}/replay", page(web_dir, "replay.html", true));
   r.add("GET", "/overlay/{room_id}", page(web_dir, "overlay.html", true));
   r.add("GET", "/assets/{file}", [web_dir](http_request& req) { return asset(web_dir, req.params.at(0)); });
+  // hls.js from npm (web/package.json, installed by `make run` / `make test`), for
+  // browsers without native HLS: served from here, so the page makes no foreign request.
+  r.add("GET", "/assets/vendor/hls.js", [web_dir](http_request&) {
+    return file_response(web_dir, "node_modules/hls.js/dist/hls.min.js", "public, max-age=86400");
+  });
 }
 
 void add_static_routes(router& r, services& svc) {

@@ -47,6 +47,19 @@ result<std::optional<member_info>> member_field(const json::value& v) {
   return std::optional<member_info>{std::move(m)};
 }
 
+// `playback_url`: null (no video), or an http(s) URL of at most 2000 bytes
+// (an HLS playlist the chat page plays beside the chat).
+result<std::optional<std::string>> playback_url_field(const json::value& v) {
+  if (v.is_null()) return std::optional<std::string>{};
+  if (!v.is_string()) return invalid_field("playback_url must be an http(s) URL or null");
+  std::string url(v.get_string());
+  const bool http = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  if (!http || url.size() > 2000 || url.size() < 10 || !is_valid_utf8(url) ||
+      url.find_first_of(" \t\r\n\"<>") != std::string::npos)
+    return invalid_field("playback_url must be an http(s) URL of at most 2000 characters, or null");
+  return std::optional<std::string>{std::move(url)};
+}
+
 result<stream> find_stream(services& svc, std::string_view id) {
   return is_room_id(id) ? svc.st.get_stream_by_room(id) : svc.st.get_stream(id);
 }
@@ -92,6 +105,11 @@ http_response create(http_request& req, services& svc) {
     auto m = member_field(it->value());
     if (!m) return error_response(m.err());
     ns.member = std::move(*m);
+  }
+  if (auto it = body->find("playback_url"); it != body->end()) {
+    auto url = playback_url_field(it->value());
+    if (!url) return error_response(url.err());
+    ns.playback_url = std::move(*url);
   }
   if (who->admin) {
     if (auto s = admin_fields(*body, ns); !s) return error_response(s.err());
@@ -141,6 +159,11 @@ result<stream_patch> read_patch(const json::object& body, const stream& current)
     auto m = member_field(it->value());
     if (!m) return m.err();
     p.member = std::move(*m);
+  }
+  if (auto it = body.find("playback_url"); it != body.end()) {
+    auto url = playback_url_field(it->value());
+    if (!url) return url.err();
+    p.playback_url = std::move(*url);
   }
   if (auto it = body.find("status"); it != body.end()) {
     if (!it->value().is_string()) return invalid_field("status must be live or ended");

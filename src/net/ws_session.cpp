@@ -154,6 +154,7 @@ void ws_session::send_history(const ws_target& target, const std::optional<std::
   // The pin, right after the history (CONTRACT §12). A pin changed since the
   // history's snapshot also arrives as its event: the same state, told twice.
   if (auto pinned = room_->pinned_event_json()) send_json(*pinned);
+  if (auto poll = room_->open_poll_event_json()) send_json(*poll);
   last_viewer_count_ = room_->viewer_total();
   send_json(viewer_count_event(last_viewer_count_));
   if (room_->ended()) send_json(stream_status_event(stream_status::ended));
@@ -462,6 +463,30 @@ void ws_session::on_message(std::string_view text) {
   if (std::holds_alternative<client_ping>(*ev)) return send_json(pong_event());
   if (auto* chat = std::get_if<client_chat>(&*ev)) return on_chat(std::move(*chat));
   if (auto* gift = std::get_if<client_gift>(&*ev)) return on_chat(as_chat(std::move(*gift)));
+  if (auto* vote = std::get_if<client_vote>(&*ev)) return on_vote(std::move(*vote));
+}
+
+// A vote is a store write: it runs on the blocking pool and reports back
+// here (`voted` to this viewer alone; the counts reach everyone with the next
+// poll tick). A few may be in flight per connection; more are refused.
+void ws_session::on_vote(client_vote vote) {
+  constexpr int max_votes_in_flight = 4;
+  if (votes_in_flight_ >= max_votes_in_flight)
+    return send_error(error(errc::rate_limited, "Wait for the answer to your last vote"));
+  ++votes_in_flight_;
+  auto weak = weak_from_this();
+  auto executor = socket_.get_executor();
+  svc_.blocking.post([weak, executor, room = room_, who = who_, vote = std::move(vote), &chat = svc_.chat] {
+    auto s = chat.vote(*room, who, vote.poll_id, vote.option);
+    asio::post(executor, [weak, s, vote] {
+      auto self = weak.lock();
+      if (!self) return;
+      --self->votes_in_flight_;
+      if (self->state_ != state::open) return;
+      if (!s) return self->send_error(s.err());
+      self->send_json(voted_event(vote.poll_id, vote.option));
+    });
+  });
 }
 
 void ws_session::on_chat(client_chat chat) {

@@ -117,6 +117,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void on_peer_close(std::uint16_t code);
   void on_message(std::string_view text);
   void on_chat(client_chat chat);
+  void on_vote(client_vote vote);
   // Counts an accepted message, or tells the sender why not (and cuts a flood).
   void on_sent(const status& s);
   void on_stored(const std::string& client_id, const result<ack_info>& r);
@@ -175,6 +176,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   millis last_ping_ = 0;
   millis close_deadline_ = 0;
   int refused_in_a_row_ = 0;  // rate-limit refusals since the last accepted message
+  int votes_in_flight_ = 0;   // votes sent to the blocking pool, not answered yet (this worker only)
 };
 
 }  // namespace sorak

@@ -59,6 +59,18 @@ result<client_event> decode_gift(const json::object& o) {
   return client_event{std::move(g)};
 }
 
+result<client_event> decode_vote(const json::object& o) {
+  client_vote v;
+  auto id = o.find("poll_id");
+  if (id == o.end() || !id->value().is_string()) return invalid_format("poll_id must be a string");
+  v.poll_id = std::string(id->value().get_string());
+  auto opt = o.find("option");
+  if (opt == o.end() || !opt->value().is_int64())
+    return error(errc::invalid_option, "option must be the index (0, 1, …) of one of the poll's options");
+  v.option = opt->value().get_int64();
+  return client_event{std::move(v)};
+}
+
 }  // namespace
 
 result<client_event> decode_client_event(std::string_view text) {
@@ -73,6 +85,7 @@ result<client_event> decode_client_event(std::string_view text) {
   if (type == "ping") return client_event{client_ping{}};
   if (type == "message") return decode_chat(o);
   if (type == "gift") return decode_gift(o);
+  if (type == "vote") return decode_vote(o);
   return error(errc::unknown_type, "Unknown event type \"" + std::string(type) + "\"");
 }
 

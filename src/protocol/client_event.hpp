@@ -37,7 +37,14 @@ struct client_gift {
   std::optional<std::string> reply_to;
 };
 
-using client_event = std::variant<client_ping, client_chat, client_gift>;
+// `{"type":"vote","poll_id":"…","option":N}` (CONTRACT §12): N is the 0-based
+// index of the option.
+struct client_vote {
+  std::string poll_id;
+  long long option = 0;
+};
+
+using client_event = std::variant<client_ping, client_chat, client_gift, client_vote>;
 
 inline constexpr std::size_t max_client_id_length = 64;
 

@@ -25,6 +25,12 @@ std::string pinned_event(std::string_view encoded_message) {
   return wrap("pinned", encoded_message.empty() ? std::string_view("null") : encoded_message);
 }
 
+std::string poll_event(std::string_view encoded_poll) { return wrap("poll", encoded_poll); }
+
+std::string voted_event(std::string_view poll_id, long long option) {
+  return wrap("voted", json::serialize(json::object{{"poll_id", poll_id}, {"option", option}}));
+}
+
 std::string message_deleted_event(std::string_view message_id) {
   return wrap("message_deleted", json::serialize(json::object{{"message_id", message_id}}));
 }

@@ -24,6 +24,10 @@ std::string message_deleted_event(std::string_view message_id);
 // `{"type":"pinned","data":Message}`, or `"data":null` when `encoded_message`
 // is empty (nothing is pinned).
 std::string pinned_event(std::string_view encoded_message);
+// `{"type":"poll","data":Poll}` (encoded_poll: json_codec to_json(poll)).
+std::string poll_event(std::string_view encoded_poll);
+// To the voter alone: `{"type":"voted","data":{"poll_id":"…","option":N}}`.
+std::string voted_event(std::string_view poll_id, long long option);
 std::string chat_cleared_event(std::string_view user_id);
 std::string stream_status_event(stream_status s);
 std::string viewer_count_event(std::int64_t count);

@@ -72,9 +72,28 @@ json::object to_json(const stream& s) {
           {"created_at", format_rfc3339_ms(s.created_at)},
           {"started_at", format_rfc3339_ms(s.started_at)},
           {"ended_at", optional_time(s.ended_at)},
-          {"settings", to_json(s.settings)}};
+          {"settings", to_json(s.settings)},
+          {"playback_url", s.playback_url ? json::value(*s.playback_url) : json::value(nullptr)}};
 }
 
 std::string encode_message(const message& m) { return json::serialize(to_json(m)); }
+
+json::object to_json(const poll& p, millis now) {
+  json::array options;
+  for (const auto& o : p.options) options.push_back(json::object{{"text", o.text}, {"votes", o.votes}});
+  const bool open = p.open_at(now);
+  json::value closed_at = nullptr;
+  if (!open) closed_at = json::value(format_rfc3339_ms(p.closed_at.value_or(p.ends_at)));
+  return {{"id", p.id},
+          {"stream_id", p.stream_id},
+          {"question", p.question},
+          {"options", std::move(options)},
+          {"total_votes", p.total_votes()},
+          {"status", open ? "open" : "closed"},
+          {"created_by", p.created_by},
+          {"created_at", format_rfc3339_ms(p.created_at)},
+          {"ends_at", format_rfc3339_ms(p.ends_at)},
+          {"closed_at", std::move(closed_at)}};
+}
 
 }  // namespace sorak

@@ -19,6 +19,10 @@ boost::json::object to_json(const stream& s);
 boost::json::object to_json(const chat_settings& s);
 boost::json::value to_json(const std::optional<member_info>& m);
 
+// A poll as clients see it (CONTRACT §12): status "open" until it closed or
+// its deadline passed at `now`.
+boost::json::object to_json(const poll& p, millis now);
+
 // The serialized `data` of a message event, encoded once per message.
 std::string encode_message(const message& m);
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ namespace {
 
 error stream_not_found() { return error(errc::stream_not_found, "no such stream"); }
 error message_not_found() { return error(errc::message_not_found, "no such message in this stream"); }
+error poll_not_found() { return error(errc::poll_not_found, "no such poll in this stream"); }
 
 // A room id counts toward the next one when it is all digits and fits an int64
 // with room to add one (the SQLite store's rule).
@@ -40,6 +42,7 @@ class memory_store final : public store {
     out.room_name = s.room_name;
     out.title = s.title;
     out.member = s.member;
+    out.playback_url = s.playback_url;
     out.created_at = out.started_at = now_millis();
     max_room_id_ = std::max(max_room_id_, numeric_room_id(out.room_id));
     rooms_[out.room_id] = out.id;
@@ -314,6 +317,78 @@ class memory_store final : public store {
     return it->second;
   }
 
+  // ---- polls ----------------------------------------------------------------------
+  result<poll> create_poll(const poll& p) override {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, x] : polls_) {
+      if (x.stream_id != p.stream_id || x.closed_at) continue;
+      if (x.ends_at <= p.created_at) {
+        x.closed_at = x.ends_at;  // its deadline passed unnoticed
+        continue;
+      }
+      return error(errc::poll_open, "this stream has an open poll already (" + x.id + ")");
+    }
+    poll stored = p;
+    for (auto& o : stored.options) o.votes = 0;
+    polls_[p.id] = stored;
+    return stored;
+  }
+
+  result<poll> get_poll(std::string_view stream_id, std::string_view poll_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = polls_.find(poll_id);
+    if (it == polls_.end() || it->second.stream_id != stream_id) return poll_not_found();
+    return it->second;
+  }
+
+  std::vector<poll> list_polls(std::string_view stream_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<poll> out;
+    for (const auto& [id, x] : polls_)
+      if (x.stream_id == stream_id) out.push_back(x);
+    std::sort(out.begin(), out.end(), [](const poll& a, const poll& b) {
+      return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+    });
+    if (out.size() > static_cast<std::size_t>(std::max(limit, 0))) out.resize(static_cast<std::size_t>(std::max(limit, 0)));
+    return out;
+  }
+
+  status add_vote(std::string_view stream_id, std::string_view poll_id, std::string_view user_id, int option,
+                  millis at) override {
+    std::lock_guard lock(mutex_);
+    auto it = polls_.find(poll_id);
+    if (it == polls_.end() || it->second.stream_id != stream_id) return poll_not_found();
+    poll& p = it->second;
+    if (!p.open_at(at)) return error(errc::poll_closed);
+    if (option < 0 || option >= static_cast<int>(p.options.size())) return error(errc::invalid_option);
+    if (!voters_[p.id].insert(std::string(user_id)).second) return error(errc::already_voted);
+    ++p.options[static_cast<std::size_t>(option)].votes;
+    return ok_value;
+  }
+
+  result<poll> close_poll(std::string_view stream_id, std::string_view poll_id, millis at) override {
+    std::lock_guard lock(mutex_);
+    auto it = polls_.find(poll_id);
+    if (it == polls_.end() || it->second.stream_id != stream_id) return poll_not_found();
+    poll& p = it->second;
+    if (p.closed_at) return error(errc::poll_closed);
+    p.closed_at = std::min(at, p.ends_at);
+    return p;
+  }
+
+  std::vector<message> messages_between(std::string_view stream_id, millis from, millis to, int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<message> out;
+    auto it = messages_.find(stream_id);
+    if (it == messages_.end()) return out;
+    for (const auto& m : it->second) {
+      if (m.deleted || m.created_at < from || m.created_at >= to) continue;
+      out.push_back(m);
+      if (static_cast<int>(out.size()) >= limit) break;
+    }
+    return out;
+  }
+
   status log_action(const moderation_action& a) override {
     std::lock_guard lock(mutex_);
     log_[a.stream_id].push_back(a);
@@ -448,6 +523,8 @@ class memory_store final : public store {
   std::map<std::string, std::vector<sanction>, std::less<>> sanctions_;
   std::map<std::string, std::vector<blocked_term>, std::less<>> terms_;
   std::map<std::string, pin_record, std::less<>> pins_;
+  std::map<std::string, poll, std::less<>> polls_;
+  std::map<std::string, std::set<std::string>, std::less<>> voters_;
   std::map<std::string, std::vector<moderation_action>, std::less<>> log_;
   std::vector<api_key> api_keys_;  // GUARDED_BY(mutex_), oldest first
 };

@@ -91,9 +91,19 @@ status delete_pin(pg_connection& db, std::string_view stream_id);
 result<std::vector<blocked_term>> select_blocked_terms(pg_connection& db, std::string_view stream_id);
 result<std::optional<pin_record>> select_pin(pg_connection& db, std::string_view stream_id);
 
+// ---- polls (pg_polls.cpp) --------------------------------------------------------
+result<poll> insert_poll(pg_connection& db, const poll& p);
+status insert_vote(pg_connection& db, std::string_view stream_id, std::string_view poll_id, std::string_view user_id,
+                   int option, millis at);
+result<poll> mark_poll_closed(pg_connection& db, std::string_view stream_id, std::string_view poll_id, millis at);
+result<poll> select_poll(pg_connection& db, std::string_view stream_id, std::string_view poll_id);
+result<std::vector<poll>> select_polls(pg_connection& db, std::string_view stream_id, int limit);
+
 // ---- the Showroom-style feed and API keys (pg_showroom.cpp) --------------------
 result<std::vector<message>> select_chat_feed(pg_connection& db, std::string_view stream_id, int limit,
                                               std::optional<millis> since);
+// Non-deleted messages with from <= created_at < to, oldest first (chat replay).
+result<std::vector<message>> select_between(pg_connection& db, std::string_view stream_id, millis from, millis to, int limit);
 // Calls each(row) for every message of the stream, oldest first, from one
 // snapshot, fetching a batch at a time.
 status scan_stream_messages(pg_connection& db, std::string_view stream_id,

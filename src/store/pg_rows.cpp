@@ -21,7 +21,7 @@ void add_stream(pg_params& p, const stream& s) {
   p.add_all(s.id, s.room_id, s.broadcaster_user_id, s.room_name, s.title, m ? std::optional(m->name) : std::nullopt,
             m ? std::optional(m->nickname) : std::nullopt, m ? std::optional(m->team) : std::nullopt,
             to_string(s.status), s.created_at, s.started_at, s.ended_at, s.settings.slow_mode_seconds,
-            s.settings.max_message_length, s.settings.subscribers_only, s.settings.chat_enabled);
+            s.settings.max_message_length, s.settings.subscribers_only, s.settings.chat_enabled, s.playback_url);
 }
 
 stream read_stream(const result_set& rs, int row) {
@@ -41,6 +41,7 @@ stream read_stream(const result_set& rs, int row) {
   s.settings.max_message_length = static_cast<int>(r.int64());
   s.settings.subscribers_only = r.boolean();
   s.settings.chat_enabled = r.boolean();
+  s.playback_url = r.optional_text();
   return s;
 }
 

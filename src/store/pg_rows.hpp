@@ -15,7 +15,7 @@
 #define PG_STREAM_COLUMNS                                                                           \
   "id, room_id, broadcaster_user_id, room_name, title, member_name, member_nickname, member_team, " \
   "status, created_at, started_at, ended_at, slow_mode_seconds, max_message_length, "               \
-  "subscribers_only, chat_enabled"
+  "subscribers_only, chat_enabled, playback_url"
 
 // stream_seq last: the columns before it are what the append brings.
 #define PG_MESSAGE_COLUMNS                                                                  \

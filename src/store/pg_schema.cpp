@@ -163,6 +163,32 @@ CREATE TABLE pins (
   pinned_at   bigint NOT NULL
 );
 )sql"},
+      {5, R"sql(
+-- Issue 18: polls (see sqlite_schema.cpp, 6).
+CREATE TABLE polls (
+  id          text PRIMARY KEY,
+  stream_id   text NOT NULL,
+  question    text NOT NULL,
+  options     text NOT NULL,
+  created_by  text NOT NULL,
+  created_at  bigint NOT NULL,
+  ends_at     bigint NOT NULL,
+  closed_at   bigint
+);
+CREATE INDEX polls_by_stream ON polls (stream_id, created_at);
+CREATE UNIQUE INDEX polls_one_open ON polls (stream_id) WHERE closed_at IS NULL;
+CREATE TABLE poll_votes (
+  poll_id     text NOT NULL,
+  user_id     text NOT NULL,
+  option      integer NOT NULL,
+  created_at  bigint NOT NULL,
+  PRIMARY KEY (poll_id, user_id)
+);
+)sql"},
+      {6, R"sql(
+-- Issue 18: see sqlite_schema.cpp, 7.
+ALTER TABLE streams ADD COLUMN playback_url text;
+)sql"},
   };
   return all;
 }

@@ -50,6 +50,15 @@ result<std::vector<message>> select_chat_feed(pg_connection& db, std::string_vie
   return rows;
 }
 
+result<std::vector<message>> select_between(pg_connection& db, std::string_view stream_id, millis from, millis to, int limit) {
+  auto r = db.query("SELECT " PG_MESSAGE_COLUMNS
+                    " FROM messages WHERE stream_id = $1 AND created_at >= $2 AND created_at < $3 AND NOT deleted"
+                    " ORDER BY created_at ASC LIMIT $4",
+                    pg_params().add_all(stream_id, from, to, std::max(limit, 1)));
+  if (!r) return r.err();
+  return read_messages(*r);
+}
+
 status scan_stream_messages(pg_connection& db, std::string_view stream_id,
                             const std::function<void(const message&)>& each) {
   // A cursor in one read-only transaction: one snapshot, a batch in memory at a time.

@@ -254,11 +254,40 @@ std::optional<pin_record> postgres_store::get_pin(std::string_view stream_id) {
       "get_pin", [&](pg::pg_connection& db) { return pg::select_pin(db, stream_id); });
 }
 
+// ---- polls ---------------------------------------------------------------------------
+
+result<poll> postgres_store::create_poll(const poll& p) {
+  return write<poll>([&](pg::pg_connection& db) { return pg::insert_poll(db, p); });
+}
+
+result<poll> postgres_store::get_poll(std::string_view stream_id, std::string_view poll_id) {
+  return read<poll>([&](pg::pg_connection& db) { return pg::select_poll(db, stream_id, poll_id); });
+}
+
+std::vector<poll> postgres_store::list_polls(std::string_view stream_id, int limit) {
+  return read_or_empty<std::vector<poll>>(
+      "list_polls", [&](pg::pg_connection& db) { return pg::select_polls(db, stream_id, limit); });
+}
+
+status postgres_store::add_vote(std::string_view stream_id, std::string_view poll_id, std::string_view user_id,
+                                int option, millis at) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::insert_vote(db, stream_id, poll_id, user_id, option, at); });
+}
+
+result<poll> postgres_store::close_poll(std::string_view stream_id, std::string_view poll_id, millis at) {
+  return write<poll>([&](pg::pg_connection& db) { return pg::mark_poll_closed(db, stream_id, poll_id, at); });
+}
+
 // ---- the Showroom-style feed, statistics and API keys -------------------------
 
 std::vector<message> postgres_store::chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) {
   return read_or_empty<std::vector<message>>(
       "chat_feed", [&](pg::pg_connection& db) { return pg::select_chat_feed(db, stream_id, limit, since); });
+}
+
+std::vector<message> postgres_store::messages_between(std::string_view stream_id, millis from, millis to, int limit) {
+  return read_or_empty<std::vector<message>>(
+      "messages_between", [&](pg::pg_connection& db) { return pg::select_between(db, stream_id, from, to, limit); });
 }
 
 void postgres_store::scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) {

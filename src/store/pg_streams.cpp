@@ -36,6 +36,7 @@ stream make_stream(const new_stream& s, std::string room_id) {
   out.room_name = s.room_name;
   out.title = s.title;
   out.member = s.member;
+  out.playback_url = s.playback_url;
   out.created_at = out.started_at = now_millis();
   return out;
 }
@@ -54,7 +55,7 @@ status insert_stream_row(pg_connection& db, const stream& s) {
   add_stream(p, s);
   auto r = db.query("INSERT INTO streams (" PG_STREAM_COLUMNS
                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                    "$10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING id",
+                    "$10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING RETURNING id",
                     p);
   if (!r) return r.err();
   if (r->rows() == 0)
@@ -94,7 +95,7 @@ result<stream> patch_stream(pg_connection& db, std::string_view stream_id, const
       "UPDATE streams SET room_id = $2, broadcaster_user_id = $3, room_name = $4, title = $5, "
       "member_name = $6, member_nickname = $7, member_team = $8, status = $9, created_at = $10, "
       "started_at = $11, ended_at = $12, slow_mode_seconds = $13, max_message_length = $14, "
-      "subscribers_only = $15, chat_enabled = $16 WHERE id = $1",
+      "subscribers_only = $15, chat_enabled = $16, playback_url = $17 WHERE id = $1",
       params);
   if (!r) return r.err();
   return current;

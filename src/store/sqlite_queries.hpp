@@ -69,9 +69,22 @@ status delete_pin(sqlite_db& db, std::string_view stream_id);
 result<std::vector<blocked_term>> select_blocked_terms(sqlite_db& db, std::string_view stream_id);
 result<std::optional<pin_record>> select_pin(sqlite_db& db, std::string_view stream_id);
 
+// ---- polls (sqlite_polls.cpp) --------------------------------------------------
+// Writes: 409 `poll_open`, `poll_closed`, `already_voted`; 404 `poll_not_found`;
+// 400 `invalid_option`.
+result<poll> insert_poll(sqlite_db& db, const poll& p);
+status insert_vote(sqlite_db& db, std::string_view stream_id, std::string_view poll_id, std::string_view user_id,
+                   int option, millis at);
+result<poll> mark_poll_closed(sqlite_db& db, std::string_view stream_id, std::string_view poll_id, millis at);
+// Reads, with counts.
+result<poll> select_poll(sqlite_db& db, std::string_view stream_id, std::string_view poll_id);
+result<std::vector<poll>> select_polls(sqlite_db& db, std::string_view stream_id, int limit);
+
 // ---- the Showroom-style feed and API keys (sqlite_showroom.cpp) ---------------
 result<std::vector<message>> select_chat_feed(sqlite_db& db, std::string_view stream_id, int limit,
                                               std::optional<millis> since);
+// Non-deleted messages with from <= created_at < to, oldest first (chat replay).
+result<std::vector<message>> select_between(sqlite_db& db, std::string_view stream_id, millis from, millis to, int limit);
 // Calls each(row) for every message of the stream, oldest first.
 status scan_stream_messages(sqlite_db& db, std::string_view stream_id, const std::function<void(const message&)>& each);
 // Writes: 409 `api_key_taken`; 404 `api_key_not_found`.

@@ -17,8 +17,8 @@
 #define SORAK_STREAM_COLUMNS                                                                         \
   "id, room_id, broadcaster_user_id, room_name, title, member_name, member_nickname, member_team, " \
   "status, created_at, started_at, ended_at, slow_mode_seconds, max_message_length, "              \
-  "subscribers_only, chat_enabled"
-#define SORAK_STREAM_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16"
+  "subscribers_only, chat_enabled, playback_url"
+#define SORAK_STREAM_PARAMS "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17"
 
 #define SORAK_MESSAGE_COLUMNS                                                                     \
   "id, stream_id, user_id, username, display_name, avatar_url, level, is_premium, badges, "      \

@@ -172,6 +172,34 @@ CREATE TABLE pins (
   pinned_at   INTEGER NOT NULL
 );
 )sql"},
+      {6, R"sql(
+-- Issue 18: polls. Options are a JSON array of their texts; votes one row per
+-- user (the primary key keeps it one), counted when read.
+CREATE TABLE polls (
+  id          TEXT NOT NULL PRIMARY KEY,
+  stream_id   TEXT NOT NULL,
+  question    TEXT NOT NULL,
+  options     TEXT NOT NULL,      -- JSON array of strings
+  created_by  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  ends_at     INTEGER NOT NULL,
+  closed_at   INTEGER             -- NULL while open
+);
+CREATE INDEX polls_by_stream ON polls (stream_id, created_at);
+-- At most one open poll per stream, whichever process creates it.
+CREATE UNIQUE INDEX polls_one_open ON polls (stream_id) WHERE closed_at IS NULL;
+CREATE TABLE poll_votes (
+  poll_id     TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  option      INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (poll_id, user_id)
+);
+)sql"},
+      {7, R"sql(
+-- Issue 18: the video beside the chat (an HLS playlist URL, or NULL).
+ALTER TABLE streams ADD COLUMN playback_url TEXT;
+)sql"},
   };
   return all;
 }

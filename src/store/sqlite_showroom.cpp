@@ -49,6 +49,15 @@ result<std::vector<message>> select_chat_feed(sqlite_db& db, std::string_view st
   return rows;
 }
 
+result<std::vector<message>> select_between(sqlite_db& db, std::string_view stream_id, millis from, millis to, int limit) {
+  auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS
+                       " FROM messages WHERE stream_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND deleted = 0"
+                       " ORDER BY created_at ASC LIMIT ?4");
+  if (!st) return st.err();
+  st->bind_all(stream_id, from, to, std::max(limit, 1));
+  return read_messages(*st);
+}
+
 status scan_stream_messages(sqlite_db& db, std::string_view stream_id,
                             const std::function<void(const message&)>& each) {
   auto st = db.prepare("SELECT " SORAK_MESSAGE_COLUMNS " FROM messages WHERE stream_id = ?1 ORDER BY stream_seq ASC");

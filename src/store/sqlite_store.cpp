@@ -262,11 +262,41 @@ std::optional<pin_record> sqlite_store::get_pin(std::string_view stream_id) {
   return *r;
 }
 
+// ---- polls ---------------------------------------------------------------------------
+
+result<poll> sqlite_store::create_poll(const poll& p) {
+  return writer_->call<poll>([&](sqlite::sqlite_db& db) { return sqlite::insert_poll(db, p); });
+}
+
+result<poll> sqlite_store::get_poll(std::string_view stream_id, std::string_view poll_id) {
+  return read<poll>([&](sqlite::sqlite_db& db) { return sqlite::select_poll(db, stream_id, poll_id); });
+}
+
+std::vector<poll> sqlite_store::list_polls(std::string_view stream_id, int limit) {
+  return read_list<poll>("list_polls", [&](sqlite::sqlite_db& db) { return sqlite::select_polls(db, stream_id, limit); });
+}
+
+status sqlite_store::add_vote(std::string_view stream_id, std::string_view poll_id, std::string_view user_id,
+                              int option, millis at) {
+  return writer_->call<ok_t>(
+      [&](sqlite::sqlite_db& db) { return sqlite::insert_vote(db, stream_id, poll_id, user_id, option, at); });
+}
+
+result<poll> sqlite_store::close_poll(std::string_view stream_id, std::string_view poll_id, millis at) {
+  return writer_->call<poll>([&](sqlite::sqlite_db& db) { return sqlite::mark_poll_closed(db, stream_id, poll_id, at); });
+}
+
 // ---- the Showroom-style feed, statistics and API keys -----------------------------
 
 std::vector<message> sqlite_store::chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) {
   return read_list<message>(
       "chat_feed", [&](sqlite::sqlite_db& db) { return sqlite::select_chat_feed(db, stream_id, limit, since); });
+}
+
+std::vector<message> sqlite_store::messages_between(std::string_view stream_id, millis from, millis to, int limit) {
+  return read_list<message>("messages_between", [&](sqlite::sqlite_db& db) {
+    return sqlite::select_between(db, stream_id, from, to, limit);
+  });
 }
 
 void sqlite_store::scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) {

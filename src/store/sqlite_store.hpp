@@ -85,7 +85,15 @@ class sqlite_store final : public store {
   status clear_pin(std::string_view stream_id) override;
   std::optional<pin_record> get_pin(std::string_view stream_id) override;
 
+  result<poll> create_poll(const poll& p) override;
+  result<poll> get_poll(std::string_view stream_id, std::string_view poll_id) override;
+  std::vector<poll> list_polls(std::string_view stream_id, int limit) override;
+  status add_vote(std::string_view stream_id, std::string_view poll_id, std::string_view user_id, int option,
+                  millis at) override;
+  result<poll> close_poll(std::string_view stream_id, std::string_view poll_id, millis at) override;
+
   std::vector<message> chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) override;
+  std::vector<message> messages_between(std::string_view stream_id, millis from, millis to, int limit) override;
   void scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) override;
   status put_api_key(const api_key& k) override;
   std::vector<api_key> list_api_keys() override;

@@ -51,6 +51,7 @@ stream make_stream(const new_stream& s, std::string room_id) {
   out.room_name = s.room_name;
   out.title = s.title;
   out.member = s.member;
+  out.playback_url = s.playback_url;
   out.created_at = out.started_at = now_millis();
   return out;
 }
@@ -95,7 +96,7 @@ result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const str
       "UPDATE streams SET room_id = ?2, broadcaster_user_id = ?3, room_name = ?4, title = ?5, "
       "member_name = ?6, member_nickname = ?7, member_team = ?8, status = ?9, created_at = ?10, "
       "started_at = ?11, ended_at = ?12, slow_mode_seconds = ?13, max_message_length = ?14, "
-      "subscribers_only = ?15, chat_enabled = ?16 WHERE id = ?1");
+      "subscribers_only = ?15, chat_enabled = ?16, playback_url = ?17 WHERE id = ?1");
   if (!st) return st.err();
   bind_stream(*st, *current);
   if (auto r = st->run(); !r) return r.err();

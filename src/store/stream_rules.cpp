@@ -9,6 +9,7 @@ void apply_stream_patch(stream& s, const stream_patch& p) {
   if (p.room_name) s.room_name = *p.room_name;
   if (p.member) s.member = *p.member;
   if (p.settings) s.settings = *p.settings;
+  if (p.playback_url) s.playback_url = *p.playback_url;
   if (p.status) s.status = *p.status;
   if (s.status == stream_status::ended && !s.ended_at) s.ended_at = now_millis();
 }

@@ -141,6 +141,18 @@ class held_store final : public store {
   status put_pin(const pin_record& p) override { return inner_->put_pin(p); }
   status clear_pin(std::string_view s) override { return inner_->clear_pin(s); }
   std::optional<pin_record> get_pin(std::string_view s) override { return inner_->get_pin(s); }
+  result<poll> create_poll(const poll& p) override { return inner_->create_poll(p); }
+  std::vector<message> messages_between(std::string_view s, millis from, millis to, int limit) override {
+    return inner_->messages_between(s, from, to, limit);
+  }
+  result<poll> get_poll(std::string_view s, std::string_view id) override { return inner_->get_poll(s, id); }
+  std::vector<poll> list_polls(std::string_view s, int limit) override { return inner_->list_polls(s, limit); }
+  status add_vote(std::string_view s, std::string_view id, std::string_view u, int o, millis at) override {
+    return inner_->add_vote(s, id, u, o, at);
+  }
+  result<poll> close_poll(std::string_view s, std::string_view id, millis at) override {
+    return inner_->close_poll(s, id, at);
+  }
   result<std::vector<std::string>> delete_user_messages(std::string_view s, std::string_view u) override {
     return inner_->delete_user_messages(s, u);
   }

@@ -1081,6 +1081,134 @@ TEST_P(store_contract, a_pin_is_one_per_stream_replaced_and_cleared) {
   EXPECT_EQ(store_->get_pin(other.id)->message_id, "msg-9");
 }
 
+poll make_poll(const stream& s, millis at, millis duration_ms = 60000) {
+  return poll{new_uuid_v7(), s.id, "Next song?", {{"Aitakatta", 0}, {"Heavy Rotation", 0}, {"River", 0}}, "m-1",
+              at, at + duration_ms, std::nullopt};
+}
+
+TEST_P(store_contract, a_poll_counts_one_vote_per_user_and_closes_once) {
+  stream s = create();
+  stream other = create("other");
+  poll p = make_poll(s, 1000);
+  auto created = store_->create_poll(p);
+  ASSERT_TRUE(created.ok()) << created.err().message;
+  EXPECT_EQ(created->options.size(), 3u);
+  EXPECT_EQ(created->total_votes(), 0);
+  ASSERT_TRUE(store_->add_vote(s.id, p.id, "u-1", 1, 2000).ok());
+  ASSERT_TRUE(store_->add_vote(s.id, p.id, "u-2", 1, 2001).ok());
+  ASSERT_TRUE(store_->add_vote(s.id, p.id, "u-3", 0, 2002).ok());
+  auto again = store_->add_vote(s.id, p.id, "u-1", 2, 2003);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, "already_voted");
+  EXPECT_EQ(again.err().http_status, 409);
+  EXPECT_EQ(store_->add_vote(s.id, p.id, "u-4", 3, 2004).err().code, "invalid_option");
+  EXPECT_EQ(store_->add_vote(s.id, p.id, "u-4", -1, 2004).err().code, "invalid_option");
+  EXPECT_EQ(store_->add_vote(other.id, p.id, "u-4", 0, 2004).err().code, "poll_not_found");
+  EXPECT_EQ(store_->add_vote(s.id, "no-such-poll", "u-4", 0, 2004).err().code, "poll_not_found");
+  auto got = store_->get_poll(s.id, p.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->question, "Next song?");
+  EXPECT_EQ(got->options[0].text, "Aitakatta");
+  EXPECT_EQ(got->options[0].votes, 1);
+  EXPECT_EQ(got->options[1].votes, 2);
+  EXPECT_EQ(got->options[2].votes, 0);
+  EXPECT_EQ(got->created_by, "m-1");
+  EXPECT_EQ(got->ends_at, 61000);
+  EXPECT_FALSE(got->closed_at);
+  EXPECT_EQ(store_->get_poll(other.id, p.id).err().code, "poll_not_found");
+  // While it is open no other poll opens in the stream; another stream may have one.
+  auto second = store_->create_poll(make_poll(s, 3000));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.err().code, "poll_open");
+  EXPECT_TRUE(store_->create_poll(make_poll(other, 3000)).ok());
+  // Closed early: at the time given, with its counts; once.
+  auto closed = store_->close_poll(s.id, p.id, 5000);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->closed_at, std::optional<millis>(5000));
+  EXPECT_EQ(closed->total_votes(), 3);
+  EXPECT_EQ(store_->close_poll(s.id, p.id, 6000).err().code, "poll_closed");
+  EXPECT_EQ(store_->add_vote(s.id, p.id, "u-9", 0, 6000).err().code, "poll_closed");
+  // A vote after the deadline is refused even before anyone closed it.
+  poll next = make_poll(s, 7000, 10000);
+  ASSERT_TRUE(store_->create_poll(next).ok());
+  EXPECT_EQ(store_->add_vote(s.id, next.id, "u-1", 0, 17000).err().code, "poll_closed");
+  // A poll whose deadline passed unnoticed does not keep the next one out: it closes at its deadline.
+  poll third = make_poll(s, 20000);
+  ASSERT_TRUE(store_->create_poll(third).ok());
+  auto expired = store_->get_poll(s.id, next.id);
+  EXPECT_EQ(expired->closed_at, std::optional<millis>(17000));
+  auto list = store_->list_polls(s.id, 10);
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].id, third.id);
+  EXPECT_EQ(list[2].id, p.id);
+  EXPECT_EQ(list[2].options[1].votes, 2);
+  EXPECT_EQ(store_->list_polls(s.id, 1).size(), 1u);
+}
+
+TEST_P(store_contract, concurrent_votes_of_many_users_are_each_counted_once) {
+  stream s = create();
+  poll p = make_poll(s, 1000, 600000);
+  ASSERT_TRUE(store_->create_poll(p).ok());
+  std::atomic<int> accepted{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int u = 0; u < 25; ++u)
+        for (int attempt = 0; attempt < 2; ++attempt) {  // every user votes twice, from two threads
+          auto st = store_->add_vote(s.id, p.id, "u-" + std::to_string(u + 25 * (t / 2)), (u + attempt) % 3, 2000);
+          (st.ok() ? accepted : refused)++;
+        }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(accepted.load(), 50);
+  EXPECT_EQ(refused.load(), 150);
+  EXPECT_EQ(store_->get_poll(s.id, p.id)->total_votes(), 50);
+}
+
+TEST_P(store_contract, a_streams_playback_url_is_kept_changed_and_cleared) {
+  new_stream ns{.broadcaster_user_id = "b-1", .title = "with video", .room_name = "r"};
+  ns.playback_url = "https://cdn.example/live/index.m3u8";
+  auto s = store_->create_stream(ns);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->playback_url, ns.playback_url);
+  EXPECT_EQ(store_->get_stream(s->id)->playback_url, ns.playback_url);
+  stream_patch p;
+  p.playback_url = std::optional<std::string>("http://127.0.0.1:8080/a.m3u8");
+  EXPECT_EQ(store_->update_stream(s->id, p)->playback_url, std::optional<std::string>("http://127.0.0.1:8080/a.m3u8"));
+  stream_patch title_only;
+  title_only.title = "renamed";
+  EXPECT_EQ(store_->update_stream(s->id, title_only)->playback_url, std::optional<std::string>("http://127.0.0.1:8080/a.m3u8"))
+      << "a patch without it leaves it";
+  stream_patch clear;
+  clear.playback_url = std::optional<std::string>();
+  EXPECT_FALSE(store_->update_stream(s->id, clear)->playback_url.has_value());
+  EXPECT_FALSE(store_->get_stream_by_room(s->room_id)->playback_url.has_value());
+  EXPECT_FALSE(create("plain").playback_url.has_value());
+}
+
+TEST_P(store_contract, messages_between_holds_the_window_oldest_first_without_deleted_ones) {
+  stream s = create();
+  stream other = create("other");
+  std::vector<message> ms;
+  for (int i = 0; i < 6; ++i) {
+    message m = make_message(s, "m" + std::to_string(i), i == 3);
+    m.created_at = 10'000 + i * 1000;
+    auto stored = append_and_wait(m);
+    ASSERT_TRUE(stored.ok());
+    ms.push_back(*stored);
+  }
+  message elsewhere = make_message(other, "x");
+  elsewhere.created_at = 12'500;
+  append_ok(elsewhere);
+  auto got = store_->messages_between(s.id, 11'000, 14'000, 100);  // from inclusive, to exclusive
+  ASSERT_EQ(got.size(), 2u);  // m1, m2 (m3 deleted)
+  EXPECT_EQ(got[0].id, ms[1].id);
+  EXPECT_EQ(got[1].id, ms[2].id);
+  EXPECT_EQ(store_->messages_between(s.id, 0, 100'000, 3).size(), 3u);
+  EXPECT_EQ(store_->messages_between(s.id, 0, 100'000, 3)[0].id, ms[0].id);
+  EXPECT_TRUE(store_->messages_between(s.id, 16'000, 20'000, 10).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(all, store_contract, ::testing::ValuesIn(all_stores),
                          [](const ::testing::TestParamInfo<store_kind>& info) { return info.param.name; });
 

@@ -220,3 +220,76 @@ test('replies: reply_to names a message of the stream; the parent is served by i
   assert.equal(kept.json.data.reply_to, parent.data.id);
   c.close();
 });
+
+test('chat replay: exactly the messages of a window, by offset from the stream start; pages of 500', async () => {
+  const s = await moderatedStream('replay');
+  const stream = (await api(server, 'GET', path(s, ''), { token: tok(owner) })).json;
+  const c = await joinChat(server, s.id, tok(freshUser('fan')));
+  const ids = [];
+  for (const [i, wait] of [[0, 0], [1, 300], [2, 300], [3, 300]]) {
+    await sleep(wait);
+    ids.push((await sendAcked(c, `line ${i}`)).data.id);
+  }
+  const gone = (await sendAcked(c, 'deleted later')).data.id;
+  assert.equal((await api(server, 'DELETE', path(s, `/chat/messages/${gone}`), { token: tok(mod) })).status, 204);
+  const all = await api(server, 'GET', path(s, '/chat/replay?from=0&to=3600'), { token: tok(freshUser()) });
+  assert.equal(all.status, 200, all.text);
+  assert.equal(all.json.started_at, stream.started_at);
+  assert.equal(all.json.ended_at, null);
+  assert.equal(all.json.has_more, false);
+  assert.deepEqual(all.json.data.map((m) => m.id), ids, 'every message but the deleted one, oldest first');
+  const started = Date.parse(stream.started_at);
+  for (const m of all.json.data) assert.equal(m.offset_ms, Date.parse(m.created_at) - started);
+  // A window holds the messages with from <= offset < to.
+  const off = all.json.data.map((m) => m.offset_ms / 1000);
+  const win = await api(server, 'GET', path(s, `/chat/replay?from=${off[1]}&to=${off[3]}`), { token: tok(owner) });
+  assert.deepEqual(win.json.data.map((m) => m.content), ['line 1', 'line 2']);
+  const none = await api(server, 'GET', path(s, `/chat/replay?from=${off[3] + 0.001}&to=${off[3] + 10}`), { token: tok(owner) });
+  assert.deepEqual(none.json.data, []);
+  for (const q of ['from=5&to=5', 'from=10&to=5', 'from=0&to=3601', 'from=-1', 'from=abc', 'to=1e99']) {
+    const bad = await api(server, 'GET', path(s, `/chat/replay?${q}`), { token: tok(owner) });
+    assert.equal(bad.status, 400, `${q}: ${bad.text}`);
+    assert.equal(bad.json.code, 'invalid_field');
+  }
+  assert.equal((await api(server, 'GET', path(s, '/chat/replay'))).status, 401);
+  // More than 500 in a window: has_more, and the next page from the last offset.
+  const more = [];
+  for (let i = 0; i < 510; i++) more.push(sendAcked(c, `bulk ${i}`));
+  const bulk = (await Promise.all(more)).map((a) => a.data.id);
+  const seen = new Map();
+  let from = 0;
+  for (let page = 0; page < 5; page++) {
+    const r = await api(server, 'GET', path(s, `/chat/replay?from=${from}&to=${from + 3600}`), { token: tok(owner) });
+    for (const m of r.json.data) seen.set(m.id, m);
+    if (!r.json.has_more) break;
+    assert.equal(r.json.data.length, 500);
+    from = r.json.data.at(-1).offset_ms / 1000;
+  }
+  assert.deepEqual([...seen.keys()], [...ids, ...bulk], 'every message once, in order, over the pages');
+  // An ended stream says when it ended.
+  assert.equal((await api(server, 'PATCH', path(s, ''), { token: tok(owner), body: { status: 'ended' } })).status, 200);
+  const ended = await api(server, 'GET', path(s, '/chat/replay?from=0&to=1'), { token: tok(owner) });
+  assert.match(ended.json.ended_at, TS_MS);
+  c.close();
+});
+
+test('a stream carries its playback_url: set, changed and cleared; only http(s) URLs', async () => {
+  const created = await api(server, 'POST', '/api/v1/streams', { token: tok(owner), body: { title: 'with video', playback_url: 'https://cdn.example/live/index.m3u8' } });
+  assert.equal(created.status, 201, created.text);
+  assert.equal(created.json.playback_url, 'https://cdn.example/live/index.m3u8');
+  const s = created.json;
+  const plain = await createStream(server, owner, { title: 'no video' });
+  assert.equal(plain.playback_url, null);
+  const changed = await api(server, 'PATCH', path(s, ''), { token: tok(owner), body: { playback_url: 'http://127.0.0.1:9/x.m3u8' } });
+  assert.equal(changed.json.playback_url, 'http://127.0.0.1:9/x.m3u8');
+  assert.equal((await api(server, 'GET', path(s, ''), { token: tok(owner) })).json.playback_url, 'http://127.0.0.1:9/x.m3u8');
+  for (const bad of ['javascript:alert(1)', 'ftp://x/y.m3u8', 'https://x/ y', 5, `https://x/${'a'.repeat(2000)}`]) {
+    const r = await api(server, 'PATCH', path(s, ''), { token: tok(owner), body: { playback_url: bad } });
+    assert.equal(r.status, 400, `${bad}: ${r.text}`);
+    assert.equal(r.json.code, 'invalid_field');
+  }
+  const cleared = await api(server, 'PATCH', path(s, ''), { token: tok(owner), body: { playback_url: null } });
+  assert.equal(cleared.json.playback_url, null);
+  assert.equal((await api(server, 'PATCH', path(s, ''), { token: tok(mod), body: { playback_url: 'https://a.example/b.m3u8' } })).status, 403,
+    'only the broadcaster (or admin) sets it');
+});

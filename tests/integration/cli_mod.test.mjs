@@ -118,3 +118,37 @@ test('sorak mod: add, list, settings, delete, timeout, untimeout, ban, unban, re
   assert.match(r.stderr, /usage/);
   await c.close();
 });
+
+test('sorak polls: create, vote (once), show as bars, close, list', async () => {
+  const s = await createStream(server, owner, { title: 'cli polls' });
+  const t = server.token(owner);
+  let r = await sorak(['polls', 'create', s.room_id, 'Next song?', 'Aitakatta', 'River', '--duration', '120'], { token: t });
+  ok(r, 'polls create');
+  const poll = JSON.parse(r.stdout);
+  assert.equal(poll.status, 'open');
+  assert.deepEqual(poll.options.map((o) => o.text), ['Aitakatta', 'River']);
+  const fan = server.token(freshUser('cli-voter'));
+  r = await sorak(['polls', 'vote', s.room_id, poll.id, '2'], { token: fan });
+  ok(r, 'polls vote');
+  assert.equal(r.stdout.trim(), 'voted');
+  r = await sorak(['polls', 'vote', s.room_id, poll.id, '1'], { token: fan });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /already_voted/);
+  ok(await sorak(['polls', 'vote', s.room_id, poll.id, '2'], { token: server.token(freshUser('cli-voter')) }), 'second voter');
+  r = await sorak(['polls', 'vote', s.room_id, poll.id, '1'], { token: server.token(freshUser('cli-voter')) });
+  ok(r, 'third voter');
+  r = await sorak(['polls', 'show', s.room_id, poll.id], { token: fan });
+  ok(r, 'polls show');
+  assert.match(r.lines[0], /^📊 Next song\? \(3 votes, open until \d\d:\d\d:\d\d\)$/);
+  assert.match(r.lines[1], /^ {5}Aitakatta {2}█{7}░{13} {2}1 {2}33%$/);
+  assert.match(r.lines[2], /^ {5}River {2}█{13}░{7} {2}2 {2}67%$/);
+  r = await sorak(['polls', 'close', s.room_id, poll.id], { token: fan });
+  assert.equal(r.code, 1, 'a viewer may not close it');
+  r = await sorak(['polls', 'close', s.room_id, poll.id], { admin: true });
+  ok(r, 'polls close');
+  assert.match(r.lines[0], /final result/);
+  assert.match(r.lines[2], /^ {3}★ River/);
+  r = await sorak(['polls', 'list', s.room_id], { token: fan });
+  ok(r, 'polls list');
+  assert.deepEqual(r.lines.map((l) => JSON.parse(l).id), [poll.id]);
+});

@@ -164,6 +164,37 @@ test('a blocked term and a pin made on one node hold on the other at once', { sk
   for (const c of [fan, late]) await c.close();
 });
 
+test('a poll across nodes: one vote per user whichever node takes it, counts and the final result on both', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const stream = await createStream(a, owner, { title: 'a poll across nodes' });
+  const onA = await joinChat(a, stream.id, a.token(freshUser('on-a')));
+  const onB = await joinChat(b, stream.id, b.token(freshUser('on-b')));
+  const created = await api(b, 'POST', `/api/v1/streams/${stream.id}/polls`, {
+    token: b.token(owner), body: { question: 'Which?', options: ['left', 'right'], duration_seconds: 10 } });
+  assert.equal(created.status, 201, created.text);
+  const pollId = created.json.data.id;
+  assert.equal((await onA.next('poll')).data.id, pollId, 'the poll opened on node b reaches node a');
+  const vote = (c, option) => {
+    c.send({ type: 'vote', poll_id: pollId, option });
+    return c.next((e) => e.type === 'voted' || e.type === 'error', 5000);
+  };
+  // One user on both nodes at once: one vote counts.
+  const twice = freshUser('twice');
+  const [t1, t2] = [await joinChat(a, stream.id, a.token(twice)), await joinChat(b, stream.id, b.token(twice))];
+  const answers = await Promise.all([vote(t1, 0), vote(t2, 1)]);
+  assert.deepEqual(answers.map((e) => e.type).sort(), ['error', 'voted'], JSON.stringify(answers));
+  assert.equal(answers.find((e) => e.type === 'error').code, 'already_voted');
+  assert.equal((await vote(onA, 1)).type, 'voted');
+  assert.equal((await vote(onB, 1)).type, 'voted');
+  for (const c of [onA, onB]) {
+    const final = await c.next((e) => e.type === 'poll' && e.data.status === 'closed', 15000);
+    assert.equal(final.data.total_votes, 3);
+  }
+  await sleep(1500);
+  for (const c of [onA, onB]) assert.equal(c.ofType('poll').filter((e) => e.data.status === 'closed').length, 1, 'one final result per viewer');
+  for (const c of [onA, onB, t1, t2]) await c.close();
+});
+
 test('a node with no room of the stream shows the viewers of the others: the stream, the list, the Showroom API', { skip }, async () => {
   const { nodes: [a, b] } = await nodes();
   const stream = await createStream(a, owner, { title: 'watched on one node' });

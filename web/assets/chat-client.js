@@ -15,6 +15,9 @@ import { api, chatSocketUrl, streamPath } from './api.js';
 const MAX_BACKOFF_MS = 8000;
 const BACKFILL_PAGES = 20;
 const RETRY_CODES = new Set(['shutting_down', 'internal']);
+// Refusals of a vote. An `error` carries no client_id: these codes, and any
+// other refusal while a vote waits and no chat event is in flight, answer the vote.
+const VOTE_CODES = new Set(['already_voted', 'poll_closed', 'poll_not_found', 'invalid_option']);
 
 // A client_id: random, and available outside secure contexts too.
 export function newClientId() {
@@ -32,11 +35,13 @@ export class ChatConnection {
   // handlers: history(messages, {recovered, first, backfill}), message(m),
   // deleted(id), cleared(userId), pinned(m|null), viewers(n),
   // streamStatus(status), state(name, detail), sent(item, data),
-  // refused(errorEvent, item|null), queue(items)
+  // refused(errorEvent, item|null), queue(items), poll(Poll), voted({poll_id, option}),
+  // voteRefused(errorEvent)
   //
   // The pin: a connection's `pinned` event, if any, comes right after its
   // `history`, so a page takes each (non-backfill) history as "nothing
-  // pinned" until a `pinned` event says otherwise.
+  // pinned" until a `pinned` event says otherwise. The open poll, if any,
+  // comes as a `poll` event after those.
   constructor({ room, token, handlers }) {
     this.room = room;
     this.token = token;
@@ -50,6 +55,7 @@ export class ChatConnection {
     this.connects = 0;
     this.queue = [];          // {client_id, payload}, oldest first; queue[0] may be in flight
     this.inFlight = null;
+    this.voting = null;       // the vote waiting for its answer: {poll_id, option}
     this.onOnline = () => { if (this.timer) this.connectNow(); };
   }
 
@@ -75,6 +81,15 @@ export class ChatConnection {
     return item;
   }
 
+  // Sends a vote at once (not queued: a vote is not worth sending after a
+  // reconnect the viewer did not see). false when the connection is not live.
+  vote(pollId, option) {
+    if (!this.live || !this.ws) return false;
+    this.voting = { poll_id: pollId, option };
+    this.ws.send(JSON.stringify({ type: 'vote', poll_id: pollId, option }));
+    return true;
+  }
+
   connectNow() {
     clearTimeout(this.timer);
     this.timer = null;
@@ -95,6 +110,7 @@ export class ChatConnection {
     this.ws = null;
     this.live = false;
     this.inFlight = null;  // sent again after the reconnect, same client_id
+    this.voting = null;    // its answer is lost with the socket
     if (this.stopped) return;
     if (e.code === 4001) return this.h.state?.('unauthorized', e.reason);
     if (e.code === 4004) return this.h.state?.('unknown_stream', e.reason);
@@ -119,6 +135,10 @@ export class ChatConnection {
       case 'pinned': return this.h.pinned?.(ev.data && ev.data.id ? ev.data : null);
       case 'viewer_count': return this.h.viewers?.(ev.data.count);
       case 'stream_status': return this.h.streamStatus?.(ev.data.status);
+      case 'poll': return ev.data?.id ? this.h.poll?.(ev.data) : undefined;
+      case 'voted':
+        if (this.voting?.poll_id === ev.data?.poll_id) this.voting = null;
+        return this.h.voted?.(ev.data);
       case 'ack': return this.onAck(ev);
       case 'error': return this.onRefused(ev);
       default: return undefined;  // pong, and events this page does not use
@@ -181,6 +201,10 @@ export class ChatConnection {
   }
 
   onRefused(ev) {
+    if (VOTE_CODES.has(ev.code) || (this.voting && !this.inFlight)) {
+      this.voting = null;
+      return this.h.voteRefused?.(ev);
+    }
     if (this.inFlight && RETRY_CODES.has(ev.code)) {
       // Not stored: keep it first in the queue and send it again, on the
       // next connection (shutting_down) or in a moment (internal).

@@ -1,19 +1,26 @@
 // chat.js: the chat page /s/{room_id}: history on open, live messages, gifts,
 // the viewer count, a box to send, a gift picker, replies (↩ on a message, the
 // parent quoted above a reply), the pinned message in a bar above the list,
-// and for the broadcaster and moderators a menu on each message (pin, delete,
-// time out, ban), an unpin button on the pin bar and the blocked terms panel.
+// the open poll in a card under it (click an option to vote), and for the
+// broadcaster and moderators a menu on each message (pin, delete, time out,
+// ban), an unpin button on the pin bar, the blocked terms panel, the poll form
+// and "End poll". When the stream has a playback_url its video plays beside
+// the chat (video.js); without one the chat takes the page's width. An ended
+// stream links to its chat replay (/s/{room_id}/replay).
 import { ApiError, api, currentToken, decodeToken, roomFromPath, storeToken, storedToken, streamPath, urlToken } from './api.js';
 import { mountAccount, openLogin } from './account.js';
 import { ChatConnection, compareMessages } from './chat-client.js';
 import { $, clear, el, say } from './dom.js';
+import { PollCard, rememberVote, rememberedVote } from './polls.js';
 import { displayName, giftIcon, gist, messageItem, pinBody, starsText } from './render.js';
 import { ReplyQuotes, startOf } from './replies.js';
+import { playHls, playbackUrl } from './video.js';
 
 const MAX_SHOWN = 500;
 const room = roomFromPath();
 const ui = {
   title: $('#stream-title'), member: $('#stream-member'), viewers: $('#viewers'), livePill: $('#live-pill'),
+  videoBox: $('#video-box'), video: $('#video'), videoError: $('#video-error'), replayLink: $('#replay-link'),
   conn: $('#conn'), notice: $('#chat-notice'), list: $('#messages'), jump: $('#jump'), pending: $('#pending'),
   form: $('#composer'), input: $('#chat-input'), send: $('#send'), status: $('#composer-status'),
   giftToggle: $('#gift-toggle'), picker: $('#gift-picker'), giftGrid: $('#gift-grid'), giftQty: $('#gift-qty'),
@@ -22,6 +29,9 @@ const ui = {
   replyBar: $('#reply-bar'), replyName: $('#reply-name'), replyText: $('#reply-text'), replyCancel: $('#reply-cancel'),
   termsOpen: $('#terms-open'), terms: $('#terms-dialog'), termsList: $('#terms-list'), termsForm: $('#terms-form'),
   termsInput: $('#terms-input'), termsAdd: $('#terms-add'), termsStatus: $('#terms-status'), termsClose: $('#terms-close'),
+  poll: $('#poll-card'), pollOpen: $('#poll-open'), pollDialog: $('#poll-dialog'), pollForm: $('#poll-form'),
+  pollQuestion: $('#poll-question'), pollChoices: $('#poll-choices'), pollAddChoice: $('#poll-add-choice'),
+  pollDuration: $('#poll-duration'), pollCreate: $('#poll-create'), pollStatus: $('#poll-form-status'), pollClose: $('#poll-close'),
 };
 
 const state = {
@@ -133,6 +143,7 @@ function setConn(name, detail) {
     ? `Reconnecting in ${Math.max(1, Math.round(detail.delay / 1000))} s…`
     : CONN_TEXT[name] || name;
   const usable = name === 'live' && !state.ended;
+  if (name !== 'live') poll.setBusy(false);  // a vote's answer is lost with the socket
   ui.input.disabled = !state.token || state.ended;
   ui.send.disabled = ui.input.disabled;
   ui.giftToggle.disabled = ui.input.disabled;
@@ -161,12 +172,16 @@ function connect() {
   drawPending([]);
   setPin(null);
   cancelReply();
+  poll.hide();
   state.token = currentToken();
   state.me = state.token ? decodeToken(state.token) : null;
   quotes.token = state.token;
+  poll.token = state.token;
+  poll.setVoting(mayVote());
   state.canModerate = false;
   document.body.classList.remove('can-moderate');
   if (ui.terms.open) ui.terms.close();
+  if (ui.pollDialog.open) ui.pollDialog.close();
   if (!state.token) {
     setConn('logged_out');
     notice('Pick a name to read and join the chat.', true);
@@ -178,6 +193,8 @@ function connect() {
     room, token: state.token, handlers: {
       history: (messages, info) => {
         if (!info?.backfill) setPin(null);  // until this connection's `pinned` says otherwise
+        // A poll shown from before a reconnect may have moved on (or closed) meanwhile.
+        if (!info?.backfill && !info?.first && poll.poll) poll.refresh();
         showMany(messages);
       },
       message: (m) => showMany([m]),
@@ -200,6 +217,9 @@ function connect() {
         ui.status.dataset.code = ev.code;
       },
       queue: drawPending,
+      poll: showPoll,
+      voted: voted,
+      voteRefused: voteRefused,
     },
   }).start();
 }
@@ -228,11 +248,13 @@ function streamEnded() {
   state.ended = true;
   ui.livePill.textContent = 'ENDED';
   ui.livePill.dataset.ended = 'true';
+  ui.replayLink.hidden = false;
   ui.input.disabled = ui.send.disabled = ui.giftToggle.disabled = true;
   ui.input.placeholder = 'The stream has ended';
   ui.picker.hidden = true;
   document.body.classList.remove('can-reply');
   cancelReply();
+  poll.setVoting(false);
 }
 
 // ---- sending -------------------------------------------------------------
@@ -519,6 +541,191 @@ ui.termsForm.addEventListener('submit', async (e) => {
 ui.termsOpen.addEventListener('click', openTerms);
 ui.termsClose.addEventListener('click', () => ui.terms.close());
 
+// ---- polls ---------------------------------------------------------------
+
+const poll = new PollCard(ui.poll, {
+  room,
+  onVote: vote,
+  onEnd: endPoll,
+  onDismiss: () => poll.dismiss(),
+});
+
+// Whoever may send may vote; the server still judges each vote.
+const mayVote = () => !!state.token && !state.me?.read_only && !state.ended;
+
+function showPoll(p) {
+  const fresh = poll.poll?.id !== p.id;
+  if (!poll.show(p) || !fresh) return;
+  poll.setMine(state.me ? rememberedVote(state.me.sub, p.id) : null);
+  poll.setVoting(mayVote());
+}
+
+function vote(p, option) {
+  if (!state.conn?.vote(p.id, option)) {
+    poll.say('Not connected right now; try again in a moment.', 'error');
+    return;
+  }
+  poll.say('');
+  poll.setBusy(true);
+}
+
+function voted({ poll_id: id, option }) {
+  if (state.me) rememberVote(state.me.sub, id, option);
+  if (poll.poll?.id !== id) return;
+  poll.setMine(option);
+  poll.say('');
+}
+
+const VOTE_REFUSALS = {
+  already_voted: 'You have already voted in this poll.',
+  poll_closed: 'This poll has closed; votes are no longer counted.',
+  poll_not_found: 'This poll does not exist any more.',
+  invalid_option: 'That option is not in this poll.',
+};
+
+function voteRefused(ev) {
+  poll.setBusy(false);
+  if (ev.code === 'already_voted' && poll.poll) {
+    if (state.me) rememberVote(state.me.sub, poll.poll.id, -1);
+    poll.setMine(state.me ? rememberedVote(state.me.sub, poll.poll.id) : -1);
+  }
+  poll.say(VOTE_REFUSALS[ev.code] || refusalText(ev), 'error');
+  if (poll.status) poll.status.dataset.code = ev.code;
+  if (ev.code === 'poll_closed' || ev.code === 'poll_not_found') poll.refresh();
+}
+
+async function endPoll(p) {
+  try {
+    const res = await api('POST', `${streamPath(room)}/polls/${encodeURIComponent(p.id)}/close`, { token: state.token });
+    poll.show(res.data);
+  } catch (err) {
+    poll.say(pollError(err), err.code === 'poll_closed' ? 'info' : 'error');
+    if (err.code === 'poll_closed') poll.refresh();
+  }
+}
+
+function pollError(err) {
+  if (!(err instanceof ApiError)) return `That did not work: ${err.message}`;
+  switch (err.code) {
+    case 'poll_open': return 'A poll is already open in this chat. End it before starting another.';
+    case 'poll_closed': return 'This poll has already closed.';
+    case 'poll_not_found': return 'This poll does not exist any more.';
+    case 'invalid_field': return `That poll cannot be made: ${err.message}`;
+    default:
+      if (err.status === 403) return 'Only the broadcaster and moderators can start or end a poll.';
+      if (err.status === 401) return 'Your login has expired; log in again.';
+      return `That did not work: ${err.message}`;
+  }
+}
+
+// The form (broadcaster and moderators): a question, 2 to 5 options, a duration.
+const MIN_CHOICES = 2;
+const MAX_CHOICES = 5;
+
+function choiceInputs() {
+  return [...ui.pollChoices.querySelectorAll('input')];
+}
+
+function drawChoices() {
+  const items = [...ui.pollChoices.children];
+  items.forEach((li, i) => {
+    const input = li.querySelector('input');
+    input.id = `poll-choice-${i + 1}`;
+    input.setAttribute('aria-label', `Option ${i + 1}`);
+    input.placeholder = `Option ${i + 1}`;
+    const remove = li.querySelector('button');
+    remove.disabled = items.length <= MIN_CHOICES;
+    remove.setAttribute('aria-label', `Remove option ${i + 1}`);
+  });
+  ui.pollAddChoice.disabled = items.length >= MAX_CHOICES;
+}
+
+function addChoice(value = '') {
+  if (ui.pollChoices.children.length >= MAX_CHOICES) return null;
+  const input = el('input', { type: 'text', maxlength: '100', enterkeyhint: 'next' });
+  input.value = value;
+  const li = el('li', {}, input,
+    el('button', { class: 'icon poll-choice-remove', type: 'button', text: '✕', title: 'Remove this option',
+      onclick: () => {
+        if (ui.pollChoices.children.length <= MIN_CHOICES) return;
+        li.remove();
+        drawChoices();
+        choiceInputs().at(-1)?.focus();
+      } }));
+  ui.pollChoices.append(li);
+  drawChoices();
+  return input;
+}
+
+function resetPollForm() {
+  ui.pollForm.reset();
+  clear(ui.pollChoices);
+  for (let i = 0; i < MIN_CHOICES; i++) addChoice();
+  say(ui.pollStatus, '');
+}
+
+function openPollForm() {
+  if (!ui.pollChoices.children.length) resetPollForm();
+  say(ui.pollStatus, poll.open ? 'A poll is open: end it before starting another.' : '', 'info');
+  if (!ui.pollDialog.open) ui.pollDialog.showModal();
+  ui.pollQuestion.focus();
+}
+
+// What is wrong with the form, in words, or null.
+function pollFormProblem(question, options) {
+  if (!question) return 'Write a question.';
+  if ([...question].length > 200) return 'A question is at most 200 characters.';
+  if (options.some((o) => !o)) return 'Fill in every option, or remove the empty ones.';
+  if (options.length < MIN_CHOICES) return 'A poll needs at least 2 options.';
+  if (options.some((o) => [...o].length > 100)) return 'An option is at most 100 characters.';
+  if (new Set(options.map((o) => o.toLowerCase())).size !== options.length) return 'Two options say the same thing.';
+  return null;
+}
+
+ui.pollForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const question = ui.pollQuestion.value.trim();
+  const options = choiceInputs().map((i) => i.value.trim());
+  const problem = pollFormProblem(question, options);
+  if (problem) return say(ui.pollStatus, problem, 'error');
+  ui.pollCreate.disabled = true;
+  say(ui.pollStatus, '');
+  try {
+    const res = await api('POST', `${streamPath(room)}/polls`, {
+      token: state.token, body: { question, options, duration_seconds: Number(ui.pollDuration.value) },
+    });
+    showPoll(res.data);
+    ui.pollDialog.close();
+    resetPollForm();
+  } catch (err) {
+    say(ui.pollStatus, pollError(err), 'error');
+    ui.pollStatus.dataset.code = err.code || '';
+  } finally {
+    ui.pollCreate.disabled = false;
+  }
+  return undefined;
+});
+// Enter in an option moves on to the next one (or adds one) instead of sending.
+ui.pollChoices.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter' || e.isComposing) return;
+  const inputs = choiceInputs();
+  const at = inputs.indexOf(e.target);
+  if (at < 0 || (at === inputs.length - 1 && inputs.length >= MAX_CHOICES)) return;
+  e.preventDefault();
+  (inputs[at + 1] || addChoice())?.focus();
+});
+ui.pollQuestion.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.isComposing) {
+    e.preventDefault();
+    choiceInputs()[0]?.focus();
+  }
+});
+// A mistake said is taken back as soon as the form is edited.
+ui.pollForm.addEventListener('input', () => { if (ui.pollStatus.dataset.tone === 'error') say(ui.pollStatus, ''); });
+ui.pollAddChoice.addEventListener('click', () => addChoice()?.focus());
+ui.pollOpen.addEventListener('click', openPollForm);
+ui.pollClose.addEventListener('click', () => ui.pollDialog.close());
+
 // ---- the page ------------------------------------------------------------
 
 async function loadStream() {
@@ -534,14 +741,34 @@ async function loadStream() {
   const m = s.member;
   ui.member.textContent = [s.room_name !== s.title ? s.room_name : '', m && m.name ? `${m.name}${m.team ? ` (${m.team})` : ''}` : ''].filter(Boolean).join(' · ');
   ui.input.maxLength = s.settings?.max_message_length ?? 500;
+  ui.livePill.hidden = false;
   if (s.status === 'ended') streamEnded();
+  showVideo(s);
   return true;
+}
+
+// ---- the video -------------------------------------------------------------
+
+// The stream's video beside the chat, read once on load. Without a
+// playback_url there is no video area: the chat takes the page's width.
+function showVideo(s) {
+  const url = playbackUrl(s);
+  document.body.classList.toggle('has-video', !!url);
+  ui.videoBox.hidden = !url;
+  if (!url) return;
+  playHls(ui.video, url, {
+    onError: (text) => {
+      ui.videoBox.dataset.state = 'error';
+      say(ui.videoError, text, 'error');
+    },
+  });
 }
 
 ui.list.addEventListener('scroll', () => { if (nearBottom()) ui.jump.hidden = true; });
 ui.jump.addEventListener('click', scrollToEnd);
 $('#stats-link').href = `/s/${encodeURIComponent(room)}/stats`;
 $('#overlay-link').href = `/overlay/${encodeURIComponent(room)}`;
+ui.replayLink.href = `/s/${encodeURIComponent(room)}/replay`;
 mountAccount($('#account'));
 
 // A token handed over in the URL (#token=…) is kept, then taken off the URL.

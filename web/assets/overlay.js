@@ -5,11 +5,14 @@
 //   lines=12       most lines shown (1..50)
 //   fade=30        seconds before a line fades out (0 = never)
 //   hide_gifts=1   leave gifts out (gifts=0 works too)
-// The pinned message stays at the top (it does not fade); a reply shows its
-// parent quoted above it.
+//   hide_polls=1   leave polls out (polls=0 works too)
+// The pinned message stays at the top (it does not fade); the open poll shows
+// under it with live bars (no voting here), and its final result stays
+// RESULT_SECONDS before it goes; a reply shows its parent quoted above it.
 import { currentToken, roomFromPath } from './api.js';
 import { ChatConnection } from './chat-client.js';
 import { $, clear } from './dom.js';
+import { PollCard } from './polls.js';
 import { messageItem, pinBody } from './render.js';
 import { ReplyQuotes } from './replies.js';
 
@@ -25,7 +28,9 @@ const options = {
   lines: clamp(q.get('lines'), 1, 50, 12),
   fade: clamp(q.get('fade'), 0, 3600, 30),
   hideGifts: q.get('hide_gifts') === '1' || q.get('hide_gifts') === 'true' || q.get('gifts') === '0',
+  hidePolls: q.get('hide_polls') === '1' || q.get('hide_polls') === 'true' || q.get('polls') === '0',
 };
+const RESULT_SECONDS = 15;
 document.body.style.setProperty('--font-size', `${options.font}px`);
 
 const list = $('#lines');
@@ -69,6 +74,10 @@ function setPin(m) {
 
 const token = currentToken();
 const quotes = new ReplyQuotes(roomFromPath(), token);
+const poll = new PollCard($('#poll'), {
+  room: roomFromPath(), token, linger: RESULT_SECONDS,
+  onVisible: (shown) => document.body.classList.toggle('poll-on', shown),
+});
 if (!token) {
   note('Add ?token=<a viewer token> to this overlay URL.');
 } else {
@@ -77,6 +86,7 @@ if (!token) {
       // On open, only the last few lines: an overlay shows what is said now.
       history: (messages, { first, backfill }) => {
         if (!backfill) setPin(null);  // until this connection's `pinned` says otherwise
+        if (!backfill && !first && poll.poll) poll.refresh();  // it may have moved on meanwhile
         quotes.learn(messages);
         (first ? messages.slice(-options.lines) : messages).forEach(add);
       },
@@ -84,6 +94,7 @@ if (!token) {
       deleted: (id) => { quotes.deleted(id); removeWhere((li) => li.dataset.id === id); },
       cleared: (userId) => { quotes.cleared(userId); removeWhere((li) => li.dataset.user === userId); },
       pinned: setPin,
+      poll: (p) => { if (!options.hidePolls) poll.show(p); },
       state: (name) => {
         if (name === 'unauthorized') note('The overlay token is not valid (expired?).');
         else if (name === 'unknown_stream') note('There is no stream with this id.');
