@@ -32,7 +32,8 @@ status run_migrate(const migrate_options& o) {
              " messages, " + std::to_string(counts->users) + " users, " + std::to_string(counts->badges) +
              " badges, " + std::to_string(counts->sanctions) + " sanctions, " + std::to_string(counts->actions) +
              " moderation log entries, " + std::to_string(counts->blocked_terms) + " blocked terms, " +
-             std::to_string(counts->pins) + " pins, " + std::to_string(counts->api_keys) + " API keys");
+             std::to_string(counts->pins) + " pins, " + std::to_string(counts->polls) + " polls (" +
+             std::to_string(counts->votes) + " votes), " + std::to_string(counts->api_keys) + " API keys");
   return ok_value;
 }
 

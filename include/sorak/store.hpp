@@ -186,6 +186,11 @@ class store {
   // 409 `poll_closed` when it was closed already (another node got there
   // first), 404 `poll_not_found`.
   virtual result<poll> close_poll(std::string_view stream_id, std::string_view poll_id, millis at) = 0;
+  // Every vote of the poll, oldest first (`sorak migrate-store`).
+  virtual std::vector<poll_vote> list_votes(std::string_view stream_id, std::string_view poll_id) = 0;
+  // Stores p exactly as given (closed or not) with its votes (moving a
+  // database). 409 `poll_open` when it is open and the stream has an open one.
+  virtual status import_poll(const poll& p, const std::vector<poll_vote>& votes) = 0;
 
   // ---- the Showroom-style feed and analytics (CONTRACT §9, §10) ---------------
   // Non-deleted `message` and `gift` messages (no system or moderation

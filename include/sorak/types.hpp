@@ -160,6 +160,12 @@ struct poll_option {
   std::int64_t votes = 0;
 };
 
+struct poll_vote {
+  std::string user_id;
+  int option = 0;
+  millis at = 0;
+};
+
 struct poll {
   std::string id;  // UUID v7
   std::string stream_id;

@@ -363,6 +363,31 @@ class memory_store final : public store {
     if (option < 0 || option >= static_cast<int>(p.options.size())) return error(errc::invalid_option);
     if (!voters_[p.id].insert(std::string(user_id)).second) return error(errc::already_voted);
     ++p.options[static_cast<std::size_t>(option)].votes;
+    votes_[p.id].push_back({std::string(user_id), option, at});
+    return ok_value;
+  }
+
+  std::vector<poll_vote> list_votes(std::string_view stream_id, std::string_view poll_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = votes_.find(poll_id);
+    if (it == votes_.end() || polls_.at(std::string(poll_id)).stream_id != stream_id) return {};
+    return it->second;
+  }
+
+  status import_poll(const poll& p, const std::vector<poll_vote>& votes) override {
+    std::lock_guard lock(mutex_);
+    if (!p.closed_at)
+      for (const auto& [id, x] : polls_)
+        if (x.stream_id == p.stream_id && !x.closed_at) return error(errc::poll_open);
+    poll stored = p;
+    for (auto& o : stored.options) o.votes = 0;
+    for (const auto& v : votes) {
+      if (v.option < 0 || v.option >= static_cast<int>(stored.options.size())) continue;
+      if (!voters_[p.id].insert(v.user_id).second) continue;
+      ++stored.options[static_cast<std::size_t>(v.option)].votes;
+      votes_[p.id].push_back(v);
+    }
+    polls_[p.id] = std::move(stored);
     return ok_value;
   }
 
@@ -525,6 +550,7 @@ class memory_store final : public store {
   std::map<std::string, pin_record, std::less<>> pins_;
   std::map<std::string, poll, std::less<>> polls_;
   std::map<std::string, std::set<std::string>, std::less<>> voters_;
+  std::map<std::string, std::vector<poll_vote>, std::less<>> votes_;
   std::map<std::string, std::vector<moderation_action>, std::less<>> log_;
   std::vector<api_key> api_keys_;  // GUARDED_BY(mutex_), oldest first
 };

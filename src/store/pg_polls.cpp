@@ -110,4 +110,29 @@ result<poll> mark_poll_closed(pg_connection& db, std::string_view stream_id, std
   return p;
 }
 
+result<std::vector<poll_vote>> select_votes(pg_connection& db, std::string_view stream_id, std::string_view poll_id) {
+  auto r = db.query("SELECT v.user_id, v.option, v.created_at FROM poll_votes v JOIN polls p ON p.id = v.poll_id "
+                    "WHERE v.poll_id = $1 AND p.stream_id = $2 ORDER BY v.created_at, v.user_id COLLATE \"C\"",
+                    pg_params().add(poll_id).add(stream_id));
+  if (!r) return r.err();
+  std::vector<poll_vote> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back({r->text(i, 0), static_cast<int>(r->int64(i, 1)), r->int64(i, 2)});
+  return out;
+}
+
+status insert_poll_as_is(pg_connection& db, const poll& p, const std::vector<poll_vote>& votes) {
+  auto r = db.query("INSERT INTO polls (" PG_POLL_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                    pg_params().add(p.id).add(p.stream_id).add(p.question).add(options_column(p.options))
+                        .add(p.created_by).add(p.created_at).add(p.ends_at).add(p.closed_at));
+  if (!r) return r.err();
+  if (r->affected() == 0) return error(errc::poll_open, "poll " + p.id + " is stored already, or open beside another");
+  for (const auto& v : votes) {
+    auto vr = db.query("INSERT INTO poll_votes (poll_id, user_id, option, created_at) VALUES ($1, $2, $3, $4) "
+                       "ON CONFLICT DO NOTHING",
+                       pg_params().add(p.id).add(v.user_id).add(v.option).add(v.at));
+    if (!vr) return vr.err();
+  }
+  return ok_value;
+}
+
 }  // namespace sorak::pg

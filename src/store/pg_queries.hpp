@@ -98,6 +98,8 @@ status insert_vote(pg_connection& db, std::string_view stream_id, std::string_vi
 result<poll> mark_poll_closed(pg_connection& db, std::string_view stream_id, std::string_view poll_id, millis at);
 result<poll> select_poll(pg_connection& db, std::string_view stream_id, std::string_view poll_id);
 result<std::vector<poll>> select_polls(pg_connection& db, std::string_view stream_id, int limit);
+result<std::vector<poll_vote>> select_votes(pg_connection& db, std::string_view stream_id, std::string_view poll_id);
+status insert_poll_as_is(pg_connection& db, const poll& p, const std::vector<poll_vote>& votes);
 
 // ---- the Showroom-style feed and API keys (pg_showroom.cpp) --------------------
 result<std::vector<message>> select_chat_feed(pg_connection& db, std::string_view stream_id, int limit,

@@ -274,6 +274,15 @@ status postgres_store::add_vote(std::string_view stream_id, std::string_view pol
   return write<ok_t>([&](pg::pg_connection& db) { return pg::insert_vote(db, stream_id, poll_id, user_id, option, at); });
 }
 
+std::vector<poll_vote> postgres_store::list_votes(std::string_view stream_id, std::string_view poll_id) {
+  return read_or_empty<std::vector<poll_vote>>(
+      "list_votes", [&](pg::pg_connection& db) { return pg::select_votes(db, stream_id, poll_id); });
+}
+
+status postgres_store::import_poll(const poll& p, const std::vector<poll_vote>& votes) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::insert_poll_as_is(db, p, votes); });
+}
+
 result<poll> postgres_store::close_poll(std::string_view stream_id, std::string_view poll_id, millis at) {
   return write<poll>([&](pg::pg_connection& db) { return pg::mark_poll_closed(db, stream_id, poll_id, at); });
 }

@@ -123,4 +123,36 @@ result<poll> mark_poll_closed(sqlite_db& db, std::string_view stream_id, std::st
   return p;
 }
 
+result<std::vector<poll_vote>> select_votes(sqlite_db& db, std::string_view stream_id, std::string_view poll_id) {
+  auto p = select_bare_poll(db, stream_id, poll_id);
+  if (!p) return std::vector<poll_vote>{};
+  auto st = db.prepare("SELECT user_id, option, created_at FROM poll_votes WHERE poll_id = ?1 ORDER BY created_at, user_id");
+  if (!st) return st.err();
+  st->bind(1, poll_id);
+  std::vector<poll_vote> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.err();
+    if (!*row) return out;
+    out.push_back({st->text(0), static_cast<int>(st->int64(1)), st->int64(2)});
+  }
+}
+
+status insert_poll_as_is(sqlite_db& db, const poll& p, const std::vector<poll_vote>& votes) {
+  auto st = db.prepare("INSERT INTO polls (" SORAK_POLL_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!st) return st.err();
+  st->bind_all(p.id, p.stream_id, p.question, options_column(p.options), p.created_by, p.created_at, p.ends_at, p.closed_at);
+  if (auto s = st->run(); !s) {
+    if (s.err().is(errc::constraint_failed)) return error(errc::poll_open, "poll " + p.id + " is open and so is another");
+    return s;
+  }
+  for (const auto& v : votes) {
+    auto vs = db.prepare("INSERT OR IGNORE INTO poll_votes (poll_id, user_id, option, created_at) VALUES (?1, ?2, ?3, ?4)");
+    if (!vs) return vs.err();
+    vs->bind_all(p.id, v.user_id, static_cast<std::int64_t>(v.option), v.at);
+    if (auto s = vs->run(); !s) return s;
+  }
+  return ok_value;
+}
+
 }  // namespace sorak::sqlite

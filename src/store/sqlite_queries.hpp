@@ -79,6 +79,8 @@ result<poll> mark_poll_closed(sqlite_db& db, std::string_view stream_id, std::st
 // Reads, with counts.
 result<poll> select_poll(sqlite_db& db, std::string_view stream_id, std::string_view poll_id);
 result<std::vector<poll>> select_polls(sqlite_db& db, std::string_view stream_id, int limit);
+result<std::vector<poll_vote>> select_votes(sqlite_db& db, std::string_view stream_id, std::string_view poll_id);
+status insert_poll_as_is(sqlite_db& db, const poll& p, const std::vector<poll_vote>& votes);
 
 // ---- the Showroom-style feed and API keys (sqlite_showroom.cpp) ---------------
 result<std::vector<message>> select_chat_feed(sqlite_db& db, std::string_view stream_id, int limit,

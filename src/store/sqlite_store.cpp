@@ -282,6 +282,14 @@ status sqlite_store::add_vote(std::string_view stream_id, std::string_view poll_
       [&](sqlite::sqlite_db& db) { return sqlite::insert_vote(db, stream_id, poll_id, user_id, option, at); });
 }
 
+std::vector<poll_vote> sqlite_store::list_votes(std::string_view stream_id, std::string_view poll_id) {
+  return read_list<poll_vote>("list_votes", [&](sqlite::sqlite_db& db) { return sqlite::select_votes(db, stream_id, poll_id); });
+}
+
+status sqlite_store::import_poll(const poll& p, const std::vector<poll_vote>& votes) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::insert_poll_as_is(db, p, votes); });
+}
+
 result<poll> sqlite_store::close_poll(std::string_view stream_id, std::string_view poll_id, millis at) {
   return writer_->call<poll>([&](sqlite::sqlite_db& db) { return sqlite::mark_poll_closed(db, stream_id, poll_id, at); });
 }

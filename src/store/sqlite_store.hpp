@@ -91,6 +91,8 @@ class sqlite_store final : public store {
   status add_vote(std::string_view stream_id, std::string_view poll_id, std::string_view user_id, int option,
                   millis at) override;
   result<poll> close_poll(std::string_view stream_id, std::string_view poll_id, millis at) override;
+  std::vector<poll_vote> list_votes(std::string_view stream_id, std::string_view poll_id) override;
+  status import_poll(const poll& p, const std::vector<poll_vote>& votes) override;
 
   std::vector<message> chat_feed(std::string_view stream_id, int limit, std::optional<millis> since) override;
   std::vector<message> messages_between(std::string_view stream_id, millis from, millis to, int limit) override;

@@ -61,6 +61,13 @@ status copy_moderation(store& from, store& to, const stream& s, copy_counts& cou
     if (auto r = to.add_blocked_term(t); !r) return r.err();
     ++counts.blocked_terms;
   }
+  auto polls = from.list_polls(s.id, INT_MAX);  // newest first
+  for (auto it = polls.rbegin(); it != polls.rend(); ++it) {
+    const auto votes = from.list_votes(s.id, it->id);
+    if (auto r = to.import_poll(*it, votes); !r) return r;
+    ++counts.polls;
+    counts.votes += static_cast<std::int64_t>(votes.size());
+  }
   if (auto pin = from.get_pin(s.id)) {
     if (auto r = to.put_pin(*pin); !r) return r;
     ++counts.pins;

@@ -26,6 +26,8 @@ struct copy_counts {
   std::int64_t actions = 0;  // moderation log entries
   std::int64_t blocked_terms = 0;
   std::int64_t pins = 0;
+  std::int64_t polls = 0;
+  std::int64_t votes = 0;
   std::int64_t api_keys = 0;
 };
 

@@ -142,6 +142,8 @@ class held_store final : public store {
   status clear_pin(std::string_view s) override { return inner_->clear_pin(s); }
   std::optional<pin_record> get_pin(std::string_view s) override { return inner_->get_pin(s); }
   result<poll> create_poll(const poll& p) override { return inner_->create_poll(p); }
+  std::vector<poll_vote> list_votes(std::string_view s, std::string_view id) override { return inner_->list_votes(s, id); }
+  status import_poll(const poll& p, const std::vector<poll_vote>& v) override { return inner_->import_poll(p, v); }
   std::vector<message> messages_between(std::string_view s, millis from, millis to, int limit) override {
     return inner_->messages_between(s, from, to, limit);
   }

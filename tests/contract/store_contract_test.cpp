@@ -1145,6 +1145,35 @@ TEST_P(store_contract, a_poll_counts_one_vote_per_user_and_closes_once) {
   EXPECT_EQ(store_->list_polls(s.id, 1).size(), 1u);
 }
 
+TEST_P(store_contract, a_poll_is_listed_with_its_votes_and_imported_as_it_was) {
+  stream s = create();
+  poll p = make_poll(s, 1000);
+  ASSERT_TRUE(store_->create_poll(p).ok());
+  ASSERT_TRUE(store_->add_vote(s.id, p.id, "u-1", 2, 2000).ok());
+  ASSERT_TRUE(store_->add_vote(s.id, p.id, "u-2", 0, 3000).ok());
+  auto votes = store_->list_votes(s.id, p.id);
+  ASSERT_EQ(votes.size(), 2u);
+  EXPECT_EQ(votes[0].user_id, "u-1");
+  EXPECT_EQ(votes[0].option, 2);
+  EXPECT_EQ(votes[0].at, 2000);
+  EXPECT_TRUE(store_->list_votes(create("other").id, p.id).empty()) << "votes of a poll of another stream";
+  auto closed = store_->close_poll(s.id, p.id, 4000);
+  ASSERT_TRUE(closed.ok());
+  // Into another stream as a copy: closed, with the same counts.
+  stream to = create("copy");
+  poll copy = *closed;
+  copy.id = new_uuid_v7();
+  copy.stream_id = to.id;
+  ASSERT_TRUE(store_->import_poll(copy, votes).ok());
+  auto got = store_->get_poll(to.id, copy.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->closed_at, std::optional<millis>(4000));
+  EXPECT_EQ(got->options[0].votes, 1);
+  EXPECT_EQ(got->options[2].votes, 1);
+  EXPECT_EQ(store_->list_votes(to.id, copy.id).size(), 2u);
+  EXPECT_EQ(store_->add_vote(to.id, copy.id, "u-3", 0, 4500).err().code, "poll_closed");
+}
+
 TEST_P(store_contract, concurrent_votes_of_many_users_are_each_counted_once) {
   stream s = create();
   poll p = make_poll(s, 1000, 600000);

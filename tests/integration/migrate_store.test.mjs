@@ -39,6 +39,7 @@ async function snapshot(server, s) {
     log: await get(p('/moderation/log')),
     blocked_terms: await get(p('/chat/blocked-terms')),
     pin: await get(p('/chat/pin')),
+    polls: await get(p('/polls')),
   };
 }
 
@@ -67,6 +68,14 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/timeouts`, { token: tok(mod), body: { user_id: late.sub, duration_seconds: 600 } })).status, 201);
   assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/chat/blocked-terms`, { token: tok(mod), body: { term: 'ＳＰＯＩＬＥＲ' } })).status, 201);
   assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/chat/pin`, { token: tok(mod), body: { message_id: first.data.id } })).status, 200);
+  const poll = (await api(old, 'POST', `/api/v1/streams/${live.id}/polls`, { token: tok(mod), body: { question: 'Encore?', options: ['yes', 'no'], duration_seconds: 600 } })).json.data;
+  for (const [who, option] of [[fan, 0], [freshUser('voter'), 1]]) {
+    const v = await joinChat(old, live.id, tok(who));
+    v.send({ type: 'vote', poll_id: poll.id, option });
+    assert.equal((await v.next((e) => e.type === 'voted' || e.type === 'error')).type, 'voted');
+    await v.close();
+  }
+  assert.equal((await api(old, 'POST', `/api/v1/streams/${live.id}/polls/${poll.id}/close`, { token: tok(mod) })).status, 200);
   const gift = await api(old, 'POST', `/api/v1/admin/streams/${live.id}/gifts`, {
     headers: old.admin, body: { user: { id: 'whale', username: 'whale', display_name: 'Whale', level: 40 }, gift_id: 'crown', quantity: 2, content: 'for you' },
   });
@@ -91,7 +100,7 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   const db = createDatabase();
   const moved = await sorak(['migrate-store', sqliteUrl, db.url]);
   assert.equal(moved.code, 0, moved.stderr);
-  assert.match(moved.stdout, new RegExp(`copied 2 streams, ${stored} messages, .* 1 badges, 2 sanctions, \\d+ moderation log entries, 1 blocked terms, 1 pins, 2 API keys`));
+  assert.match(moved.stdout, new RegExp(`copied 2 streams, ${stored} messages, .* 1 badges, 2 sanctions, \\d+ moderation log entries, 1 blocked terms, 1 pins, 1 polls \\(2 votes\\), 2 API keys`));
   // Into a database that already holds streams: refused, nothing touched.
   const again = await sorak(['migrate-store', sqliteUrl, db.url]);
   assert.notEqual(again.code, 0);
