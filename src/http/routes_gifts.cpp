@@ -7,6 +7,7 @@
 #include <string>
 
 #include "http/auth_guard.hpp"
+#include "core/pagination.hpp"
 #include "http/routes.hpp"
 #include "protocol/json_codec.hpp"
 #include "protocol/stats_json.hpp"
@@ -30,16 +31,10 @@ http_response leaderboard(http_request& req, services& svc) {
   if (auto s = authenticate_reader(req, svc); !s) return error_response(s.err());
   auto room = svc.rooms.open(req.params[0]);
   if (!room) return error_response(room.err());
-  auto limit = req.query_value("limit");
-  std::size_t n = 10;
-  if (limit && !limit->empty()) {
-    try {
-      n = static_cast<std::size_t>(std::clamp(std::stoi(std::string(*limit)), 1, 100));
-    } catch (const std::exception&) {
-      return error_response(error(errc::invalid_limit, "limit must be a whole number from 1 to 100"));
-    }
-  }
-  return json_response(200, leaderboard_json((*room)->stats().top_gifters(n)));
+  // As history's limit: 0, negative or not a whole number is refused; over 100 is 100.
+  auto limit = parse_limit(req.query_value("limit"), 10, 100);
+  if (!limit) return error_response(limit.err());
+  return json_response(200, leaderboard_json((*room)->stats().top_gifters(static_cast<std::size_t>(*limit))));
 }
 
 // A string field of the posted user, optional unless `required`.

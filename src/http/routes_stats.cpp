@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "http/auth_guard.hpp"
+#include "core/pagination.hpp"
 #include "http/routes.hpp"
 #include "protocol/showroom_json.hpp"
 #include "protocol/stats_json.hpp"
@@ -18,14 +19,10 @@ http_response stats(http_request& req, services& svc) {
   if (auto s = authenticate_reader(req, svc); !s) return error_response(s.err());
   auto room = svc.rooms.open(req.params[0]);
   if (!room) return error_response(room.err());
-  std::size_t top = 10;
-  if (auto raw = req.query_value("top"); raw && !raw->empty()) {
-    try {
-      top = static_cast<std::size_t>(std::clamp(std::stoi(std::string(*raw)), 1, 100));
-    } catch (const std::exception&) {
-      return error_response(error(errc::invalid_top, "top must be a whole number from 1 to 100"));
-    }
-  }
+  // As a limit: 0, negative or not a whole number is refused; over 100 is 100.
+  auto parsed = parse_limit(req.query_value("top"), 10, 100);
+  if (!parsed) return error_response(error(errc::invalid_top, "top must be a whole number from 1 to 100"));
+  const auto top = static_cast<std::size_t>(*parsed);
   const auto& r = *room;
   const stream info = r->info();
   const millis now = now_millis();

@@ -140,6 +140,17 @@ test('admin gifts and the gift leaderboard', async () => {
   assert.equal(lb.status, 200, lb.text);
   assert.deepEqual(lb.json.leaderboard.map((e) => [e.user.id, e.stars, e.gifts]), [['whale', 200, 1], ['mid', 35, 2], ['minnow', 5, 1]]);
   assert.equal(lb.json.leaderboard[0].user.display_name, 'The Whale');
+  const two = await api(server, 'GET', `/api/v1/streams/${s.room_id}/gifts/leaderboard?limit=2`, { token: viewerToken });
+  assert.deepEqual(two.json.leaderboard.map((e) => e.user.id), ['whale', 'mid']);
+  assert.equal((await api(server, 'GET', `/api/v1/streams/${s.room_id}/gifts/leaderboard?limit=1000`, { token: viewerToken })).json.leaderboard.length, 3);
+  for (const bad of ['0', '-5', '5abc', 'x']) {
+    const r = await api(server, 'GET', `/api/v1/streams/${s.room_id}/gifts/leaderboard?limit=${bad}`, { token: viewerToken });
+    assert.equal(r.status, 400, `limit=${bad}: ${r.text}`);
+    assert.equal(r.json.code, 'invalid_limit');
+    const st = await api(server, 'GET', `/api/v1/streams/${s.room_id}/stats?top=${bad}`, { token: viewerToken });
+    assert.equal(st.status, 400, `top=${bad}: ${st.text}`);
+    assert.equal(st.json.code, 'invalid_top');
+  }
 });
 
 test('errors: missing room_id 400, unknown room 404, missing / wrong / revoked key 401, all JSON', async () => {
