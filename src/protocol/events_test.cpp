@@ -191,7 +191,8 @@ TEST(StreamJson, HasTheContractFieldsWithTheirTypes) {
   const json::object o = to_json(live_stream());
   EXPECT_EQ(keys_of(o), (std::set<std::string>{"id", "room_id", "broadcaster_user_id", "room_name", "title",
                                                 "member", "status", "created_at", "started_at", "ended_at",
-                                                "settings"}));
+                                                "settings", "playback_url"}));
+  EXPECT_TRUE(o.at("playback_url").is_null()) << "no video: null";
   ASSERT_TRUE(o.at("room_id").is_string());  // a decimal string, not a number
   EXPECT_EQ(o.at("room_id").get_string(), "100001");
   EXPECT_EQ(o.at("broadcaster_user_id").as_string(), "user-1");
