@@ -62,7 +62,8 @@ class store {
   virtual result<stream> get_stream_by_room(std::string_view room_id) = 0;
   // Newest first (by created_at). No filter lists all.
   virtual std::vector<stream> list_streams(std::optional<stream_status> filter) = 0;
-  // Applies the patch; setting status ended sets ended_at (once). 404 `stream_not_found`.
+  // Applies the patch; setting status ended sets ended_at (once): now, or the
+  // created_at of its last message when that is later. 404 `stream_not_found`.
   virtual result<stream> update_stream(std::string_view stream_id, const stream_patch& p) = 0;
   // Stores s exactly as given (id, room, times, status, settings): moving a
   // database from one store to another (`sorak migrate-store`). 409

@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "core/room_registry.hpp"
@@ -136,7 +137,7 @@ http_response replay(http_request& req, services& svc) {
   auto room = svc.rooms.open(req.params[0]);
   if (!room) return error_response(room.err());
   const stream info = (*room)->info();
-  const auto at = [&](double s) { return info.started_at + static_cast<millis>(s * 1000); };
+  const auto at = [&](double s) { return info.started_at + static_cast<millis>(std::llround(s * 1000)); };
   auto got = svc.st.messages_between(info.id, at(from_s), at(to_s), most + 1);
   const bool has_more = got.size() > static_cast<std::size_t>(most);
   if (has_more) got.resize(most);

@@ -91,7 +91,11 @@ class memory_store final : public store {
     std::lock_guard lock(mutex_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end()) return stream_not_found();
+    const bool was_ended = it->second.ended_at.has_value();
     apply_stream_patch(it->second, p);
+    if (!was_ended && it->second.ended_at)  // no earlier than its last message (the SQL stores' rule)
+      if (auto m = messages_.find(stream_id); m != messages_.end() && !m->second.empty())
+        for (const auto& x : m->second) it->second.ended_at = std::max(*it->second.ended_at, x.created_at);
     return it->second;
   }
 

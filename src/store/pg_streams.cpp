@@ -88,7 +88,15 @@ result<stream> patch_stream(pg_connection& db, std::string_view stream_id, const
   auto current = one_stream(
       db.query("SELECT " PG_STREAM_COLUMNS " FROM streams WHERE id = $1 FOR UPDATE", pg_params().add(stream_id)));
   if (!current) return current.err();
+  const bool was_ended = current->ended_at.has_value();
   apply_stream_patch(*current, p);
+  if (!was_ended && current->ended_at) {
+    // A burst stamps messages ahead of the clock (created_at only rises): the
+    // stream ends no earlier than its last message, so replay offsets stay within it.
+    auto last = select_last_created_at(db, stream_id);
+    if (!last) return last.err();
+    if (*last && **last > *current->ended_at) current->ended_at = **last;
+  }
   pg_params params;
   add_stream(params, *current);
   auto r = db.query(

@@ -91,7 +91,15 @@ status insert_stream_as_is(sqlite_db& db, const stream& s) {
 result<stream> patch_stream(sqlite_db& db, std::string_view stream_id, const stream_patch& p) {
   auto current = select_stream(db, stream_id);
   if (!current) return current.err();
+  const bool was_ended = current->ended_at.has_value();
   apply_stream_patch(*current, p);
+  if (!was_ended && current->ended_at) {
+    // A burst stamps messages ahead of the clock (created_at only rises): the
+    // stream ends no earlier than its last message, so replay offsets stay within it.
+    auto last = select_last_created_at(db, stream_id);
+    if (!last) return last.err();
+    if (*last && **last > *current->ended_at) current->ended_at = **last;
+  }
   auto st = db.prepare(
       "UPDATE streams SET room_id = ?2, broadcaster_user_id = ?3, room_name = ?4, title = ?5, "
       "member_name = ?6, member_nickname = ?7, member_team = ?8, status = ?9, created_at = ?10, "

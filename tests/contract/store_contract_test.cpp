@@ -400,6 +400,22 @@ TEST_P(store_contract, ending_a_stream_sets_ended_at_once) {
   EXPECT_EQ(got->title, "after the end");
 }
 
+TEST_P(store_contract, a_stream_ends_no_earlier_than_its_last_message) {
+  stream s = create();
+  message ahead = make_message(s, "stamped ahead of the clock by a burst");
+  ahead.created_at = now_millis() + 10'000;
+  auto stored = append_and_wait(ahead);
+  ASSERT_TRUE(stored.ok());
+  auto ended = store_->update_stream(s.id, ending());
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(ended->ended_at, std::optional<millis>(stored->created_at));
+  stream quiet = create("quiet");
+  const millis before = now_millis();
+  auto q = store_->update_stream(quiet.id, ending());
+  EXPECT_GE(*q->ended_at, before);
+  EXPECT_LE(*q->ended_at, now_millis());
+}
+
 // ---- users ------------------------------------------------------------------
 
 TEST_P(store_contract, remember_user_keeps_the_last_profile) {

@@ -22,6 +22,7 @@ const LIVE_MARGIN_MS = 3000;   // on a live stream, the newest seconds may still
 const LIVE_POLL_MS = 2000;     // how often the live edge is read again
 const RETRY_MS = 3000;         // after a failed request
 const MAX_PAGES = 200;         // has_more pages followed for one window
+const TAIL_MS = 5000;          // read past ended_at: a burst's last messages may be stamped after it
 const BACK_SPANS = [10000, 50000, 540000, 3000000];  // then 3600 s at a time
 
 const room = roomFromPath();
@@ -48,6 +49,7 @@ const state = {
   seen: new Set(),    // ids fetched since the last seek
   shown: new Map(),   // id → {m, li}
   loadedTo: 0,        // ms: everything up to here is fetched
+  lastOffset: 0,      // the latest offset_ms fetched
   fetching: false,
   retryAt: 0,         // performance.now() before which no window is fetched
   dragging: false,    // the seek bar is being dragged
@@ -65,10 +67,12 @@ export function clockText(ms) {
   return `${Math.floor(s / 3600)}:${mm}:${ss}`;
 }
 
-// The stream's length so far: to ended_at, or to now while it is live.
+// The stream's length so far: to ended_at (or its last message, if stamped
+// later), or to now while it is live.
 function length() {
+  if (!state.startedMs) return 0;
   const end = state.endedMs ?? Date.now();
-  return Math.max(0, end - state.startedMs);
+  return Math.max(0, end - state.startedMs, state.lastOffset);
 }
 
 const live = () => state.endedMs === null;
@@ -79,6 +83,7 @@ const byOffset = (a, b) => a.offset_ms - b.offset_ms || (a.id < b.id ? -1 : a.id
 
 async function replayPage(fromMs, toMs) {
   const q = new URLSearchParams({ from: secs(fromMs), to: secs(toMs) });
+  if (Number(q.get('to')) <= Number(q.get('from'))) return { data: [], has_more: false };  // an empty window
   const res = await api('GET', `${streamPath(room)}/chat/replay?${q}`, { token: state.token });
   if (res?.ended_at && live()) setEnded(res.ended_at);
   return res;
@@ -119,7 +124,7 @@ async function lastBefore(ms, gen) {
 async function fetchAhead() {
   if (state.fetching || state.seeking || !state.token) return;
   const len = length();
-  if (!live() && state.loadedTo >= len) return;            // all of it is here
+  if (!live() && state.loadedTo >= len + TAIL_MS) return;  // all of it is here
   if (state.loadedTo >= state.pos + AHEAD_MS) return;       // enough ahead
   if (performance.now() < state.retryAt) return;
   const gen = state.gen;
@@ -178,6 +183,7 @@ function add(messages) {
   for (const m of messages) {
     if (!m?.id || state.seen.has(m.id) || typeof m.offset_ms !== 'number') continue;
     state.seen.add(m.id);
+    state.lastOffset = Math.max(state.lastOffset, m.offset_ms);
     quotes.learn(m);
     state.pending.push(m);
     fresh = true;
@@ -275,7 +281,7 @@ function tick() {
 function draw(len = length()) {
   const pos = Math.min(state.pos, len);
   ui.clock.textContent = clockText(pos);
-  ui.clock.dataset.ms = String(Math.round(pos));
+  ui.clock.dataset.ms = String(Math.floor(pos));
   ui.clock.setAttribute('datetime', `PT${Math.floor(pos / 1000)}S`);
   ui.length.textContent = clockText(len);
   ui.seek.max = String(Math.floor(len / 100) / 10);
@@ -310,7 +316,9 @@ function pause() {
 // Jumps to ms: the list shows the last messages up to there, then plays on.
 async function seek(ms) {
   const gen = ++state.gen;
-  state.pos = Math.max(0, Math.min(ms, length()));
+  // To the end of an ended stream: its very last messages, even those stamped after ended_at.
+  const toEnd = !live() && ms >= length();
+  state.pos = Math.round(Math.max(0, Math.min(ms, length())));
   state.atEnd = false;
   state.seeking = true;
   state.fetching = false;
@@ -319,7 +327,8 @@ async function seek(ms) {
   draw();
   let before;
   try {
-    before = await lastBefore(state.pos, gen);
+    before = await lastBefore(toEnd ? state.pos + TAIL_MS : state.pos, gen);
+    if (before?.length && toEnd) state.pos = Math.max(state.pos, before.at(-1).offset_ms);
   } catch (err) {
     if (gen !== state.gen) return;
     if (failed(err)) return;
@@ -359,11 +368,11 @@ function stop(text, withLogin = false) {
 ui.play.addEventListener('click', () => (state.playing ? pause() : play()));
 ui.seek.addEventListener('input', () => {
   state.dragging = true;
-  ui.clock.textContent = clockText(Number(ui.seek.value) * 1000);
+  ui.clock.textContent = clockText(Math.round(Number(ui.seek.value) * 1000));
 });
 ui.seek.addEventListener('change', () => {
   state.dragging = false;
-  seek(Number(ui.seek.value) * 1000);
+  seek(Math.round(Number(ui.seek.value) * 1000));
 });
 ui.speed.addEventListener('change', () => {
   state.speed = Number(ui.speed.value) || 1;

@@ -32,7 +32,7 @@ const MEDIA_ERRORS = {
   1: 'Playback was stopped.',
   2: 'The video cannot be loaded (network error).',
   3: 'The video cannot be decoded.',
-  4: 'The video cannot be played here (format or address not supported).',
+  4: 'The video cannot be played: its address gives nothing this browser can play.',
 };
 
 // An http(s) URL, or null.
@@ -57,6 +57,7 @@ export async function playHls(video, url, { onError = () => {} } = {}) {
     if (failed) return;
     failed = true;
     video.dataset.error = 'true';
+    video.controls = false;  // nothing left to control
     if (hls) { hls.destroy(); hls = null; }
     video.removeAttribute('src');
     video.load();
