@@ -19,24 +19,36 @@ blocked_term read_term(const statement& st) {
   return t;
 }
 
-// The stream's terms whose column `by` equals `value` (at most one: both id
-// and (stream_id, folded) are unique).
-result<std::optional<blocked_term>> select_term_where(sqlite_db& db, const char* by, std::string_view stream_id,
-                                                      std::string_view value) {
-  auto st = db.prepare(std::string("SELECT " SORAK_TERM_COLUMNS " FROM blocked_terms WHERE stream_id = ?1 AND ") + by +
-                       " = ?2");
-  if (!st) return st.err();
-  st->bind_all(stream_id, value);
-  auto row = st->step();
+// The stream's term with this folded form, or with this id (at most one each:
+// both id and (stream_id, folded) are unique). Each query one literal:
+// sqlite_db caches statements by their text's address.
+result<std::optional<blocked_term>> one_term(statement& st) {
+  auto row = st.step();
   if (!row) return row.err();
   if (!*row) return std::optional<blocked_term>();
-  return std::optional(read_term(*st));
+  return std::optional(read_term(st));
+}
+
+result<std::optional<blocked_term>> select_term_by_folded(sqlite_db& db, std::string_view stream_id,
+                                                          std::string_view folded) {
+  auto st = db.prepare("SELECT " SORAK_TERM_COLUMNS " FROM blocked_terms WHERE stream_id = ?1 AND folded = ?2");
+  if (!st) return st.err();
+  st->bind_all(stream_id, folded);
+  return one_term(*st);
+}
+
+result<std::optional<blocked_term>> select_term_by_id(sqlite_db& db, std::string_view stream_id,
+                                                      std::string_view id) {
+  auto st = db.prepare("SELECT " SORAK_TERM_COLUMNS " FROM blocked_terms WHERE stream_id = ?1 AND id = ?2");
+  if (!st) return st.err();
+  st->bind_all(stream_id, id);
+  return one_term(*st);
 }
 
 }  // namespace
 
 result<blocked_term> insert_blocked_term(sqlite_db& db, const blocked_term& t) {
-  auto same = select_term_where(db, "folded", t.stream_id, t.folded);
+  auto same = select_term_by_folded(db, t.stream_id, t.folded);
   if (!same) return same.err();
   if (*same) return error(errc::blocked_term_exists, "\"" + (*same)->term + "\" is blocked here already");
   auto st = db.prepare("INSERT INTO blocked_terms (" SORAK_TERM_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -47,7 +59,7 @@ result<blocked_term> insert_blocked_term(sqlite_db& db, const blocked_term& t) {
 }
 
 result<blocked_term> delete_blocked_term(sqlite_db& db, std::string_view stream_id, std::string_view term_id) {
-  auto found = select_term_where(db, "id", stream_id, term_id);
+  auto found = select_term_by_id(db, stream_id, term_id);
   if (!found) return found.err();
   if (!*found) return error(errc::blocked_term_not_found, "no such blocked term in this stream");
   auto st = db.prepare("DELETE FROM blocked_terms WHERE id = ?1");
