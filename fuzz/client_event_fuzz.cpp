@@ -18,7 +18,7 @@ namespace {
 
 bool documented_code(const std::string& code) {
   return code == "invalid_format" || code == "unknown_type" || code == "invalid_client_id" ||
-         code == "invalid_quantity";
+         code == "invalid_quantity" || code == "invalid_option";
 }
 
 void check_content(const std::string& content) {
@@ -63,6 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(is_valid_utf8(chat->content));
     if (chat->reply_to) FUZZ_CHECK(is_valid_utf8(*chat->reply_to));
     check_content(chat->content);
+  } else if (auto* vote = std::get_if<client_vote>(&*ev)) {
+    FUZZ_CHECK(is_valid_utf8(vote->poll_id));  // option: any integer; the store judges it (invalid_option)
   }
   return 0;
 }
