@@ -34,10 +34,12 @@ live_pid() {
   if running "$pid"; then echo "$pid"; fi
 }
 
+# Starts redis-server in DIR on PORT; 0 when it listens, 2 when the port was taken.
 launch() {  # launch DIR PORT
   local dir=$1 port=$2 bin
   bin=$(server_bin)
   rm -f "$dir/redis.pid"
+  : >"$dir/redis.log"
   "$bin" --bind 127.0.0.1 --port "$port" --protected-mode yes --save "" --appendonly no \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
   for _ in $(seq 1 $((START_SECONDS * 10))); do
@@ -47,6 +49,7 @@ launch() {  # launch DIR PORT
       cat "$dir/url"
       return 0
     fi
+    if grep -q "Address already in use\|Failed listening on port" "$dir/redis.log"; then return 2; fi
     sleep 0.1
   done
   die "redis-server did not start on port $port (see $dir/redis.log)"
@@ -71,14 +74,19 @@ case "$cmd" in
   start)
     mkdir -p "$dir"
     stop "$dir" TERM
-    launch "$dir" "$(pick_port)"
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      rc=0; launch "$dir" "$(pick_port)" || rc=$?
+      [ "$rc" -eq 2 ] || exit "$rc"
+      echo "redis-test: the port was taken, trying another" >&2
+    done
+    die "could not find a free port in 10 tries"
     ;;
   stop) stop "$dir" TERM ;;
   kill9) stop "$dir" KILL ;;
   restart)
     [ -s "$dir/port" ] || die "no port recorded in $dir (start it first)"
     stop "$dir" TERM
-    launch "$dir" "$(cat "$dir/port")"
+    launch "$dir" "$(cat "$dir/port")" || die "port $(cat "$dir/port") is taken; cannot restart on it"
     ;;
   *) die "unknown command $cmd" ;;
 esac

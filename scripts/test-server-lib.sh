@@ -13,11 +13,15 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# A loopback port nothing listens on now (a start still retries if one races us).
+# A loopback port nothing listens on now (a start still retries if one races us), taken below
+# the kernel's ephemeral range: a port there may be the local end of some outgoing connection,
+# which no listener sees but which makes the server's bind fail.
 pick_port() {
-  local p
+  local p lo=20000 hi=32768 eph
+  eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)
+  if [[ "$eph" =~ ^[0-9]+$ ]] && [ "$eph" -gt 11000 ]; then hi=$eph; lo=$((eph > 21000 ? 10000 : 1024)); fi
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((lo + RANDOM % (hi - lo)))
     port_in_use "$p" || { echo "$p"; return; }
   done
   die "no free loopback port found"
