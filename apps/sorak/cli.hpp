@@ -49,5 +49,6 @@ void add_poll_command(CLI::App& app, const global_options& g, command_action& ac
 void add_polls_command(CLI::App& app, const global_options& g, command_action& action);
 void add_stats_command(CLI::App& app, const global_options& g, command_action& action);
 void add_apikey_command(CLI::App& app, const global_options& g, command_action& action);
+void add_webhooks_command(CLI::App& app, const global_options& g, command_action& action);
 
 }  // namespace sorak::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add_polls_command(app, g, action);
   add_stats_command(app, g, action);
   add_apikey_command(app, g, action);
+  add_webhooks_command(app, g, action);
   add_migrate_command(app, action);
 
   try {

@@ -74,6 +74,10 @@ struct server_config {
   // Native TLS: both set = https and wss on the listen port
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Webhooks (CONTRACT §12): private and loopback receivers are refused unless allowed.
+  bool webhook_allow_private = false;
+  std::int64_t webhook_timeout_ms = 10'000;
+  std::string webhook_ca_file;
 };
 
 }  // namespace sorak

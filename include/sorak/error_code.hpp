@@ -27,14 +27,14 @@ enum class errc : std::uint8_t {
   message_too_long, invalid_client_id, invalid_reply_to, unknown_gift, invalid_quantity, stream_ended,
   invalid_limit, invalid_cursor, invalid_since, invalid_top, missing_room_id, missing_apikey, invalid_path,
   invalid_method, bad_upgrade, https_required, invalid_url, invalid_listen, invalid_store, invalid_broker,
-  invalid_tls_cert, invalid_tls_key, invalid_gift_catalog, blocked_term, invalid_option,
+  invalid_tls_cert, invalid_tls_key, invalid_gift_catalog, blocked_term, invalid_option, private_url,
   // 401: no or invalid credentials
   unauthorized, invalid_token, token_expired, invalid_api_key,
   // 403: not allowed
   forbidden, read_only, banned, timed_out, chat_disabled, subscribers_only,
   // 404: unknown
   not_found, stream_not_found, room_not_found, message_not_found, api_key_not_found, badge_not_found,
-  timeout_not_found, ban_not_found, blocked_term_not_found, poll_not_found,
+  timeout_not_found, ban_not_found, blocked_term_not_found, poll_not_found, webhook_not_found,
   // 409: conflict
   stream_already_ended, room_taken, api_key_taken, duplicate_message, constraint_failed,
   blocked_term_exists, poll_open, poll_closed, already_voted,
@@ -104,6 +104,8 @@ inline constexpr std::array error_table{
     error_kind{errc::invalid_gift_catalog, "invalid_gift_catalog", 400, "The gift catalog is not valid"},
     error_kind{errc::blocked_term, "blocked_term", 400, "The message contains a term that is blocked in this chat"},
     error_kind{errc::invalid_option, "invalid_option", 400, "option must be the index of one of the poll's options"},
+    error_kind{errc::private_url, "private_url", 400,
+               "The URL names a private or loopback address; the server refuses those (--webhook-allow-private)"},
     error_kind{errc::unauthorized, "unauthorized", 401, "Authentication is required"},
     error_kind{errc::invalid_token, "invalid_token", 401, "The token is not valid"},
     error_kind{errc::token_expired, "token_expired", 401, "The token has expired."},
@@ -124,6 +126,7 @@ inline constexpr std::array error_table{
     error_kind{errc::ban_not_found, "ban_not_found", 404, "this user is not banned here"},
     error_kind{errc::blocked_term_not_found, "blocked_term_not_found", 404, "No such blocked term in this stream"},
     error_kind{errc::poll_not_found, "poll_not_found", 404, "No such poll in this stream"},
+    error_kind{errc::webhook_not_found, "webhook_not_found", 404, "No such webhook"},
     // The same wire code as stream_ended: reopening an ended stream is a conflict.
     error_kind{errc::stream_already_ended, "stream_ended", 409,
                "An ended stream cannot go live again; create a new stream"},

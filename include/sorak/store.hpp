@@ -220,6 +220,31 @@ class store {
   // key has this id or it is revoked already.
   virtual status revoke_api_key(std::string_view id, millis at) = 0;
 
+  // ---- webhooks (CONTRACT §12) ------------------------------------------------------
+  // Control-plane writes: each blocks until it has committed.
+  virtual status create_webhook(const webhook& w) = 0;
+  // Every webhook, oldest first, with its secret.
+  virtual std::vector<webhook> list_webhooks() = 0;
+  // Errors: 404 `webhook_not_found`.
+  virtual result<webhook> get_webhook(std::string_view id) = 0;
+  // Removes it with every delivery of it. Errors: 404 `webhook_not_found`.
+  virtual status delete_webhook(std::string_view id) = 0;
+  // Stores the deliveries as given (pending; leased or not), in one transaction.
+  // Deliveries of a webhook deleted meanwhile are left out.
+  virtual status add_deliveries(const std::vector<webhook_delivery>& ds) = 0;
+  // Leases to `owner` until `lease_until` up to `limit` pending deliveries that
+  // are due at `now` and that no node holds (no lease, or one run out), oldest
+  // first, and returns them. Two nodes claiming at once never get the same one.
+  virtual std::vector<webhook_delivery> claim_deliveries(millis now, std::string_view owner, millis lease_until,
+                                                         int limit) = 0;
+  // Records what became of each (status, attempts, times, last answer) and
+  // frees its lease. Unknown ids (a webhook deleted meanwhile) are skipped.
+  virtual status finish_deliveries(const std::vector<delivery_outcome>& outcomes) = 0;
+  // The webhook's `limit` newest deliveries, newest first.
+  virtual std::vector<webhook_delivery> list_deliveries(std::string_view webhook_id, int limit) = 0;
+  // Removes delivered and failed deliveries created before `before`; returns how many.
+  virtual std::int64_t prune_deliveries(millis before) = 0;
+
   // Blocks until everything appended before the call has committed (or failed).
   virtual void flush() = 0;
   // Hands back memory the store only keeps to answer reads faster (page

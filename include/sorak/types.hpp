@@ -204,6 +204,64 @@ struct api_key {
   std::optional<millis> revoked_at;
 };
 
+// ---- webhooks (CONTRACT §12) -----------------------------------------------------
+
+// What a webhook may subscribe to; each room_event maps to at most one.
+enum class webhook_event { message, gift, deletion, moderation, stream, poll };
+inline constexpr int webhook_event_count = 6;
+
+// A receiver the admin registered: every event of the kinds in `events`
+// (of every stream, or of `stream_id` only) is POSTed to `url`, signed with `secret`.
+struct webhook {
+  std::string id;  // UUID v7
+  std::string url;
+  std::vector<webhook_event> events;     // at least one, no repeats
+  std::optional<std::string> stream_id;  // nullopt: every stream
+  std::string secret;                    // HMAC-SHA256 key of the signature header
+  millis created_at = 0;
+};
+
+enum class delivery_status { pending, delivered, failed };
+
+// One event for one webhook: created pending, attempted until the receiver
+// answers 2xx (delivered) or an hour has passed (failed).
+struct webhook_delivery {
+  std::string id;  // UUID v7; the X-Sorak-Delivery header, the same on every retry
+  std::string webhook_id;
+  webhook_event event = webhook_event::message;
+  std::string stream_id;
+  std::string payload;  // the JSON body, exactly as POSTed
+  millis created_at = 0;
+  delivery_status status = delivery_status::pending;
+  int attempts = 0;
+  millis next_attempt_at = 0;    // pending: not sent again before this
+  millis last_attempt_at = 0;    // 0: never attempted
+  int response_status = 0;       // the receiver's last HTTP status, 0 when none
+  std::string error;             // why the last attempt failed, "" when it did not
+  millis delivered_at = 0;       // 0: not delivered
+  // A node sending it now holds it until lease_until (others leave it alone);
+  // 0 when no node does.
+  std::string lease_owner;
+  millis lease_until = 0;
+};
+
+// What became of one attempt (or of a delivery put back without one).
+struct delivery_outcome {
+  std::string id;
+  delivery_status status = delivery_status::pending;
+  int attempts = 0;
+  millis next_attempt_at = 0;
+  millis last_attempt_at = 0;
+  int response_status = 0;
+  std::string error;
+  millis delivered_at = 0;
+};
+
+const char* to_string(webhook_event e);
+const char* to_string(delivery_status s);
+std::optional<webhook_event> parse_webhook_event(std::string_view s);
+std::optional<delivery_status> parse_delivery_status(std::string_view s);
+
 const char* to_string(stream_status s);
 const char* to_string(message_type t);
 const char* to_string(stream_badge b);

@@ -95,6 +95,16 @@ int parse_config(int argc, char** argv, server_config& out) {
       ->delimiter(',');
   app.add_option("--tls-cert", out.tls_cert_file, "PEM certificate chain: serve https and wss")->envname("SORAK_TLS_CERT");
   app.add_option("--tls-key", out.tls_key_file, "PEM private key of --tls-cert")->envname("SORAK_TLS_KEY");
+  app.add_flag("--webhook-allow-private", out.webhook_allow_private,
+               "let webhooks post to private and loopback addresses (refused by default)")
+      ->envname("SORAK_WEBHOOK_ALLOW_PRIVATE");
+  app.add_option("--webhook-timeout-ms", out.webhook_timeout_ms,
+                 "time a webhook receiver has to answer one delivery (connect, TLS and answer)")
+      ->envname("SORAK_WEBHOOK_TIMEOUT_MS")
+      ->check(CLI::Range(100, 120'000));
+  app.add_option("--webhook-ca-file", out.webhook_ca_file, "extra CA certificates (PEM) trusted for https webhook receivers")
+      ->envname("SORAK_WEBHOOK_CA_FILE")
+      ->check(CLI::ExistingFile);
   try {
     app.parse(argc, argv);
     if (!split_listen(listen, out)) throw CLI::ValidationError("--listen", "expected HOST:PORT, got " + listen);

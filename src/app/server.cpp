@@ -21,6 +21,8 @@
 #include "net/blocking_pool.hpp"
 #include "net/fanout.hpp"
 #include "net/poll_clock.hpp"
+#include "net/webhook_dispatcher.hpp"
+#include "core/webhook_service.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
@@ -114,14 +116,24 @@ int run_server(server_config cfg) {
   limit_malloc_arenas(std::thread::hardware_concurrency());
   worker_pool workers(threads, cfg.max_frame_bytes + 16 + 64 * 1024, cfg.io_uring);
   blocking_pool blocking(cfg.blocking_threads ? cfg.blocking_threads : std::max(2u, threads));
-  room_registry rooms(**st, cfg.ring_capacity, node_id, br->get());
-  chat_service chat(**st, **br, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms, &*gifts);
+  // Every event this node publishes is offered to the webhooks too (net/webhook_dispatcher.hpp).
+  webhook_dispatcher hooks_out(**st, webhook_options{.allow_private = cfg.webhook_allow_private,
+                                                     .timeout = std::chrono::milliseconds(cfg.webhook_timeout_ms),
+                                                     .ca_file = cfg.webhook_ca_file,
+                                                     .node_id = node_id});
+  webhook_tap events(**br, hooks_out);
+  room_registry rooms(**st, cfg.ring_capacity, node_id, &events);
+  chat_service chat(**st, events, chat_limits{cfg.user_rate, cfg.privileged_rate}, &rooms, &*gifts);
   moderation_service mods(**st, rooms, chat);
   token_verifier tokens(cfg.jwt_secret);
   api_key_service api_keys(**st, cfg.api_key_rate);
-  services svc{cfg, **st, rooms, chat, mods, tokens, workers, *gifts, api_keys, **br, blocking};
+  webhook_service webhooks(**st, cfg.webhook_allow_private);
+  webhooks.on_change([&hooks_out] { hooks_out.reload(); });
+  services svc{cfg, **st, rooms, chat, mods, tokens, workers, *gifts, api_keys, events, blocking};
   fanout fan(svc);
   svc.fan = &fan;
+  svc.webhooks = &webhooks;
+  svc.webhook_out = &hooks_out;
   (*br)->set_receiver([&fan](const room_event& ev) { fan.on_event(ev); });
   // What a node missed of the broker (an outage, a lost publish) it reads back from the store.
   constexpr int most_recovered = 10'000;  // per stream and outage; more is left to since= and history
@@ -157,6 +169,7 @@ int run_server(server_config cfg) {
   fan.start();
   poll_clock polls(svc);
   polls.start();
+  hooks_out.start();
   std::cout << "sorakd listening on " << (cfg.tls_cert_file.empty() ? "http://" : "https://") << cfg.listen_host << ':' << *port << std::endl;
   if (cfg.dev) {
     if (auto s = print_dev_banner(cfg, **st, api_keys, *port); !s) spdlog::error("dev mode: {}", s.err().message);
@@ -176,6 +189,7 @@ int run_server(server_config cfg) {
   close_all_sessions(workers);
   blocking.stop();
   workers.stop();
+  hooks_out.stop();  // what is queued for the webhooks is stored, for this node or another to send
   (*st)->flush();
   spdlog::info("sorakd stopped");
   return 0;

@@ -16,6 +16,7 @@ router make_router(services& svc) {
   add_poll_routes(r, svc);
   add_gift_routes(r, svc);
   add_api_key_routes(r, svc);
+  add_webhook_routes(r, svc);
   add_showroom_routes(r, svc);
   add_stats_routes(r, svc);
   add_static_routes(r, svc);  // the web pages; add_dev_routes: their dev-mode login

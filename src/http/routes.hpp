@@ -17,6 +17,7 @@ void add_openapi_routes(router& r, services& svc);
 void add_poll_routes(router& r, services& svc);
 void add_gift_routes(router& r, services& svc);
 void add_api_key_routes(router& r, services& svc);
+void add_webhook_routes(router& r, services& svc);
 void add_showroom_routes(router& r, services& svc);
 void add_stats_routes(router& r, services& svc);
 

@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "http/routes.hpp"
+#include "net/webhook_dispatcher.hpp"
 
 namespace sorak {
 
@@ -42,6 +43,23 @@ void write_broker(std::string& out, const broker& b) {
   m::write_header(out, "sorak_broker_recovered_total", "counter",
                   "Messages the broker read back from the store: lost between nodes, or published during an outage.");
   m::write_sample(out, "sorak_broker_recovered_total", static_cast<double>(b.recovered()));
+}
+
+void write_webhooks(std::string& out, const webhook_dispatcher* d) {
+  if (!d) return;
+  const auto c = d->counters();
+  m::write_header(out, "sorak_webhook_deliveries_total", "counter", "Webhook POSTs the receiver answered 2xx.");
+  m::write_sample(out, "sorak_webhook_deliveries_total", static_cast<double>(c.delivered));
+  m::write_header(out, "sorak_webhook_failed_attempts_total", "counter",
+                  "Webhook POSTs that failed (no answer in time, no connection, or not 2xx); each is retried.");
+  m::write_sample(out, "sorak_webhook_failed_attempts_total", static_cast<double>(c.failed_attempts));
+  m::write_header(out, "sorak_webhook_given_up_total", "counter", "Webhook deliveries given up after an hour of failures.");
+  m::write_sample(out, "sorak_webhook_given_up_total", static_cast<double>(c.given_up));
+  m::write_header(out, "sorak_webhook_dropped_total", "counter",
+                  "Events not delivered to webhooks because the queue in front of the store was full.");
+  m::write_sample(out, "sorak_webhook_dropped_total", static_cast<double>(c.dropped));
+  m::write_header(out, "sorak_webhook_queue", "gauge", "Events waiting to become webhook deliveries on this node.");
+  m::write_sample(out, "sorak_webhook_queue", static_cast<double>(c.queued));
 }
 
 int count_open_fds() {
@@ -110,6 +128,7 @@ void add_metrics_routes(router& r, services& svc) {
     m::render(res.body);
     write_rooms(res.body, svc);
     write_broker(res.body, svc.message_broker);
+    write_webhooks(res.body, svc.webhook_out);
     write_process(res.body);
     return res;
   });

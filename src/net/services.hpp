@@ -22,6 +22,8 @@ namespace sorak {
 class worker_pool;
 class blocking_pool;
 class fanout;
+class webhook_service;
+class webhook_dispatcher;
 
 struct services {
   const server_config& config;
@@ -36,6 +38,8 @@ struct services {
   broker& message_broker;
   blocking_pool& blocking;
   fanout* fan = nullptr;  // set once by the composition root, before the listener starts
+  webhook_service* webhooks = nullptr;         // the same
+  webhook_dispatcher* webhook_out = nullptr;   // the same
   std::atomic<bool> shutting_down{false};
 };
 

@@ -494,6 +494,91 @@ class memory_store final : public store {
     return error(errc::api_key_not_found, "no such API key (or it is revoked already)");
   }
 
+  // ---- webhooks ---------------------------------------------------------------
+  status create_webhook(const webhook& w) override {
+    std::lock_guard lock(mutex_);
+    webhooks_.push_back(w);
+    return ok_value;
+  }
+
+  std::vector<webhook> list_webhooks() override {
+    std::lock_guard lock(mutex_);
+    return webhooks_;
+  }
+
+  result<webhook> get_webhook(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& w : webhooks_)
+      if (w.id == id) return w;
+    return error(errc::webhook_not_found, "no such webhook");
+  }
+
+  status delete_webhook(std::string_view id) override {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(webhooks_.begin(), webhooks_.end(), [&](const webhook& w) { return w.id == id; });
+    if (it == webhooks_.end()) return error(errc::webhook_not_found, "no such webhook");
+    webhooks_.erase(it);
+    std::erase_if(deliveries_, [&](const auto& d) { return d.second.webhook_id == id; });
+    return ok_value;
+  }
+
+  status add_deliveries(const std::vector<webhook_delivery>& ds) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& d : ds) {
+      const bool known = std::any_of(webhooks_.begin(), webhooks_.end(), [&](const webhook& w) { return w.id == d.webhook_id; });
+      if (known) deliveries_.emplace(d.id, d);
+    }
+    return ok_value;
+  }
+
+  std::vector<webhook_delivery> claim_deliveries(millis now, std::string_view owner, millis lease_until,
+                                                 int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<webhook_delivery> out;
+    for (auto& [id, d] : deliveries_) {
+      if (static_cast<int>(out.size()) >= limit) break;
+      if (d.status != delivery_status::pending || d.next_attempt_at > now || d.lease_until > now) continue;
+      d.lease_owner = owner;
+      d.lease_until = lease_until;
+      out.push_back(d);
+    }
+    return out;
+  }
+
+  status finish_deliveries(const std::vector<delivery_outcome>& outcomes) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& o : outcomes) {
+      auto it = deliveries_.find(o.id);
+      if (it == deliveries_.end()) continue;
+      auto& d = it->second;
+      d.status = o.status;
+      d.attempts = o.attempts;
+      d.next_attempt_at = o.next_attempt_at;
+      d.last_attempt_at = o.last_attempt_at;
+      d.response_status = o.response_status;
+      d.error = o.error;
+      d.delivered_at = o.delivered_at;
+      d.lease_owner.clear();
+      d.lease_until = 0;
+    }
+    return ok_value;
+  }
+
+  std::vector<webhook_delivery> list_deliveries(std::string_view webhook_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<webhook_delivery> out;
+    for (auto it = deliveries_.rbegin(); it != deliveries_.rend() && static_cast<int>(out.size()) < limit; ++it)
+      if (it->second.webhook_id == webhook_id) out.push_back(it->second);
+    return out;
+  }
+
+  std::int64_t prune_deliveries(millis before) override {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::int64_t>(std::erase_if(deliveries_, [&](const auto& d) {
+      return d.second.status != delivery_status::pending && d.second.created_at < before;
+    }));
+  }
+
   void flush() override {}  // append stores before it returns
 
  private:
@@ -557,6 +642,8 @@ class memory_store final : public store {
   std::map<std::string, std::vector<poll_vote>, std::less<>> votes_;
   std::map<std::string, std::vector<moderation_action>, std::less<>> log_;
   std::vector<api_key> api_keys_;  // GUARDED_BY(mutex_), oldest first
+  std::vector<webhook> webhooks_;  // GUARDED_BY(mutex_), oldest first
+  std::map<std::string, webhook_delivery, std::less<>> deliveries_;  // GUARDED_BY(mutex_), by id: oldest first
 };
 
 }  // namespace

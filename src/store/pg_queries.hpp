@@ -115,6 +115,21 @@ status mark_api_key_revoked(pg_connection& db, std::string_view id, millis at);
 result<std::vector<api_key>> select_api_keys(pg_connection& db);
 result<std::optional<api_key>> select_api_key_by_hash(pg_connection& db, std::string_view key_hash);
 
+// ---- webhooks (pg_webhooks.cpp) ----------------------------------------------------
+// None of these fails for a reason of data (no constraint can refuse them), so
+// they may run inside a group transaction: 404 `webhook_not_found` is found, not raised.
+status insert_webhook(pg_connection& db, const webhook& w);
+status remove_webhook(pg_connection& db, std::string_view id);
+result<std::vector<webhook>> select_webhooks(pg_connection& db);
+result<webhook> select_webhook(pg_connection& db, std::string_view id);
+// One statement each (autocommit on a pooled connection).
+status insert_deliveries(pg_connection& db, const std::vector<webhook_delivery>& ds);
+result<std::vector<webhook_delivery>> lease_deliveries(pg_connection& db, millis now, std::string_view owner,
+                                                       millis lease_until, int limit);
+status record_outcomes(pg_connection& db, const std::vector<delivery_outcome>& outcomes);
+result<std::vector<webhook_delivery>> select_deliveries(pg_connection& db, std::string_view webhook_id, int limit);
+result<std::int64_t> delete_finished_deliveries(pg_connection& db, millis before);
+
 // ---- statements whose plans pg_store_test checks -------------------------------
 // The reads that must stay on an index however long a stream grows; the
 // functions above run exactly these.

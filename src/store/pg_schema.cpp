@@ -189,6 +189,37 @@ CREATE TABLE poll_votes (
 -- Issue 18: see sqlite_schema.cpp, 7.
 ALTER TABLE streams ADD COLUMN playback_url text;
 )sql"},
+      {8, R"sql(
+-- Issue 18: webhooks and their deliveries (see sqlite_schema.cpp, 9).
+CREATE TABLE webhooks (
+  id          text PRIMARY KEY,
+  url         text NOT NULL,
+  events      text NOT NULL,
+  stream_id   text,
+  secret      text NOT NULL,
+  created_at  bigint NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id               text PRIMARY KEY,
+  webhook_id       text NOT NULL,  -- no foreign key: a delete racing a batch of deliveries must not fail it
+  event            text NOT NULL,
+  stream_id        text NOT NULL,
+  payload          text NOT NULL,
+  created_at       bigint NOT NULL,
+  status           text NOT NULL,
+  attempts         integer NOT NULL,
+  next_attempt_at  bigint NOT NULL,
+  last_attempt_at  bigint NOT NULL,
+  response_status  integer NOT NULL,
+  error            text NOT NULL,
+  delivered_at     bigint NOT NULL,
+  lease_owner      text NOT NULL,
+  lease_until      bigint NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_at) WHERE status <> 'pending';
+)sql"},
   };
   return all;
 }

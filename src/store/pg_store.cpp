@@ -322,6 +322,54 @@ status postgres_store::revoke_api_key(std::string_view id, millis at) {
   return write<ok_t>([&](pg::pg_connection& db) { return pg::mark_api_key_revoked(db, id, at); });
 }
 
+// ---- webhooks ----------------------------------------------------------------------
+// The webhooks themselves are control-plane writes through the writer; the
+// deliveries are written by one statement each on a pooled connection, so a
+// batch of them neither waits for nor holds up a group of messages.
+
+status postgres_store::create_webhook(const webhook& w) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::insert_webhook(db, w); });
+}
+
+std::vector<webhook> postgres_store::list_webhooks() {
+  return read_or_empty<std::vector<webhook>>("list_webhooks", [](pg::pg_connection& db) { return pg::select_webhooks(db); });
+}
+
+result<webhook> postgres_store::get_webhook(std::string_view id) {
+  return read<webhook>([&](pg::pg_connection& db) { return pg::select_webhook(db, id); });
+}
+
+status postgres_store::delete_webhook(std::string_view id) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::remove_webhook(db, id); });
+}
+
+status postgres_store::add_deliveries(const std::vector<webhook_delivery>& ds) {
+  if (ds.empty()) return ok_value;
+  return read<ok_t>([&](pg::pg_connection& db) { return pg::insert_deliveries(db, ds); });
+}
+
+std::vector<webhook_delivery> postgres_store::claim_deliveries(millis now, std::string_view owner, millis lease_until,
+                                                               int limit) {
+  return read_or_empty<std::vector<webhook_delivery>>("claim_deliveries", [&](pg::pg_connection& db) {
+    return pg::lease_deliveries(db, now, owner, lease_until, limit);
+  });
+}
+
+status postgres_store::finish_deliveries(const std::vector<delivery_outcome>& outcomes) {
+  if (outcomes.empty()) return ok_value;
+  return read<ok_t>([&](pg::pg_connection& db) { return pg::record_outcomes(db, outcomes); });
+}
+
+std::vector<webhook_delivery> postgres_store::list_deliveries(std::string_view webhook_id, int limit) {
+  return read_or_empty<std::vector<webhook_delivery>>(
+      "list_deliveries", [&](pg::pg_connection& db) { return pg::select_deliveries(db, webhook_id, limit); });
+}
+
+std::int64_t postgres_store::prune_deliveries(millis before) {
+  return read_or_empty<std::int64_t>("prune_deliveries",
+                                     [&](pg::pg_connection& db) { return pg::delete_finished_deliveries(db, before); });
+}
+
 void postgres_store::flush() { writer_->flush(); }
 
 void postgres_store::release_memory() { readers_->release_memory(); }

@@ -108,6 +108,17 @@ class postgres_store final : public store {
   std::optional<api_key> find_api_key(std::string_view key_hash) override;
   status revoke_api_key(std::string_view id, millis at) override;
 
+  status create_webhook(const webhook& w) override;
+  std::vector<webhook> list_webhooks() override;
+  result<webhook> get_webhook(std::string_view id) override;
+  status delete_webhook(std::string_view id) override;
+  status add_deliveries(const std::vector<webhook_delivery>& ds) override;
+  std::vector<webhook_delivery> claim_deliveries(millis now, std::string_view owner, millis lease_until,
+                                                 int limit) override;
+  status finish_deliveries(const std::vector<delivery_outcome>& outcomes) override;
+  std::vector<webhook_delivery> list_deliveries(std::string_view webhook_id, int limit) override;
+  std::int64_t prune_deliveries(millis before) override;
+
   void flush() override;
   // Closes the idle read connections.
   void release_memory() override;

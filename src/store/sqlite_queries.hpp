@@ -96,4 +96,18 @@ status mark_api_key_revoked(sqlite_db& db, std::string_view id, millis at);
 result<std::vector<api_key>> select_api_keys(sqlite_db& db);
 result<std::optional<api_key>> select_api_key_by_hash(sqlite_db& db, std::string_view key_hash);
 
+// ---- webhooks (sqlite_webhooks.cpp) ------------------------------------------------
+// Writes: 404 `webhook_not_found`. Those of several rows change all or none.
+status insert_webhook(sqlite_db& db, const webhook& w);
+status remove_webhook(sqlite_db& db, std::string_view id);
+status insert_deliveries(sqlite_db& db, const std::vector<webhook_delivery>& ds);
+result<std::vector<webhook_delivery>> lease_deliveries(sqlite_db& db, millis now, std::string_view owner,
+                                                       millis lease_until, int limit);
+status record_outcomes(sqlite_db& db, const std::vector<delivery_outcome>& outcomes);
+result<std::int64_t> delete_finished_deliveries(sqlite_db& db, millis before);
+// Reads.
+result<std::vector<webhook>> select_webhooks(sqlite_db& db);
+result<webhook> select_webhook(sqlite_db& db, std::string_view id);
+result<std::vector<webhook_delivery>> select_deliveries(sqlite_db& db, std::string_view webhook_id, int limit);
+
 }  // namespace sorak::sqlite

@@ -200,6 +200,38 @@ CREATE TABLE poll_votes (
 -- Issue 18: the video beside the chat (an HLS playlist URL, or NULL).
 ALTER TABLE streams ADD COLUMN playback_url TEXT;
 )sql"},
+      {9, R"sql(
+-- Issue 18: webhooks the admin registered, and each event's delivery to one
+-- (the delivery log, and the queue of retries any node may claim).
+CREATE TABLE webhooks (
+  id          TEXT NOT NULL PRIMARY KEY,
+  url         TEXT NOT NULL,
+  events      TEXT NOT NULL,      -- comma-separated: message,gift,deletion,moderation,stream,poll
+  stream_id   TEXT,               -- NULL: every stream
+  secret      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id               TEXT NOT NULL PRIMARY KEY,
+  webhook_id       TEXT NOT NULL,
+  event            TEXT NOT NULL,
+  stream_id        TEXT NOT NULL,
+  payload          TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  status           TEXT NOT NULL,  -- pending, delivered, failed
+  attempts         INTEGER NOT NULL,
+  next_attempt_at  INTEGER NOT NULL,
+  last_attempt_at  INTEGER NOT NULL,
+  response_status  INTEGER NOT NULL,
+  error            TEXT NOT NULL,
+  delivered_at     INTEGER NOT NULL,
+  lease_owner      TEXT NOT NULL,
+  lease_until      INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_at) WHERE status <> 'pending';
+)sql"},
   };
   return all;
 }

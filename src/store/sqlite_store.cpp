@@ -336,6 +336,54 @@ status sqlite_store::revoke_api_key(std::string_view id, millis at) {
   return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::mark_api_key_revoked(db, id, at); });
 }
 
+// ---- webhooks ------------------------------------------------------------------------
+status sqlite_store::create_webhook(const webhook& w) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::insert_webhook(db, w); });
+}
+
+std::vector<webhook> sqlite_store::list_webhooks() {
+  return read_list<webhook>("list_webhooks", [](sqlite::sqlite_db& db) { return sqlite::select_webhooks(db); });
+}
+
+result<webhook> sqlite_store::get_webhook(std::string_view id) {
+  return read<webhook>([&](sqlite::sqlite_db& db) { return sqlite::select_webhook(db, id); });
+}
+
+status sqlite_store::delete_webhook(std::string_view id) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::remove_webhook(db, id); });
+}
+
+status sqlite_store::add_deliveries(const std::vector<webhook_delivery>& ds) {
+  if (ds.empty()) return ok_value;
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::insert_deliveries(db, ds); });
+}
+
+std::vector<webhook_delivery> sqlite_store::claim_deliveries(millis now, std::string_view owner, millis lease_until,
+                                                             int limit) {
+  auto r = writer_->call<std::vector<webhook_delivery>>(
+      [&](sqlite::sqlite_db& db) { return sqlite::lease_deliveries(db, now, owner, lease_until, limit); });
+  if (r) return std::move(*r);
+  spdlog::error("store: claim_deliveries failed: {}", r.err().message);
+  return {};
+}
+
+status sqlite_store::finish_deliveries(const std::vector<delivery_outcome>& outcomes) {
+  if (outcomes.empty()) return ok_value;
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::record_outcomes(db, outcomes); });
+}
+
+std::vector<webhook_delivery> sqlite_store::list_deliveries(std::string_view webhook_id, int limit) {
+  return read_list<webhook_delivery>(
+      "list_deliveries", [&](sqlite::sqlite_db& db) { return sqlite::select_deliveries(db, webhook_id, limit); });
+}
+
+std::int64_t sqlite_store::prune_deliveries(millis before) {
+  auto r = writer_->call<std::int64_t>([&](sqlite::sqlite_db& db) { return sqlite::delete_finished_deliveries(db, before); });
+  if (r) return *r;
+  spdlog::error("store: prune_deliveries failed: {}", r.err().message);
+  return 0;
+}
+
 void sqlite_store::flush() { writer_->flush(); }
 
 void sqlite_store::release_memory() { readers_->release_memory(); }

@@ -181,6 +181,19 @@ class held_store final : public store {
   std::vector<api_key> list_api_keys() override { return inner_->list_api_keys(); }
   std::optional<api_key> find_api_key(std::string_view h) override { return inner_->find_api_key(h); }
   status revoke_api_key(std::string_view id, millis at) override { return inner_->revoke_api_key(id, at); }
+  status create_webhook(const webhook& w) override { return inner_->create_webhook(w); }
+  std::vector<webhook> list_webhooks() override { return inner_->list_webhooks(); }
+  result<webhook> get_webhook(std::string_view id) override { return inner_->get_webhook(id); }
+  status delete_webhook(std::string_view id) override { return inner_->delete_webhook(id); }
+  status add_deliveries(const std::vector<webhook_delivery>& ds) override { return inner_->add_deliveries(ds); }
+  std::vector<webhook_delivery> claim_deliveries(millis now, std::string_view owner, millis until, int limit) override {
+    return inner_->claim_deliveries(now, owner, until, limit);
+  }
+  status finish_deliveries(const std::vector<delivery_outcome>& o) override { return inner_->finish_deliveries(o); }
+  std::vector<webhook_delivery> list_deliveries(std::string_view id, int limit) override {
+    return inner_->list_deliveries(id, limit);
+  }
+  std::int64_t prune_deliveries(millis before) override { return inner_->prune_deliveries(before); }
   void flush() override {}
 
   // Runs once, the next time last_created_at is read (the last read of a

@@ -1254,6 +1254,145 @@ TEST_P(store_contract, messages_between_holds_the_window_oldest_first_without_de
   EXPECT_TRUE(store_->messages_between(s.id, 16'000, 20'000, 10).empty());
 }
 
+// ---- webhooks ------------------------------------------------------------------------
+
+webhook make_webhook(std::string url, std::vector<webhook_event> events, std::optional<std::string> stream_id = {}) {
+  return webhook{.id = new_uuid_v7(), .url = std::move(url), .events = std::move(events),
+                 .stream_id = std::move(stream_id), .secret = "whsec_" + std::string(64, 'a'), .created_at = 1777111530123};
+}
+
+webhook_delivery make_delivery(const webhook& w, millis created, millis next, std::string owner = "", millis lease = 0) {
+  webhook_delivery d;
+  d.id = new_uuid_v7();
+  d.webhook_id = w.id;
+  d.event = webhook_event::gift;
+  d.stream_id = "s-1";
+  d.payload = R"({"id":")" + d.id + R"(","event":"gift","text":"ＢＡＤ \" quoted"})";
+  d.created_at = created;
+  d.next_attempt_at = next;
+  d.lease_owner = std::move(owner);
+  d.lease_until = lease;
+  return d;
+}
+
+TEST_P(store_contract, webhooks_are_created_listed_read_and_deleted) {
+  webhook all = make_webhook("https://bots.example.org/hook?x=1", {webhook_event::message, webhook_event::poll});
+  webhook one = make_webhook("http://10.0.0.5:8080/", {webhook_event::moderation}, "s-1");
+  one.created_at = all.created_at + 1;
+  ASSERT_TRUE(store_->create_webhook(all).ok());
+  ASSERT_TRUE(store_->create_webhook(one).ok());
+  auto list = store_->list_webhooks();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, all.id);
+  EXPECT_EQ(list[0].url, all.url);
+  EXPECT_EQ(list[0].events, all.events);
+  EXPECT_FALSE(list[0].stream_id.has_value());
+  EXPECT_EQ(list[0].secret, all.secret);
+  EXPECT_EQ(list[1].stream_id, std::optional<std::string>("s-1"));
+  auto got = store_->get_webhook(one.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->events, std::vector<webhook_event>{webhook_event::moderation});
+  EXPECT_EQ(store_->get_webhook("nope").err().code, "webhook_not_found");
+  ASSERT_TRUE(store_->add_deliveries({make_delivery(one, 1000, 1000)}).ok());
+  ASSERT_TRUE(store_->delete_webhook(one.id).ok());
+  EXPECT_EQ(store_->delete_webhook(one.id).err().code, "webhook_not_found");
+  EXPECT_TRUE(store_->list_deliveries(one.id, 10).empty());
+  EXPECT_EQ(store_->list_webhooks().size(), 1u);
+}
+
+TEST_P(store_contract, deliveries_round_trip_and_list_newest_first) {
+  webhook w = make_webhook("http://127.0.0.1:9/", {webhook_event::gift});
+  ASSERT_TRUE(store_->create_webhook(w).ok());
+  std::vector<webhook_delivery> ds;
+  for (int i = 0; i < 3; ++i) ds.push_back(make_delivery(w, 1000 + i, 1000 + i, "node-a", 50'000));
+  webhook_delivery gone = make_delivery(make_webhook("http://x/", {webhook_event::gift}), 1000, 1000);
+  ds.push_back(gone);  // its webhook is not stored: left out
+  ASSERT_TRUE(store_->add_deliveries(ds).ok());
+  auto log = store_->list_deliveries(w.id, 10);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].id, ds[2].id);
+  EXPECT_EQ(log[2].id, ds[0].id);
+  EXPECT_EQ(log[2].payload, ds[0].payload);
+  EXPECT_EQ(log[2].event, webhook_event::gift);
+  EXPECT_EQ(log[2].status, delivery_status::pending);
+  EXPECT_EQ(log[2].lease_owner, "node-a");
+  EXPECT_EQ(log[2].lease_until, 50'000);
+  EXPECT_EQ(store_->list_deliveries(w.id, 2).size(), 2u);
+}
+
+TEST_P(store_contract, claims_take_due_unleased_deliveries_oldest_first_and_never_twice) {
+  webhook w = make_webhook("http://127.0.0.1:9/", {webhook_event::gift});
+  ASSERT_TRUE(store_->create_webhook(w).ok());
+  auto due1 = make_delivery(w, 1000, 2000);
+  auto due2 = make_delivery(w, 1001, 2500);
+  auto later = make_delivery(w, 1002, 9000);                    // not due at 5000
+  auto held = make_delivery(w, 1003, 1000, "node-b", 8000);     // leased until 8000
+  auto expired = make_delivery(w, 1004, 1000, "node-c", 4000);  // its node let it lapse
+  ASSERT_TRUE(store_->add_deliveries({due1, due2, later, held, expired}).ok());
+  auto first = store_->claim_deliveries(5000, "node-a", 65'000, 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].id, due1.id);
+  EXPECT_EQ(first[1].id, due2.id);
+  EXPECT_EQ(first[0].lease_owner, "node-a");
+  auto second = store_->claim_deliveries(5000, "node-b", 65'000, 10);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].id, expired.id);
+  EXPECT_TRUE(store_->claim_deliveries(5000, "node-c", 65'000, 10).empty());
+  // Two claimers racing get disjoint sets.
+  std::vector<webhook_delivery> many;
+  for (int i = 0; i < 40; ++i) many.push_back(make_delivery(w, 2000 + i, 3000));
+  ASSERT_TRUE(store_->add_deliveries(many).ok());
+  std::vector<webhook_delivery> a, b;
+  std::thread ta([&] { for (int i = 0; i < 10; ++i) for (auto& d : store_->claim_deliveries(5000, "x", 65'000, 3)) a.push_back(d); });
+  std::thread tb([&] { for (int i = 0; i < 10; ++i) for (auto& d : store_->claim_deliveries(5000, "y", 65'000, 3)) b.push_back(d); });
+  ta.join();
+  tb.join();
+  std::set<std::string> ids;
+  for (const auto& d : a) ids.insert(d.id);
+  for (const auto& d : b) EXPECT_TRUE(ids.insert(d.id).second) << "claimed twice: " << d.id;
+  EXPECT_EQ(ids.size(), 40u);
+}
+
+TEST_P(store_contract, finished_deliveries_keep_their_outcome_and_free_the_lease) {
+  webhook w = make_webhook("http://127.0.0.1:9/", {webhook_event::gift});
+  ASSERT_TRUE(store_->create_webhook(w).ok());
+  auto ok = make_delivery(w, 1000, 1000);
+  auto retry = make_delivery(w, 1001, 1000);
+  auto dead = make_delivery(w, 1002, 1000);
+  ASSERT_TRUE(store_->add_deliveries({ok, retry, dead}).ok());
+  ASSERT_EQ(store_->claim_deliveries(1500, "node-a", 99'000, 10).size(), 3u);
+  ASSERT_TRUE(store_->finish_deliveries({
+                  {ok.id, delivery_status::delivered, 1, 0, 1600, 204, "", 1600},
+                  {retry.id, delivery_status::pending, 1, 3600, 1600, 500, "HTTP 500", 0},
+                  {dead.id, delivery_status::failed, 7, 0, 1600, 0, "connect: Connection refused", 0},
+                  {"unknown-id", delivery_status::delivered, 1, 0, 1600, 200, "", 1600},
+              }).ok());
+  auto log = store_->list_deliveries(w.id, 10);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[2].status, delivery_status::delivered);
+  EXPECT_EQ(log[2].response_status, 204);
+  EXPECT_EQ(log[2].delivered_at, 1600);
+  EXPECT_EQ(log[2].attempts, 1);
+  EXPECT_EQ(log[1].status, delivery_status::pending);
+  EXPECT_EQ(log[1].error, "HTTP 500");
+  EXPECT_EQ(log[1].next_attempt_at, 3600);
+  EXPECT_EQ(log[1].lease_until, 0);
+  EXPECT_EQ(log[0].status, delivery_status::failed);
+  EXPECT_EQ(log[0].attempts, 7);
+  EXPECT_EQ(log[0].error, "connect: Connection refused");
+  // Only the retry is claimable again, and only once it is due.
+  EXPECT_TRUE(store_->claim_deliveries(3000, "node-b", 99'000, 10).empty());
+  auto again = store_->claim_deliveries(3600, "node-b", 99'000, 10);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, retry.id);
+  // Pruning takes finished ones created before the cutoff, never a pending one.
+  EXPECT_EQ(store_->prune_deliveries(1002), 1);  // ok (created 1000); dead was created at 1002
+  EXPECT_EQ(store_->prune_deliveries(5000), 1);  // dead
+  auto left = store_->list_deliveries(w.id, 10);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, retry.id);
+}
+
 INSTANTIATE_TEST_SUITE_P(all, store_contract, ::testing::ValuesIn(all_stores),
                          [](const ::testing::TestParamInfo<store_kind>& info) { return info.param.name; });
 

@@ -433,7 +433,7 @@ let stream;   // live, owned by `owner`, `mod` its moderator
 const uniqueRoom = () => String(700000000 + Math.floor(Math.random() * 99999999));
 
 before(async () => {
-  server = await startServer({ args: ['--dev', '--rate-limit', '0', '--api-key-rate-limit', '0'] });
+  server = await startServer({ args: ['--dev', '--rate-limit', '0', '--api-key-rate-limit', '0', '--webhook-allow-private'] });
   stream = await createStream(server, owner, { title: 'openapi' });
   const r = await api(server, 'POST', `/api/v1/streams/${stream.id}/moderators`, { token: tok(owner), body: { user_id: mod.sub } });
   assert.equal(r.status, 201, r.text);
@@ -910,6 +910,42 @@ flow('gifts: the catalog, a platform gift, the leaderboard; stream statistics; A
   await call('DELETE', KD, { params: { id: spare.json.id }, token: server.adminKey }, 404);
   const revoked = await call('GET', K, { token: server.adminKey }, 200);
   assert.ok(revoked.json.api_keys.some((k) => k.id === spare.json.id && k.revoked_at !== null));
+
+  // Webhooks (admin). The receiver: a server here that answers 204.
+  const hooked = [];
+  const receiver = http.createServer((req, res) => { req.resume(); req.on('end', () => { hooked.push(req.url); res.writeHead(204).end(); }); });
+  await new Promise((res) => receiver.listen(0, '127.0.0.1', res));
+  const W = '/api/v1/admin/webhooks';
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const hook = await call('POST', W, { token: server.adminKey, body: { url: hookUrl, events: ['gift', 'message'], stream_id: s.id } }, 201);
+  await call('POST', W, { token: server.adminKey, body: { url: 'ftp://example.org/', events: ['gift'] } }, 400);
+  await call('POST', W, { token: server.adminKey, body: { url: hookUrl, events: ['nope'] } }, 400);
+  await call('POST', W, { token: server.adminKey, body: { url: hookUrl, events: ['gift'], stream_id: unknownId() } }, 404);
+  await call('POST', W, { token: tok(owner), body: { url: hookUrl, events: ['gift'] } }, 403);
+  await call('POST', W, { body: { url: hookUrl, events: ['gift'] } }, 401);
+  await call('GET', W, { token: server.adminKey }, 200);
+  await call('GET', W, { token: tok(owner) }, 403);
+  await call('GET', W, {}, 401);
+  const WD = `${W}/{id}`;
+  await call('GET', WD, { params: { id: hook.json.id }, token: server.adminKey }, 200);
+  await call('GET', WD, { params: { id: unknownId() }, token: server.adminKey }, 404);
+  await call('GET', WD, { params: { id: hook.json.id }, token: tok(owner) }, 403);
+  await call('GET', WD, { params: { id: hook.json.id } }, 401);
+  await call('POST', G, { params: p, token: server.adminKey, body: gift }, 201);
+  await waitFor(() => hooked.length >= 1, { timeoutMs: 10000, what: 'a webhook delivery' });
+  const WL = `${WD}/deliveries`;
+  await waitFor(async () => (await api(server, 'GET', `${W}/${hook.json.id}/deliveries`, { token: server.adminKey })).json.deliveries.some((d) => d.status === 'delivered'),
+    { timeoutMs: 5000, what: 'the delivery in the log' });
+  await call('GET', WL, { params: { id: hook.json.id }, token: server.adminKey, query: { limit: 5 } }, 200);
+  await call('GET', WL, { params: { id: hook.json.id }, token: server.adminKey, query: { limit: 0 } }, 400);
+  await call('GET', WL, { params: { id: unknownId() }, token: server.adminKey }, 404);
+  await call('GET', WL, { params: { id: hook.json.id }, token: tok(owner) }, 403);
+  await call('GET', WL, { params: { id: hook.json.id } }, 401);
+  await call('DELETE', WD, { params: { id: hook.json.id }, token: tok(owner) }, 403);
+  await call('DELETE', WD, { params: { id: hook.json.id } }, 401);
+  await call('DELETE', WD, { params: { id: hook.json.id }, token: server.adminKey }, 204);
+  await call('DELETE', WD, { params: { id: hook.json.id }, token: server.adminKey }, 404);
+  receiver.close();
 
   // The leaderboard and the statistics: a user token, the admin key or ?apikey=.
   const LB = `${S}/gifts/leaderboard`;
