@@ -102,6 +102,12 @@ class sqlite_store final : public store {
   std::optional<api_key> find_api_key(std::string_view key_hash) override;
   status revoke_api_key(std::string_view id, millis at) override;
 
+  // Retention: each batch is one op of the writer's queue (sqlite_retention.cpp).
+  result<prune_report> prune_messages(millis cutoff, const stats_fold& fold) override;
+  std::optional<std::string> stats_baseline(std::string_view stream_id) override;
+  std::vector<stream_baseline> list_baselines() override;
+  status import_baseline(const stream_baseline& b) override;
+
   // Waits for every write queued before the call (appends and remember_user).
   void flush() override;
   void release_memory() override;

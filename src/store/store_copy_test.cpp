@@ -192,5 +192,34 @@ TEST_F(store_copy_test, a_destination_with_streams_is_refused_untouched) {
   EXPECT_EQ(to->list_streams(std::nullopt).size(), 1u);
 }
 
+TEST_F(store_copy_test, a_pruned_stream_arrives_with_its_baseline_and_numbers_on) {
+  auto from = sqlite("from.db");
+  fill(*from);
+  auto a = from->get_stream_by_room("300123");
+  ASSERT_TRUE(a);
+  // The first two messages of stream a (hello, the gift) are older than the cutoff.
+  const stats_fold fold = [](std::string_view, const std::string& b, const std::vector<message>& rows) {
+    return b + std::to_string(rows.size()) + " folded;";
+  };
+  auto pruned = from->prune_messages(1777111530123 + 2, fold);
+  ASSERT_TRUE(pruned) << pruned.err().message;
+  ASSERT_EQ(pruned->messages, 2);
+  auto to = sqlite("to.db");
+  auto counts = copy_store(*from, *to, nullptr);
+  ASSERT_TRUE(counts) << counts.err().message;
+  EXPECT_EQ(counts->messages, 3);
+  EXPECT_EQ(counts->baselines, 1);
+  EXPECT_EQ(to->stats_baseline(a->id), "2 folded;");
+  std::vector<message> left;
+  to->scan_messages(a->id, [&](const message& m) { left.push_back(m); });
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].seq, 3) << "numbered as in the source, after the pruned ones";
+  std::promise<result<message>> done;
+  to->append(msg(*a, "next", 0), [&](result<message> r) { done.set_value(std::move(r)); });
+  auto next = done.get_future().get();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->seq, 5);
+}
+
 }  // namespace
 }  // namespace sorak

@@ -181,6 +181,12 @@ class held_store final : public store {
   std::vector<api_key> list_api_keys() override { return inner_->list_api_keys(); }
   std::optional<api_key> find_api_key(std::string_view h) override { return inner_->find_api_key(h); }
   status revoke_api_key(std::string_view id, millis at) override { return inner_->revoke_api_key(id, at); }
+  result<prune_report> prune_messages(millis cutoff, const stats_fold& fold) override {
+    return inner_->prune_messages(cutoff, fold);
+  }
+  std::optional<std::string> stats_baseline(std::string_view s) override { return inner_->stats_baseline(s); }
+  std::vector<stream_baseline> list_baselines() override { return inner_->list_baselines(); }
+  status import_baseline(const stream_baseline& b) override { return inner_->import_baseline(b); }
   void flush() override {}
 
   // Runs once, the next time last_created_at is read (the last read of a
