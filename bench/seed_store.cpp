@@ -19,6 +19,15 @@
 // Prints one JSON line per stream on stdout: {"stream_id", "room_id", "messages", "first_message_id",
 // "last_message_id"}; and a summary (counts, seconds, messages/s) on stderr. Exit 1 on any failure.
 // Message k of a stream (1-based, counted from this run) has content "seed message k".
+//
+// For tests of retention (tests/integration/retention.test.mjs), old rows written the way sorakd
+// writes them, on either store:
+//   sorak-seed --store postgres://… --messages 30 --start-ms T --step-ms 3600000 --gift-every 3
+// --store takes any store URL (sqlite:PATH too) instead of --data-dir; --start-ms puts message 1
+// at T and message k at T + (k-1) * --step-ms (the store still raises a time that is not above the
+// stream's newest); --gift-every N makes every Nth message a `star` gift (quantity 1 + k % 3,
+// 10 stars each, as the default catalog prices it); --started-at-ms makes the new stream (one,
+// with --room-id) begin then, so chat replay offsets reach its old messages.
 #include "core/ids.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -44,6 +53,11 @@ using namespace sorak;
 struct seed_options {
   std::string data_dir;
   std::string db_path;  // default: data_dir/sorak.db, as bench/run.sh and the tests start sorakd
+  std::string store_url;  // any store (sqlite:PATH, postgres://…) instead of db_path
+  std::optional<millis> start_ms;
+  std::optional<millis> started_at_ms;  // the new stream began then (needs --room-id)
+  millis step_ms = 1;
+  int gift_every = 0;
   std::string stream_id;
   std::string room_id;
   std::string title = "Seeded stream";
@@ -132,11 +146,18 @@ message seed_message(const stream& s, std::int64_t k, millis at, const seed_opti
   m.content = "seed message " + std::to_string(k);
   if (static_cast<int>(m.content.size()) < o.size) m.content.append(o.size - m.content.size(), '.');
   m.created_at = at;
+  if (o.gift_every > 0 && k % o.gift_every == 0) {
+    const int quantity = 1 + static_cast<int>(k % 3);
+    m.type = message_type::gift;
+    m.gift = gift_info{"star", "Star", quantity, 10 * quantity};
+    m.stars = 10 * quantity;
+  }
   return m;
 }
 
 // Where a stream's clock starts: n messages 1 ms apart ending before now, but above anything stored.
-millis first_created_at(store& db, const stream& s, std::int64_t n) {
+millis first_created_at(store& db, const stream& s, std::int64_t n, const seed_options& o) {
+  if (o.start_ms) return *o.start_ms;
   millis start = wall_millis() - n - 1000;
   if (auto last = db.last_created_at(s.id); last && *last >= start) start = *last + 1;
   return start;
@@ -148,11 +169,12 @@ std::int64_t append_all(store& db, std::vector<seeded_stream>& streams, const se
   std::atomic<std::int64_t> failed{0};
   auto done = [&failed](const result<message>& s) { if (!s) ++failed; };
   std::vector<millis> clock;
-  for (auto& s : streams) clock.push_back(first_created_at(db, s.info, o.messages));
+  for (auto& s : streams) clock.push_back(first_created_at(db, s.info, o.messages, o));
   std::int64_t queued = 0;
   for (std::int64_t k = 1; k <= o.messages; ++k) {
     for (std::size_t i = 0; i < streams.size(); ++i) {
-      message m = seed_message(streams[i].info, k, clock[i]++, o);
+      message m = seed_message(streams[i].info, k, clock[i], o);
+      clock[i] += o.step_ms;
       if (k == 1) streams[i].first_id = m.id;
       streams[i].last_id = m.id;
       ++streams[i].messages;
@@ -174,6 +196,17 @@ result<std::vector<seeded_stream>> the_streams(store& db, const seed_options& o)
     out.emplace_back().info = std::move(*s);
     return out;
   }
+  if (o.started_at_ms) {  // a stream that began in the past: stored as given
+    stream s;
+    s.id = new_uuid_v7();
+    s.room_id = o.room_id;
+    s.broadcaster_user_id = o.broadcaster;
+    s.title = s.room_name = o.title;
+    s.created_at = s.started_at = *o.started_at_ms;
+    if (auto r = db.import_stream(s); !r) return r.err();
+    out.emplace_back().info = std::move(s);
+    return out;
+  }
   auto made = create_streams(db, o);
   if (!made) return made.err();
   for (auto& s : *made) out.emplace_back().info = std::move(s);
@@ -193,6 +226,11 @@ int parse(int argc, char** argv, seed_options& o) {
   CLI::App app{"sorak-seed: write big or many streams into a Sorak SQLite data dir"};
   app.add_option("--data-dir", o.data_dir, "sorakd's --data-dir (the store is DIR/sorak.db)");
   app.add_option("--db", o.db_path, "the SQLite file itself (instead of --data-dir)");
+  app.add_option("--store", o.store_url, "any store URL, sqlite:PATH or postgres://… (instead of --data-dir)");
+  app.add_option("--start-ms", o.start_ms, "created_at of the first message, ms since the epoch (default: ending now)");
+  app.add_option("--started-at-ms", o.started_at_ms, "the new stream started then, ms since the epoch (with --room-id)");
+  app.add_option("--step-ms", o.step_ms, "ms between messages of a stream")->check(CLI::Range(millis{1}, millis{1} << 40));
+  app.add_option("--gift-every", o.gift_every, "every Nth message is a star gift (0 = none)")->check(CLI::Range(0, 1'000'000));
   app.add_option("--stream", o.stream_id, "append to this existing stream instead of creating one");
   app.add_option("--room-id", o.room_id, "room id of the (first) stream created (default: the next free)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{999'999'999'999}));
@@ -208,24 +246,35 @@ int parse(int argc, char** argv, seed_options& o) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (o.db_path.empty() && o.data_dir.empty()) {
-    std::cerr << "sorak-seed: give --data-dir or --db\n";
+  if (o.db_path.empty() && o.data_dir.empty() && o.store_url.empty()) {
+    std::cerr << "sorak-seed: give --data-dir, --db or --store\n";
     return 2;
   }
   if (!o.stream_id.empty() && (o.streams != 1 || !o.room_id.empty())) {
     std::cerr << "sorak-seed: --stream appends to one stream; --streams and --room-id create new ones\n";
     return 2;
   }
-  if (o.db_path.empty()) o.db_path = o.data_dir + "/sorak.db";
+  if (o.started_at_ms && (o.room_id.empty() || o.streams != 1 || !o.stream_id.empty())) {
+    std::cerr << "sorak-seed: --started-at-ms creates one stream and needs --room-id\n";
+    return 2;
+  }
+  if (o.db_path.empty() && o.store_url.empty()) o.db_path = o.data_dir + "/sorak.db";
   return -1;
+}
+
+result<std::unique_ptr<store>> open_seed_store(const seed_options& o) {
+  if (!o.store_url.empty()) return open_store(o.store_url);
+  sqlite_options so;
+  so.max_group = static_cast<std::size_t>(o.batch);
+  auto s = sqlite_store::open(o.db_path, so);
+  if (!s) return s.err();
+  return std::unique_ptr<store>(std::move(*s));
 }
 
 int run(const seed_options& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  sqlite_options so;
-  so.max_group = static_cast<std::size_t>(o.batch);
-  auto opened = sqlite_store::open(o.db_path, so);
-  if (!opened) { std::cerr << "sorak-seed: " << o.db_path << ": " << opened.err().message << '\n'; return 1; }
+  auto opened = open_seed_store(o);
+  if (!opened) { std::cerr << "sorak-seed: " << o.db_path << o.store_url << ": " << opened.err().message << '\n'; return 1; }
   store& db = **opened;
   auto streams = the_streams(db, o);
   if (!streams) { std::cerr << "sorak-seed: " << streams.err().message << '\n'; return 1; }

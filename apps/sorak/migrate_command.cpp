@@ -33,7 +33,9 @@ status run_migrate(const migrate_options& o) {
              " badges, " + std::to_string(counts->sanctions) + " sanctions, " + std::to_string(counts->actions) +
              " moderation log entries, " + std::to_string(counts->blocked_terms) + " blocked terms, " +
              std::to_string(counts->pins) + " pins, " + std::to_string(counts->polls) + " polls (" +
-             std::to_string(counts->votes) + " votes), " + std::to_string(counts->api_keys) + " API keys");
+             std::to_string(counts->votes) + " votes), " + std::to_string(counts->api_keys) + " API keys, " +
+             std::to_string(counts->baselines) + " statistics baselines of pruned messages, " +
+             std::to_string(counts->webhooks) + " webhooks");
   return ok_value;
 }
 

@@ -53,6 +53,11 @@ struct server_config {
   // memory returned (checked every viewer_count_interval_ms); the next viewer
   // opens it again from the store.
   std::int64_t room_idle_seconds = 300;
+  // Retention (CONTRACT §12): messages older than this many days are pruned
+  // in the background (0: kept forever); a pass at start, then every
+  // retention_interval_seconds.
+  std::int64_t retention_days = 0;
+  std::int64_t retention_interval_seconds = 600;
   // Threads that run store reads and REST handlers off the event loops
   // (0: as many as cores, at least 2).
   unsigned blocking_threads = 0;

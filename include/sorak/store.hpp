@@ -12,6 +12,7 @@
 // so a caller that broadcasts from `done` never shows a message a crash loses.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,6 +42,31 @@ struct stream_patch {
   std::optional<stream_status> status;               // ending sets ended_at = now
   std::optional<chat_settings> settings;
   std::optional<std::optional<std::string>> playback_url;  // set to nullopt-inside to clear
+};
+
+// ---- retention (CONTRACT §12) -------------------------------------------------
+
+// What one prune_messages pass removed.
+struct prune_report {
+  std::int64_t messages = 0;            // rows removed (deleted ones included)
+  std::int64_t streams = 0;             // streams that lost rows
+  std::int64_t partitions_dropped = 0;  // PostgreSQL: whole month partitions dropped
+};
+
+// Folds rows about to be pruned into a stream's statistics baseline: gets the
+// stream id, its baseline so far ("" when none) and the rows, oldest first;
+// returns the new baseline. The store keeps the text and never reads it
+// (core/stream_stats.hpp knows what it means). Runs on the pruning thread,
+// inside the store's transaction: it must not call back into the store.
+using stats_fold = std::function<std::string(std::string_view stream_id, const std::string& baseline,
+                                             const std::vector<message>& rows)>;
+
+// A stream's pruned past as one row (moving a database: `sorak migrate-store`).
+struct stream_baseline {
+  std::string stream_id;
+  std::string stats;               // the fold's last output
+  std::int64_t last_seq = 0;       // the newest pruned message's sequence number
+  millis last_created_at = 0;      // and its created_at
 };
 
 struct history_page {
@@ -207,6 +233,25 @@ class store {
   // oldest first (a room's statistics are rebuilt from it once, when it opens).
   // `each` must not call back into the store.
   virtual void scan_messages(std::string_view stream_id, const std::function<void(const message&)>& each) = 0;
+
+  // ---- retention (CONTRACT §12) -------------------------------------------------
+  // Removes every message (deleted ones too) with created_at < cutoff, in
+  // batches of at most prune_batch rows per stream, each its own short
+  // transaction, so appends are never held up for long. Before a batch goes,
+  // `fold` gets it and its stream's baseline, and the new baseline is stored in
+  // the same transaction as the delete: a crash loses nothing and counts
+  // nothing twice. A pin whose message goes is cleared. The stream's numbering
+  // goes on from the pruned messages (a later message never reuses a number).
+  // Several processes may prune one database at once; each row goes once.
+  virtual result<prune_report> prune_messages(millis cutoff, const stats_fold& fold) = 0;
+  // The baseline last stored for the stream; nullopt when nothing was pruned.
+  virtual std::optional<std::string> stats_baseline(std::string_view stream_id) = 0;
+  // Every stream's baseline, by stream id.
+  virtual std::vector<stream_baseline> list_baselines() = 0;
+  // Stores b as given, before any message of its stream is appended (moving a
+  // database): the stream's next message is number b.last_seq + 1.
+  virtual status import_baseline(const stream_baseline& b) = 0;
+  static constexpr int prune_batch = 2000;
 
   // ---- API keys (CONTRACT §3) -----------------------------------------------
   // Control-plane writes: each blocks until it has committed.

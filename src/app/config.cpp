@@ -77,6 +77,16 @@ int parse_config(int argc, char** argv, server_config& out) {
                  "close a room nobody has watched or used this long (its memory returns; the next viewer reopens it)")
       ->envname("SORAK_ROOM_IDLE_SECONDS")
       ->check(CLI::PositiveNumber);
+  app.add_option("--retention-days", out.retention_days,
+                 "prune messages older than this many days in the background (0 = keep forever)")
+      ->envname("SORAK_RETENTION_DAYS")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
+  // For tests and operators who want a pass sooner than the default ten minutes.
+  app.add_option("--retention-interval-seconds", out.retention_interval_seconds,
+                 "seconds between retention passes (with --retention-days)")
+      ->envname("SORAK_RETENTION_INTERVAL_SECONDS")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400}))
+      ->group("");  // hidden from --help
   app.add_option("--blocking-threads", out.blocking_threads,
                  "threads for store reads and REST handlers, off the event loops (0 = cores, at least 2)")
       ->envname("SORAK_BLOCKING_THREADS");

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/dev_mode.hpp"
+#include "app/retention_pruner.hpp"
 #include "net/services.hpp"
 #include "broker/local_broker.hpp"
 #include "redis/redis_broker.hpp"
@@ -170,6 +171,13 @@ int run_server(server_config cfg) {
   poll_clock polls(svc);
   polls.start();
   hooks_out.start();
+  // Only with --retention-days: a thread of its own, never an event loop.
+  std::unique_ptr<retention_pruner> pruner;
+  if (cfg.retention_days > 0) {
+    pruner = std::make_unique<retention_pruner>(**st, cfg.retention_days,
+                                                std::chrono::seconds(cfg.retention_interval_seconds));
+    pruner->start();
+  }
   std::cout << "sorakd listening on " << (cfg.tls_cert_file.empty() ? "http://" : "https://") << cfg.listen_host << ':' << *port << std::endl;
   if (cfg.dev) {
     if (auto s = print_dev_banner(cfg, **st, api_keys, *port); !s) spdlog::error("dev mode: {}", s.err().message);
@@ -184,6 +192,7 @@ int run_server(server_config cfg) {
   // Stop accepting, refuse new messages, store what was accepted (acks and
   // broadcasts go out), then close every viewer with 1001.
   svc.shutting_down = true;
+  if (pruner) pruner->stop();
   lst.stop();
   (*st)->flush();
   close_all_sessions(workers);

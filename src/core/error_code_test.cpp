@@ -27,7 +27,7 @@ const std::map<std::string, std::set<int>> server_codes = {
     {"https_required", {400}}, {"invalid_url", {400}}, {"invalid_listen", {400}}, {"invalid_store", {400}},
     {"invalid_broker", {400}}, {"invalid_tls_cert", {400}}, {"invalid_tls_key", {400}},
     {"invalid_gift_catalog", {400}}, {"blocked_term", {400}}, {"blocked_term_not_found", {404}},
-    {"blocked_term_exists", {409}}, {"invalid_option", {400}}, {"poll_not_found", {404}}, {"poll_open", {409}},
+    {"blocked_term_exists", {409}}, {"invalid_option", {400}}, {"poll_not_found", {404}}, {"private_url", {400}}, {"webhook_not_found", {404}}, {"poll_open", {409}},
     {"poll_closed", {409}}, {"already_voted", {409}}, {"unauthorized", {401}}, {"invalid_token", {401}},
     {"token_expired", {401}}, {"invalid_api_key", {401}}, {"forbidden", {403}}, {"read_only", {403}},
     {"banned", {403}}, {"timed_out", {403}}, {"chat_disabled", {403}}, {"subscribers_only", {403}},

@@ -90,6 +90,11 @@ histogram& broker_lag_seconds() {
   return *h;
 }
 
+std::atomic<std::int64_t>& retention_pruned_messages() {
+  static std::atomic<std::int64_t> n{0};
+  return n;
+}
+
 // ---- text format -----------------------------------------------------------------
 
 namespace {
@@ -154,6 +159,10 @@ void render(std::string& out) {
     const std::string label = "code=\"" + std::to_string(i + 1) + "xx\"";
     write_sample(out, "sorak_http_requests_total", static_cast<double>(t.http_responses[i]), label);
   }
+  write_header(out, "sorak_retention_pruned_messages_total", "counter",
+               "Messages older than --retention-days removed by this node's retention passes.");
+  write_sample(out, "sorak_retention_pruned_messages_total",
+               static_cast<double>(retention_pruned_messages().load(std::memory_order_relaxed)));
   write_histogram(out, "sorak_store_commit_seconds",
                   "Store group commits: BEGIN to COMMIT of one group of writes, fsync included.",
                   store_commit_seconds().read());

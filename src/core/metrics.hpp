@@ -101,6 +101,9 @@ histogram& store_commit_seconds();
 // Broker: from publish() to the node's receiver starting on the event.
 histogram& broker_lag_seconds();
 
+// Retention: messages pruned by this node (one pass at a time adds to it).
+std::atomic<std::int64_t>& retention_pruned_messages();
+
 // The sum of every thread's slot.
 struct totals {
   std::int64_t ws_connections = 0;

@@ -85,7 +85,8 @@ TEST(Metrics, RenderNamesEveryMetricOnce) {
   render(out);
   for (const char* name : {"sorak_websocket_connections", "sorak_messages_in_total", "sorak_deliveries_total",
                            "sorak_slow_consumers_cut_total", "sorak_http_requests_total",
-                           "sorak_store_commit_seconds", "sorak_broker_lag_seconds"}) {
+                           "sorak_store_commit_seconds", "sorak_broker_lag_seconds",
+                           "sorak_retention_pruned_messages_total"}) {
     const std::string type_line = std::string("# TYPE ") + name + " ";
     const auto first = out.find(type_line);
     EXPECT_NE(first, std::string::npos) << name;

@@ -6,6 +6,8 @@
 
 #include "core/clock.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace sorak {
 
 bool is_room_id(std::string_view id) {
@@ -89,9 +91,25 @@ std::shared_ptr<room> room_registry::build(const stream& s) {
   if (auto polls = store_.list_polls(s.id, 1); !polls.empty() && polls.front().open_at(now_millis()))
     snap.poll_now = std::make_shared<const poll>(std::move(polls.front()));
   auto r = std::make_shared<room>(std::move(snap), ring_capacity_, broker_);
-  store_.scan_messages(s.id, [&r](const message& m) { r->stats().record(m); });
+  fill_stats(s.id, r->stats());
   r->finish_loading(last_created_at);
   return r;
+}
+
+// The baseline of the pruned messages (retention), then every message left.
+// A prune batch that commits between the two reads changes the baseline: the
+// figures are then read again, so no message is missed (record() skips the
+// ones a baseline already holds).
+void room_registry::fill_stats(const std::string& stream_id, stream_stats& stats) {
+  constexpr int attempts = 5;
+  for (int i = 0; i < attempts; ++i) {
+    const auto baseline = store_.stats_baseline(stream_id);
+    if (baseline && !stats.restore(*baseline))
+      spdlog::error("room {}: its statistics baseline could not be read", stream_id);
+    store_.scan_messages(stream_id, [&stats](const message& m) { stats.record(m); });
+    if (store_.stats_baseline(stream_id) == baseline) return;
+  }
+  spdlog::warn("room {}: retention kept pruning while it opened; its figures may miss a batch", stream_id);
 }
 
 // Applies the kept events, then makes the room visible, under the opening's

@@ -88,6 +88,8 @@ class room_registry {
   result<std::shared_ptr<room>> wait_for(const std::shared_ptr<opening>& o);
   result<std::shared_ptr<room>> load(const stream& s, const std::shared_ptr<opening>& o);
   std::shared_ptr<room> build(const stream& s);
+  // Restores the stream's statistics baseline, then records every stored message.
+  void fill_stats(const std::string& stream_id, stream_stats& stats);
   void finish(const stream& s, const std::shared_ptr<opening>& o, result<std::shared_ptr<room>> outcome);
 
   store& store_;

@@ -86,6 +86,15 @@ class stream_stats {
   // The gift leaderboard: the `limit` users with the most stars.
   std::vector<user_tally> top_gifters(std::size_t limit) const;
 
+  // The message figures (totals, users with their profiles, gifts, minutes,
+  // the newest message folded) as JSON text, and back: a stream's statistics
+  // baseline, which the store keeps for messages it pruned (retention). Viewer
+  // figures are left out: they live in memory only. restore() replaces the
+  // message figures (viewer samples stay) and returns false, changing nothing,
+  // on text it cannot read.
+  std::string save() const;
+  bool restore(const std::string& text);
+
   static constexpr std::size_t max_timeline_minutes = 1440;
 
  private:
@@ -96,6 +105,11 @@ class stream_stats {
   std::map<std::string, gift_tally> gifts_;            // GUARDED_BY(mutex_), by gift id
   std::map<millis, minute_tally> minutes_;             // GUARDED_BY(mutex_), minutes with activity
 };
+
+// A baseline (stream_stats::save text, "" for none) with `rows` folded in,
+// oldest first: the store's stats_fold when it prunes. Baseline text it cannot
+// read is logged and counted from empty.
+std::string fold_stats_baseline(const std::string& baseline, const std::vector<message>& rows);
 
 // The seed's messages_per_minute: chat and gift messages over the minutes the
 // stream has run (started_at to ended_at, or to now; at least one minute),

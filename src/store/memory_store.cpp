@@ -579,6 +579,41 @@ class memory_store final : public store {
     }));
   }
 
+  // ---- retention ------------------------------------------------------------
+  result<prune_report> prune_messages(millis cutoff, const stats_fold& fold) override {
+    std::lock_guard lock(mutex_);
+    prune_report report;
+    for (auto& [stream_id, list] : messages_) {
+      const std::int64_t n = prune_stream(stream_id, list, cutoff, fold);
+      report.messages += n;
+      report.streams += n > 0 ? 1 : 0;
+    }
+    return report;
+  }
+
+  std::optional<std::string> stats_baseline(std::string_view stream_id) override {
+    std::lock_guard lock(mutex_);
+    auto it = baselines_.find(stream_id);
+    if (it == baselines_.end()) return std::nullopt;
+    return it->second.stats;
+  }
+
+  std::vector<stream_baseline> list_baselines() override {
+    std::lock_guard lock(mutex_);
+    std::vector<stream_baseline> out;
+    for (const auto& [id, b] : baselines_) out.push_back(b);
+    return out;
+  }
+
+  status import_baseline(const stream_baseline& b) override {
+    std::lock_guard lock(mutex_);
+    baselines_[b.stream_id] = b;
+    auto& head = heads_[b.stream_id];
+    head.seq = std::max(head.seq, b.last_seq);
+    head.created_at = std::max(head.created_at, b.last_created_at);
+    return ok_value;
+  }
+
   void flush() override {}  // append stores before it returns
 
  private:
@@ -603,11 +638,38 @@ class memory_store final : public store {
     std::lock_guard lock(mutex_);
     if (places_.count(m.id)) return error(errc::duplicate_message, "message " + m.id + " is already stored");
     auto& list = messages_[m.stream_id];
-    m.seq = static_cast<std::int64_t>(list.size()) + 1;
-    if (!list.empty()) m.created_at = std::max(m.created_at, list.back().created_at + 1);
+    auto head = heads_.find(m.stream_id);
+    m.seq = head == heads_.end() ? 1 : head->second.seq + 1;
+    if (head != heads_.end()) m.created_at = std::max(m.created_at, head->second.created_at + 1);
+    heads_[m.stream_id] = {m.seq, m.created_at};
     places_[m.id] = {m.stream_id, list.size()};
     list.push_back(m);
     return m;
+  }
+
+  // Removes the messages of one stream older than cutoff, a batch at a time.
+  // REQUIRES: mutex_ is held.
+  std::int64_t prune_stream(const std::string& stream_id, std::vector<message>& list, millis cutoff,
+                            const stats_fold& fold) {
+    std::int64_t removed = 0;
+    for (;;) {
+      std::size_t n = 0;
+      while (n < list.size() && n < static_cast<std::size_t>(prune_batch) && list[n].created_at < cutoff) ++n;
+      if (n == 0) return removed;
+      std::vector<message> batch(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
+      auto& b = baselines_[stream_id];
+      b.stream_id = stream_id;
+      b.stats = fold(stream_id, b.stats, batch);
+      b.last_seq = batch.back().seq;
+      b.last_created_at = batch.back().created_at;
+      for (const auto& m : batch) {
+        places_.erase(m.id);
+        if (auto pin = pins_.find(stream_id); pin != pins_.end() && pin->second.message_id == m.id) pins_.erase(pin);
+      }
+      list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(n));
+      for (std::size_t i = 0; i < list.size(); ++i) places_[list[i].id].position = i;
+      removed += static_cast<std::int64_t>(n);
+    }
   }
 
   // REQUIRES: mutex_ is held.
@@ -632,6 +694,13 @@ class memory_store final : public store {
   std::map<std::string, user_profile, std::less<>> users_;        // GUARDED_BY(mutex_)
   std::map<std::string, std::vector<message>, std::less<>> messages_;  // GUARDED_BY(mutex_), append order
   std::map<std::string, message_place, std::less<>> places_;      // GUARDED_BY(mutex_), by message id
+  struct stream_head {
+    std::int64_t seq = 0;
+    millis created_at = 0;
+  };
+  // GUARDED_BY(mutex_): the newest number and time given out per stream (pruned ones count).
+  std::map<std::string, stream_head, std::less<>> heads_;
+  std::map<std::string, stream_baseline, std::less<>> baselines_;  // GUARDED_BY(mutex_)
   // GUARDED_BY(mutex_), by stream id, oldest first:
   std::map<std::string, std::vector<badge_grant>, std::less<>> badges_;
   std::map<std::string, std::vector<sanction>, std::less<>> sanctions_;

@@ -129,6 +129,17 @@ result<std::vector<webhook_delivery>> lease_deliveries(pg_connection& db, millis
 status record_outcomes(pg_connection& db, const std::vector<delivery_outcome>& outcomes);
 result<std::vector<webhook_delivery>> select_deliveries(pg_connection& db, std::string_view webhook_id, int limit);
 result<std::int64_t> delete_finished_deliveries(pg_connection& db, millis before);
+// ---- retention (pg_retention.cpp) ----------------------------------------------
+// One prune pass (store.hpp: prune_messages). REQUIRES: a connection of its
+// own, outside any transaction: each partition and each batch commits alone.
+// Does nothing when another node holds the retention lock.
+result<prune_report> prune_pass(pg_connection& db, millis cutoff, const stats_fold& fold);
+// Writer: stores b as given; import_baseline_row also moves the stream's head
+// up to b's last message, so the next one is numbered after it.
+status upsert_baseline(pg_connection& db, const stream_baseline& b);
+status import_baseline_row(pg_connection& db, const stream_baseline& b);
+result<std::optional<std::string>> select_baseline(pg_connection& db, std::string_view stream_id);
+result<std::vector<stream_baseline>> select_baselines(pg_connection& db);
 
 // ---- statements whose plans pg_store_test checks -------------------------------
 // The reads that must stay on an index however long a stream grows; the

@@ -1,6 +1,7 @@
 #include "store/pg_schema.hpp"
 
 #include <chrono>
+#include <cstdio>
 
 namespace sorak::pg {
 
@@ -15,6 +16,8 @@ struct migration {
 // database takes ("sorak" in ASCII, then a counter).
 constexpr std::int64_t migration_lock = 0x736f72616b01;
 constexpr std::int64_t partition_lock = 0x736f72616b02;
+// Session lock of a retention pass (pg_retention.cpp): one node prunes at a time.
+constexpr std::int64_t retention_lock = 0x736f72616b03;
 
 // Append only: a released migration is never edited, a change is a new entry.
 // The tables mean what the SQLite ones mean (sqlite_schema.cpp); times are ms
@@ -189,6 +192,17 @@ CREATE TABLE poll_votes (
 -- Issue 18: see sqlite_schema.cpp, 7.
 ALTER TABLE streams ADD COLUMN playback_url text;
 )sql"},
+      {7, R"sql(
+-- Issue 18, retention: see sqlite_schema.cpp, 8. stream_heads already keeps
+-- the numbering going; last_seq and last_created_at here say where the
+-- pruned part of the stream ends (what migrate-store carries over).
+CREATE TABLE stream_baselines (
+  stream_id        text PRIMARY KEY,
+  stats            text NOT NULL,
+  last_seq         bigint NOT NULL,
+  last_created_at  bigint NOT NULL
+);
+)sql"},
       {8, R"sql(
 -- Issue 18: webhooks and their deliveries (see sqlite_schema.cpp, 9).
 CREATE TABLE webhooks (
@@ -259,14 +273,29 @@ status apply(pg_connection& db, const migration& m) {
 
 std::string two_digits(int v) { return (v < 10 ? "0" : "") + std::to_string(v); }
 
-// The first millisecond of month `m` (months since 1970-01).
+}  // namespace
+
+std::int64_t retention_lock_key() { return retention_lock; }
+
 millis month_start(std::int64_t m) {
   using namespace std::chrono;
   year_month_day d{year(1970 + static_cast<int>(m / 12)), month(static_cast<unsigned>(m % 12) + 1), day(1)};
   return duration_cast<milliseconds>(sys_days(d).time_since_epoch()).count();
 }
 
-}  // namespace
+std::string partition_name(std::int64_t month) {
+  return "messages_" + std::to_string(1970 + month / 12) + "_" + two_digits(static_cast<int>(month % 12) + 1);
+}
+
+std::optional<std::int64_t> partition_month(std::string_view name) {
+  int y = 0, mo = 0;
+  char tail = 0;
+  const std::string n(name);
+  if (std::sscanf(n.c_str(), "messages_%4d_%2d%c", &y, &mo, &tail) != 2 || y < 1970 || mo < 1 || mo > 12)
+    return std::nullopt;
+  if (partition_name((y - 1970) * 12 + mo - 1) != n) return std::nullopt;
+  return (y - 1970) * 12 + (mo - 1);
+}
 
 int latest_schema_version() { return migrations().back().version; }
 
@@ -304,11 +333,8 @@ std::int64_t month_of(millis t) {
 }
 
 status ensure_partition(pg_connection& db, std::int64_t month) {
-  const int y = 1970 + static_cast<int>(month / 12);
-  const int mo = static_cast<int>(month % 12) + 1;
   // DDL takes no bound parameters; the name and bounds are our own integers.
-  const std::string ddl = "CREATE TABLE IF NOT EXISTS messages_" + std::to_string(y) + "_" + two_digits(mo) +
-                          " PARTITION OF messages FOR VALUES FROM (" + std::to_string(month_start(month)) + ") TO (" +
+  const std::string ddl = "CREATE TABLE IF NOT EXISTS " + partition_name(month) + " PARTITION OF messages FOR VALUES FROM (" + std::to_string(month_start(month)) + ") TO (" +
                           std::to_string(month_start(month + 1)) + ")";
   const bool own = !db.in_transaction();
   if (own)

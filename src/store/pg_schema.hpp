@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,13 @@ result<std::vector<int>> applied_versions(pg_connection& db);
 
 // The calendar month (UTC) holding t, as months since 1970-01 (0 = 1970-01).
 std::int64_t month_of(millis t);
+// The first millisecond (UTC) of that month, and its partition's name
+// (messages_YYYY_MM); partition_month reads such a name back.
+millis month_start(std::int64_t month);
+std::string partition_name(std::int64_t month);
+std::optional<std::int64_t> partition_month(std::string_view name);
+// The advisory lock a retention pass holds (pg_retention.cpp).
+std::int64_t retention_lock_key();
 // Creates the partition of `messages` for that month if it is missing. Runs in
 // the caller's transaction when there is one (the lock is then held until it
 // ends), else in one of its own.

@@ -42,7 +42,7 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(const std::string& 
   auto writer = std::make_unique<pg::group_writer>(
       url, conn, std::move(*db),
       pg::writer_options{.max_group = opts.max_group, .multi_row_insert = opts.multi_row_insert}, std::move(*months));
-  return std::unique_ptr<postgres_store>(new postgres_store(std::move(readers), std::move(writer)));
+  return std::unique_ptr<postgres_store>(new postgres_store(url, conn, std::move(readers), std::move(writer)));
 }
 
 result<std::unique_ptr<store>> open_postgres_store(const std::string& url) {
@@ -51,8 +51,9 @@ result<std::unique_ptr<store>> open_postgres_store(const std::string& url) {
   return std::unique_ptr<store>(std::move(*s));
 }
 
-postgres_store::postgres_store(std::unique_ptr<pg::read_pool> readers, std::unique_ptr<pg::group_writer> writer)
-    : readers_(std::move(readers)), writer_(std::move(writer)) {}
+postgres_store::postgres_store(std::string url, pg::conn_options conn, std::unique_ptr<pg::read_pool> readers,
+                               std::unique_ptr<pg::group_writer> writer)
+    : url_(std::move(url)), conn_(conn), readers_(std::move(readers)), writer_(std::move(writer)) {}
 
 postgres_store::~postgres_store() {
   writer_->stop();
@@ -368,6 +369,30 @@ std::vector<webhook_delivery> postgres_store::list_deliveries(std::string_view w
 std::int64_t postgres_store::prune_deliveries(millis before) {
   return read_or_empty<std::int64_t>("prune_deliveries",
                                      [&](pg::pg_connection& db) { return pg::delete_finished_deliveries(db, before); });
+}
+
+// ---- retention ------------------------------------------------------------------
+
+result<prune_report> postgres_store::prune_messages(millis cutoff, const stats_fold& fold) {
+  auto db = pg::pg_connection::open(url_, conn_);
+  if (!db) return db.err();
+  auto report = pg::prune_pass(**db, cutoff, fold);
+  if (report && report->partitions_dropped > 0) writer_->forget_months_before(pg::month_of(cutoff));
+  return report;
+}
+
+std::optional<std::string> postgres_store::stats_baseline(std::string_view stream_id) {
+  return read_or_empty<std::optional<std::string>>(
+      "stats_baseline", [&](pg::pg_connection& db) { return pg::select_baseline(db, stream_id); });
+}
+
+std::vector<stream_baseline> postgres_store::list_baselines() {
+  return read_or_empty<std::vector<stream_baseline>>("list_baselines",
+                                                     [](pg::pg_connection& db) { return pg::select_baselines(db); });
+}
+
+status postgres_store::import_baseline(const stream_baseline& b) {
+  return write<ok_t>([&](pg::pg_connection& db) { return pg::import_baseline_row(db, b); });
 }
 
 void postgres_store::flush() { writer_->flush(); }

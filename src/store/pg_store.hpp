@@ -27,6 +27,7 @@
 #include <string>
 
 #include "sorak/store.hpp"
+#include "store/pg_conn.hpp"
 #include "store/profile_memo.hpp"
 
 namespace sorak {
@@ -118,6 +119,12 @@ class postgres_store final : public store {
   status finish_deliveries(const std::vector<delivery_outcome>& outcomes) override;
   std::vector<webhook_delivery> list_deliveries(std::string_view webhook_id, int limit) override;
   std::int64_t prune_deliveries(millis before) override;
+  // Retention: a pass on a connection of its own (pg_retention.cpp), never the
+  // writer's, so appends go on meanwhile.
+  result<prune_report> prune_messages(millis cutoff, const stats_fold& fold) override;
+  std::optional<std::string> stats_baseline(std::string_view stream_id) override;
+  std::vector<stream_baseline> list_baselines() override;
+  status import_baseline(const stream_baseline& b) override;
 
   void flush() override;
   // Closes the idle read connections.
@@ -127,7 +134,8 @@ class postgres_store final : public store {
   std::uint64_t commit_count() const;
 
  private:
-  postgres_store(std::unique_ptr<pg::read_pool> readers, std::unique_ptr<pg::group_writer> writer);
+  postgres_store(std::string url, pg::conn_options conn, std::unique_ptr<pg::read_pool> readers,
+                 std::unique_ptr<pg::group_writer> writer);
   template <class T, class F>
   result<T> read(F&& query);
   // A read whose failure is logged and answered with an empty value.
@@ -136,6 +144,8 @@ class postgres_store final : public store {
   template <class T, class F>
   result<T> write(F&& f);
 
+  const std::string url_;
+  const pg::conn_options conn_;
   std::unique_ptr<pg::read_pool> readers_;
   std::unique_ptr<pg::group_writer> writer_;
   profile_memo profiles_;

@@ -605,5 +605,100 @@ TEST_F(pg_store_test, measure_multi_row_against_per_row_insert) {
   std::printf("one at a time: %d appends, %.2f ms each (append to done)\n", quiet, ms / quiet);
 }
 
+// ---- retention ------------------------------------------------------------------------
+
+std::vector<std::string> partitions(pg::pg_connection& db) {
+  auto r = db.query(
+      "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+      "WHERE i.inhparent = 'messages'::regclass ORDER BY c.relname");
+  std::vector<std::string> out;
+  if (!r) return out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(r->text(i, 0));
+  return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+TEST_F(pg_store_test, retention_drops_a_wholly_old_month_and_deletes_rows_of_a_partial_one) {
+  auto st = open();
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("t"));
+  auto other = st->create_stream(named("other"));
+  ASSERT_TRUE(s && other);
+  constexpr millis sep_10 = 1788998400000, nov_05 = 1793836800000, nov_15 = 1794700800000, nov_20 = 1795132800000;
+  std::vector<std::string> expected_s, kept;
+  for (int i = 0; i < 3; ++i) {
+    auto m = append_and_wait(*st, make_message(s->id, "september", sep_10 + i));
+    ASSERT_TRUE(m) << m.err().message;
+    expected_s.push_back(m->id);
+  }
+  ASSERT_TRUE(append_and_wait(*st, make_message(other->id, "september, other", sep_10 + 5)));
+  for (int i = 0; i < 2; ++i) {
+    auto m = append_and_wait(*st, make_message(s->id, "early november", nov_05 + i));
+    ASSERT_TRUE(m);
+    expected_s.push_back(m->id);
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto m = append_and_wait(*st, make_message(s->id, "late november", nov_20 + i));
+    ASSERT_TRUE(m);
+    kept.push_back(m->id);
+  }
+  auto db = connect();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(has(partitions(*db), "messages_2026_09"));
+  std::vector<std::size_t> batches;
+  const stats_fold fold = [&](std::string_view, const std::string& baseline, const std::vector<message>& rows) {
+    batches.push_back(rows.size());
+    std::string out = baseline;
+    for (const auto& m : rows) out += "|" + m.id;
+    return out;
+  };
+  auto report = st->prune_messages(nov_15, fold);
+  ASSERT_TRUE(report) << report.err().message;
+  EXPECT_EQ(report->partitions_dropped, 1);
+  EXPECT_EQ(report->messages, 6);
+  EXPECT_EQ(report->streams, 2);
+  auto after = partitions(*db);
+  EXPECT_FALSE(has(after, "messages_2026_09")) << "the wholly old month is dropped";
+  EXPECT_TRUE(has(after, "messages_2026_11")) << "the partial month stays";
+  auto left = db->query("SELECT id FROM messages_2026_11 ORDER BY stream_seq");
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->rows(), 2);
+  EXPECT_EQ(left->text(0, 0), kept[0]);
+  EXPECT_EQ(left->text(1, 0), kept[1]);
+  std::string joined;
+  for (const auto& id : expected_s) joined += "|" + id;
+  EXPECT_EQ(st->stats_baseline(s->id), joined) << "september, then the november rows, each once";
+  ASSERT_TRUE(st->stats_baseline(other->id).has_value());
+
+  // A later message of that month (an import) gets its partition again.
+  auto s2 = st->create_stream(named("late import"));
+  ASSERT_TRUE(s2);
+  auto back = append_and_wait(*st, make_message(s2->id, "september again", sep_10 + 100));
+  ASSERT_TRUE(back) << back.err().message;
+  EXPECT_TRUE(has(partitions(*db), "messages_2026_09"));
+}
+
+TEST_F(pg_store_test, while_one_node_prunes_another_skips_its_pass) {
+  auto st = open();
+  ASSERT_TRUE(st);
+  auto s = st->create_stream(named("t"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(append_and_wait(*st, make_message(s->id, "old", 1788998400000)));
+  auto holder = connect();
+  ASSERT_TRUE(holder);
+  ASSERT_TRUE(holder->query("SELECT pg_advisory_lock($1)", pg::pg_params().add(pg::retention_lock_key())));
+  const stats_fold fold = [](std::string_view, const std::string& b, const std::vector<message>&) { return b + "x"; };
+  auto skipped = st->prune_messages(now_millis(), fold);
+  ASSERT_TRUE(skipped) << skipped.err().message;
+  EXPECT_EQ(skipped->messages, 0);
+  EXPECT_EQ(st->latest(s->id, 10).size(), 1u);
+  ASSERT_TRUE(holder->query("SELECT pg_advisory_unlock($1)", pg::pg_params().add(pg::retention_lock_key())));
+  auto done = st->prune_messages(now_millis(), fold);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->messages, 1);
+  EXPECT_TRUE(st->latest(s->id, 10).empty());
+}
+
 }  // namespace
 }  // namespace sorak

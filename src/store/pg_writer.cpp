@@ -88,6 +88,11 @@ std::uint64_t group_writer::commit_count() const {
   return commits_;
 }
 
+void group_writer::forget_months_before(std::int64_t month) {
+  std::lock_guard lock(mutex_);
+  forget_before_ = std::max(forget_before_, month);
+}
+
 void group_writer::run() {
   for (;;) {
     auto group = take_group();
@@ -290,6 +295,15 @@ status group_writer::connected() {
 // The partition for next month is made outside any group (its DDL locks the
 // table), so the first message of a month rarely has to wait for it.
 status group_writer::partitions_ahead() {
+  std::int64_t forget = 0;
+  {
+    std::lock_guard lock(mutex_);
+    forget = forget_before_;
+  }
+  if (forget > forgotten_before_) {
+    known_months_.erase(known_months_.begin(), known_months_.lower_bound(forget));
+    forgotten_before_ = forget;
+  }
   const std::int64_t next = month_of(now_millis()) + 1;
   if (known_months_.count(next)) return ok_value;
   for (std::int64_t m : {next - 1, next}) {

@@ -99,6 +99,9 @@ class group_writer {
   void stop();
 
   std::uint64_t commit_count() const;
+  // Forgets that partitions of months before `month` exist (retention dropped
+  // them): a later message of such a month makes its partition again.
+  void forget_months_before(std::int64_t month);
 
  private:
   void run();
@@ -126,6 +129,7 @@ class group_writer {
   std::unique_ptr<pg_connection> db_;
   std::set<std::int64_t> known_months_;      // partitions of `messages` known to exist
   std::vector<std::int64_t> months_in_txn_;  // created by the open transaction
+  std::int64_t forgotten_before_ = 0;         // applied forget_months_before
 
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;
@@ -137,6 +141,7 @@ class group_writer {
   std::size_t urgent_queued_ = 0;    // GUARDED_BY(mutex_)
   std::size_t flushes_waiting_ = 0;  // GUARDED_BY(mutex_)
   bool stopping_ = false;            // GUARDED_BY(mutex_)
+  std::int64_t forget_before_ = 0;   // GUARDED_BY(mutex_)
   store_detail::completions completions_;  // runs each committed group's callbacks
   std::thread thread_;               // last: starts once the rest exists
 };

@@ -40,9 +40,21 @@ result<std::vector<message>> newest_below(sqlite_db& db, std::string_view stream
 
 }  // namespace
 
-// The stream's newest (stream_seq, created_at), or (0, min) when it has none.
-// The writer holds SQLite's write lock (BEGIN IMMEDIATE) across the group, so
-// no other connection or process can take the same number.
+// The newest pruned message of a stream without messages (retention), or (0, min).
+result<std::pair<std::int64_t, millis>> pruned_head(sqlite_db& db, std::string_view stream_id) {
+  auto st = db.prepare("SELECT last_seq, last_created_at FROM stream_baselines WHERE stream_id = ?1");
+  if (!st) return st.err();
+  st->bind(1, stream_id);
+  auto row = st->step();
+  if (!row) return row.err();
+  if (!*row) return std::pair<std::int64_t, millis>(0, std::numeric_limits<millis>::min());
+  return std::pair<std::int64_t, millis>(st->int64(0), st->int64(1));
+}
+
+// The stream's newest (stream_seq, created_at), pruned ones included, or
+// (0, min) when it never had one. The writer holds SQLite's write lock (BEGIN
+// IMMEDIATE) across the group, so no other connection or process can take
+// the same number.
 result<std::pair<std::int64_t, millis>> stream_head(sqlite_db& db, std::string_view stream_id) {
   auto st = db.prepare("SELECT stream_seq, created_at FROM messages WHERE stream_id = ?1"
                        " ORDER BY stream_seq DESC LIMIT 1");
@@ -50,7 +62,7 @@ result<std::pair<std::int64_t, millis>> stream_head(sqlite_db& db, std::string_v
   st->bind(1, stream_id);
   auto row = st->step();
   if (!row) return row.err();
-  if (!*row) return std::pair<std::int64_t, millis>(0, std::numeric_limits<millis>::min());
+  if (!*row) return pruned_head(db, stream_id);  // retention may have taken every message
   return std::pair<std::int64_t, millis>(st->int64(0), st->int64(1));
 }
 

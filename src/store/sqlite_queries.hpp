@@ -28,7 +28,19 @@ status insert_stream_as_is(sqlite_db& db, const stream& s);
 // stream's newest. 409 `duplicate_message` when the id is already stored.
 status insert_message(sqlite_db& db, message& m);
 
+// Retention (sqlite_retention.cpp): folds and deletes the stream's oldest
+// batch (at most store::prune_batch rows older than cutoff) with its baseline
+// and pin, all or nothing (a savepoint); returns how many rows went.
+result<std::int64_t> prune_stream_batch(sqlite_db& db, std::string_view stream_id, millis cutoff,
+                                        const stats_fold& fold);
+// Stores b; the stream's numbering goes on after b.last_seq.
+status upsert_baseline(sqlite_db& db, const stream_baseline& b);
+
 // ---- reads (any connection) --------------------------------------------------
+// Streams holding a message older than cutoff.
+result<std::vector<std::string>> select_streams_to_prune(sqlite_db& db, millis cutoff);
+result<std::optional<std::string>> select_baseline(sqlite_db& db, std::string_view stream_id);
+result<std::vector<stream_baseline>> select_baselines(sqlite_db& db);
 result<stream> select_stream(sqlite_db& db, std::string_view stream_id);
 result<stream> select_stream_by_room(sqlite_db& db, std::string_view room_id);
 result<std::vector<stream>> select_streams(sqlite_db& db, std::optional<stream_status> filter);

@@ -200,6 +200,17 @@ CREATE TABLE poll_votes (
 -- Issue 18: the video beside the chat (an HLS playlist URL, or NULL).
 ALTER TABLE streams ADD COLUMN playback_url TEXT;
 )sql"},
+      {8, R"sql(
+-- Issue 18, retention: per stream, the statistics of the messages pruned (text
+-- the store never reads: core/stream_stats.hpp writes it) and the newest pruned
+-- message's number and time, so a stream whose every message went numbers on.
+CREATE TABLE stream_baselines (
+  stream_id        TEXT NOT NULL PRIMARY KEY,
+  stats            TEXT NOT NULL,
+  last_seq         INTEGER NOT NULL,
+  last_created_at  INTEGER NOT NULL
+);
+)sql"},
       {9, R"sql(
 -- Issue 18: webhooks the admin registered, and each event's delivery to one
 -- (the delivery log, and the queue of retries any node may claim).

@@ -384,6 +384,47 @@ std::int64_t sqlite_store::prune_deliveries(millis before) {
   return 0;
 }
 
+// ---- retention ----------------------------------------------------------------
+
+// Each batch is one write op: it shares its group's commit with appends, and
+// the writer takes the next appends as soon as it committed.
+result<prune_report> sqlite_store::prune_messages(millis cutoff, const stats_fold& fold) {
+  auto streams = read<std::vector<std::string>>(
+      [&](sqlite::sqlite_db& db) { return sqlite::select_streams_to_prune(db, cutoff); });
+  if (!streams) return streams.err();
+  prune_report report;
+  for (const auto& id : *streams) {
+    std::int64_t removed = 0;
+    for (;;) {
+      auto n = writer_->call<std::int64_t>(
+          [&](sqlite::sqlite_db& db) { return sqlite::prune_stream_batch(db, id, cutoff, fold); });
+      if (!n) return n.err();
+      removed += *n;
+      if (*n < store::prune_batch) break;
+    }
+    report.messages += removed;
+    report.streams += removed > 0 ? 1 : 0;
+  }
+  return report;
+}
+
+std::optional<std::string> sqlite_store::stats_baseline(std::string_view stream_id) {
+  auto r = read<std::optional<std::string>>(
+      [&](sqlite::sqlite_db& db) { return sqlite::select_baseline(db, stream_id); });
+  if (r) return std::move(*r);
+  spdlog::error("store: stats_baseline failed: {}", r.err().message);
+  return std::nullopt;
+}
+
+std::vector<stream_baseline> sqlite_store::list_baselines() {
+  return read_list<stream_baseline>("list_baselines",
+                                    [](sqlite::sqlite_db& db) { return sqlite::select_baselines(db); });
+}
+
+status sqlite_store::import_baseline(const stream_baseline& b) {
+  return writer_->call<ok_t>([&](sqlite::sqlite_db& db) { return sqlite::upsert_baseline(db, b); });
+}
+
 void sqlite_store::flush() { writer_->flush(); }
 
 void sqlite_store::release_memory() { readers_->release_memory(); }

@@ -112,6 +112,11 @@ class sqlite_store final : public store {
   status finish_deliveries(const std::vector<delivery_outcome>& outcomes) override;
   std::vector<webhook_delivery> list_deliveries(std::string_view webhook_id, int limit) override;
   std::int64_t prune_deliveries(millis before) override;
+  // Retention: each batch is one op of the writer's queue (sqlite_retention.cpp).
+  result<prune_report> prune_messages(millis cutoff, const stats_fold& fold) override;
+  std::optional<std::string> stats_baseline(std::string_view stream_id) override;
+  std::vector<stream_baseline> list_baselines() override;
+  status import_baseline(const stream_baseline& b) override;
 
   // Waits for every write queued before the call (appends and remember_user).
   void flush() override;

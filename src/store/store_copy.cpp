@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
+#include <map>
 #include <mutex>
 
 namespace sorak {
@@ -93,8 +94,15 @@ result<copy_counts> copy_store(store& from, store& to, const std::function<void(
   }
   auto streams = from.list_streams(std::nullopt);  // newest first
   std::reverse(streams.begin(), streams.end());
+  std::map<std::string, stream_baseline> baselines;
+  for (auto& b : from.list_baselines()) baselines.emplace(b.stream_id, std::move(b));
   for (const auto& s : streams) {
     if (auto r = to.import_stream(s); !r) return r.err();
+    // Before its messages: they are numbered on from the pruned ones.
+    if (auto b = baselines.find(s.id); b != baselines.end()) {
+      if (auto r = to.import_baseline(b->second); !r) return r.err();
+      ++counts.baselines;
+    }
     auto n = copy_messages(from, to, s);
     if (!n) return n.err();
     if (auto r = copy_moderation(from, to, s, counts); !r) return r.err();
@@ -105,6 +113,11 @@ result<copy_counts> copy_store(store& from, store& to, const std::function<void(
   for (const auto& k : from.list_api_keys()) {
     if (auto r = to.put_api_key(k); !r) return r.err();
     ++counts.api_keys;
+  }
+  // Webhooks with their secrets, so receivers keep verifying; not the delivery log.
+  for (const auto& w : from.list_webhooks()) {
+    if (auto r = to.create_webhook(w); !r) return r.err();
+    ++counts.webhooks;
   }
   to.flush();
   return counts;

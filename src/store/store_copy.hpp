@@ -4,7 +4,9 @@
 // Streams keep their ids, rooms and times; messages their ids, created_at,
 // deleted flag and order (so each stream's sequence numbers come out the
 // same); badges, sanctions, the moderation log, user profiles and API keys
-// (revoked ones too) are copied as they are. The destination must hold no
+// (revoked ones too) are copied as they are, and so is each stream's
+// statistics baseline of pruned messages (retention), before its messages; webhooks too, with their
+// secrets (not their delivery logs). The destination must hold no
 // streams: a copy never merges into a live database.
 #pragma once
 
@@ -29,6 +31,8 @@ struct copy_counts {
   std::int64_t polls = 0;
   std::int64_t votes = 0;
   std::int64_t api_keys = 0;
+  std::int64_t baselines = 0;  // streams with pruned messages (retention)
+  std::int64_t webhooks = 0;   // with their secrets; their delivery logs stay behind
 };
 
 // `progress` (may be empty) hears one line per stream copied.

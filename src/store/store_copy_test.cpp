@@ -88,6 +88,9 @@ class store_copy_test : public ::testing::Test {
                                 .created_at = t}));
     ASSERT_TRUE(st.put_api_key({.id = new_uuid_v7(), .name = "old", .key_hash = "bb", .prefix = "sk_b",
                                 .created_at = t + 1, .revoked_at = t + 2}));
+    ASSERT_TRUE(st.create_webhook({.id = new_uuid_v7(), .url = "https://bots.example.org/hook",
+                                   .events = {webhook_event::gift, webhook_event::poll}, .stream_id = "s-x",
+                                   .secret = "whsec_" + std::string(64, 'c'), .created_at = t}));
   }
 
   // Everything `from` holds, `to` holds the same.
@@ -144,6 +147,12 @@ class store_copy_test : public ::testing::Test {
     auto keys = to.list_api_keys();
     ASSERT_EQ(keys.size(), 2u);
     EXPECT_EQ(keys[1].revoked_at, from.list_api_keys()[1].revoked_at);
+    auto hooks = to.list_webhooks();
+    ASSERT_EQ(hooks.size(), 1u);
+    EXPECT_EQ(hooks[0].id, from.list_webhooks()[0].id);
+    EXPECT_EQ(hooks[0].secret, from.list_webhooks()[0].secret);
+    EXPECT_EQ(hooks[0].events, from.list_webhooks()[0].events);
+    EXPECT_EQ(hooks[0].stream_id, from.list_webhooks()[0].stream_id);
   }
 
   fs::path dir_;
@@ -162,6 +171,7 @@ TEST_F(store_copy_test, sqlite_to_sqlite_keeps_every_row) {
   EXPECT_EQ(counts->sanctions, 2);
   EXPECT_EQ(counts->actions, 3);
   EXPECT_EQ(counts->api_keys, 2);
+  EXPECT_EQ(counts->webhooks, 1);
   expect_same(*from, *to);
   // The copy goes on numbering where the source stopped.
   auto a = to->get_stream_by_room("300123");
@@ -190,6 +200,35 @@ TEST_F(store_copy_test, a_destination_with_streams_is_refused_untouched) {
   ASSERT_FALSE(counts);
   EXPECT_NE(counts.err().message.find("already holds streams"), std::string::npos);
   EXPECT_EQ(to->list_streams(std::nullopt).size(), 1u);
+}
+
+TEST_F(store_copy_test, a_pruned_stream_arrives_with_its_baseline_and_numbers_on) {
+  auto from = sqlite("from.db");
+  fill(*from);
+  auto a = from->get_stream_by_room("300123");
+  ASSERT_TRUE(a);
+  // The first two messages of stream a (hello, the gift) are older than the cutoff.
+  const stats_fold fold = [](std::string_view, const std::string& b, const std::vector<message>& rows) {
+    return b + std::to_string(rows.size()) + " folded;";
+  };
+  auto pruned = from->prune_messages(1777111530123 + 2, fold);
+  ASSERT_TRUE(pruned) << pruned.err().message;
+  ASSERT_EQ(pruned->messages, 2);
+  auto to = sqlite("to.db");
+  auto counts = copy_store(*from, *to, nullptr);
+  ASSERT_TRUE(counts) << counts.err().message;
+  EXPECT_EQ(counts->messages, 3);
+  EXPECT_EQ(counts->baselines, 1);
+  EXPECT_EQ(to->stats_baseline(a->id), "2 folded;");
+  std::vector<message> left;
+  to->scan_messages(a->id, [&](const message& m) { left.push_back(m); });
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].seq, 3) << "numbered as in the source, after the pruned ones";
+  std::promise<result<message>> done;
+  to->append(msg(*a, "next", 0), [&](result<message> r) { done.set_value(std::move(r)); });
+  auto next = done.get_future().get();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->seq, 5);
 }
 
 }  // namespace

@@ -194,6 +194,12 @@ class held_store final : public store {
     return inner_->list_deliveries(id, limit);
   }
   std::int64_t prune_deliveries(millis before) override { return inner_->prune_deliveries(before); }
+  result<prune_report> prune_messages(millis cutoff, const stats_fold& fold) override {
+    return inner_->prune_messages(cutoff, fold);
+  }
+  std::optional<std::string> stats_baseline(std::string_view s) override { return inner_->stats_baseline(s); }
+  std::vector<stream_baseline> list_baselines() override { return inner_->list_baselines(); }
+  status import_baseline(const stream_baseline& b) override { return inner_->import_baseline(b); }
   void flush() override {}
 
   // Runs once, the next time last_created_at is read (the last read of a

@@ -1393,6 +1393,138 @@ TEST_P(store_contract, finished_deliveries_keep_their_outcome_and_free_the_lease
   EXPECT_EQ(left[0].id, retry.id);
 }
 
+// ---- retention ----------------------------------------------------------------
+
+// A fold whose baseline is the ids it was given, in order: "|a|b|c". It also
+// notes each call's size, so a test sees every pruned row folded exactly once.
+struct id_fold {
+  std::mutex mutex;
+  std::vector<std::size_t> batches;
+  stats_fold fn() {
+    return [this](std::string_view, const std::string& baseline, const std::vector<message>& rows) {
+      std::lock_guard lk(mutex);
+      batches.push_back(rows.size());
+      std::string out = baseline;
+      for (const auto& m : rows) out += "|" + m.id;
+      return out;
+    };
+  }
+};
+
+std::string joined(const std::vector<message>& ms) {
+  std::string out;
+  for (const auto& m : ms) out += "|" + m.id;
+  return out;
+}
+
+TEST_P(store_contract, prune_removes_exactly_the_messages_older_than_the_cutoff_and_folds_them_once) {
+  stream s = create();
+  stream other = create("other");
+  std::vector<message> old_s, new_s, old_o, new_o;
+  for (int i = 0; i < 5; ++i) old_s.push_back(make_message(s, "old " + std::to_string(i), i == 2));
+  old_s[3].type = message_type::moderation;
+  old_s[4].type = message_type::gift;
+  old_s[4].gift = gift_info{"star", "Star", 2, 20};
+  old_s[4].stars = 20;
+  for (int i = 0; i < 2; ++i) old_o.push_back(make_message(other, "old other " + std::to_string(i)));
+  const millis cutoff = next_millis_;
+  for (int i = 0; i < 3; ++i) new_s.push_back(make_message(s, "new " + std::to_string(i)));
+  new_o.push_back(make_message(other, "new other"));
+  for (auto* list : {&old_s, &old_o, &new_s, &new_o})
+    for (const auto& m : *list) append_ok(m);
+  ASSERT_TRUE(store_->put_pin({s.id, old_s[1].id, "b-1", 1000}).ok());
+  ASSERT_TRUE(store_->put_pin({other.id, new_o[0].id, "b-1", 1000}).ok());
+
+  id_fold fold;
+  auto report = store_->prune_messages(cutoff, fold.fn());
+  ASSERT_TRUE(report.ok()) << report.err().message;
+  EXPECT_EQ(report->messages, 7);
+  EXPECT_EQ(report->streams, 2);
+
+  std::vector<message> left;
+  store_->scan_messages(s.id, [&](const message& m) { left.push_back(m); });
+  EXPECT_EQ(ids_of(left), ids_of(new_s));
+  auto page = store_->history(s.id, 100, std::nullopt);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(ids_of(page->messages), ids_of(new_s));
+  EXPECT_EQ(ids_of(store_->chat_feed(s.id, 100, std::nullopt)), ids_of(new_s));
+  EXPECT_EQ(ids_of(store_->messages_between(s.id, 0, cutoff + 1000, 100)), ids_of(new_s));
+  EXPECT_FALSE(store_->get_message(s.id, old_s[4].id).ok());
+  EXPECT_EQ(ids_of(store_->chat_feed(other.id, 100, std::nullopt)), ids_of(new_o));
+  // Each pruned row went into its stream's baseline once, oldest first, deleted ones too.
+  EXPECT_EQ(store_->stats_baseline(s.id), joined(old_s));
+  EXPECT_EQ(store_->stats_baseline(other.id), joined(old_o));
+  // The pin of a pruned message is gone; the other stream's stays.
+  EXPECT_FALSE(store_->get_pin(s.id).has_value());
+  ASSERT_TRUE(store_->get_pin(other.id).has_value());
+  EXPECT_EQ(store_->get_pin(other.id)->message_id, new_o[0].id);
+
+  // A second pass finds nothing more.
+  id_fold again;
+  auto second = store_->prune_messages(cutoff, again.fn());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->messages, 0);
+  EXPECT_TRUE(again.batches.empty());
+  EXPECT_EQ(store_->stats_baseline(s.id), joined(old_s));
+  EXPECT_FALSE(store_->stats_baseline(create("untouched").id).has_value());
+}
+
+TEST_P(store_contract, a_stream_whose_every_message_was_pruned_numbers_on_after_them) {
+  stream s = create();
+  std::vector<message> stored;
+  for (int i = 0; i < 4; ++i) {
+    auto m = append_and_wait(make_message(s, "m" + std::to_string(i)));
+    ASSERT_TRUE(m.ok());
+    stored.push_back(*m);
+  }
+  id_fold fold;
+  auto report = store_->prune_messages(stored.back().created_at + 1, fold.fn());
+  ASSERT_TRUE(report.ok()) << report.err().message;
+  EXPECT_EQ(report->messages, 4);
+  message late = make_message(s, "after the pruning");
+  late.created_at = stored.front().created_at;  // a clock behind: raised above the pruned ones
+  auto next = append_and_wait(late);
+  ASSERT_TRUE(next.ok()) << next.err().message;
+  EXPECT_EQ(next->seq, 5);
+  EXPECT_GT(next->created_at, stored.back().created_at);
+  auto baselines = store_->list_baselines();
+  ASSERT_EQ(baselines.size(), 1u);
+  EXPECT_EQ(baselines[0].stream_id, s.id);
+  EXPECT_EQ(baselines[0].stats, joined(stored));
+  EXPECT_EQ(baselines[0].last_seq, 4);
+  EXPECT_EQ(baselines[0].last_created_at, stored.back().created_at);
+}
+
+TEST_P(store_contract, prune_goes_in_batches_and_an_imported_baseline_numbers_on) {
+  stream s = create();
+  const int n = store::prune_batch + 150;
+  auto all = append_many(s, n);
+  id_fold fold;
+  auto report = store_->prune_messages(next_millis_, fold.fn());
+  ASSERT_TRUE(report.ok()) << report.err().message;
+  EXPECT_EQ(report->messages, n);
+  std::size_t folded = 0;
+  for (std::size_t b : fold.batches) {
+    EXPECT_LE(b, static_cast<std::size_t>(store::prune_batch));
+    folded += b;
+  }
+  EXPECT_EQ(folded, static_cast<std::size_t>(n));
+  EXPECT_GE(fold.batches.size(), 2u);
+  EXPECT_EQ(store_->stats_baseline(s.id), joined(all));
+  EXPECT_TRUE(store_->latest(s.id, 10).empty());
+
+  // migrate-store's way in: a baseline first, then the stream's later messages.
+  stream moved = create("moved");
+  ASSERT_TRUE(store_->import_baseline({moved.id, "carried", 41, 5000}).ok());
+  EXPECT_EQ(store_->stats_baseline(moved.id), "carried");
+  message m = make_message(moved, "42nd");
+  m.created_at = 4000;
+  auto stored = append_and_wait(m);
+  ASSERT_TRUE(stored.ok()) << stored.err().message;
+  EXPECT_EQ(stored->seq, 42);
+  EXPECT_GT(stored->created_at, 5000);
+}
+
 INSTANTIATE_TEST_SUITE_P(all, store_contract, ::testing::ValuesIn(all_stores),
                          [](const ::testing::TestParamInfo<store_kind>& info) { return info.param.name; });
 

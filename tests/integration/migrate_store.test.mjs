@@ -86,6 +86,9 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   const key = (await api(old, 'POST', '/api/v1/admin/api-keys', { headers: old.admin, body: { name: 'overlay' } })).json;
   const gone = (await api(old, 'POST', '/api/v1/admin/api-keys', { headers: old.admin, body: { name: 'old bot' } })).json;
   assert.equal((await api(old, 'DELETE', `/api/v1/admin/api-keys/${gone.id}`, { headers: old.admin })).status, 204);
+  // A webhook on a stream nothing more happens in (its receiver is never reached here).
+  const hook = (await api(old, 'POST', '/api/v1/admin/webhooks',
+    { headers: old.admin, body: { url: 'https://hooks.example.com/sorak', events: ['poll'], stream_id: ended.id } })).json;
   await Promise.all([c.close(), t.close(), e.close()]);
 
   const before = { live: await snapshot(old, live), ended: await snapshot(old, ended) };
@@ -100,7 +103,7 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   const db = createDatabase();
   const moved = await sorak(['migrate-store', sqliteUrl, db.url]);
   assert.equal(moved.code, 0, moved.stderr);
-  assert.match(moved.stdout, new RegExp(`copied 2 streams, ${stored} messages, .* 1 badges, 2 sanctions, \\d+ moderation log entries, 1 blocked terms, 1 pins, 1 polls \\(2 votes\\), 2 API keys`));
+  assert.match(moved.stdout, new RegExp(`copied 2 streams, ${stored} messages, .* 1 badges, 2 sanctions, \\d+ moderation log entries, 1 blocked terms, 1 pins, 1 polls \\(2 votes\\), 2 API keys, .* 1 webhooks`));
   // Into a database that already holds streams: refused, nothing touched.
   const again = await sorak(['migrate-store', sqliteUrl, db.url]);
   assert.notEqual(again.code, 0);
@@ -127,6 +130,9 @@ test('sorak migrate-store moves a SQLite database with every kind of row to Post
   // The live key works, the revoked one does not come back.
   assert.equal((await api(next, 'GET', `/api/jkt48/chat-stream-sr?room_id=${live.room_id}&apikey=${key.key}`)).status, 200);
   assert.equal((await api(next, 'GET', `/api/jkt48/chat-stream-sr?room_id=${live.room_id}&apikey=${gone.key}`)).status, 401);
+  // The webhook moved with its secret (its receivers keep verifying).
+  const hooks = (await api(next, 'GET', '/api/v1/admin/webhooks', { headers: next.admin })).json.webhooks;
+  assert.deepEqual(hooks.map((w) => [w.id, w.url, w.events, w.stream_id]), [[hook.id, 'https://hooks.example.com/sorak', ['poll'], ended.id]]);
   // New messages continue the stream after the moved ones.
   const c2 = await joinChat(next, live.id, next.token(fan));
   const ack = await sendAcked(c2, 'on postgres now');
