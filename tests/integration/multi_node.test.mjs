@@ -15,6 +15,7 @@ import {
   ON_POSTGRES, startServer, createStream, joinChat, allHistory, freshUser, sendAcked, api, sleep, waitFor,
 } from './lib/server.mjs';
 import { startNodes } from './lib/cluster.mjs';
+import { createServer } from 'node:http';
 
 const skip = !ON_POSTGRES && 'several nodes share a store only on PostgreSQL (run as ctest integration-pg.multi_node)';
 const owner = { sub: 'owner', username: 'owner' };
@@ -23,7 +24,7 @@ const COUNT_PERIOD_MS = 2000;  // viewer counts go out this often (the default i
 
 let cluster = null;  // lib/cluster.mjs startNodes: {redis, db, nodes}, Redis stopped when the file ends
 async function nodes() {
-  cluster ??= await startNodes({ count: 2, args: ['--rate-limit', '0', '--viewer-count-interval-ms', String(COUNT_PERIOD_MS)] });
+  cluster ??= await startNodes({ count: 2, args: ['--rate-limit', '0', '--viewer-count-interval-ms', String(COUNT_PERIOD_MS), '--webhook-allow-private'] });
   return cluster;
 }
 
@@ -193,6 +194,41 @@ test('a poll across nodes: one vote per user whichever node takes it, counts and
   await sleep(1500);
   for (const c of [onA, onB]) assert.equal(c.ofType('poll').filter((e) => e.data.status === 'closed').length, 1, 'one final result per viewer');
   for (const c of [onA, onB, t1, t2]) await c.close();
+});
+
+test('a webhook registered on one node gets every event of both nodes once, each from the node where it happened', { skip }, async () => {
+  const { nodes: [a, b] } = await nodes();
+  const got = [];
+  const receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => { got.push(JSON.parse(Buffer.concat(chunks).toString('utf8'))); res.writeHead(204).end(); });
+  });
+  await new Promise((res) => receiver.listen(0, '127.0.0.1', res));
+  const stream = await createStream(a, owner, { title: 'hooked twice' });
+  const hook = await api(a, 'POST', '/api/v1/admin/webhooks', { headers: a.admin,
+    body: { url: `http://127.0.0.1:${receiver.address().port}/`, events: ['message', 'moderation'], stream_id: stream.id } });
+  assert.equal(hook.status, 201, hook.text);
+  await sleep(2500);  // node b reads the webhooks again within 2 s
+  const senders = [await joinChat(a, stream.id, a.token(freshUser('ha'))), await joinChat(b, stream.id, b.token(freshUser('hb')))];
+  const acked = [];
+  await Promise.all(senders.map(async (s, n) => {
+    for (let i = 0; i < 25; i++) acked.push((await sendAcked(s, `hooked ${n}.${i}`)).data.id);
+  }));
+  const ban = await api(b, 'POST', `/api/v1/streams/${stream.id}/bans`, { token: b.token(owner), body: { user_id: 'spammer-9' } });
+  assert.ok(ban.status < 300, ban.text);
+  await waitFor(() => got.filter((d) => d.event === 'message').length >= 50 && got.some((d) => d.type === 'ban'),
+    { timeoutMs: 15000, what: () => `50 messages and the ban at the receiver (has ${got.length})` });
+  await sleep(2000);  // a duplicate from the other node would have come by now
+  const ids = got.map((d) => d.id);
+  assert.equal(new Set(ids).size, ids.length, 'no delivery twice');
+  assert.deepEqual(got.filter((d) => d.event === 'message').map((d) => d.data.id).sort(), [...acked].sort(),
+    'each message once, whichever node took it');
+  assert.equal(got.filter((d) => d.type === 'ban').length, 1, 'the ban once');
+  const log = (await api(b, 'GET', `/api/v1/admin/webhooks/${hook.json.id}/deliveries?limit=200`, { headers: b.admin })).json;
+  assert.equal(log.deliveries.length, got.length, 'one delivery log, whichever node is asked');
+  for (const c of senders) await c.close();
+  receiver.close();
 });
 
 test('a node with no room of the stream shows the viewers of the others: the stream, the list, the Showroom API', { skip }, async () => {
