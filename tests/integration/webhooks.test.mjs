@@ -8,7 +8,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { startServer, createStream, joinChat, api, freshUser, sendAcked, sleep, waitFor, UUID_V7, TS_MS } from './lib/server.mjs';
+import { spawn } from 'node:child_process';
+import { startServer, createStream, joinChat, api, freshUser, sendAcked, sleep, waitFor, UUID_V7, TS_MS, SORAK } from './lib/server.mjs';
 
 let server;
 const owner = { sub: 'hook-owner', username: 'owner', display_name: 'Owner' };
@@ -344,6 +345,53 @@ test('a receiver that answers 500 is retried with backoff and the log says why',
   r.status = 204;
   await waitFor(async () => (await admin('GET', `/api/v1/admin/webhooks/${hook.json.id}/deliveries`)).json.deliveries[0].status === 'delivered',
     { timeoutMs: 20000, what: 'delivered once the receiver answers 2xx' });
+  ch.close();
+  await r.stop();
+});
+
+function sorak(args, { env = {} } = {}) {
+  const base = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SORAK_')) base[k] = v;
+  const child = spawn(SORAK, args, { env: { ...base, SORAK_URL: server.url, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => { run.stdout += d; });
+  child.stderr.on('data', (d) => { run.stderr += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+  return new Promise((res) => child.once('close', (code) => { clearTimeout(timer); res({ ...run, code }); }));
+}
+
+test('sorak webhooks add prints the secret once; list, deliveries and remove work from the terminal', async () => {
+  const r = await receiver();
+  const s = await createStream(server, owner, { title: 'hook cli' });
+  const env = { SORAK_ADMIN_KEY: server.adminKey };
+  const added = await sorak(['webhooks', 'add', r.url('/cli'), '--events', 'message,gift', '--stream', s.id], { env });
+  assert.equal(added.code, 0, added.stderr);
+  const secret = added.stdout.trim();
+  assert.match(secret, /^whsec_[0-9a-f]{64}$/);
+  assert.match(added.stderr, /shown only now/);
+  const list = await sorak(['webhooks', 'list'], { env });
+  assert.equal(list.code, 0, list.stderr);
+  const row = list.stdout.split('\n').find((l) => l.endsWith(r.url('/cli')));
+  assert.ok(row && row.includes(s.id) && row.includes('message,gift'), list.stdout);
+  assert.ok(!list.stdout.includes(secret), 'never the secret');
+  const id = row.split(/\s+/)[0];
+  const ch = await joinChat(server, s.id, tok(freshUser()));
+  await sendAcked(ch, 'from the terminal test');
+  await waitFor(() => r.got.length >= 1, { what: 'the delivery' });
+  assertSigned(r.got[0], secret);
+  await waitFor(async () => (await sorak(['webhooks', 'deliveries', id], { env })).stdout.includes('delivered'), { what: 'the log' });
+  const log = await sorak(['webhooks', 'deliveries', id, '--limit', '5'], { env });
+  const line = log.stdout.split('\n').find((l) => l.includes(r.got[0].body.id));
+  assert.ok(line && /message\s+delivered\s+1\s+204/.test(line), log.stdout);
+  const bad = await sorak(['webhooks', 'add', 'ftp://x/', '--events', 'message'], { env });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /invalid_url|http/);
+  const removed = await sorak(['webhooks', 'remove', id], { env });
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal((await admin('GET', `/api/v1/admin/webhooks/${id}`)).status, 404);
+  const noAdmin = await sorak(['webhooks', 'list']);
+  assert.equal(noAdmin.code, 1);
+  assert.match(noAdmin.stderr, /admin key/);
   ch.close();
   await r.stop();
 });
