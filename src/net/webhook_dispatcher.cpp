@@ -214,7 +214,13 @@ struct webhook_dispatcher::impl {
   void load_hooks() {
     std::unordered_map<std::string, std::shared_ptr<const webhook>> fresh;
     std::uint32_t mask = 0;
-    for (auto& w : st.list_webhooks()) {
+    auto listed = st.list_webhooks();
+    if (listed.empty() && !hooks.empty()) {
+      // None, or the store did not answer (the list reads as empty then): ask for one we know.
+      auto probe = st.get_webhook(hooks.begin()->first);
+      if (probe || probe.err().id != errc::webhook_not_found) return;  // keep what we have until it answers
+    }
+    for (auto& w : listed) {
       for (auto e : w.events) mask |= bit(e);
       auto id = w.id;
       auto old = hooks.find(id);
