@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, createStream, joinChat, allHistory, freshUser, sleep, waitFor, postgresCtl, ON_POSTGRES,
+  startServer, createStream, joinChat, allHistory, freshUser, sleep, waitFor, postgresCtl, postgresCheckpoint, ON_POSTGRES,
 } from './lib/server.mjs';
 
 const owner = { sub: 'owner', username: 'owner' };
@@ -110,6 +110,7 @@ test('PostgreSQL stopped and started during a send loop: refused with store_unav
 });
 
 test('kill -9 of PostgreSQL mid-burst: every message any client saw acked or broadcast is in history afterwards', async () => {
+  postgresCheckpoint();  // the crash recovery below replays this test's writes, not the whole suite's
   const stream = await createStream(server, owner, { title: 'pg kill -9' });
   const viewer = await joinChat(server, stream.id, server.token(freshUser('viewer')));
   const senders = await Promise.all([0, 1, 2, 3].map((k) => joinChat(server, stream.id, server.token(freshUser(`b${k}`)))));
@@ -132,7 +133,7 @@ test('kill -9 of PostgreSQL mid-burst: every message any client saw acked or bro
   for (const id of ackedIds(senders).values()) seen.add(id);
   assert.ok(seen.size >= 300);
   postgresCtl('restart');
-  await waitFor(async () => (await readyStatus()).status === 200, { timeoutMs: 30000, what: '/readyz 200 after the crash' });
+  await waitFor(async () => (await readyStatus()).status === 200, { timeoutMs: 90000, what: '/readyz 200 after the crash' });
 
   const { messages } = await allHistory(server, stream.id, server.token(owner));
   const ids = messages.map((m) => m.id);
