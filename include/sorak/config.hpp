@@ -36,6 +36,10 @@ struct server_config {
   // WebSocket
   std::size_t max_frame_bytes = 16 * 1024;
   std::size_t max_queue_bytes = 1024 * 1024;  // slow-consumer cut-off
+  // Past this many bytes queued, a viewer is thinned: its chat lines are left
+  // out (everything else still goes) until it catches up, then told `skipped`.
+  // 0: max_queue_bytes / 4.
+  std::size_t soft_queue_bytes = 0;
   // SO_SNDBUF of a WebSocket viewer (0: the kernel's autotuned default, up to
   // megabytes). Small, so a viewer that stops reading fills it quickly and the
   // queue above, not the kernel, decides when the viewer is cut.

@@ -61,6 +61,10 @@ int parse_config(int argc, char** argv, server_config& out) {
       ->envname("SORAK_GIFTS");
   app.add_option("--api-key-rate-limit", rate_api, "Showroom API requests per API key, N/SECONDS (0 = off)")
       ->envname("SORAK_API_KEY_RATE_LIMIT");
+  app.add_option("--soft-queue-bytes", out.soft_queue_bytes,
+                 "bytes queued for one viewer past which its chat lines are skipped until it catches up "
+                 "(0: a quarter of --max-queue-bytes)")
+      ->envname("SORAK_SOFT_QUEUE_BYTES");
   app.add_option("--max-queue-bytes", out.max_queue_bytes, "bytes queued for one viewer before it is cut as a slow consumer")
       ->envname("SORAK_MAX_QUEUE_BYTES");
   app.add_option("--socket-send-buffer", out.socket_send_buffer,

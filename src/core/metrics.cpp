@@ -43,6 +43,8 @@ totals sum() {
     t.messages_in += s->messages_in.get();
     t.deliveries += s->deliveries.get();
     t.slow_consumers_cut += s->slow_consumers_cut.get();
+    t.viewers_thinned += s->viewers_thinned.get();
+    t.chat_lines_skipped += s->chat_lines_skipped.get();
     for (std::size_t i = 0; i < t.http_responses.size(); ++i) t.http_responses[i] += s->http_responses[i].get();
   }
   return t;
@@ -154,6 +156,12 @@ void render(std::string& out) {
   write_header(out, "sorak_slow_consumers_cut_total", "counter",
                "Viewers closed with 1008 \"slow consumer\" because their queue passed --max-queue-bytes.");
   write_sample(out, "sorak_slow_consumers_cut_total", static_cast<double>(t.slow_consumers_cut));
+  write_header(out, "sorak_viewers_thinned_total", "counter",
+               "Times a viewer's queue passed --soft-queue-bytes and its chat lines were left out until it caught up.");
+  write_sample(out, "sorak_viewers_thinned_total", static_cast<double>(t.viewers_thinned));
+  write_header(out, "sorak_chat_lines_skipped_total", "counter",
+               "Chat lines left out for viewers behind, each told in a `skipped` event.");
+  write_sample(out, "sorak_chat_lines_skipped_total", static_cast<double>(t.chat_lines_skipped));
   write_header(out, "sorak_http_requests_total", "counter", "HTTP responses sent, by status class.");
   for (std::size_t i = 0; i < t.http_responses.size(); ++i) {
     const std::string label = "code=\"" + std::to_string(i + 1) + "xx\"";

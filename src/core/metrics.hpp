@@ -42,6 +42,8 @@ struct alignas(64) thread_slot {
   local_counter messages_in;         // chat messages and gifts accepted from clients
   local_counter deliveries;          // live event frames queued to a viewer
   local_counter slow_consumers_cut;  // viewers closed with 1008 "slow consumer"
+  local_counter viewers_thinned;     // times a viewer fell past the soft limit and had chat lines left out
+  local_counter chat_lines_skipped;  // chat lines left out for viewers behind (told in `skipped`)
   std::array<local_counter, 5> http_responses;  // [status / 100 - 1]: 1xx … 5xx
 };
 
@@ -110,6 +112,8 @@ struct totals {
   std::int64_t messages_in = 0;
   std::int64_t deliveries = 0;
   std::int64_t slow_consumers_cut = 0;
+  std::int64_t viewers_thinned = 0;
+  std::int64_t chat_lines_skipped = 0;
   std::array<std::int64_t, 5> http_responses{};
 };
 totals sum();

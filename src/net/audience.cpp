@@ -32,11 +32,12 @@ void audience::remove_viewer(std::size_t w, viewer* v) {
 
 // ---- rounds --------------------------------------------------------------------
 
-bool audience::append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq) {
+bool audience::append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq,
+                               std::shared_ptr<const message> chat) {
   auto& local = locals_[w];
   const bool was_empty = local.round_marks.empty();
   local.round.append(frame);
-  local.round_marks.push_back({seq, local.round.size()});
+  local.round_marks.push_back({seq, local.round.size(), std::move(chat)});
   return was_empty;
 }
 
@@ -64,6 +65,28 @@ std::string_view audience::take_round_tail(std::size_t w, viewer* v, std::uint64
   if (start >= end) return {};
   events = round_events_from(local.round_marks, start);
   return std::string_view(local.round).substr(start);
+}
+
+frame_bytes sealed_round::essentials(std::size_t start, std::vector<const round_mark*>& dropped) const {
+  dropped.clear();
+  std::string kept;
+  std::size_t begin = 0;
+  for (const round_mark& m : marks) {
+    const std::size_t from = begin;
+    begin = m.end;
+    if (m.end <= start) continue;
+    if (m.chat) {
+      dropped.push_back(&m);
+    } else if (start != 0 || !essentials_made_) {
+      kept.append(*bytes, from, m.end - from);
+    }
+  }
+  if (start != 0) return kept.empty() ? nullptr : std::make_shared<const std::string>(std::move(kept));
+  if (!essentials_made_) {
+    essentials_made_ = true;
+    if (!kept.empty()) essentials_ = std::make_shared<const std::string>(std::move(kept));
+  }
+  return essentials_;
 }
 
 std::size_t round_start(const std::vector<round_mark>& marks, std::size_t offset, std::uint64_t history_seq) {

@@ -59,7 +59,10 @@ class audience {
   // ---- rounds (per worker) ---------------------------------------------------
   // REQUIRES: on worker w's thread. Appends one event's frame; true when the
   // round was empty (the caller schedules the worker's flush, which seals it).
-  bool append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq);
+  // `chat`: the message when the event is a plain chat line (a thinned viewer
+  // may be spared it), null otherwise.
+  bool append_to_round(std::size_t w, std::string_view frame, std::uint64_t seq,
+                       std::shared_ptr<const message> chat = nullptr);
   // Hands the round to every viewer of worker w as one shared buffer and
   // starts a new one.
   void seal_round(std::size_t w);

@@ -28,7 +28,10 @@ void fanout::on_event(const room_event& ev) {
   if (seq != 0 && ev.kind == event_kind::message && ev.msg && !ev.origin.empty() && ev.origin != svc_.rooms.node_id())
     svc_.chat.note_remote_message(*r, *ev.msg);
   if (seq == 0) return;
-  if (auto a = find(ev.stream_id)) deliver(a, ev.json, seq);
+  if (auto a = find(ev.stream_id)) {
+    const bool chat = ev.kind == event_kind::message && ev.msg && ev.msg->type == message_type::message;
+    deliver(a, ev.json, seq, chat ? ev.msg : nullptr);
+  }
 }
 
 std::shared_ptr<audience> fanout::find(const std::string& stream_id) const {
@@ -44,7 +47,8 @@ std::shared_ptr<audience> fanout::join(const std::shared_ptr<room>& r) {
   return a;
 }
 
-void fanout::deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<const std::string>& json, std::uint64_t seq) {
+void fanout::deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<const std::string>& json, std::uint64_t seq,
+                     const std::shared_ptr<const message>& chat) {
   // Into the room's round on each worker with viewers: the worker's next
   // flush seals the round and queues it, one buffer, on every local viewer.
   auto frame = make_text_frame(*json);
@@ -52,8 +56,8 @@ void fanout::deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<c
   for (std::size_t w = 0; w < workers.size(); ++w) {
     if (!a->has_viewers(w)) continue;
     worker& wk = workers.at(w);
-    boost::asio::post(wk.ioc, [a, frame, seq, &wk] {
-      if (a->append_to_round(wk.index, *frame, seq)) wk.schedule_round(a);
+    boost::asio::post(wk.ioc, [a, frame, seq, chat, &wk] {
+      if (a->append_to_round(wk.index, *frame, seq, chat)) wk.schedule_round(a);
     });
   }
 }

@@ -51,7 +51,8 @@ class fanout {
 
  private:
   std::shared_ptr<audience> find(const std::string& stream_id) const;
-  void deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<const std::string>& json, std::uint64_t seq);
+  void deliver(const std::shared_ptr<audience>& a, const std::shared_ptr<const std::string>& json, std::uint64_t seq,
+               const std::shared_ptr<const message>& chat);
   void deliver_viewer_count(const std::shared_ptr<audience>& a, std::int64_t count);
   void publish_counts(const std::vector<std::shared_ptr<room>>& rooms);
   void send_counts();

@@ -296,6 +296,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     target.stream = params[0];
     if (auto t = r.query_value("token")) target.token = std::string(*t);
     if (auto s = r.query_value("since"); s && !s->empty()) target.since = std::string(*s);
+    if (auto l = r.query_value("lossless")) target.lossless = *l == "true" || *l == "1";
     std::string handshake =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     handshake.append(websocket_accept_key(key)).append("\r\n\r\n");

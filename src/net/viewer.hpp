@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "sorak/types.hpp"
+
 namespace sorak {
 
 // A ready-to-send frame, immutable and shared by every viewer that sends it.
@@ -23,6 +25,10 @@ using frame_bytes = std::shared_ptr<const std::string>;
 struct round_mark {
   std::uint64_t seq = 0;
   std::size_t end = 0;
+  // A plain chat line (message_type message): what a thinned viewer may be
+  // spared (net/ws_session.cpp); null for everything else (gifts, moderation,
+  // deletions, pins, polls, status), which every viewer gets.
+  std::shared_ptr<const message> chat;
 };
 
 // A round: the frames of one room's consecutive events that arrived on a
@@ -35,6 +41,14 @@ struct sealed_round {
 
   std::size_t start_for(std::size_t offset, std::uint64_t history_seq) const;
   std::size_t events_from(std::size_t start) const;
+  // The round's frames from `start` (a boundary) without its chat lines, for a
+  // viewer being thinned; from 0 made once and shared by every such viewer of
+  // the round (null when nothing is left). `dropped` gets the chat lines left out.
+  frame_bytes essentials(std::size_t start, std::vector<const round_mark*>& dropped) const;
+
+ private:
+  mutable frame_bytes essentials_;  // from 0, once made
+  mutable bool essentials_made_ = false;
 };
 
 // Where a viewer's share of a round starts: past `offset` (bytes of the round

@@ -78,6 +78,7 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   auto who = svc_.tokens.verify(target.token);
   if (!who) return close(close_code::unauthorized, who.err().message);
   who_ = std::move(*who);
+  lossless_ = target.lossless;
   open_room(std::move(target));
 }
 
@@ -164,7 +165,8 @@ void ws_session::send_history(const ws_target& target, const std::optional<std::
 
 void ws_session::deliver_round(const sealed_round& round) {
   const std::size_t start = round.start_for(round_offset, history_seq_);
-  if (state_ != state::open || start >= round.bytes->size() || cut_if_slow()) return;
+  if (state_ != state::open || start >= round.bytes->size() || cut_if_slow() || thin(round, start)) return;
+  if (skipped_) tell_skipped();
   metrics::local().deliveries.add(static_cast<std::int64_t>(round.events_from(start)));
   // Usually the whole round, shared; a viewer that joined or caught up
   // mid-round (take_round_tail) gets its own copy of the rest.
@@ -183,8 +185,41 @@ bool ws_session::cut_if_slow() {
   return true;
 }
 
+namespace {
+std::size_t soft_limit(const server_config& c) {
+  return c.soft_queue_bytes ? std::min(c.soft_queue_bytes, c.max_queue_bytes) : c.max_queue_bytes / 4;
+}
+}  // namespace
+
+bool ws_session::thin(const sealed_round& round, std::size_t start) {
+  if (lossless_ || queued_bytes() <= soft_limit(svc_.config)) return false;
+  std::vector<const round_mark*> dropped;
+  frame_bytes kept = round.essentials(start, dropped);
+  if (!dropped.empty()) {
+    if (!skipped_) {
+      skipped_ = std::make_unique<skipped_lines>();
+      skipped_->from_id = dropped.front()->chat->id;
+      metrics::local().viewers_thinned.add();
+    }
+    skipped_->count += static_cast<std::int64_t>(dropped.size());
+    skipped_->to_id = dropped.back()->chat->id;
+  }
+  if (kept) {
+    metrics::local().deliveries.add(static_cast<std::int64_t>(round.events_from(start) - dropped.size()));
+    push(std::move(kept));
+  }
+  return true;
+}
+
+void ws_session::tell_skipped() {
+  auto s = std::move(skipped_);
+  metrics::local().chat_lines_skipped.add(s->count);
+  send_json(skipped_event(s->count, s->from_id, s->to_id));
+}
+
 void ws_session::deliver_viewer_count(const frame_bytes& frame, std::int64_t count) {
   if (state_ != state::open || count == last_viewer_count_ || cut_if_slow()) return;
+  if (!lossless_ && queued_bytes() > soft_limit(svc_.config)) return;  // a snapshot: the next one will do
   last_viewer_count_ = count;
   metrics::local().deliveries.add();
   push(frame);  // a snapshot: no need to wait for, or to follow, the open round

@@ -57,6 +57,7 @@ struct ws_target {
   std::string stream;  // stream id or room id from the path
   std::string token;
   std::optional<std::string> since;
+  bool lossless = false;  // ?lossless=true: never thinned (cut instead, as a slow consumer)
 };
 
 class ws_session final : public std::enable_shared_from_this<ws_session>, public viewer {
@@ -131,6 +132,11 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void catch_up_round();
   // Cuts the viewer off (1008) when more than max_queue_bytes wait; true if it did.
   bool cut_if_slow();
+  // Past the soft limit (and not lossless): queues the round without its chat
+  // lines and remembers what was left out. True when it did.
+  bool thin(const sealed_round& round, std::size_t start);
+  // The `skipped` event for what thinning left out, once the viewer keeps up again.
+  void tell_skipped();
   // Unsent bytes: the queue's, and a TLS write's still in flight.
   std::size_t queued_bytes() const;
   // Writes as much of queue_ as the socket takes now; waits for
@@ -169,7 +175,15 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool close_queued_ = false;
   bool close_sent_ = false;
   bool peer_closed_ = false;
+  bool lossless_ = false;  // ?lossless=true: cut at the limit, never thinned
 
+  // Chat lines left out since the viewer fell behind (null while it keeps up:
+  // no memory for the many that never do).
+  struct skipped_lines {
+    std::int64_t count = 0;
+    std::string from_id, to_id;
+  };
+  std::unique_ptr<skipped_lines> skipped_;
   std::uint64_t history_seq_ = 0;
   std::int64_t last_viewer_count_ = -1;  // the last viewer_count this viewer was sent
   millis last_received_ = 0;

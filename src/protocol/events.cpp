@@ -49,6 +49,10 @@ std::string viewer_count_event(std::int64_t count) {
 
 std::string pong_event() { return R"({"type":"pong"})"; }
 
+std::string skipped_event(std::int64_t count, std::string_view from_id, std::string_view to_id) {
+  return wrap("skipped", json::serialize(json::object{{"count", count}, {"from_id", from_id}, {"to_id", to_id}}));
+}
+
 std::string ack_event(std::string_view client_id, std::string_view id, millis created_at) {
   return json::serialize(json::object{
       {"type", "ack"},

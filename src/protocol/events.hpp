@@ -32,6 +32,10 @@ std::string chat_cleared_event(std::string_view user_id);
 std::string stream_status_event(stream_status s);
 std::string viewer_count_event(std::int64_t count);
 std::string pong_event();
+// `{"type":"skipped","data":{"count":N,"from_id":…,"to_id":…}}`: chat lines a
+// slow viewer was spared (the first and last of them); it may read them from
+// REST history.
+std::string skipped_event(std::int64_t count, std::string_view from_id, std::string_view to_id);
 std::string ack_event(std::string_view client_id, std::string_view id, millis created_at);
 // {"type":"error","message":…,"code":…} plus the top-level number the error's
 // row in error_table names (retry_after_ms or seconds_left), if any.

@@ -1,4 +1,8 @@
-// slow_consumer.test.mjs: a viewer that stops reading is cut off and slows no one else.
+// slow_consumer.test.mjs: a viewer that stops reading slows no one else. A
+// plain viewer is thinned: its chat lines are left out while it is behind
+// (gifts and every other event still come) and it is told `skipped` with the
+// range once it keeps up again. A `?lossless=true` viewer (a bot that must see
+// everything) is cut with 1008 instead.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -26,9 +30,9 @@ function messagesToOverflow() {
 }
 
 for (const ring of ['true', 'false']) {
-  test(`--io-uring ${ring}: a paused viewer is closed with 1008 while an active viewer receives every message`, async () => {
+  test(`--io-uring ${ring}: a paused lossless viewer is closed with 1008 while an active viewer receives every message`, async () => {
     const { server, stream } = servers[ring];
-    const paused = await joinChat(server, stream.id, server.token(freshUser('paused')));
+    const paused = await joinChat(server, stream.id, server.token(freshUser('paused')), { query: { lossless: 'true' } });
     await paused.next('viewer_count');
     const active = await joinChat(server, stream.id, server.token(freshUser('active')));
     const sender = await joinChat(server, stream.id, server.token(freshUser('sender')));
@@ -78,4 +82,69 @@ for (const ring of ['true', 'false']) {
     await active.close();
     await sender.close();
   });
+}
+
+test('a paused plain viewer is thinned, not cut: every gift still comes, and one `skipped` names the chat lines left out', async () => {
+  const { server, stream } = servers.true;
+  const paused = await joinChat(server, stream.id, server.token(freshUser('thin')));
+  const active = await joinChat(server, stream.id, server.token(freshUser('watcher')));
+  const sender = await joinChat(server, stream.id, server.token(freshUser('talker')));
+  paused.pause();
+  const body = '😀'.repeat(490);
+  const N = messagesToOverflow();
+  const WINDOW = 8;
+  let n = 0;
+  const gifts = [];
+  while (n < N) {
+    if (n % 50 === 25) {
+      sender.send({ type: 'gift', gift_id: 'star', quantity: 1, client_id: `gift-${n}` });
+      gifts.push(`gift-${n}`);
+    } else {
+      sender.send({ type: 'message', content: `t${n} ${body}`, client_id: `thin-${n}` });
+    }
+    n++;
+    if (n - (sender.counts.ack || 0) >= WINDOW) {
+      await waitFor(() => n - (sender.counts.ack || 0) < WINDOW, { timeoutMs: 20000, intervalMs: 1, what: 'acks' });
+    }
+  }
+  await waitFor(() => (active.counts.message || 0) >= n, { timeoutMs: 30000, what: `the active viewer to get all ${n}` });
+  const giftIds = new Set(active.ofType('message').filter((e) => e.data.message_type === 'gift').map((e) => e.data.id));
+  assert.equal(giftIds.size, gifts.length);
+  paused.resume();
+  // After it catches up, one more line (it keeps up again) brings the `skipped` event.
+  await waitFor(() => (paused.counts.message || 0) > 0 && giftIds.size <= paused.ofType('message').filter((e) => giftIds.has(e.data.id)).length,
+    { timeoutMs: 20000, what: 'the thinned viewer to get every gift' });
+  await sleep(500);
+  await sendAckedLine(sender, 'caught up?');
+  await paused.next('skipped', 10000);
+  await sleep(300);
+  assert.ok(paused.isOpen(), 'the thinned viewer is still connected');
+  // One `skipped` per time it fell behind (the kernel's buffers drain in steps).
+  const skips = paused.ofType('skipped').map((e) => e.data);
+  const all = active.ofType('message').map((e) => e.data);
+  const got = new Set(paused.ofType('message').map((e) => e.data.id));
+  const missing = all.filter((m) => !got.has(m.id));
+  const order = all.map((m) => m.id);
+  assert.ok(missing.length > 0, 'some chat lines were left out');
+  assert.ok(missing.every((m) => m.message_type === 'message'), 'only chat lines are ever left out');
+  assert.equal(skips.reduce((a, k) => a + k.count, 0), missing.length, 'the skipped counts add up to the lines left out');
+  assert.equal(skips[0].from_id, missing[0].id);
+  assert.equal(skips.at(-1).to_id, missing.at(-1).id);
+  // Each names the first and last line of a run left out, in order.
+  const pos = (id) => order.indexOf(id);
+  for (const k of skips) assert.ok(pos(k.from_id) <= pos(k.to_id) && !got.has(k.from_id) && !got.has(k.to_id));
+  // What it got is in order.
+  const idx = paused.ofType('message').map((e) => order.indexOf(e.data.id)).filter((i) => i >= 0);
+  assert.deepEqual(idx, [...idx].sort((a, b) => a - b));
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  assert.match(metrics, /^sorak_viewers_thinned_total [1-9]/m);
+  await paused.close();
+  await active.close();
+  await sender.close();
+});
+
+async function sendAckedLine(client, content) {
+  const client_id = `line-${Date.now()}`;
+  client.send({ type: 'message', content, client_id });
+  await client.next((e) => e.type === 'ack' && e.client_id === client_id);
 }
