@@ -117,7 +117,7 @@ test('a viewer that stops reading is counted in sorak_slow_consumers_cut_total',
   });
   const stream = await createStream(small, { sub: 'slow-owner', username: 'owner' }, { title: 'slow' });
   const before = value(await scrape(small), 'sorak_slow_consumers_cut_total');
-  const paused = await joinChat(small, stream.id, small.token(freshUser('paused')));
+  const paused = await joinChat(small, stream.id, small.token(freshUser('paused')), { query: { lossless: 'true' } });  // cut, not thinned
   const sender = await joinChat(small, stream.id, small.token(freshUser('sender')));
   paused.pause();
   const body = '😀'.repeat(450);  // 1800 bytes, under the 500-character limit

@@ -71,8 +71,8 @@ function https(method, path, { token, body } = {}) {
 }
 
 // A wss chat client recording every event.
-function wss(streamId, token) {
-  const ws = new WebSocket(`wss://127.0.0.1:${port}/api/v1/streams/${streamId}/chat/ws?token=${token}`,
+function wss(streamId, token, extra = '') {
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/api/v1/streams/${streamId}/chat/ws?token=${token}${extra}`,
     { rejectUnauthorized: false, perMessageDeflate: false });
   const c = { ws, events: [], closed: null };
   c.closed = new Promise((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
@@ -147,10 +147,10 @@ test('a wss client gets history, live messages and acks; REST works over https',
   await sender.closed;
 });
 
-test('a wss viewer that stops reading is cut with 1008; an active wss viewer gets every message', async () => {
+test('a lossless wss viewer that stops reading is cut with 1008; an active wss viewer gets every message', async () => {
   const owner = mintToken(secret, { sub: 'tls-owner', username: 'owner' });
   const stream = (await https('POST', '/api/v1/streams', { token: owner, body: { title: 'TLS slow' } })).json;
-  const paused = await wss(stream.id, mintToken(secret, { sub: 'tls-paused' }));
+  const paused = await wss(stream.id, mintToken(secret, { sub: 'tls-paused' }), '&lossless=true');
   const active = await wss(stream.id, mintToken(secret, { sub: 'tls-active' }));
   const sender = await wss(stream.id, owner);
   await paused.next((e) => e.type === 'history', 'history');
