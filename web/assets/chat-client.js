@@ -135,6 +135,7 @@ export class ChatConnection {
       case 'pinned': return this.h.pinned?.(ev.data && ev.data.id ? ev.data : null);
       case 'viewer_count': return this.h.viewers?.(ev.data.count);
       case 'stream_status': return this.h.streamStatus?.(ev.data.status);
+      case 'skipped': return this.h.skipped?.(ev.data);
       case 'poll': return ev.data?.id ? this.h.poll?.(ev.data) : undefined;
       case 'voted':
         if (this.voting?.poll_id === ev.data?.poll_id) this.voting = null;

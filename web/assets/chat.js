@@ -88,6 +88,23 @@ function show(m) {
   while (state.shown.size > MAX_SHOWN) remove(ui.list.firstElementChild.dataset.id);
 }
 
+// The server left chat lines out while this page fell behind (a slow link):
+// one line says how many, where they were. They stay in the history.
+function showSkipped(s) {
+  if (!s || !(s.count > 0)) return;
+  const lastNode = ui.list.lastElementChild;
+  const last = lastNode && state.shown.get(lastNode.dataset.id);
+  const m = { id: `${s.to_id}~skipped`, created_at: last ? last.m.created_at : '' };
+  if (state.shown.has(m.id)) return;
+  const stick = nearBottom();
+  const li = el('li', { class: 'msg msg-notice msg-skipped', text: `${s.count} message${s.count === 1 ? '' : 's'} skipped: your connection fell behind` });
+  li.dataset.id = m.id;
+  ui.list.append(li);
+  state.shown.set(m.id, { m, li });
+  while (state.shown.size > MAX_SHOWN) remove(ui.list.firstElementChild.dataset.id);
+  if (stick) scrollToEnd();
+}
+
 function remove(id) {
   const entry = state.shown.get(id);
   if (!entry) return;
@@ -210,6 +227,7 @@ function connect() {
         ui.viewers.textContent = `👁 ${n} watching`;
       },
       streamStatus: (s) => { if (s === 'ended') streamEnded(); },
+      skipped: showSkipped,
       state: setConn,
       sent: () => {},
       refused: (ev) => {
