@@ -191,8 +191,17 @@ std::size_t soft_limit(const server_config& c) {
 }
 }  // namespace
 
+// Past the soft limit a viewer is behind, and stays behind until its queue is
+// down to half of it: a link that drains in steps is not thinned and told
+// `skipped` again at every step.
+bool ws_session::behind() const {
+  if (lossless_) return false;
+  const std::size_t soft = soft_limit(svc_.config);
+  return queued_bytes() > (skipped_ ? soft / 2 : soft);
+}
+
 bool ws_session::thin(const sealed_round& round, std::size_t start) {
-  if (lossless_ || queued_bytes() <= soft_limit(svc_.config)) return false;
+  if (!behind()) return false;
   std::vector<const round_mark*> dropped;
   frame_bytes kept = round.essentials(start, dropped);
   if (!dropped.empty()) {
@@ -218,8 +227,10 @@ void ws_session::tell_skipped() {
 }
 
 void ws_session::deliver_viewer_count(const frame_bytes& frame, std::int64_t count) {
-  if (state_ != state::open || count == last_viewer_count_ || cut_if_slow()) return;
-  if (!lossless_ && queued_bytes() > soft_limit(svc_.config)) return;  // a snapshot: the next one will do
+  if (state_ != state::open || cut_if_slow()) return;
+  if (behind()) return;  // a snapshot: the next one will do
+  if (skipped_) tell_skipped();  // caught up in a quiet room: told now, not at its next line
+  if (count == last_viewer_count_) return;
   last_viewer_count_ = count;
   metrics::local().deliveries.add();
   push(frame);  // a snapshot: no need to wait for, or to follow, the open round

@@ -135,6 +135,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   // Past the soft limit (and not lossless): queues the round without its chat
   // lines and remembers what was left out. True when it did.
   bool thin(const sealed_round& round, std::size_t start);
+  bool behind() const;
   // The `skipped` event for what thinning left out, once the viewer keeps up again.
   void tell_skipped();
   // Unsent bytes: the queue's, and a TLS write's still in flight.
