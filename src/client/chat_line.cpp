@@ -154,6 +154,10 @@ std::optional<std::string> format_event_line(const json::object& event, display_
   if (type == "chat_cleared") return "· messages of " + str(data, "user_id") + " cleared";
   if (type == "stream_status") return "· stream " + str(data, "status");
   if (type == "viewer_count") return "· " + plural(num(data, "count"), "viewer", "viewers");
+  if (type == "skipped") {
+    return "· " + plural(num(data, "count"), "message", "messages") + " skipped (fell behind): " + str(data, "from_id") +
+           " … " + str(data, "to_id") + " are in the history";
+  }
   if (type == "error") return "· error: " + str(event, "message") + " (" + str(event, "code") + ")";
   if (type == "poll") {
     std::string joined;

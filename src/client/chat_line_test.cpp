@@ -95,6 +95,8 @@ TEST(EventLine, ShortLinesForEvents) {
   EXPECT_EQ(line(R"({"type":"viewer_count","data":{"count":1}})"), "· 1 viewer");
   EXPECT_EQ(line(R"({"type":"message_deleted","data":{"message_id":"m9"}})"), "· message m9 deleted");
   EXPECT_EQ(line(R"({"type":"stream_status","data":{"status":"ended"}})"), "· stream ended");
+  EXPECT_EQ(line(R"({"type":"skipped","data":{"count":212,"from_id":"m1","to_id":"m9"}})"),
+            "· 212 messages skipped (fell behind): m1 … m9 are in the history");
   EXPECT_EQ(line(R"({"type":"pong"})"), std::nullopt);
   EXPECT_EQ(line(R"({"type":"ack","client_id":"c","data":{"id":"m1"}})"), std::nullopt);
 }
