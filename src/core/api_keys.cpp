@@ -1,9 +1,11 @@
 #include "core/api_keys.hpp"
 
 #include <openssl/evp.h>
+#include <boost/algorithm/hex.hpp>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "core/clock.hpp"
@@ -16,17 +18,6 @@ namespace {
 
 constexpr std::size_t prefix_length = 7;  // "sk_" and four hex digits
 
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(digits[data[i] >> 4]);
-    out.push_back(digits[data[i] & 0xf]);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string sha256_hex(std::string_view text) {
@@ -34,13 +25,13 @@ std::string sha256_hex(std::string_view text) {
   unsigned int len = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr) != 1)
     throw std::runtime_error("SHA-256 failed");  // OpenSSL out of memory: nothing sensible to do
-  return to_hex(digest, len);
+  return boost::algorithm::hex_lower(std::string(digest, digest + len));
 }
 
 std::string generate_api_key_secret() {
   unsigned char bytes[20];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for an API key");
-  return "sk_" + to_hex(bytes, sizeof bytes);
+  return "sk_" + boost::algorithm::hex_lower(std::string(std::begin(bytes), std::end(bytes)));
 }
 
 api_key_service::api_key_service(store& st, rate_limit per_key) : store_(st), limit_(per_key) {}

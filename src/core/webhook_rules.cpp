@@ -6,10 +6,12 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <iterator>
 #include <array>
 #include <cstring>
 #include <stdexcept>
 
+#include <boost/algorithm/hex.hpp>
 #include <boost/url/parse.hpp>
 
 namespace sorak {
@@ -21,16 +23,6 @@ constexpr std::size_t max_url_length = 2000;
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0xf];
-  }
   return out;
 }
 
@@ -116,7 +108,7 @@ result<webhook_target> check_webhook_url(std::string_view url, bool allow_privat
 std::string new_webhook_secret() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for a webhook secret");
-  return "whsec_" + hex(bytes, sizeof bytes);
+  return "whsec_" + boost::algorithm::hex_lower(std::string(std::begin(bytes), std::end(bytes)));
 }
 
 std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds, std::string_view body) {
@@ -128,7 +120,7 @@ std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds
   if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
             reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &len))
     throw std::runtime_error("HMAC-SHA256 failed");
-  return "t=" + std::to_string(unix_seconds) + ",v1=" + hex(mac, len);
+  return "t=" + std::to_string(unix_seconds) + ",v1=" + boost::algorithm::hex_lower(std::string(mac, mac + len));
 }
 
 millis retry_delay(int failures_in_a_row) {

@@ -12,17 +12,6 @@ namespace {
 
 error message_not_found() { return error(errc::message_not_found, "no such message in this stream"); }
 
-template <class T, class Read>
-result<std::vector<T>> read_rows(statement& st, Read read) {
-  std::vector<T> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return row.err();
-    if (!*row) return out;
-    out.push_back(read(st));
-  }
-}
-
 // The username of the user's last seen profile, or "".
 result<std::string> username_of(sqlite_db& db, std::string_view user_id) {
   auto st = db.prepare("SELECT username FROM users WHERE id = ?1");

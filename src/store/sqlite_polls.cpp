@@ -1,6 +1,7 @@
 // The SQL for polls (declared in sqlite_queries.hpp).
 #include "store/poll_rows.hpp"
 #include "store/sqlite_queries.hpp"
+#include "store/sqlite_rows.hpp"
 
 namespace sorak::sqlite {
 
@@ -80,14 +81,9 @@ result<std::vector<poll>> select_polls(sqlite_db& db, std::string_view stream_id
   auto st = db.prepare("SELECT " SORAK_POLL_COLUMNS " FROM polls WHERE stream_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2");
   if (!st) return st.err();
   st->bind_all(stream_id, static_cast<std::int64_t>(limit));
-  std::vector<poll> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.err();
-    if (!*row) break;
-    out.push_back(read_poll(*st));
-  }
-  for (auto& p : out)
+  auto out = read_rows<poll>(*st, read_poll);
+  if (!out) return out.err();
+  for (auto& p : *out)
     if (auto s = count_votes(db, p); !s) return s.err();
   return out;
 }
@@ -129,13 +125,9 @@ result<std::vector<poll_vote>> select_votes(sqlite_db& db, std::string_view stre
   auto st = db.prepare("SELECT user_id, option, created_at FROM poll_votes WHERE poll_id = ?1 ORDER BY created_at, user_id");
   if (!st) return st.err();
   st->bind(1, poll_id);
-  std::vector<poll_vote> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.err();
-    if (!*row) return out;
-    out.push_back({st->text(0), static_cast<int>(st->int64(1)), st->int64(2)});
-  }
+  return read_rows<poll_vote>(*st, [](const statement& s) {
+    return poll_vote{s.text(0), static_cast<int>(s.int64(1)), s.int64(2)};
+  });
 }
 
 status insert_poll_as_is(sqlite_db& db, const poll& p, const std::vector<poll_vote>& votes) {

@@ -78,15 +78,7 @@ message read_message(const statement& st) {
   return m;
 }
 
-result<std::vector<message>> read_messages(statement& st) {
-  std::vector<message> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return row.err();
-    if (!*row) return out;
-    out.push_back(read_message(st));
-  }
-}
+result<std::vector<message>> read_messages(statement& st) { return read_rows<message>(st, read_message); }
 
 void bind_user(statement& st, const user_profile& u) {
   st.bind_all(u.id, u.username, u.display_name, u.avatar_url, u.level, u.is_premium, encode_badges(u.badges));

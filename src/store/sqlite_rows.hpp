@@ -36,6 +36,18 @@
 
 namespace sorak::sqlite {
 
+// Steps `st` to its end, `read(st)` making one T of each row.
+template <class T, class Read>
+result<std::vector<T>> read_rows(statement& st, Read read) {
+  std::vector<T> out;
+  for (;;) {
+    auto row = st.step();
+    if (!row) return row.err();
+    if (!*row) return out;
+    out.push_back(read(st));
+  }
+}
+
 void bind_stream(statement& st, const stream& s);
 stream read_stream(const statement& st);
 

@@ -1,5 +1,6 @@
 // The SQL for blocked terms and the pinned message (declared in sqlite_queries.hpp).
 #include "store/sqlite_queries.hpp"
+#include "store/sqlite_rows.hpp"
 
 namespace sorak::sqlite {
 
@@ -87,13 +88,7 @@ result<std::vector<blocked_term>> select_blocked_terms(sqlite_db& db, std::strin
   auto st = db.prepare("SELECT " SORAK_TERM_COLUMNS " FROM blocked_terms WHERE stream_id = ?1 ORDER BY created_at, id");
   if (!st) return st.err();
   st->bind(1, stream_id);
-  std::vector<blocked_term> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.err();
-    if (!*row) return out;
-    out.push_back(read_term(*st));
-  }
+  return read_rows<blocked_term>(*st, read_term);
 }
 
 result<std::optional<pin_record>> select_pin(sqlite_db& db, std::string_view stream_id) {

@@ -2,6 +2,7 @@
 // Writes that change several rows run inside a savepoint of their own, so a
 // failed one leaves nothing behind in the group transaction.
 #include "store/sqlite_queries.hpp"
+#include "store/sqlite_rows.hpp"
 #include "store/webhook_rows.hpp"
 
 #include <algorithm>
@@ -48,17 +49,6 @@ webhook_delivery read_delivery(const statement& st) {
   return d;
 }
 
-template <class T, class Read>
-result<std::vector<T>> all_rows(statement& st, Read read) {
-  std::vector<T> out;
-  for (;;) {
-    auto row = st.step();
-    if (!row) return row.err();
-    if (!*row) return out;
-    out.push_back(read(st));
-  }
-}
-
 // Steps a statement with RETURNING to its end: how many rows it changed.
 result<std::int64_t> count_rows(statement& st) {
   std::int64_t n = 0;
@@ -96,7 +86,7 @@ status insert_webhook(sqlite_db& db, const webhook& w) {
 result<std::vector<webhook>> select_webhooks(sqlite_db& db) {
   auto st = db.prepare("SELECT " SORAK_WEBHOOK_COLUMNS " FROM webhooks ORDER BY created_at, id");
   if (!st) return st.err();
-  return all_rows<webhook>(*st, read_webhook);
+  return read_rows<webhook>(*st, read_webhook);
 }
 
 result<webhook> select_webhook(sqlite_db& db, std::string_view id) {
@@ -150,7 +140,7 @@ result<std::vector<webhook_delivery>> lease_deliveries(sqlite_db& db, millis now
       " ORDER BY id LIMIT ?4) RETURNING " SORAK_DELIVERY_COLUMNS);
   if (!st) return st.err();
   st->bind_all(now, owner, lease_until, limit);
-  auto rows = all_rows<webhook_delivery>(*st, read_delivery);
+  auto rows = read_rows<webhook_delivery>(*st, read_delivery);
   if (rows) std::sort(rows->begin(), rows->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return rows;
 }
@@ -175,7 +165,7 @@ result<std::vector<webhook_delivery>> select_deliveries(sqlite_db& db, std::stri
                        " FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id DESC LIMIT ?2");
   if (!st) return st.err();
   st->bind_all(webhook_id, limit);
-  return all_rows<webhook_delivery>(*st, read_delivery);
+  return read_rows<webhook_delivery>(*st, read_delivery);
 }
 
 result<std::int64_t> delete_finished_deliveries(sqlite_db& db, millis before) {
