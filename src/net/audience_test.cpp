@@ -210,4 +210,51 @@ TEST(AudienceRounds, AViewerLeavingDuringTheHandOverDoesNotMakeAnotherMissIt) {
 }
 
 }  // namespace
+// ---- thinning ---------------------------------------------------------------------
+
+// A round of "g1|c2|c3|d4|c5|": gifts and deletions (no chat pointer) and chat lines.
+sealed_round mixed_round() {
+  sealed_round r;
+  std::string bytes;
+  std::uint64_t seq = 0;
+  for (std::string frame : {"g1|", "c2|", "c3|", "d4|", "c5|"}) {
+    bytes += frame;
+    std::shared_ptr<const message> chat;
+    if (frame[0] == 'c') {
+      message m;
+      m.id = frame.substr(0, 2);
+      chat = std::make_shared<const message>(std::move(m));
+    }
+    r.marks.push_back({++seq, bytes.size(), chat});
+  }
+  r.bytes = std::make_shared<const std::string>(bytes);
+  return r;
+}
+
+TEST(AudienceThinning, ARoundsEssentialsLeaveOutOnlyChatLinesAndAreMadeOnceForEveryThinnedViewer) {
+  const sealed_round r = mixed_round();
+  std::vector<const round_mark*> dropped;
+  const frame_bytes first = r.essentials(0, dropped);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, "g1|d4|") << "every event but the chat lines, in order";
+  ASSERT_EQ(dropped.size(), 3u);
+  EXPECT_EQ(dropped.front()->chat->id, "c2");
+  EXPECT_EQ(dropped.back()->chat->id, "c5");
+  const frame_bytes second = r.essentials(0, dropped);
+  EXPECT_EQ(first.get(), second.get()) << "one buffer shared by every thinned viewer, not a copy each";
+  EXPECT_EQ(dropped.size(), 3u) << "each viewer is told what it was spared";
+}
+
+TEST(AudienceThinning, AViewerWithOnlyPartOfTheRoundGetsTheEssentialsOfItsPart) {
+  const sealed_round r = mixed_round();
+  std::vector<const round_mark*> dropped;
+  const frame_bytes tail = r.essentials(r.marks[2].end, dropped);  // it has g1 c2 c3 already
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(*tail, "d4|");
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0]->chat->id, "c5");
+  EXPECT_FALSE(r.essentials(r.marks[3].end, dropped)) << "nothing left but a chat line: nothing to queue";
+  EXPECT_EQ(dropped.size(), 1u);
+}
+
 }  // namespace sorak
