@@ -239,7 +239,11 @@ function evaluate(target, check, all, best) {
   let met = null;
   if (check.goal) met = verdictOf(sorak, (v) => check.goal.test(v, sorakRecord, all));
   if (check.vsGoal) met = ratio.flagged || sorak.flagged ? null : num(ratio.value) ? Boolean(check.vsGoal.test(ratio.value)) : false;
-  return { check, sorak, peer, ratio, met };
+  // A case this result has no line of (a BENCH_ONLY run) is neither met nor missed.
+  const cases = [target.case, ...(check.guard ?? []).map((g) => g.case), ...(check.guardBusyOnly ?? [])];
+  const notRun = isGoal(check) && !all.some((r) => cases.includes(r.case));
+  if (notRun) met = null;
+  return { check, sorak, peer, ratio, met, notRun };
 }
 function find(all, caseName, system) {
   return all.find((r) => r.case === caseName && r.system === system && !r.failed);
@@ -270,7 +274,7 @@ const isGoal = (c) => Boolean(c.goal || c.vsGoal);
 const rangeText = (j, unit) => (!num(j.min) ? '—' : j.min === j.max ? fmt(j.min, unit) : `${fmt(j.min, unit)} – ${fmt(j.max, unit)}`);
 const figureCell = (j, unit) => (!j ? '—' : j.flagged ? `⚠️ ${rangeText(j, unit)} (FLAGGED: ${j.flagged})` : fmt(j.value, unit));
 const ratioCell = (r) => (r.flagged ? `—, ${r.flagged}` : fmtRatio(r.value));
-const verdict = (e) => (e.met === null ? (isGoal(e.check) ? '⚠️ not measured (flagged)' : '') : e.met ? '✅ yes' : '❌ no');
+const verdict = (e) => (e.notRun ? 'not run' : e.met === null ? (isGoal(e.check) ? '⚠️ not measured (flagged)' : '') : e.met ? '✅ yes' : '❌ no');
 const peerCell = (e) => (!e.peer ? '—' : e.peer.judged.flagged ? `${systemNames[e.peer.system]}: ${figureCell(e.peer.judged, e.check.unit)}`
   : `${figureCell(e.peer.judged, e.check.unit)} (${systemNames[e.peer.system]})`);
 const goalText = (c) => c.goal?.text ?? c.vsGoal?.text ?? '';
@@ -622,9 +626,11 @@ for (const r of all) {
 const laterText = [...later].map(([c, e]) =>
   `${[...e.cases].join(', ')} on commit \`${c}\`${e.from ? ` (${e.from} – ${e.to})` : ''}`).join('; ');
 const metCount = goals.filter((e) => e.met).length;
-const notMeasured = goals.filter((e) => e.met === null).length;
-const countText = `${metCount} of ${goals.length} targets met` +
-  (notMeasured ? `, ${notMeasured} not measured (their runs disagree or the machine was busy: FLAGGED)` : '');
+const notRun = goals.filter((e) => e.notRun).length;
+const notMeasured = goals.filter((e) => e.met === null && !e.notRun).length;
+const countText = `${metCount} of ${goals.length - notRun} targets met` +
+  (notMeasured ? `, ${notMeasured} not measured (their runs disagree or the machine was busy: FLAGGED)` : '') +
+  (notRun ? `; ${notRun} not run in this result` : '');
 
 const md = [
   '# Sorak benchmark results', '',

@@ -156,6 +156,8 @@ test('RESULTS.md: a peer run far off its other run is FLAGGED, its ratio not quo
   assert.match(md, /\| saturation \| deliveries\/s \| InspIRCd \| 740\.0 k\/s · 1\.86 M\/s \| 1\.30 M\/s \| 86\.2 % \| ⚠️ FLAGGED: runs disagree \|/);
   assert.match(md, /targets met, 2 not measured \(their runs disagree or the machine was busy: FLAGGED\)/);
   assert.match(stdout, /2 not measured/);
+  assert.match(md, /0 of 2 targets met, 2 not measured [^;]*; 24 not run in this result/, 'cases not in the result are neither met nor missed');
+  assert.match(md, /\| fanout 1 k × 100\/s \| p99 latency \| — \| — \| — \| ≤ 5 ms \| not run \|/);
 });
 
 test('RESULTS.md: a run that started on a busy machine flags its case and names what was busy', () => {
