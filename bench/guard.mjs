@@ -44,7 +44,7 @@ export const busyBefore = (r) => r?.quiet_check?.quiet === false;
 // One figure of one program in one case, judged over its runs (the records of that case and
 // program in the order they ran, failed ones included):
 //   { values: [figure or null per run], busy: [bool per run], failed: count, runs: count,
-//     median, min, max, spread, flagged: null or the reason, value: the median when not flagged }
+//     median, min, max, spread, flagged: null or the reasons ('; '), value: the median when not flagged }
 // A program whose every run failed is not flagged: it failed (value null, allFailed true), and a
 // goal on it is not met, as before the guard.
 export function judgeRuns(records, get, { unit, slack = 0, limit = SPREAD_LIMIT, minRuns = MIN_RUNS } = {}) {
@@ -58,11 +58,13 @@ export function judgeRuns(records, get, { unit, slack = 0, limit = SPREAD_LIMIT,
     spread: spreadOf(figures, { unit, slack }), flagged: null, value: null, allFailed: records.length > 0 && failed === records.length,
   };
   if (records.length === 0 || out.allFailed || figures.length === 0) return out;
-  if (busy.some(Boolean)) out.flagged = 'machine busy before start';
-  else if (failed > 0) out.flagged = `${failed} of ${records.length} runs failed`;
-  else if (figures.length < minRuns) out.flagged = figures.length === 1 ? 'one run only' : `${figures.length} runs only`;
-  else if (out.spread > limit) out.flagged = 'runs disagree';
-  if (!out.flagged) out.value = out.median;
+  const why = [];
+  if (busy.some(Boolean)) why.push('machine busy before start');
+  if (failed > 0) why.push(`${failed} of ${records.length} runs failed`);
+  if (failed === 0 && figures.length < minRuns) why.push(figures.length === 1 ? 'one run only' : `${figures.length} runs only`);
+  if (out.spread > limit) why.push('runs disagree');
+  if (why.length) out.flagged = why.join('; ');
+  else out.value = out.median;
   return out;
 }
 

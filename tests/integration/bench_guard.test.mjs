@@ -57,6 +57,7 @@ test('a run that started on a busy machine flags its figure, however well it agr
   assert.deepEqual(j.busy, [false, true]);
   assert.equal(j.value, null);
   assert.equal(judgeRuns([run(100), { figure: 100 }], figure).flagged, null, 'a line without a check is not busy');
+  assert.equal(judgeRuns([run(0.74), run(90, { quiet_check: busy })], figure).flagged, 'machine busy before start; runs disagree');
 });
 
 test('one run, or a failure beside a success, is no result; every run failed is a failure', () => {
