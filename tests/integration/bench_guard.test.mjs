@@ -193,3 +193,23 @@ test('RESULTS.md: the earlier runs stay beside the new one, their headline as th
   assert.match(earlier, /\| saturation 5 k × 800\/s \| deliveries\/s \| 3\.98 M\/s \| 1\.59 M\/s \(InspIRCd\) \| 2\.51× \|/);
   assert.match(earlier, /\[earlier\/2026-12-06T130547Z-d647686\.md\]/);
 });
+
+test('RESULTS.md: a busy run of a multinode case flags the comparisons that rest on that case, and only those', () => {
+  const line = (c, p99, cpuUs, extra = {}) => ({
+    case: c, system: 'sorak', scenario: 'fanout', nodes: c.endsWith('2') ? 2 : 1, broker: 'redis', viewers: 10, senders: 10,
+    rate: 10000, size: 100, sent: 100000, expected: 1000000, delivered: 1000000, deliveries_per_s: 99000,
+    latency_ms: { p50: 1, p90: 2, p99, max: p99 * 2, count: 1000000 }, server: { cpu_s: 9, cpu_cores: 0.9 },
+    server_cpu_us_per_delivery: cpuUs, same_node: { p99: p99 - 0.5 }, cross_node: { p99 }, errors: 0, quiet_check: quiet, ...extra,
+  });
+  const lines = [];
+  for (let k = 0; k < 2; k++) {
+    lines.push(line('multinode-1', 4, 10, k === 1 ? { quiet_check: busy } : {}), line('multinode-1-redis', 4.4, 10.4),
+      line('multinode-2', 4.6, 10.8), line('multinode-fanout-1', 8, 2.0), line('multinode-fanout-2', 8.5, 2.1));
+  }
+  const { md } = report(lines);
+  const rowOf = (what) => md.split('\n').find((l) => l.startsWith(`| several nodes | ${what}`));
+  assert.match(rowOf('two nodes: p99 of multinode-2 − multinode-1'), /FLAGGED: machine busy before start.*⚠️ not measured \(flagged\) \|$/);
+  assert.match(rowOf('Redis hop'), /\| ✅ yes \|$/, 'within multinode-2 only: not flagged');
+  assert.match(rowOf('server CPU per delivery, multinode-fanout-2'), /\| \+5\.0 % \| — \| — \| within ±15 % \| ✅ yes \|$/);
+  assert.match(md, /> ⚠️ The guard: machine busy before start in these cases/);
+});
