@@ -35,18 +35,18 @@ const slowRssBound = (all, r) => {
 // every run and the spread.
 const roomOpenRuns = (all, c) => all.filter((r) => r.case === c && r.system === 'sorak' && !r.failed);
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-const meanOfRuns = (all, c, get) => median(roomOpenRuns(all, c).map(get).filter(num));
+const medianOfRuns = (all, c, get) => median(roomOpenRuns(all, c).map(get).filter(num));
 const openMs = (r) => r.side?.open_ms;
 const roomOpenRatio = (all) => {
-  const without = meanOfRuns(all, 'room-open', p99);
-  const withOpen = meanOfRuns(all, 'room-open-join', p99);
+  const without = medianOfRuns(all, 'room-open', p99);
+  const withOpen = medianOfRuns(all, 'room-open-join', p99);
   return num(without) && num(withOpen) && without > 0 ? withOpen / without : null;
 };
 
 // Idle: only a server that held every connection asked for is ranked by its bytes per connection.
 const storeNames = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
-const rssPerHeldConnection = { what: 'RSS per connection, among those that held all', better: 'lower',
+const rssPerHeldConnection = { what: 'RSS per connection, among those that held all', unit: 'bytes', better: 'lower',
   get: (r) => (r.open_at_end >= r.connections ? r.server?.rss_per_conn_bytes : null) };
 
 const allDelivered = { what: 'delivered', unit: 'share', get: deliveredShare, better: 'higher',
@@ -88,7 +88,7 @@ const targets = [
              { what: 'connections held', unit: 'count', get: (r) => r.open_at_end, better: 'higher',
                goal: { text: 'all asked', test: (v, r) => v >= r.connections } }] },
   { case: 'connect', name: 'connect storm', title: 'Connect storm (upgrade with token check and history)',
-    rankBy: { what: 'upgrades/s', get: (r) => r.upgrades_per_s, better: 'higher' },
+    rankBy: { what: 'upgrades/s', unit: 'rate', get: (r) => r.upgrades_per_s, better: 'higher' },
     checks: [{ what: 'upgrades/s', unit: 'rate', get: (r) => r.upgrades_per_s, better: 'higher',
                goal: { text: '≥ 10 k/s', test: (v) => v >= 10_000 } },
              { what: 'p99 connect time', unit: 'ms', get: p99, better: 'lower',
@@ -112,11 +112,11 @@ const targets = [
                guard: [{ case: 'room-open', what: 'busy room p99', get: p99, unit: 'ms' },
                        { case: 'room-open-join', what: 'busy room p99', get: p99, unit: 'ms' }] },
              { what: 'busy room p99 without the open (median)', unit: 'ms', better: 'lower',
-               get: (r, all) => meanOfRuns(all, 'room-open', p99) },
+               get: (r, all) => medianOfRuns(all, 'room-open', p99) },
              { what: 'busy room p99 with the open (median)', unit: 'ms', better: 'lower',
-               get: (r, all) => meanOfRuns(all, 'room-open-join', p99) },
+               get: (r, all) => medianOfRuns(all, 'room-open-join', p99) },
              { what: 'long stream open, upgrade to history (median)', unit: 'ms', better: 'lower',
-               get: (r, all) => meanOfRuns(all, 'room-open-join', openMs) },
+               get: (r, all) => medianOfRuns(all, 'room-open-join', openMs) },
              { ...allDelivered, what: 'delivered (busy room, with the open)', goal: undefined }] },
   { case: 'rest-history', name: 'REST history', title: 'REST: history pages (100 rooms)',
     checks: [{ what: 'requests/s (2xx)', unit: 'rate', get: okPerSecond, better: 'higher',
