@@ -64,7 +64,7 @@ test-sanitize: test-deps
 	@cmake --build $(SAN_DIR)
 	cd $(SAN_DIR) && $(SAN_ENV) ctest --output-on-failure --timeout 900 -E '^browser\.'
 
-# Every scenario against sorakd and the peers, side by side: bench/RESULTS.md (about 15 minutes).
+# Every scenario against sorakd and the peers, side by side, each run twice: bench/RESULTS.md (about 30 minutes).
 bench: build
 	@bash scripts/install-bench-deps.sh
 	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh

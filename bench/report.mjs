@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bucketQuantile, commitBuckets } from './buckets.mjs';
 import { multinodeChecks, multinodeSection } from './multinode.mjs';
+import { busyBefore, judgeRuns, median, ratioOf, SPREAD_LIMIT, verdictOf } from './guard.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = process.argv[2] ?? path.join(benchDir, 'results');
@@ -25,26 +26,27 @@ const okPerSecond = (r) => (r.completed > 0 ? (r.requests_per_s * (r.ok ?? 0)) /
 // The slow-consumer bound: what the readers' run used, plus one full queue (sorakd's
 // --max-queue-bytes default, 1 MiB) per stalled viewer.
 const slowRssBound = (all, r) => {
-  const base = find(all, 'fanout-5k', r.system)?.server?.rss_mb;
+  const base = medianOf(all, 'fanout-5k', r.system, (x) => x.server?.rss_mb);
   return num(base) ? base + (r.stalled?.viewers ?? 0) * 1 : null;
 };
 
 // Room open: bench/run.sh runs each variant several times (BENCH_ROOM_OPEN_RUNS); a figure of the
-// case is the mean over its runs, and roomOpenSection shows every run and the spread.
+// case is the median of its runs (the guard judges both variants' p99), and roomOpenSection shows
+// every run and the spread.
 const roomOpenRuns = (all, c) => all.filter((r) => r.case === c && r.system === 'sorak' && !r.failed);
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-const meanOfRuns = (all, c, get) => mean(roomOpenRuns(all, c).map(get).filter(num));
+const medianOfRuns = (all, c, get) => median(roomOpenRuns(all, c).map(get).filter(num));
 const openMs = (r) => r.side?.open_ms;
 const roomOpenRatio = (all) => {
-  const without = meanOfRuns(all, 'room-open', p99);
-  const withOpen = meanOfRuns(all, 'room-open-join', p99);
+  const without = medianOfRuns(all, 'room-open', p99);
+  const withOpen = medianOfRuns(all, 'room-open-join', p99);
   return num(without) && num(withOpen) && without > 0 ? withOpen / without : null;
 };
 
 // Idle: only a server that held every connection asked for is ranked by its bytes per connection.
 const storeNames = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
-const rssPerHeldConnection = { what: 'RSS per connection, among those that held all', better: 'lower',
+const rssPerHeldConnection = { what: 'RSS per connection, among those that held all', unit: 'bytes', better: 'lower',
   get: (r) => (r.open_at_end >= r.connections ? r.server?.rss_per_conn_bytes : null) };
 
 const allDelivered = { what: 'delivered', unit: 'share', get: deliveredShare, better: 'higher',
@@ -53,6 +55,11 @@ const rate = { what: 'deliveries/s', unit: 'rate', get: (r) => r.deliveries_per_
 const cpu = { what: 'server CPU', unit: 'cores', get: (r) => r.server?.cpu_cores, better: 'lower' };
 const rss = { what: 'server RSS (max)', unit: 'MB', get: (r) => r.server?.rss_mb, better: 'lower' };
 const errors = { what: 'errors', unit: 'count', get: (r) => r.errors, better: 'lower' };
+
+// Multinode comparisons are differences between Sorak's own configurations, shown with the spread
+// of their paired runs (bench/multinode.mjs); the guard flags them only for a run that started on a
+// busy machine or failed (a relative spread means nothing for a difference near zero).
+const multinodeCaseNames = ['multinode-1', 'multinode-1-redis', 'multinode-2', 'multinode-fanout-1', 'multinode-fanout-2'];
 
 const targets = [
   { case: 'fanout-1k', name: 'fanout 1 k × 100/s', title: '1 k viewers × 100 msg/s',
@@ -76,11 +83,12 @@ const targets = [
     rankBy: rssPerHeldConnection,
     checks: [{ what: 'server RSS per connection', unit: 'bytes', get: (r) => r.server?.rss_per_conn_bytes,
                better: 'lower', goal: { text: '≤ 2 KiB', test: (v) => v <= 2048 } },
-             { ...cpu, what: 'idle server CPU', goal: { text: '≤ 2 % of a core', test: (v) => v <= 0.02 } },
+             // slack: 0.001 against 0.002 cores is no disagreement, whatever its ratio.
+             { ...cpu, what: 'idle server CPU', slack: 0.01, goal: { text: '≤ 2 % of a core', test: (v) => v <= 0.02 } },
              { what: 'connections held', unit: 'count', get: (r) => r.open_at_end, better: 'higher',
                goal: { text: 'all asked', test: (v, r) => v >= r.connections } }] },
   { case: 'connect', name: 'connect storm', title: 'Connect storm (upgrade with token check and history)',
-    rankBy: { what: 'upgrades/s', get: (r) => r.upgrades_per_s, better: 'higher' },
+    rankBy: { what: 'upgrades/s', unit: 'rate', get: (r) => r.upgrades_per_s, better: 'higher' },
     checks: [{ what: 'upgrades/s', unit: 'rate', get: (r) => r.upgrades_per_s, better: 'higher',
                goal: { text: '≥ 10 k/s', test: (v) => v >= 10_000 } },
              { what: 'p99 connect time', unit: 'ms', get: p99, better: 'lower',
@@ -90,7 +98,7 @@ const targets = [
   { case: 'slow', name: 'slow 5 % of 5 k', title: '5 % of 5 k viewers stop reading during the 2 M/s run',
     rankBy: rate,
     checks: [{ what: "readers' p99 vs fanout 5 k", unit: 'change', better: 'lower',
-               get: (r, all) => relativeChange(p99(r), p99(find(all, 'fanout-5k', r.system) ?? {})),
+               get: (r, all) => relativeChange(p99(r), medianOf(all, 'fanout-5k', r.system, p99)),
                goal: { text: '≤ +10 %', test: (v) => v <= 0.10 } },
              { what: 'stalled viewers cut', unit: 'count', get: (r) => r.stalled?.cut, better: 'higher',
                goal: { text: 'all stalled', test: (v, r) => v > 0 && v >= r.stalled.viewers } },
@@ -99,14 +107,16 @@ const targets = [
              { ...allDelivered, what: 'delivered (readers)', goal: undefined },
              { what: 'p99 latency (readers)', unit: 'ms', get: p99, better: 'lower' }] },
   { case: 'room-open-join', name: 'room open', title: 'A long stream\'s room opens beside a busy room (500 viewers × 200 msg/s)',
-    checks: [{ what: 'busy room p99 with the open / without (means of the runs)', unit: 'times', better: 'lower',
-               get: (r, all) => roomOpenRatio(all), goal: { text: '≤ 2×', test: (v) => v <= 2 } },
-             { what: 'busy room p99 without the open (mean)', unit: 'ms', better: 'lower',
-               get: (r, all) => meanOfRuns(all, 'room-open', p99) },
-             { what: 'busy room p99 with the open (mean)', unit: 'ms', better: 'lower',
-               get: (r, all) => meanOfRuns(all, 'room-open-join', p99) },
-             { what: 'long stream open, upgrade to history (mean)', unit: 'ms', better: 'lower',
-               get: (r, all) => meanOfRuns(all, 'room-open-join', openMs) },
+    checks: [{ what: 'busy room p99 with the open / without (medians of the runs)', unit: 'times', better: 'lower',
+               get: (r, all) => roomOpenRatio(all), goal: { text: '≤ 2×', test: (v) => v <= 2 },
+               guard: [{ case: 'room-open', what: 'busy room p99', get: p99, unit: 'ms' },
+                       { case: 'room-open-join', what: 'busy room p99', get: p99, unit: 'ms' }] },
+             { what: 'busy room p99 without the open (median)', unit: 'ms', better: 'lower',
+               get: (r, all) => medianOfRuns(all, 'room-open', p99) },
+             { what: 'busy room p99 with the open (median)', unit: 'ms', better: 'lower',
+               get: (r, all) => medianOfRuns(all, 'room-open-join', p99) },
+             { what: 'long stream open, upgrade to history (median)', unit: 'ms', better: 'lower',
+               get: (r, all) => medianOfRuns(all, 'room-open-join', openMs) },
              { ...allDelivered, what: 'delivered (busy room, with the open)', goal: undefined }] },
   { case: 'rest-history', name: 'REST history', title: 'REST: history pages (100 rooms)',
     checks: [{ what: 'requests/s (2xx)', unit: 'rate', get: okPerSecond, better: 'higher',
@@ -118,22 +128,20 @@ const targets = [
              { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' }, errors] },
 ];
 
-// The store section (issue 16): each case runs BENCH_STORE_RUNS times; a figure is the mean of its
-// runs (storeSection shows each run's spread).
+// The store section (issue 16): each case runs BENCH_STORE_RUNS times; a target's figure is the
+// median of its runs, judged by the guard like any other (storesSection shows means and spread).
 const storeRuns = (all, c) => all.filter((r) => r.case === c && r.system === 'sorak' && !r.failed);
-const meanOfStoreRuns = (all, c, get) => mean(storeRuns(all, c).map(get).filter(num));
 const ackedPerSecond = (r) => r.acked_per_s;
 const storeTargets = [
-  { case: 'ingest-postgres', name: 'ingest PostgreSQL', title: 'Durable ingest on PostgreSQL: 1,000 streams, 2,000 senders, 20 k msg/s offered (means of the runs)',
-    checks: [{ what: 'acked/s (mean)', unit: 'rate', better: 'higher', get: (r, all) => meanOfStoreRuns(all, 'ingest-postgres', ackedPerSecond),
+  { case: 'ingest-postgres', name: 'ingest PostgreSQL', title: 'Durable ingest on PostgreSQL: 1,000 streams, 2,000 senders, 20 k msg/s offered (medians of the runs)',
+    checks: [{ what: 'acked/s', unit: 'rate', better: 'higher', get: ackedPerSecond,
                goal: { text: '≥ 20 k/s', test: (v) => v >= 20_000 } },
-             { what: 'ack p99 (mean)', unit: 'ms', better: 'lower', get: (r, all) => meanOfStoreRuns(all, 'ingest-postgres', p99),
+             { what: 'ack p99', unit: 'ms', better: 'lower', get: p99,
                goal: { text: '≤ 20 ms', test: (v) => v <= 20 } }] },
   ...['sqlite', 'postgres'].map((store) => ({
     case: `rest-history-${store}`, name: `REST history ${storeNames[store]}`,
-    title: `REST history pages on ${storeNames[store]} (means of the runs)`,
-    checks: [{ what: 'requests/s (2xx, mean)', unit: 'rate', better: 'higher',
-               get: (r, all) => meanOfStoreRuns(all, `rest-history-${store}`, okPerSecond),
+    title: `REST history pages on ${storeNames[store]} (medians of the runs)`,
+    checks: [{ what: 'requests/s (2xx)', unit: 'rate', better: 'higher', get: okPerSecond,
                goal: { text: '≥ 30 k/s', test: (v) => v >= 30_000 } }] })),
 ];
 targets.push(...storeTargets);
@@ -144,7 +152,8 @@ targets.push({
   case: 'multinode-2', name: 'several nodes', title: 'Several nodes: two sorakd on one Redis against one (means of the runs)',
   checks: multinodeChecks.filter((c) => c.goal).map((c) => ({
     what: c.what, unit: c.unit, better: 'lower', get: (r, all) => c.compute(all).value,
-    goal: { text: c.goal, test: c.test } })),
+    // The cases a comparison rests on are the ones its text names.
+    goal: { text: c.goal, test: c.test }, guardBusyOnly: c.what.match(/multinode-[\w-]+/g) ?? multinodeCaseNames })),
 });
 
 const systemNames = { sorak: 'Sorak', inspircd: 'InspIRCd', ws: 'Node ws', floor: 'floor' };
@@ -158,37 +167,87 @@ function readJsonl(file) {
   if (!fs.existsSync(file)) return [];
   return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
-function find(all, caseName, system) {
-  return all.find((r) => r.case === caseName && r.system === system && !r.failed);
-}
 function relativeChange(v, base) {
   return num(v) && num(base) && base > 0 ? v / base - 1 : null;
 }
 function num(v) { return typeof v === 'number' && Number.isFinite(v); }
 
-// The best peer of a case: the one that did best on the case's ranking figure.
-function bestPeer(target, all) {
-  if (!target.rankBy) return null;
-  const sign = target.rankBy.better === 'lower' ? -1 : 1;
-  const ranked = all.filter((r) => r.case === target.case && isPeer(r.system) && !r.failed)
-    .map((r) => ({ system: r.system, value: target.rankBy.get(r, all) })).filter((p) => num(p.value))
-    .sort((a, b) => sign * (b.value - a.value));
-  return ranked[0]?.system ?? null;
+// The guard (bench/guard.mjs): a figure of a case and program is judged over all its runs, and is
+// the median of them only when they agree and none started on a busy machine.
+const runsOf = (all, caseName, system) => all.filter((r) => r.case === caseName && r.system === system);
+function judge(all, caseName, system, check) {
+  return judgeRuns(runsOf(all, caseName, system), (r) => check.get(r, all), { unit: check.unit, slack: check.slack });
+}
+function medianOf(all, caseName, system, get) {
+  return median(runsOf(all, caseName, system).filter((r) => !r.failed).map(get));
 }
 
-// One check of one target: Sorak's figure, the peer it is compared with, the ratio, the verdict.
+// A figure computed over several cases' runs at once (room open's ratio, the multinode
+// comparisons): flagged when one of the figures it rests on (check.guard: [{case, get, unit}],
+// Sorak's runs) is, or, for check.guardBusyOnly (a list of cases), when one of their runs started
+// on a busy machine or failed while the others did not.
+function judgeAggregate(all, check) {
+  const value = check.get(null, all);
+  const flags = [];
+  for (const g of check.guard ?? []) {
+    const j = judge(all, g.case, 'sorak', g);
+    if (j.flagged) flags.push(`${g.case}: ${j.flagged}`);
+  }
+  if (check.guardBusyOnly) {
+    const records = all.filter((r) => check.guardBusyOnly.includes(r.case));
+    const failed = records.filter((r) => r.failed).length;
+    if (records.some(busyBefore)) flags.push('machine busy before start');
+    else if (failed > 0 && failed < records.length) flags.push(`${failed} of ${records.length} runs failed`);
+  }
+  const flagged = flags.length ? flags.join('; ') : null;
+  return { value: flagged ? null : value, median: value, min: value, max: value, flagged, values: [], busy: [] };
+}
+
+// The best peer of a case: the one whose median did best on the case's ranking figure. `unsure`
+// names the flagged peers whose best run would have beaten it: then no peer is known to be best.
+function bestPeer(target, all) {
+  if (!target.rankBy) return null;
+  const higher = target.rankBy.better !== 'lower';
+  const beats = (a, b) => (higher ? a > b : a < b);
+  const peers = [...new Set(all.filter((r) => r.case === target.case && isPeer(r.system)).map((r) => r.system))];
+  const judged = peers.map((system) => ({ system, j: judge(all, target.case, system, target.rankBy) }))
+    .filter((p) => num(p.j.median)).sort((a, b) => (beats(a.j.median, b.j.median) ? -1 : beats(b.j.median, a.j.median) ? 1 : 0));
+  if (judged.length === 0) return null;
+  const [best] = judged;
+  const unsure = judged.slice(1).filter((p) => p.j.flagged && beats(higher ? p.j.max : p.j.min, best.j.median))
+    .map((p) => `${systemNames[p.system]}: ${p.j.flagged}`);
+  if (best.j.flagged) unsure.unshift(`${systemNames[best.system]}: ${best.j.flagged}`);
+  return { system: best.system, unsure };
+}
+
+// One check of one target: Sorak's figure, the peer it is compared with, the ratio, the verdict,
+// each judged by the guard. met is null (not measured) when a figure it needs is flagged.
 function evaluate(target, check, all, best) {
-  const sorakRecord = all.find((r) => r.case === target.case && r.system === 'sorak');
-  const sorak = sorakRecord && !sorakRecord.failed ? check.get(sorakRecord, all) : null;
-  const peerSystem = check.vs ?? best;
-  const peerRecord = peerSystem ? find(all, target.case, peerSystem) : null;
-  const peerValue = peerRecord ? check.get(peerRecord, all) : null;
-  const peer = num(peerValue) ? { system: peerSystem, value: peerValue } : null;
-  const ratio = check.unit !== 'change' && num(sorak) && peer && peer.value !== 0 ? sorak / peer.value : null;
+  const aggregate = Boolean(check.guard || check.guardBusyOnly);
+  const sorak = aggregate ? judgeAggregate(all, check) : judge(all, target.case, 'sorak', check);
+  const sorakRecord = find(all, target.case, 'sorak');
+  const peerSystem = check.vs ?? best?.system;
+  let peer = null;
+  if (peerSystem && !aggregate) {
+    const j = judge(all, target.case, peerSystem, check);
+    if (num(j.median)) peer = { system: peerSystem, judged: j };
+  }
+  let ratio = { value: null, flagged: null };
+  if (check.unit !== 'change' && peer) {
+    ratio = ratioOf(sorak, peer.judged, { a: 'Sorak', b: systemNames[peer.system] });
+    if (!check.vs && best.unsure.length && !ratio.flagged) ratio = { value: null, flagged: `best peer unknown (${best.unsure.join('; ')})` };
+  }
   let met = null;
-  if (check.goal) met = num(sorak) ? Boolean(check.goal.test(sorak, sorakRecord, all)) : false;
-  if (check.vsGoal) met = num(ratio) ? Boolean(check.vsGoal.test(ratio)) : false;
-  return { check, sorak, peer, ratio, met };
+  if (check.goal) met = verdictOf(sorak, (v) => check.goal.test(v, sorakRecord, all));
+  if (check.vsGoal) met = ratio.flagged || sorak.flagged ? null : num(ratio.value) ? Boolean(check.vsGoal.test(ratio.value)) : false;
+  // A case this result has no line of (a BENCH_ONLY run) is neither met nor missed.
+  const cases = [target.case, ...(check.guard ?? []).map((g) => g.case), ...(check.guardBusyOnly ?? [])];
+  const notRun = isGoal(check) && !all.some((r) => cases.includes(r.case));
+  if (notRun) met = null;
+  return { check, sorak, peer, ratio, met, notRun };
+}
+function find(all, caseName, system) {
+  return all.find((r) => r.case === caseName && r.system === system && !r.failed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,22 +270,92 @@ function fmt(v, unit) {
   }
 }
 const fmtRatio = (q) => (num(q) ? `${q.toFixed(2)}×` : '—');
-const verdict = (met) => (met === null ? '' : met ? '✅ yes' : '❌ no');
-const peerCell = (e) => (e.peer ? `${fmt(e.peer.value, e.check.unit)} (${systemNames[e.peer.system]})` : '—');
+const isGoal = (c) => Boolean(c.goal || c.vsGoal);
+// A judged figure: its median, or, flagged, the range of its runs and why it is no result.
+const rangeText = (j, unit) => (!num(j.min) ? '—' : j.min === j.max ? fmt(j.min, unit) : `${fmt(j.min, unit)} – ${fmt(j.max, unit)}`);
+const figureCell = (j, unit) => (!j ? '—' : j.flagged ? `⚠️ ${rangeText(j, unit)} (FLAGGED: ${j.flagged})` : fmt(j.value, unit));
+const ratioCell = (r) => (r.flagged ? `—, ${r.flagged}` : fmtRatio(r.value));
+const verdict = (e) => (e.notRun ? 'not run' : e.met === null ? (isGoal(e.check) ? '⚠️ not measured (flagged)' : '') : e.met ? '✅ yes' : '❌ no');
+const peerCell = (e) => (!e.peer ? '—' : e.peer.judged.flagged ? `${systemNames[e.peer.system]}: ${figureCell(e.peer.judged, e.check.unit)}`
+  : `${figureCell(e.peer.judged, e.check.unit)} (${systemNames[e.peer.system]})`);
 const goalText = (c) => c.goal?.text ?? c.vsGoal?.text ?? '';
 
 function targetSection(target, all) {
   const best = bestPeer(target, all);
   const rows = target.checks.map((c) => evaluate(target, c, all, best));
   const lines = [`### ${target.title}`, ''];
-  if (best) lines.push(`Best peer: ${systemNames[best]} (by ${target.rankBy.what}).`, '');
+  if (best) {
+    lines.push(`Best peer: ${systemNames[best.system]} (by the median of its runs' ${target.rankBy.what})` +
+      `${best.unsure.length ? `; not known for sure: ${best.unsure.join('; ')}` : ''}.`, '');
+  }
   const failures = all.filter((r) => r.case === target.case && r.failed);
   for (const f of failures) lines.push(`> ${systemNames[f.system]} failed (exit ${f.exit_code}): ${f.failed.slice(0, 300)}`, '');
   lines.push('| Figure | Sorak | Best peer | Sorak / best peer | Target | Met |', '|---|---|---|---|---|---|');
   for (const e of rows) {
-    lines.push(`| ${e.check.what} | ${fmt(e.sorak, e.check.unit)} | ${peerCell(e)} | ${fmtRatio(e.ratio)} | ${goalText(e.check)} | ${verdict(e.met)} |`);
+    lines.push(`| ${e.check.what} | ${figureCell(e.sorak, e.check.unit)} | ${peerCell(e)} | ${ratioCell(e.ratio)} | ` +
+      `${goalText(e.check)} | ${verdict(e)} |`);
   }
   return { text: lines.join('\n'), rows };
+}
+
+// The guard's own table: for every figure a verdict, ratio or ranking rests on, each program's
+// runs, their median and spread, and whether they agree.
+function guardSection(all) {
+  const lines = [`Every case ran ${runsText(all)}, the programs interleaved, each run on a fresh server; before each ` +
+    'run `bench/quiet.mjs` checked that no more than ' +
+    `${quietThreshold(all)} cores were in use on the machine (waiting for it up to a bound). A figure is the median of ` +
+    `its runs when there are at least two, none started on a busy machine, none failed, and they agree: spread ` +
+    `(max − min) / median ≤ ${SPREAD_LIMIT * 100} % (for a change, max − min ≤ ${SPREAD_LIMIT * 100} points). ` +
+    'Otherwise it is FLAGGED: the tables show the range of its runs, and no ratio or verdict is computed from it ' +
+    '("not measured"). A flagged case is re-run with `BENCH_ONLY=CASE bash bench/run.sh` on a quiet machine; ' +
+    'nothing re-runs it on its own, and no run is left out.', '',
+    '| Case | Figure | Program | Runs (in order) | Median | Spread | Agree |', '|---|---|---|---|---|---|---|'];
+  for (const target of targets) {
+    const figures = [...target.checks.filter((c) => isGoal(c) && !c.guardBusyOnly), ...(target.rankBy ? [target.rankBy] : [])]
+      .filter((c, k, a) => a.findIndex((d) => d.what === c.what) === k);
+    for (const check of figures) {
+      const parts = check.guard ? check.guard.map((g) => ({ case: g.case, check: g, systems: ['sorak'] }))
+        : [{ case: target.case, check, systems: systemsOf(all, target.case) }];
+      for (const part of parts) {
+        for (const system of part.systems) {
+          const j = judge(all, part.case, system, part.check);
+          if (j.runs === 0) continue;
+          const unit = part.check.unit;
+          const runs = j.values.map((v, k) => `${runsOf(all, part.case, system)[k].failed ? 'failed' : fmt(v, unit)}${j.busy[k] ? ' (busy)' : ''}`).join(' · ');
+          const spread = j.spread === null ? '—' : unit === 'change' ? `${(j.spread * 100).toFixed(1)} points` : `${(j.spread * 100).toFixed(1)} %`;
+          const agree = j.allFailed ? 'failed' : j.flagged ? `⚠️ FLAGGED: ${j.flagged}` : 'yes';
+          lines.push(`| ${part.case} | ${part.check.what} | ${systemNames[system]} | ${runs} | ${fmt(j.median, unit)} | ${spread} | ${agree} |`);
+        }
+      }
+    }
+  }
+  const busy = all.filter(busyBefore);
+  if (busy.length) {
+    lines.push('', 'Runs that started on a busy machine (after the wait; the busiest processes of the last sample):', '');
+    for (const r of busy) {
+      const q = r.quiet_check;
+      lines.push(`- ${r.case} ${systemNames[r.system]}: ${q.busy_cores} cores in use after ${q.waited_s} s` +
+        `${q.top?.length ? ` (${q.top.join(', ')})` : ''}, load ${q.load1}`);
+    }
+  }
+  lines.push('', 'The multinode comparisons are differences between Sorak\'s own configurations, each shown with the ' +
+    'spread of its paired runs in "Several nodes"; the guard flags them only for a run that started on a busy machine or failed.');
+  return lines.join('\n');
+}
+const systemOrder = ['sorak', 'inspircd', 'ws', 'floor'];
+function systemsOf(all, caseName) {
+  const present = new Set(all.filter((r) => r.case === caseName).map((r) => r.system));
+  return [...systemOrder.filter((s) => present.has(s)), ...[...present].filter((s) => !systemOrder.includes(s))];
+}
+function runsText(all) {
+  const counts = new Set();
+  for (const r of all) counts.add(runsOf(all, r.case, r.system).length);
+  const c = [...counts].sort((a, b) => a - b);
+  return c.length === 1 ? `${c[0]} time${c[0] === 1 ? '' : 's'} for each program` : `${c[0]}–${c.at(-1)} times for each program`;
+}
+function quietThreshold(all) {
+  const t = all.find((r) => num(r.quiet_check?.threshold))?.quiet_check.threshold;
+  return num(t) ? t : 0.3;
 }
 
 // The one rate each scenario is about: deliveries, upgrades or requests per second.
@@ -237,14 +366,28 @@ function mainRate(r) {
   return num(r.deliveries_per_s) && r.deliveries_per_s > 0 ? `${fmt(r.deliveries_per_s, 'rate')} deliveries` : '—';
 }
 
+// Before a run: quiet, busy (the cores in use when the wait ran out), or no check (a run from
+// before the guard, or a case that did not go through run_case).
+function quietCell(r) {
+  const q = r.quiet_check;
+  if (!q) return '—';
+  if (q.quiet === false) return `⚠️ busy: ${q.busy_cores} cores`;
+  if (q.quiet === true) return q.waited_s > 0 ? `quiet after ${q.waited_s} s` : 'quiet';
+  return 'not checked';
+}
+
 function runsTable(all) {
-  const lines = ['| Case | System | Conns | Sent | Delivered | Share | Rate | p50 | p90 | p99 | max | CPU cores | Gen CPU s | RSS MiB | RSS/conn | Errors | s |',
-                 '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = ['| Case | System | Run | Before | Conns | Sent | Delivered | Share | Rate | p50 | p90 | p99 | max | CPU cores | Gen CPU s | RSS MiB | RSS/conn | Errors | s |',
+                 '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  const seen = new Map();
   for (const r of all) {
-    if (r.failed) { lines.push(`| ${r.case} | ${systemNames[r.system]} | failed: exit ${r.exit_code} ||||||||||||||| |`); continue; }
+    const key = `${r.case} ${r.system}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    const head = `| ${r.case} | ${systemNames[r.system]} | ${seen.get(key)} | ${quietCell(r)} |`;
+    if (r.failed) { lines.push(`${head} failed: exit ${r.exit_code} ||||||||||||||| |`); continue; }
     const l = r.latency_ms?.count ? r.latency_ms : {}, s = r.server ?? {};
     const kinds = Object.entries(r.error_kinds ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
-    lines.push(`| ${r.case} | ${systemNames[r.system]} | ${r.connected ?? '—'}/${r.connections ?? '—'} | ${r.sent || '—'} | ` +
+    lines.push(`${head} ${r.connected ?? '—'}/${r.connections ?? '—'} | ${r.sent || '—'} | ` +
       `${r.delivered || '—'} | ${r.expected ? fmt(deliveredShare(r), 'share') : '—'} | ${mainRate(r)} | ${fmt(l.p50, 'ms')} | ` +
       `${fmt(l.p90, 'ms')} | ${fmt(l.p99, 'ms')} | ${fmt(l.max, 'ms')} | ${num(s.cpu_cores) ? s.cpu_cores.toFixed(2) : '—'} | ` +
       `${num(r.client_cpu_s) ? r.client_cpu_s.toFixed(1) : '—'} | ` +
@@ -263,14 +406,14 @@ function runsTable(all) {
 function floorSection(all) {
   const rows = [];
   for (const target of targets.filter((t) => find(all, t.case, 'floor'))) {
-    const floor = find(all, target.case, 'floor');
-    const sorak = find(all, target.case, 'sorak');
     for (const check of target.checks.filter((c) => c.goal && c.unit !== 'share')) {
-      const f = check.get(floor, all);
-      const v = sorak ? check.get(sorak, all) : null;
-      const reach = num(f) ? (check.goal.test(f, floor, all) ? 'yes' : 'no: the floor misses it too') : '—';
-      rows.push(`| ${target.name} | ${check.what} | ${fmt(v, check.unit)} | ${fmt(f, check.unit)} | ` +
-        `${fmt(deliveredShare(floor), 'share')} | ${check.goal.text} | ${reach} |`);
+      const f = judge(all, target.case, 'floor', check);
+      const v = judge(all, target.case, 'sorak', check);
+      const reach = f.flagged ? 'not known (flagged)'
+        : num(f.value) ? (check.goal.test(f.value, find(all, target.case, 'floor'), all) ? 'yes' : 'no: the floor misses it too') : '—';
+      rows.push(`| ${target.name} | ${check.what} | ${figureCell(v, check.unit)} | ${figureCell(f, check.unit)} | ` +
+        `${ratioCell(ratioOf(v, f, { a: 'Sorak', b: 'floor' }))} | ` +
+        `${figureCell(judge(all, target.case, 'floor', allDelivered), 'share')} | ${check.goal.text} | ${reach} |`);
     }
   }
   if (rows.length === 0) return 'No floor run in this result.';
@@ -281,8 +424,9 @@ function floorSection(all) {
     'loopback path and the generator\'s reads on the same two cores; a target it misses is out of reach, as far as ' +
     'we can measure, for any server measured this way on this machine (unpaced it does worse at 5 k: ' +
     '`bench/OPTIMISATIONS.md`).', '',
-    '| Target | Figure | Sorak | Floor | Floor delivered | Target | Floor meets it |',
-    '|---|---|---|---|---|---|---|', ...rows].join('\n');
+    'Each figure is the median of its runs, judged by the guard as in the tables below.', '',
+    '| Target | Figure | Sorak | Floor | Sorak / floor | Floor delivered | Target | Floor meets it |',
+    '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 // Every run of the room-open case: the busy room's latency with and without the long stream's open.
@@ -419,6 +563,48 @@ function profileSection() {
   return lines.join('\n');
 }
 
+// The runs before this one, kept by bench/run.sh in RESULTS_DIR/earlier/DATE-COMMIT.{jsonl,
+// machine.json,md}: the headline each one published, as it published it, newest first (the last
+// MAX_EARLIER in full, the rest as links). A run of the same date and commit as this one is itself.
+const MAX_EARLIER = 5;
+function earlierSection() {
+  const dir = path.join(resultsDir, 'earlier');
+  const kept = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.machine.json')).sort().reverse() : [];
+  const runs = kept.map((f) => {
+    const base = f.replace(/\.machine\.json$/, '');
+    const m = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    const md = path.join(dir, `${base}.md`);
+    return { base, m, md: fs.existsSync(md) ? md : null, lines: readJsonl(path.join(dir, `${base}.jsonl`)) };
+  }).filter((e) => !(e.m.date === machine.date && e.m.commit === machine.commit));
+  if (runs.length === 0) return 'None kept yet: `bench/run.sh` keeps the run before in `bench/results/earlier/` when it writes a new one.';
+  const out = ['As each was published (its own `RESULTS.md`, kept in full beside its lines). A run whose lines carry no ' +
+    '`quiet_check` ran before the guard: one run per case and program, nothing checked that the run was typical, so its ' +
+    'figures are history, not results.', ''];
+  runs.forEach((e, k) => {
+    const link = e.md ? path.relative(path.dirname(outputMd), e.md) : null;
+    const guarded = e.lines.some((r) => r.quiet_check);
+    out.push(`### Run of ${e.m.date ?? '?'} on commit \`${e.m.commit ?? '?'}\`${e.m.quick ? ' (--quick)' : ''}` +
+      `${guarded ? '' : ': before the guard'}`, '');
+    if (link) out.push(`Its full results: [${link}](${link}).`, '');
+    if (k >= MAX_EARLIER || !e.md) return;
+    const text = fs.readFileSync(e.md, 'utf8');
+    const said = text.split('\n').find((l) => /^Run of /.test(l));
+    if (said) out.push(`It said: "${said.trim()}"`, '');
+    const table = text.split('\n## ').find((part) => part.startsWith('Headline\n'));
+    if (table) out.push(...table.split('\n').slice(1).filter((l) => l.startsWith('|')), '');
+  });
+  return out.join('\n').trimEnd();
+}
+
+// The multinode section's own verdicts come from bench/multinode.mjs; when the guard flags them
+// (a busy or failed run), say so under them, as the headline does.
+function multinodeGuardNote() {
+  const rows = sections.filter((s) => s.target.case === 'multinode-2').flatMap((s) => s.rows).filter((e) => e.sorak.flagged);
+  if (rows.length === 0) return [];
+  return [`> ⚠️ The guard: ${[...new Set(rows.map((e) => e.sorak.flagged))].join('; ')} in these cases: the verdicts above ` +
+    'are not results (the headline says "not measured").', ''];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main.
 // ---------------------------------------------------------------------------------------------
@@ -430,12 +616,12 @@ if (all.length === 0) { console.error(`report: no results in ${resultsDir}/lates
 const sections = targets.map((t) => ({ target: t, ...targetSection(t, all) }));
 const headline = ['| Target | Figure | Sorak | Best peer | Sorak / best peer | Target | Met |', '|---|---|---|---|---|---|---|'];
 for (const s of sections) {
-  for (const e of s.rows.filter((row) => row.check.goal || row.check.vsGoal)) {
-    headline.push(`| ${s.target.name} | ${e.check.what} | ${fmt(e.sorak, e.check.unit)} | ${peerCell(e)} | ` +
-      `${fmtRatio(e.ratio)} | ${goalText(e.check)} | ${verdict(e.met)} |`);
+  for (const e of s.rows.filter((row) => isGoal(row.check))) {
+    headline.push(`| ${s.target.name} | ${e.check.what} | ${figureCell(e.sorak, e.check.unit)} | ${peerCell(e)} | ` +
+      `${ratioCell(e.ratio)} | ${goalText(e.check)} | ${verdict(e)} |`);
   }
 }
-const goals = sections.flatMap((s) => s.rows).filter((e) => e.met !== null);
+const goals = sections.flatMap((s) => s.rows).filter((e) => isGoal(e.check));
 // Sections run on their own later and merged into this run's lines (each line names its commit).
 const later = new Map();
 for (const r of all) {
@@ -450,13 +636,18 @@ for (const r of all) {
 const laterText = [...later].map(([c, e]) =>
   `${[...e.cases].join(', ')} on commit \`${c}\`${e.from ? ` (${e.from} – ${e.to})` : ''}`).join('; ');
 const metCount = goals.filter((e) => e.met).length;
+const notRun = goals.filter((e) => e.notRun).length;
+const notMeasured = goals.filter((e) => e.met === null && !e.notRun).length;
+const countText = `${metCount} of ${goals.length - notRun} targets met` +
+  (notMeasured ? `, ${notMeasured} not measured (their runs disagree or the machine was busy: FLAGGED)` : '') +
+  (notRun ? `; ${notRun} not run in this result` : '');
 
 const md = [
   '# Sorak benchmark results', '',
   `Generated by \`bench/report.mjs\` from \`bench/results/latest.jsonl\`: do not edit by hand, run \`make bench\`.`,
   `Run of ${machine.date ?? 'unknown date'} on commit \`${machine.commit ?? 'unknown'}\`` +
     `${machine.quick ? ' with `--quick` (tiny sizes: a plumbing check, not a benchmark)' : ''}; ` +
-    `${metCount} of ${goals.length} targets met.` +
+    `${countText}.` +
     (laterText ? ` Run later on the same machine and merged in: ${laterText}.` : ''), '',
   'Everything ran on one machine over loopback: the load generator (`sorak bench`) shares the cores with the server ' +
     'under test. Each case got a fresh server. A "delivery" is one message received by one viewer.', '',
@@ -466,13 +657,16 @@ const md = [
   `| Kernel | ${machine.kernel ?? '?'} |`, `| OS | ${machine.os ?? '?'} |`, `| fd limit | ${machine.fd_limit ?? '?'} |`,
   `| Peers | ${machine.inspircd ?? '?'}; Node ${machine.node ?? '?'} with ws ${machine.ws ?? '?'} |`,
   `| Timed case length | ${machine.duration_s ?? '?'} s |`, '',
-  '## Headline', '', ...headline, '',
+  '## Headline', '', 'Each figure is the median of its runs; a ⚠️ FLAGGED one is the range of runs that disagree (or ' +
+    'started on a busy machine), and no ratio or verdict is drawn from it: see "The guard" below.', '', ...headline, '',
+  '## Earlier runs', '', earlierSection(), '',
   '## The machine\'s floor', '', floorSection(all), '',
   '## Targets', '', sections.map((s) => s.text).join('\n\n'), '',
   '## Room open: every run', '', roomOpenSection(all), '',
   '## Store: SQLite and PostgreSQL side by side', '', storesSection(all), '',
-  '## Several nodes', '', multinodeSection(all, fmt), '',
+  '## Several nodes', '', multinodeSection(all, fmt), '', ...multinodeGuardNote(), 
   '## The store\'s share of the latency', '', storeSection(all, machine), '',
+  '## The guard: every run of each figure, and whether they agree', '', guardSection(all), '',
   '## Every run', '', runsTable(all), '',
   '## Commands', '', `\`make bench\` runs \`scripts/install-bench-deps.sh\`, the build, then \`${machine.run ?? 'bench/run.sh'}\`, which ran:`, '',
   commandsSection(all), '',
@@ -481,11 +675,12 @@ const md = [
 fs.writeFileSync(outputMd, md);
 
 // The ratios, on stdout.
-console.log(`\n${path.relative(process.cwd(), outputMd)}: ${metCount} of ${goals.length} targets met`);
+console.log(`\n${path.relative(process.cwd(), outputMd)}: ${countText}`);
+const plain = (text) => text.replace(/⚠️ /g, '');
 for (const s of sections) {
-  for (const e of s.rows.filter((row) => row.check.goal || row.check.vsGoal || row.peer)) {
-    const peer = e.peer ? `${systemNames[e.peer.system]} ${fmt(e.peer.value, e.check.unit)}` : 'no peer';
-    console.log(`  ${(s.target.case + ' ' + e.check.what).padEnd(52)} Sorak ${fmt(e.sorak, e.check.unit).padEnd(12)} ` +
-      `${peer.padEnd(24)} ratio ${fmtRatio(e.ratio).padEnd(7)} ${goalText(e.check)} ${verdict(e.met)}`);
+  for (const e of s.rows.filter((row) => isGoal(row.check) || row.peer)) {
+    const peer = e.peer ? `${systemNames[e.peer.system]} ${plain(figureCell(e.peer.judged, e.check.unit))}` : 'no peer';
+    console.log(`  ${(s.target.case + ' ' + e.check.what).padEnd(52)} Sorak ${plain(figureCell(e.sorak, e.check.unit)).padEnd(12)} ` +
+      `${peer.padEnd(24)} ratio ${plain(ratioCell(e.ratio)).padEnd(7)} ${goalText(e.check)} ${plain(verdict(e))}`);
   }
 }

@@ -3,8 +3,14 @@
 # (InspIRCd, a Node `ws` broadcast server) and the floor (bench/peers/floor.cpp), in one run, on
 # loopback only.
 #
-#   bench/run.sh            the full run (about 10–15 minutes on 2 cores)
+#   bench/run.sh            the full run (about 25–30 minutes on 2 cores)
 #   bench/run.sh --quick    small sizes and 3 s runs: checks the plumbing, not the speed
+#
+# The guard (bench/guard.mjs): every case runs BENCH_RUNS times (2) for every program that plays
+# it, interleaved (sorak, inspircd, ws, floor, sorak, inspircd, …) so that a slow spell of the
+# machine does not land on every run of one program; before each run bench/quiet.mjs checks that
+# the machine is quiet (waiting for it up to BENCH_QUIET_WAIT seconds) and the run's line records
+# the check as `quiet_check`. bench/report.mjs quotes a figure only from runs that agree.
 #
 # Each case gets a fresh server (a new temp data dir for sorakd), so no case inherits another's
 # heap, queues or database; the server is stopped by PID after its case, and on any exit.
@@ -25,7 +31,15 @@
 # BENCH_MULTINODE_VIEWERS, BENCH_MULTINODE_SENDERS (the multinode cases' load: 10000 messages/s,
 # 10 viewers, 10 senders; --quick 500, 4, 4), BENCH_RESULTS_DIR (where latest.jsonl,
 # latest.machine.json and, when not bench/results, RESULTS.md go; default bench/results and
-# bench/RESULTS.md).
+# bench/RESULTS.md), BENCH_RUNS (runs of every case and program, 2; the default of the three
+# *_RUNS above), BENCH_SYSTEMS (a regex of the programs to run: sorak, inspircd, ws, floor; all),
+# BENCH_QUIET_CORES (the CPU, in cores, in use on the machine above which it is busy, 0.3),
+# BENCH_QUIET_WAIT (seconds to wait for a quiet machine before a run starts anyway, recorded as
+# busy; 60), BENCH_QUIET_SAMPLE (seconds of each /proc/stat sample, 1.5).
+#
+# The run before is kept: its latest.jsonl, latest.machine.json and RESULTS.md are copied to
+# RESULTS_DIR/earlier/DATE-COMMIT.* before they are replaced, and the report shows their headline
+# beside the new one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +52,11 @@ QUICK=0
 DURATION=${BENCH_DURATION:-$([ $QUICK = 1 ] && echo 3 || echo 10)}
 CASE_TIMEOUT=${BENCH_CASE_TIMEOUT:-300}
 ONLY=${BENCH_ONLY:-.}
+RUNS=${BENCH_RUNS:-2}
+SYSTEMS=${BENCH_SYSTEMS:-.}
+QUIET_CORES=${BENCH_QUIET_CORES:-0.3}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-60}
+QUIET_SAMPLE=${BENCH_QUIET_SAMPLE:-1.5}
 
 for bin in "$SORAKD" "${GENERATOR[0]}"; do
   [ -x "$bin" ] || { echo "bench: $bin is missing: run \`make bench\` (it builds first)" >&2; exit 1; }
@@ -139,10 +158,13 @@ start_server() {  # start_server sorak|inspircd|ws|floor
 record_failure() {  # record_failure CASE SYSTEM COMMAND EXIT_CODE WHY
   jq -nc --arg c "$1" --arg s "$2" --arg cmd "$3" --arg sc "$server_command" --argjson rc "$4" \
     --arg why "$5" --arg store "$case_store" --arg nodes "$case_nodes" --arg broker "$case_broker" \
+    --argjson quiet "${case_quiet:-null}" \
     '{case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, failed: $why}
+     + (if $quiet then {quiet_check: $quiet} else {} end)
      + (if $store != "" then {store: $store} else {} end)
      + (if $nodes != "" then {nodes: ($nodes | tonumber), broker: $broker} else {} end)' >>"$jsonl"
-  echo "FAILED (exit $4): ${5:0:200}"
+  echo "FAILED (exit $4): ${5:0:200}$quiet_note"
+  case_quiet="" quiet_note=""
 }
 
 # The multinode section's Redis (scripts/redis-test.sh, daemonized): one for the section, stopped
@@ -247,10 +269,25 @@ summed_buckets() {  # summed_buckets METRIC METRICS_TEXT
               | [.order[] as $b | [$b, .sum[$b]]] | if length > 0 then . else null end'
 }
 
+# Before a run: is the machine quiet (bench/quiet.mjs: at most QUIET_CORES cores in use over a
+# QUIET_SAMPLE s sample, re-sampled every 5 s for up to QUIET_WAIT s)? Sets case_quiet to its JSON
+# (the run's line keeps it as quiet_check) and quiet_note to what the progress line says about it.
+case_quiet="" quiet_note=""
+quiet_check() {
+  case_quiet=$(node bench/quiet.mjs --threshold "$QUIET_CORES" --max-wait "$QUIET_WAIT" --sample "$QUIET_SAMPLE" 2>/dev/null |
+               tail -1 | jq -c . 2>/dev/null) || case_quiet=""
+  [ -n "$case_quiet" ] || case_quiet='{"quiet":null,"error":"bench/quiet.mjs gave no answer"}'
+  quiet_note=$(jq -r 'if .quiet == false then "  BUSY before start: \(.busy_cores) cores after \(.waited_s) s (\(.top | join(", ")))"
+                      elif .quiet == null then "  quiet check failed"
+                      elif .waited_s > 0 then "  (waited \(.waited_s) s for a quiet machine)" else "" end' <<<"$case_quiet")
+}
+
 run_case() {
   local case_name=$1 system=$2 scenario=$3; shift 3
   [[ $case_name =~ $ONLY ]] || return 0
+  [[ $system =~ $SYSTEMS ]] || return 0
   printf '%-14s %-9s ' "$case_name" "$system"
+  quiet_check
   if ! start_server "$system"; then
     local why="the server did not start"
     [ "$system" = sorak ] && why="$why: $(tail -c 300 "$sorakd_dir/stderr.log" 2>/dev/null | tr '\n' ' ')"
@@ -315,14 +352,15 @@ run_case() {
       --arg sc "$server_command" --argjson rc "$rc" --argjson commits "$commits" --argjson side "$side" \
       --argjson lag "$broker_lag" \
       --arg store "$case_store" --arg nodes "$case_nodes" --arg broker "$case_broker" \
-      --arg commit "$commit" --arg at "$(date -u +%FT%TZ)" \
-      '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, commit: $commit, at: $at}
+      --arg commit "$commit" --arg at "$(date -u +%FT%TZ)" --argjson quiet "$case_quiet" \
+      '. + {case: $c, system: $s, command: $cmd, server_command: $sc, exit_code: $rc, commit: $commit, at: $at,
+            quiet_check: $quiet}
          + (if $commits then {store_commit_buckets: $commits} else {} end)
          + (if $lag then {broker_lag_buckets: $lag} else {} end)
          + (if $side then {side: $side} else {} end)
          + (if $store != "" then {store: $store} else {} end)
          + (if $nodes != "" then {nodes: ($nodes | tonumber), broker: $broker} else {} end)' >>"$jsonl"
-    echo "$line" | jq -r '"ok  " + (
+    local status; status=$(echo "$line" | jq -r '"ok  " + (
         if .scenario == "ingest" then "\(.acked_per_s) acked/s (\(.loop) loop), \(.acked) of \(.sent) acked, commit p99 \(.commit_p99_ms) ms"
         elif .upgrades_per_s then "\(.upgrades_per_s) upgrades/s"
         elif .requests_per_s then "\(.requests_per_s) requests/s, \(.ok) of \(.completed) ok"
@@ -332,7 +370,9 @@ run_case() {
       + (if .cross_node then " (same node \(.same_node.p99), across \(.cross_node.p99))" else "" end)
       + "  cpu \(.server.cpu_cores) cores"
       + (if .server_cpu_us_per_delivery then " (\(.server_cpu_us_per_delivery) µs/delivery)" else "" end)
-      + "  errors \(.errors)"' 
+      + "  errors \(.errors)"')
+    echo "$status$quiet_note"
+    case_quiet="" quiet_note=""
     [ "$side" = null ] || echo "                         side: $side"
   else
     local why; why=$(tail -c 600 "$err" | tr '\n' ' ')
@@ -349,8 +389,8 @@ else
   V1K=1000 V5K=5000 IDLE=19000 CONNECTS=15000 CONNECT_RATE=12000 REQS=100000 ROOM_OPEN_VIEWERS=500 ROOM_OPEN_MESSAGES=1000000
   STORE_STREAMS=1000 STORE_SENDERS=2000 INGEST_RATE=20000
 fi
-STORE_RUNS=${BENCH_STORE_RUNS:-2}
-ROOM_OPEN_RUNS=${BENCH_ROOM_OPEN_RUNS:-2}
+STORE_RUNS=${BENCH_STORE_RUNS:-$RUNS}
+ROOM_OPEN_RUNS=${BENCH_ROOM_OPEN_RUNS:-$RUNS}
 fanout_flags() { flags=(--viewers "$1" --senders 10 --rate "$2" --size 100 --duration "$DURATION"); }
 
 # The commit every case line names (a section run on its own can be merged into another run's
@@ -376,34 +416,47 @@ record_machine() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The run: each case against Sorak first, then the peers that can play it.
+# The run: each case RUNS times, every program once per round, Sorak first: sorak, inspircd, ws,
+# floor, sorak, inspircd, … (interleaved, so a slow spell of the machine falls on one run of
+# several programs, not on every run of one; bench/guard.mjs then sees their runs disagree).
 # ---------------------------------------------------------------------------------------------
 mkdir -p "$RESULTS"
 record_machine "${1:-}" >"$tmp/machine.json"
-echo "bench: $(jq -r '"\(.nproc) × \(.cpu), \(.kernel), \(.ram_gib) GiB, commit \(.commit)"' "$tmp/machine.json")"
+echo "bench: $(jq -r '"\(.nproc) × \(.cpu), \(.kernel), \(.ram_gib) GiB, commit \(.commit)"' "$tmp/machine.json"), $RUNS runs of each case"
+
+rounds() {  # rounds CASE "SYSTEM…" SCENARIO [generator flags…]: the case RUNS times, interleaved
+  local case_name=$1 systems=$2 system; shift 2
+  for _ in $(seq 1 "$RUNS"); do
+    for system in $systems; do run_case "$case_name" "$system" "$@"; done
+  done
+}
 
 # The floor (bench/peers/floor.cpp) is no peer: a bare relay with Sorak's write path and pacing and
 # nothing else (no store, no checks). Its latency is what the machine and the generator leave.
 fanout_flags "$V1K" 100
-for system in sorak inspircd ws floor; do run_case fanout-1k "$system" fanout "${flags[@]}"; done
+rounds fanout-1k "sorak inspircd ws floor" fanout "${flags[@]}"
 fanout_flags "$V5K" 400
-for system in sorak inspircd ws floor; do run_case fanout-5k "$system" fanout "${flags[@]}"; done
-for system in sorak inspircd ws; do run_case slow "$system" slow "${flags[@]}" --stalled-share 0.05; done
+rounds fanout-5k "sorak inspircd ws floor" fanout "${flags[@]}"
+rounds slow "sorak inspircd ws" slow "${flags[@]}" --stalled-share 0.05
 fanout_flags "$V5K" 800
-for system in sorak inspircd ws; do run_case saturation "$system" fanout "${flags[@]}"; done
+rounds saturation "sorak inspircd ws" fanout "${flags[@]}"
 # The generator holds N sockets and the server N: each process stays under the 20 000 fd limit.
-for system in sorak inspircd ws; do run_case idle "$system" idle --connections "$IDLE" --hold "$DURATION"; done
+rounds idle "sorak inspircd ws" idle --connections "$IDLE" --hold "$DURATION"
 # InspIRCd finishes a registration on its once-a-second timer: a connect storm cannot measure it.
 # A storm is arrivals the server must keep up with: connections start on a fixed schedule 20 %
 # above the 10 k/s target (open loop, latency counted from each one's scheduled start), at most
 # 1024 in flight. A closed loop cannot show the target: with 256 in flight at 10 k/s the mean alone
 # would be 25.6 ms.
-for system in sorak ws; do
-  [[ connect =~ $ONLY ]] && settle_time_wait
-  run_case connect "$system" connect --connections "$CONNECTS" --connect-rate "$CONNECT_RATE" --concurrency 1024
+for _ in $(seq 1 "$RUNS"); do
+  for system in sorak ws; do
+    [[ connect =~ $ONLY && $system =~ $SYSTEMS ]] && settle_time_wait
+    run_case connect "$system" connect --connections "$CONNECTS" --connect-rate "$CONNECT_RATE" --concurrency 1024
+  done
 done
-run_case rest-history sorak rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
-run_case rest-showroom sorak rest --kind showroom --rooms 100 --requests "$REQS" --concurrency 64
+for _ in $(seq 1 "$RUNS"); do
+  run_case rest-history sorak rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
+  run_case rest-showroom sorak rest --kind showroom --rooms 100 --requests "$REQS" --concurrency 64
+done
 
 # ---------------------------------------------------------------------------------------------
 # Store (issue 16): durable ingest and REST history on SQLite and PostgreSQL, side by side.
@@ -526,7 +579,7 @@ fi
 MULTINODE_VIEWERS=${BENCH_MULTINODE_VIEWERS:-$MULTINODE_VIEWERS}
 MULTINODE_SENDERS=${BENCH_MULTINODE_SENDERS:-$MULTINODE_SENDERS}
 MULTINODE_RATE=${BENCH_MULTINODE_RATE:-$MULTINODE_RATE}
-MULTINODE_RUNS=${BENCH_MULTINODE_RUNS:-2}
+MULTINODE_RUNS=${BENCH_MULTINODE_RUNS:-$RUNS}
 MULTINODE_FANOUT_VIEWERS=${BENCH_MULTINODE_FANOUT_VIEWERS:-$MULTINODE_FANOUT_VIEWERS}
 MULTINODE_FANOUT_RATE=${BENCH_MULTINODE_FANOUT_RATE:-$MULTINODE_FANOUT_RATE}
 
@@ -602,6 +655,24 @@ room_open_cases() {
 }
 room_open_cases
 
+# The run before stays beside this one: its lines, machine and RESULTS.md go to
+# RESULTS/earlier/DATE-COMMIT.* (once: a run already kept there is not copied again), and the
+# report quotes their headline under "Earlier runs".
+results_md=$RESULTS/RESULTS.md
+[ "$RESULTS" = bench/results ] && results_md=bench/RESULTS.md
+keep_earlier_run() {
+  [ -s "$RESULTS/latest.jsonl" ] && [ -s "$RESULTS/latest.machine.json" ] || return 0
+  local name; name=$(jq -r '"\(.date // "undated")-\(.commit // "unknown")" | gsub(":"; "")' "$RESULTS/latest.machine.json")
+  local dir=$RESULTS/earlier
+  mkdir -p "$dir"
+  [ -e "$dir/$name.jsonl" ] && return 0
+  cp "$RESULTS/latest.jsonl" "$dir/$name.jsonl"
+  cp "$RESULTS/latest.machine.json" "$dir/$name.machine.json"
+  [ -s "$results_md" ] && cp "$results_md" "$dir/$name.md"
+  echo "bench: the run before ($name) kept in $dir"
+}
+keep_earlier_run
+
 cp "$jsonl" "$RESULTS/latest.jsonl"
 cp "$tmp/machine.json" "$RESULTS/latest.machine.json"
-if [ "$RESULTS" = bench/results ]; then node bench/report.mjs; else node bench/report.mjs "$RESULTS" "$RESULTS/RESULTS.md"; fi
+if [ "$RESULTS" = bench/results ]; then node bench/report.mjs; else node bench/report.mjs "$RESULTS" "$results_md"; fi
