@@ -106,7 +106,14 @@ recovery_limits ws_session::limits() const { return {svc_.config.recovery_max, s
 void ws_session::on_room_open(const result<std::shared_ptr<room>>& r, const ws_target& target,
                               const std::optional<std::vector<message>>& older) {
   if (state_ != state::open) return;
-  if (!r) return close(close_code::unknown_stream, "Unknown stream");
+  if (!r) {
+    if (r.err().id == errc::stream_not_found || r.err().id == errc::room_not_found)
+      return close(close_code::unknown_stream, "Unknown stream");
+    // The store did not answer (or the room could not be built): not final, the client comes back.
+    spdlog::warn("ws: stream {} could not be opened: {}", log_quoted(target.stream), r.err().message);
+    return close(close_code::try_again_later,
+                 r.err().id == errc::store_unavailable ? "store_unavailable" : "Could not open the room");
+  }
   room_ = *r;
   audience_ = svc_.fan->join(room_);
   spdlog::debug("ws: join user={} stream={}", log_quoted(who_.user.id), room_->stream_id());

@@ -32,6 +32,7 @@ inline constexpr std::uint16_t invalid_payload = 1007;  // text that is not UTF-
 inline constexpr std::uint16_t policy = 1008;           // flood, slow consumer
 inline constexpr std::uint16_t too_big = 1009;          // frame or message > limit
 inline constexpr std::uint16_t internal = 1011;
+inline constexpr std::uint16_t try_again_later = 1013;  // the store did not answer: reconnect
 inline constexpr std::uint16_t unauthorized = 4001;
 inline constexpr std::uint16_t unknown_stream = 4004;
 }  // namespace close_code

@@ -44,6 +44,7 @@ function ackedIds(clients) {
 
 test('PostgreSQL stopped and started during a send loop: refused with store_unavailable, /readyz 503, chat resumes, nothing acked lost', async () => {
   const stream = await createStream(server, owner, { title: 'pg restart' });
+  const unopened = await createStream(server, owner, { title: 'nobody has joined it yet' });
   const viewer = await joinChat(server, stream.id, server.token(freshUser('viewer')));
   const sender = await joinChat(server, stream.id, server.token(freshUser('sender')));
   assert.equal((await readyStatus()).status, 200);
@@ -71,6 +72,9 @@ test('PostgreSQL stopped and started during a send loop: refused with store_unav
     assert.equal(down.body.code, 'store_unavailable');
     const otherCodes = sender.ofType('error').map((e) => e.code).filter((c) => c !== 'store_unavailable');
     assert.deepEqual(otherCodes, [], 'no other error while the store is down');
+    // Joining a stream whose room is not open yet needs the store: the client is told to come back
+    // (1013, which clients retry), never that the stream does not exist (4004, which they give up on).
+    await assert.rejects(joinChat(server, unopened.id, server.token(freshUser('newcomer'))), /\(1013 store_unavailable\)/);
     const ackedWhileDown = sender.ofType('ack').length;
     await sleep(1000);
     assert.ok(sender.ofType('ack').length - ackedWhileDown <= 1, 'nothing is acked while the store is down');
@@ -79,12 +83,15 @@ test('PostgreSQL stopped and started during a send loop: refused with store_unav
   }
 
   // It comes back by itself: ready again and sends acked again, same connections.
-  await waitFor(async () => (await readyStatus()).status === 200, { timeoutMs: 20000, what: '/readyz 200 again' });
+  await waitFor(async () => (await readyStatus()).status === 200, { timeoutMs: 60000, what: '/readyz 200 again' });
   const acksBefore = sender.ofType('ack').length;
   await waitFor(() => sender.ofType('ack').length >= acksBefore + 10, { timeoutMs: 20000, what: '10 acks after the restart' });
   sending = false;
   await loop;
   assert.ok(sender.isOpen() && viewer.isOpen(), 'the viewers stayed connected');
+  const newcomer = await joinChat(server, unopened.id, server.token(freshUser('newcomer')));
+  assert.ok(newcomer.isOpen(), 'the stream opens once the store is back');
+  await newcomer.close();
 
   // Resending what was not acked (same client_id) stores it once: the whole loop ends up in history.
   const acked = ackedIds([sender]);
