@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "net/client_address.hpp"
 
@@ -65,6 +66,13 @@ int parse_config(int argc, char** argv, server_config& out) {
                  "bytes queued for one viewer past which its chat lines are skipped until it catches up "
                  "(0: a quarter of --max-queue-bytes)")
       ->envname("SORAK_SOFT_QUEUE_BYTES");
+  const std::map<std::string, server_config::ws_compression_mode> compression_modes{
+      {"off", server_config::ws_compression_mode::off}, {"shared", server_config::ws_compression_mode::shared}};
+  app.add_option("--ws-compression", out.ws_compression,
+                 "permessage-deflate for clients that offer it: shared (each event deflated once for every such "
+                 "viewer) or off")
+      ->envname("SORAK_WS_COMPRESSION")
+      ->transform(CLI::CheckedTransformer(compression_modes, CLI::ignore_case));
   app.add_option("--max-queue-bytes", out.max_queue_bytes, "bytes queued for one viewer before it is cut as a slow consumer")
       ->envname("SORAK_MAX_QUEUE_BYTES");
   app.add_option("--socket-send-buffer", out.socket_send_buffer,
