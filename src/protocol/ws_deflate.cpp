@@ -162,33 +162,40 @@ std::shared_ptr<const std::string> make_deflated_text_frame(std::string_view pay
   return std::make_shared<const std::string>(std::move(out));
 }
 
+// Inflates straight into `out`, growing it by doubling up to max_bytes + 1:
+// one byte past the limit is how too_big is known.
 inflate_result inflate_message(std::string_view compressed, std::size_t max_bytes, std::string& out) {
   thread_local inflater f;
   z_stream& z = f.z;
   inflateReset(&z);
-  out.clear();
-  char chunk[16 * 1024];
+  out.resize(std::min(max_bytes + 1, std::max<std::size_t>(256, 4 * compressed.size())));
+  std::size_t used = 0;
+  auto fail = [&](inflate_result r) {
+    out.clear();
+    return r;
+  };
+  bool ended = false;  // a final block was read: what follows is ignored
   for (std::string_view piece : {compressed, sync_tail}) {
+    if (ended) break;
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(piece.data()));
     z.avail_in = static_cast<uInt>(piece.size());
     for (;;) {
-      z.next_out = reinterpret_cast<Bytef*>(chunk);
-      z.avail_out = sizeof chunk;
+      if (used == out.size()) {
+        if (used > max_bytes) return fail(inflate_result::too_big);
+        out.resize(std::min(max_bytes + 1, 2 * out.size()));
+      }
+      z.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+      z.avail_out = static_cast<uInt>(out.size() - used);
       const int r = inflate(&z, Z_SYNC_FLUSH);
-      out.append(chunk, sizeof chunk - z.avail_out);
-      if (out.size() > max_bytes) {
-        out.clear();
-        return inflate_result::too_big;
-      }
-      if (r == Z_STREAM_END) return inflate_result::ok;  // a final block: what follows is ignored
-      if (r != Z_OK && r != Z_BUF_ERROR) {
-        out.clear();
-        return inflate_result::corrupt;
-      }
-      if (z.avail_in == 0 && z.avail_out != 0) break;
-      if (r == Z_BUF_ERROR) break;  // no progress possible
+      used = out.size() - z.avail_out;
+      if (used > max_bytes) return fail(inflate_result::too_big);
+      ended = r == Z_STREAM_END;
+      if (ended) break;
+      if (r != Z_OK && r != Z_BUF_ERROR) return fail(inflate_result::corrupt);
+      if (z.avail_out != 0) break;  // all of this piece that can be inflated was
     }
   }
+  out.resize(used);
   return inflate_result::ok;
 }
 
