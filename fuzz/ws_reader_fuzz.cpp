@@ -5,7 +5,9 @@
 // the bytes are split; messages are never over the limit and text is UTF-8;
 // an error carries 1002, 1007 or 1009 and a close an answer an endpoint may
 // send; the reader never holds more than one incomplete frame; parsing never
-// reads past the buffer (ASan).
+// reads past the buffer (ASan). Each input is read twice: as a connection
+// without permessage-deflate and as one with it (RSV1 messages inflated, the
+// limit on their inflated size).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -43,8 +45,9 @@ void check(const ws_event& e) {
 
 // Every event until the first error (inclusive): after one, what a later read
 // yields depends on where the reads were cut, as it does for the server.
-std::vector<seen> read_in_steps(const std::uint8_t* data, std::size_t size, std::size_t step) {
+std::vector<seen> read_in_steps(const std::uint8_t* data, std::size_t size, std::size_t step, bool deflate) {
   ws_reader r(limit);
+  if (deflate) r.accept_deflate();
   std::vector<seen> out;
   for (std::size_t at = 0; at < size; at += step) {
     const std::size_t n = std::min(step, size - at);
@@ -70,8 +73,10 @@ std::vector<seen> read_in_steps(const std::uint8_t* data, std::size_t size, std:
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::size_t step = data[0] == 0 ? size : data[0];
-  const auto whole = read_in_steps(data + 1, size - 1, size);
-  const auto split = read_in_steps(data + 1, size - 1, step);
-  FUZZ_CHECK(whole == split);
+  for (bool deflate : {false, true}) {
+    const auto whole = read_in_steps(data + 1, size - 1, size, deflate);
+    const auto split = read_in_steps(data + 1, size - 1, step, deflate);
+    FUZZ_CHECK(whole == split);
+  }
   return 0;
 }

@@ -8,6 +8,7 @@ build_pkgs=(g++ cmake ninja-build pkg-config make
   libjwt-dev libcli11-dev libspdlog-dev libsqlite3-dev libssl-dev liburing-dev
   libpq-dev       # the PostgreSQL store (--store postgres://…)
   libhiredis-dev  # the Redis broker (--broker redis://…)
+  zlib1g-dev      # permessage-deflate (WebSocket compression, src/protocol/ws_deflate.cpp)
   libicu-dev)     # blocked terms: case- and width-insensitive matching (ICU's NFKC_Casefold)
 test_pkgs=(libgtest-dev libgmock-dev nodejs
   python3-requests golang-go  # seed 000's Python and Go examples (tests/integration/seed000.test.mjs)

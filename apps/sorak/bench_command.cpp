@@ -76,6 +76,10 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("--threads", o.threads, "load threads, one io_context each")
       ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
+  cmd->add_option("--ws-compression", o.ws_compression,
+                  "sorak/ws: offer permessage-deflate and inflate compressed frames (true|false); the report "
+                  "gives wire_bytes_per_delivery either way")
+      ->capture_default_str();
   cmd->add_option("--io-uring", o.io_uring,
                   "fanout/slow/idle/connect: each batch of ready sockets read with one io_uring submission "
                   "(false: one recv each)")

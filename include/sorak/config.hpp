@@ -40,6 +40,11 @@ struct server_config {
   // out (everything else still goes) until it catches up, then told `skipped`.
   // 0: max_queue_bytes / 4.
   std::size_t soft_queue_bytes = 0;
+  // permessage-deflate (RFC 7692): `shared` accepts a client's offer and
+  // deflates each room event once for every viewer that negotiated it; `off`
+  // never negotiates.
+  enum class ws_compression_mode { off, shared };
+  ws_compression_mode ws_compression = ws_compression_mode::shared;
   // SO_SNDBUF of a WebSocket viewer (0: the kernel's autotuned default, up to
   // megabytes). Small, so a viewer that stops reading fills it quickly and the
   // queue above, not the kernel, decides when the viewer is cut.

@@ -65,6 +65,13 @@ int parse_config(int argc, char** argv, server_config& out) {
                  "bytes queued for one viewer past which its chat lines are skipped until it catches up "
                  "(0: a quarter of --max-queue-bytes)")
       ->envname("SORAK_SOFT_QUEUE_BYTES");
+  using compression = server_config::ws_compression_mode;
+  std::string ws_compression = out.ws_compression == compression::off ? "off" : "shared";
+  app.add_option("--ws-compression", ws_compression,
+                 "permessage-deflate for clients that offer it: shared (each event deflated once for every such "
+                 "viewer) or off")
+      ->envname("SORAK_WS_COMPRESSION")
+      ->check(CLI::IsMember({"off", "shared"}));
   app.add_option("--max-queue-bytes", out.max_queue_bytes, "bytes queued for one viewer before it is cut as a slow consumer")
       ->envname("SORAK_MAX_QUEUE_BYTES");
   app.add_option("--socket-send-buffer", out.socket_send_buffer,
@@ -123,6 +130,7 @@ int parse_config(int argc, char** argv, server_config& out) {
     app.parse(argc, argv);
     if (!split_listen(listen, out)) throw CLI::ValidationError("--listen", "expected HOST:PORT, got " + listen);
     if (!secret_file.empty()) out.jwt_secret = read_secret_file(secret_file);
+    out.ws_compression = ws_compression == "off" ? compression::off : compression::shared;
     if (!parse_rate_limit(rate_user, out.user_rate)) throw CLI::ValidationError("--rate-limit", "expected N/SECONDS or 0");
     if (!parse_rate_limit(rate_mod, out.privileged_rate)) throw CLI::ValidationError("--rate-limit-mod", "expected N/SECONDS or 0");
     if (!parse_rate_limit(rate_api, out.api_key_rate))

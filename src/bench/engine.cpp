@@ -40,6 +40,8 @@ void load_counters::add(const load_counters& o) {
   error_events += o.error_events;
   out_of_order += o.out_of_order;
   acked += o.acked;
+  viewer_bytes += o.viewer_bytes;
+  compressed_frames += o.compressed_frames;
   last_delivery_ns = std::max(last_delivery_ns, o.last_delivery_ns);
 }
 

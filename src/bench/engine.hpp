@@ -62,6 +62,8 @@ struct load_settings {
   // ingest: every message carries a client_id holding its send stamp, and the
   // server's acks are counted and timed (send → ack).
   bool acks = false;
+  // sorak, ws: offer permessage-deflate in the upgrade and inflate RSV1 frames.
+  bool ws_compression = false;
 };
 
 // Counters, summed over the threads.
@@ -81,6 +83,8 @@ struct load_counters {
   std::uint64_t error_events = 0;  // sorak `error` events, IRC error numerics
   std::uint64_t out_of_order = 0;  // a sender's sequence seen twice or backwards
   std::uint64_t acked = 0;         // ingest: acks read by senders
+  std::uint64_t viewer_bytes = 0;  // WebSocket frame bytes viewers read once ready (what the wire carried)
+  std::uint64_t compressed_frames = 0;  // … of which frames with RSV1 (permessage-deflate), inflated here
   std::int64_t last_delivery_ns = 0;
 
   void add(const load_counters& o);

@@ -55,7 +55,7 @@ result<std::vector<conn_spec>> ingest_specs(const bench_options& o, const target
   for (std::uint32_t i = 0; i < o.senders; ++i) {
     const std::string path = where.path + client::stream_path(streams[i % streams.size()].id) + "/chat/ws?token=";
     specs[i].role = conn_role::sender;
-    specs[i].opening = upgrade_request(where.host_port, path + client::url_encode((*tokens)[i]));
+    specs[i].opening = upgrade_request(where.host_port, path + client::url_encode((*tokens)[i]), o.ws_compression);
   }
   return specs;
 }

@@ -34,6 +34,8 @@ load_counters read_published(const published& p) {
   c.error_events = p.error_events.load(rel);
   c.out_of_order = p.out_of_order.load(rel);
   c.acked = p.acked.load(rel);
+  c.viewer_bytes = p.viewer_bytes.load(rel);
+  c.compressed_frames = p.compressed_frames.load(rel);
   c.last_delivery_ns = p.last_delivery_ns.load(rel);
   return c;
 }
@@ -138,6 +140,8 @@ void load_tally::publish() {
   pub_.error_events.store(local_.error_events, rel);
   pub_.out_of_order.store(local_.out_of_order, rel);
   pub_.acked.store(local_.acked, rel);
+  pub_.viewer_bytes.store(local_.viewer_bytes, rel);
+  pub_.compressed_frames.store(local_.compressed_frames, rel);
   pub_.last_delivery_ns.store(local_.last_delivery_ns, rel);
 }
 

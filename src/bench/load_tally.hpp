@@ -30,7 +30,7 @@ struct alignas(64) published {
   std::atomic<std::uint64_t> open[role_count] = {};
   std::atomic<std::uint64_t> failed{0}, delivered{0}, stalled_delivered{0}, sender_received{0}, foreign{0};
   std::atomic<std::uint64_t> sent{0}, write_failed{0}, unsent{0}, closed{0}, stalled_cut{0}, error_events{0};
-  std::atomic<std::uint64_t> out_of_order{0}, acked{0};
+  std::atomic<std::uint64_t> out_of_order{0}, acked{0}, viewer_bytes{0}, compressed_frames{0};
   std::atomic<std::int64_t> last_delivery_ns{0};
 };
 
@@ -56,6 +56,11 @@ class load_tally {
   void error_event(std::string_view text);  // a sorak `error` event or IRC error numeric
   void ack(std::string_view payload, std::int64_t now);  // a sorak `ack` event, timed by its client_id
   void sent(std::uint32_t msgs) { local_.sent += msgs; }
+  // A whole frame of `bytes` read by a ready viewer; `compressed`: it had RSV1.
+  void viewer_frame(std::size_t bytes, bool compressed) {
+    local_.viewer_bytes += bytes;
+    local_.compressed_frames += compressed ? 1 : 0;
+  }
   void unsent(std::uint64_t msgs) { local_.unsent += msgs; }
   void note_error(const std::string& why);  // kept when it is the first
 

@@ -95,6 +95,9 @@ class load_thread final : private io_events, private wire_events {
   void ack(connection& c, std::string_view payload, std::int64_t now) override;
   void error_event(connection& c, std::string_view text) override;
   void send(connection& c) override { sockets_.flush(c); }
+  void frame_read(connection& c, std::size_t bytes, bool compressed) override {
+    if (c.role == conn_role::viewer && c.state == phase::ready) tally_.viewer_frame(bytes, compressed);
+  }
 
   const load_settings& settings_;
   // Every descriptor and timer of this thread is used on it alone; only

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "protocol/ws_deflate.hpp"
+
 namespace sorak::bench {
 
 namespace {
@@ -15,6 +17,7 @@ std::uint8_t byte_at(const char* d, std::size_t i) { return static_cast<std::uin
 
 // The head of a server frame: opcode, payload length, head size.
 struct frame_head {
+  bool rsv1 = false;  // permessage-deflate: a compressed message
   std::uint8_t opcode = 0;
   std::uint64_t len = 0;
   std::size_t size = 2;
@@ -25,6 +28,7 @@ enum class head_state { whole, incomplete, masked };
 head_state read_head(const char* d, std::size_t n, frame_head& h) {
   if (byte_at(d, 1) & 0x80) return head_state::masked;
   h.opcode = byte_at(d, 0) & 0x0F;
+  h.rsv1 = (byte_at(d, 0) & 0x40) != 0;
   h.len = byte_at(d, 1) & 0x7F;
   if (h.len < 126) return head_state::whole;
   h.size = h.len == 126 ? 4 : 10;
@@ -84,14 +88,38 @@ std::size_t wire_reader::consume_frames(connection& c, const char* d, std::size_
     const std::size_t avail = n - pos - h.size;  // read_head checked n - pos ≥ h.size
     if (h.len > avail) {
       if (h.size + h.len <= carry_limit) break;  // comes whole with the next read
+      events_.frame_read(c, h.size + h.len, h.rsv1);
+      if (h.rsv1) {  // cannot be inflated from its first bytes: skipped
+        c.skip = h.len - avail;
+        return n;
+      }
       on_oversized(c, h.opcode, std::string_view(d + pos + h.size, avail), h.len, now);
       return n;
     }
-    on_frame(c, h.opcode, std::string_view(d + pos + h.size, static_cast<std::size_t>(h.len)), now);
+    events_.frame_read(c, h.size + h.len, h.rsv1);
+    std::string_view payload(d + pos + h.size, static_cast<std::size_t>(h.len));
+    if (h.rsv1) {
+      if (!inflate(c, payload)) return n;
+      payload = inflated_;
+    }
+    on_frame(c, h.opcode, payload, now);
     pos += h.size + static_cast<std::size_t>(h.len);
     if (c.state == phase::closed) return pos;
   }
   return pos;
+}
+
+bool wire_reader::inflate(connection& c, std::string_view payload) {
+  constexpr std::size_t inflated_limit = 16 * 1024 * 1024;
+  if (!settings_.ws_compression) {
+    events_.lost(c, "protocol error: RSV1 set without permessage-deflate");
+    return false;
+  }
+  if (inflate_message(payload, inflated_limit, inflated_) != inflate_result::ok) {
+    events_.lost(c, "protocol error: a compressed frame that does not inflate");
+    return false;
+  }
+  return true;
 }
 
 // The rest of an oversized frame at the front of n bytes; returns its part.

@@ -1,7 +1,9 @@
 // load_wire.hpp: the wire part of a load thread. wire_reader turns the bytes
 // a connection has read into events: the upgrade response, WebSocket frames
 // or IRC lines, and in them a sample message and its stamp (wire.hpp holds
-// the byte-level helpers). append_message writes what a sender sends.
+// the byte-level helpers). With load_settings::ws_compression a frame with
+// RSV1 (permessage-deflate; the server sends every message in one frame) is
+// inflated before it is looked at. append_message writes what a sender sends.
 //
 // No I/O and no counting: replies (pong, JOIN) are appended to the
 // connection's `out` and handed to wire_events::send, and everything else the
@@ -33,6 +35,8 @@ class wire_events {
   virtual void failed(connection& c, const std::string& why) = 0;  // before ready
   virtual void lost(connection& c, const std::string& why) = 0;    // the connection ended
   virtual void send(connection& c) = 0;                            // c.out has a reply
+  // A whole WebSocket frame of `bytes` (head included) was read; `compressed`: RSV1.
+  virtual void frame_read(connection& c, std::size_t bytes, bool compressed) = 0;
 
  protected:
   ~wire_events() = default;
@@ -60,9 +64,14 @@ class wire_reader {
   void on_registering(connection& c, std::string_view cmd, std::string_view line, std::int64_t now);
   void on_message(connection& c, std::string_view payload, std::int64_t now);
 
+  // The payload of an RSV1 frame, inflated into inflated_; false (and the
+  // connection lost) when it does not inflate.
+  bool inflate(connection& c, std::string_view payload);
+
   const load_settings& settings_;
   wire_events& events_;
   std::size_t stamp_hint_ = 0;  // where the last stamp was (find_stamp)
+  std::string inflated_;        // the last compressed frame, inflated (one per thread, reused)
 };
 
 // The message frame (sorak, ws) or PRIVMSG line (irc) of sender `sender`

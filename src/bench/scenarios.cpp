@@ -72,7 +72,7 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const std::vec
       }
       return specs;
     case wire_protocol::ws: {
-      const std::string request = upgrade_request(where.host_port, where.path.empty() ? "/" : where.path);
+      const std::string request = upgrade_request(where.host_port, where.path.empty() ? "/" : where.path, o.ws_compression);
       for (auto& s : specs) s.opening = request;
       return specs;
     }
@@ -95,7 +95,7 @@ result<std::vector<conn_spec>> make_specs(const bench_options& o, const std::vec
   for (std::uint32_t i = 0; i < specs.size(); ++i) {
     const target& node = nodes[specs[i].node];
     const std::string& token = i < plan.viewers ? (*viewer_tokens)[i] : (*sender_tokens)[i - plan.viewers];
-    specs[i].opening = upgrade_request(node.host_port, node.path + chat_path + client::url_encode(token));
+    specs[i].opening = upgrade_request(node.host_port, node.path + chat_path + client::url_encode(token), o.ws_compression);
   }
   return specs;
 }
@@ -154,6 +154,7 @@ load_settings settings_for(const bench_options& o, std::vector<target> nodes) {
   s.protocol = o.protocol;
   s.threads = std::max(1u, o.threads);
   s.io_uring = o.io_uring;
+  s.ws_compression = o.ws_compression;
   s.size = o.size;
   s.stalled_rcvbuf = o.stalled_rcvbuf;
   s.channel = o.channel;
@@ -232,6 +233,18 @@ void add_node_figures(bench_result& r, const std::vector<target>& nodes, const l
   r.extra["same_node"] = latency_json(totals.by_node.same_node().figures_ms());
   r.extra["cross_node"] = latency_json(totals.by_node.cross_node().figures_ms());
   if (totals.by_node.unplaced() != 0) r.extra["unplaced_deliveries"] = totals.by_node.unplaced();
+}
+
+// Bytes on the wire and generator CPU per delivery: what permessage-deflate
+// changes (--ws-compression). Bytes are whole WebSocket frames read by ready
+// viewers (messages, and the few viewer counts and pings among them).
+void add_wire_figures(bench_result& r, const bench_options& o, const load_counters& c, double own_cpu_s) {
+  if (o.protocol == wire_protocol::irc) return;
+  r.extra["ws_compression"] = o.ws_compression;
+  if (c.delivered != 0)
+    r.extra["wire_bytes_per_delivery"] = std::round(static_cast<double>(c.viewer_bytes) * 10 / static_cast<double>(c.delivered)) / 10;
+  if (o.ws_compression) r.extra["compressed_frames"] = c.compressed_frames;
+  r.extra["client_cpu_us_per_delivery"] = cpu_us_per_delivery(own_cpu_s, c.delivered);
 }
 
 }  // namespace
@@ -325,6 +338,7 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   if (r.server.measured && r.server.cpu_s > 0) {
     r.extra["deliveries_per_server_cpu_s"] = std::round(static_cast<double>(c.delivered) / r.server.cpu_s);
   }
+  add_wire_figures(r, o, c, own_cpu_s);
   add_node_figures(r, *nodes, totals, monitor, aux, window_s);
   if (slow) {
     r.extra["stalled"] = json::object{

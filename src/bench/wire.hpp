@@ -28,8 +28,9 @@ void append_client_frame(std::string& out, std::uint8_t opcode, std::string_view
 void append_stamped_content(std::string& out, std::int64_t t_ns, std::uint32_t sender, std::uint64_t seq,
                             std::uint32_t size);
 
-// The HTTP/1.1 upgrade request for `target` (path and query) on `host_port`.
-std::string upgrade_request(std::string_view host_port, std::string_view target);
+// The HTTP/1.1 upgrade request for `target` (path and query) on `host_port`;
+// `deflate`: offering permessage-deflate without server context takeover.
+std::string upgrade_request(std::string_view host_port, std::string_view target, bool deflate = false);
 // The Sec-WebSocket-Accept a server must answer upgrade_request() with.
 const std::string& expected_accept();
 

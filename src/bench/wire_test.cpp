@@ -104,6 +104,10 @@ TEST(BenchWire, UpgradeResponseIsChecked) {
   const std::string request = upgrade_request("127.0.0.1:8080", "/api/v1/streams/1/chat/ws?token=t");
   EXPECT_EQ(request.rfind("GET /api/v1/streams/1/chat/ws?token=t HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n", 0), 0u);
   EXPECT_EQ(request.substr(request.size() - 4), "\r\n\r\n");
+  EXPECT_EQ(request.find("Sec-WebSocket-Extensions"), std::string::npos) << "no offer unless asked";
+  const std::string deflate = upgrade_request("127.0.0.1:8080", "/x", true);
+  EXPECT_NE(deflate.find("\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits\r\n"), std::string::npos);
+  EXPECT_EQ(deflate.substr(deflate.size() - 4), "\r\n\r\n");
 }
 
 TEST(BenchHistogram, PercentilesWithinTheBucketError) {

@@ -45,6 +45,10 @@ totals sum() {
     t.slow_consumers_cut += s->slow_consumers_cut.get();
     t.viewers_thinned += s->viewers_thinned.get();
     t.chat_lines_skipped += s->chat_lines_skipped.get();
+    t.ws_deflate_sessions += s->ws_deflate_sessions.get();
+    t.ws_frames_deflated += s->ws_frames_deflated.get();
+    t.ws_deflate_bytes_in += s->ws_deflate_bytes_in.get();
+    t.ws_deflate_bytes_out += s->ws_deflate_bytes_out.get();
     for (std::size_t i = 0; i < t.http_responses.size(); ++i) t.http_responses[i] += s->http_responses[i].get();
   }
   return t;
@@ -162,6 +166,18 @@ void render(std::string& out) {
   write_header(out, "sorak_chat_lines_skipped_total", "counter",
                "Chat lines left out for viewers behind, each told in a `skipped` event.");
   write_sample(out, "sorak_chat_lines_skipped_total", static_cast<double>(t.chat_lines_skipped));
+  write_header(out, "sorak_ws_deflate_sessions_total", "counter",
+               "Chat WebSockets that negotiated permessage-deflate (--ws-compression shared).");
+  write_sample(out, "sorak_ws_deflate_sessions_total", static_cast<double>(t.ws_deflate_sessions));
+  write_header(out, "sorak_ws_compressed_frames_total", "counter",
+               "Room event frames deflated once and shared by every viewer with permessage-deflate on a worker.");
+  write_sample(out, "sorak_ws_compressed_frames_total", static_cast<double>(t.ws_frames_deflated));
+  write_header(out, "sorak_ws_deflate_input_bytes_total", "counter",
+               "Bytes of room event frames given to the shared deflater.");
+  write_sample(out, "sorak_ws_deflate_input_bytes_total", static_cast<double>(t.ws_deflate_bytes_in));
+  write_header(out, "sorak_ws_deflate_output_bytes_total", "counter",
+               "Bytes of the shared deflater's frames (each frame deflated, or plain where that was smaller).");
+  write_sample(out, "sorak_ws_deflate_output_bytes_total", static_cast<double>(t.ws_deflate_bytes_out));
   write_header(out, "sorak_http_requests_total", "counter", "HTTP responses sent, by status class.");
   for (std::size_t i = 0; i < t.http_responses.size(); ++i) {
     const std::string label = "code=\"" + std::to_string(i + 1) + "xx\"";

@@ -44,6 +44,10 @@ struct alignas(64) thread_slot {
   local_counter slow_consumers_cut;  // viewers closed with 1008 "slow consumer"
   local_counter viewers_thinned;     // times a viewer fell past the soft limit and had chat lines left out
   local_counter chat_lines_skipped;  // chat lines left out for viewers behind (told in `skipped`)
+  local_counter ws_deflate_sessions;   // chat WebSockets that negotiated permessage-deflate
+  local_counter ws_frames_deflated;    // event frames deflated once for the viewers that share them
+  local_counter ws_deflate_bytes_in;   // bytes of rounds given to the shared deflater
+  local_counter ws_deflate_bytes_out;  // … and what came out (deflated frames, or plain where that was smaller)
   std::array<local_counter, 5> http_responses;  // [status / 100 - 1]: 1xx … 5xx
 };
 
@@ -114,6 +118,10 @@ struct totals {
   std::int64_t slow_consumers_cut = 0;
   std::int64_t viewers_thinned = 0;
   std::int64_t chat_lines_skipped = 0;
+  std::int64_t ws_deflate_sessions = 0;
+  std::int64_t ws_frames_deflated = 0;
+  std::int64_t ws_deflate_bytes_in = 0;
+  std::int64_t ws_deflate_bytes_out = 0;
   std::array<std::int64_t, 5> http_responses{};
 };
 totals sum();

@@ -175,7 +175,8 @@ class room : public std::enable_shared_from_this<room> {
   // bytes for every caller until the next room event, so each is built once
   // (by `build`, from a snapshot it takes) and shared until seq moves on.
   // A view with a null body (the ring could not answer) is not kept.
-  enum class view { rest_page, connect_history, showroom_feed };
+  // connect_history_deflated: the same frame for viewers with permessage-deflate.
+  enum class view { rest_page, connect_history, showroom_feed, connect_history_deflated };
   struct cached_view {
     shared_json body;
     std::uint64_t seq = 0;  // the snapshot's seq: every event up to it is in body
@@ -281,7 +282,7 @@ class room : public std::enable_shared_from_this<room> {
     shared_json body;
   };
   mutable std::mutex view_mutex_;         // never held while ring_mutex_ is taken
-  mutable std::array<view_slot, 3> views_;  // GUARDED_BY(view_mutex_), by view
+  mutable std::array<view_slot, 4> views_;  // GUARDED_BY(view_mutex_), by view
 
   std::atomic<std::int64_t> viewers_here_{0};
   std::atomic<std::int64_t> last_sent_count_{-1};

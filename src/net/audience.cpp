@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/metrics.hpp"
+#include "protocol/ws_deflate.hpp"
+
 namespace sorak {
 
 audience::audience(std::shared_ptr<room> r, std::size_t worker_count)
@@ -67,26 +70,65 @@ std::string_view audience::take_round_tail(std::size_t w, viewer* v, std::uint64
   return std::string_view(local.round).substr(start);
 }
 
-frame_bytes sealed_round::essentials(std::size_t start, std::vector<const round_mark*>& dropped) const {
+frame_bytes sealed_round::essentials(std::size_t start, std::vector<const round_mark*>& dropped, bool deflate) const {
   dropped.clear();
+  const std::string& from_bytes = deflate ? *deflated() : *bytes;
+  const int which = deflate ? 1 : 0;
   std::string kept;
   std::size_t begin = 0;
-  for (const round_mark& m : marks) {
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const round_mark& m = marks[i];
     const std::size_t from = begin;
-    begin = m.end;
+    begin = deflate ? deflated_ends_[i] : m.end;
     if (m.end <= start) continue;
     if (m.chat) {
       dropped.push_back(&m);
-    } else if (start != 0 || !essentials_made_) {
-      kept.append(*bytes, from, m.end - from);
+    } else if (start != 0 || !essentials_made_[which]) {
+      kept.append(from_bytes, from, begin - from);
     }
   }
   if (start != 0) return kept.empty() ? nullptr : std::make_shared<const std::string>(std::move(kept));
-  if (!essentials_made_) {
-    essentials_made_ = true;
-    if (!kept.empty()) essentials_ = std::make_shared<const std::string>(std::move(kept));
+  if (!essentials_made_[which]) {
+    essentials_made_[which] = true;
+    if (!kept.empty()) essentials_[which] = std::make_shared<const std::string>(std::move(kept));
   }
-  return essentials_;
+  return essentials_[which];
+}
+
+namespace {
+// The payload of the server frame at the front of `frame` (unmasked, as every
+// frame of a round is: protocol/ws_frame.hpp).
+std::string_view frame_payload(std::string_view frame) {
+  const std::uint8_t len = static_cast<std::uint8_t>(frame[1]) & 0x7F;
+  return frame.substr(len < 126 ? 2 : len == 126 ? 4 : 10);
+}
+}  // namespace
+
+const frame_bytes& sealed_round::deflated() const {
+  if (deflated_) return deflated_;
+  std::string out;
+  out.reserve(bytes->size());
+  deflated_ends_.reserve(marks.size());
+  std::size_t begin = 0;
+  std::int64_t made = 0;
+  for (const round_mark& m : marks) {
+    if (append_deflated_text_frame(out, frame_payload(std::string_view(*bytes).substr(begin, m.end - begin)))) ++made;
+    deflated_ends_.push_back(out.size());
+    begin = m.end;
+  }
+  metrics::local().ws_frames_deflated.add(made);
+  metrics::local().ws_deflate_bytes_in.add(static_cast<std::int64_t>(bytes->size()));
+  metrics::local().ws_deflate_bytes_out.add(static_cast<std::int64_t>(out.size()));
+  deflated_ = std::make_shared<const std::string>(std::move(out));
+  return deflated_;
+}
+
+std::size_t sealed_round::deflated_offset(std::size_t start) const {
+  if (start == 0) return 0;
+  const auto it = std::lower_bound(marks.begin(), marks.end(), start,
+                                   [](const round_mark& m, std::size_t at) { return m.end < at; });
+  deflated();
+  return it == marks.end() ? deflated_->size() : deflated_ends_[static_cast<std::size_t>(it - marks.begin())];
 }
 
 std::size_t round_start(const std::vector<round_mark>& marks, std::size_t offset, std::uint64_t history_seq) {

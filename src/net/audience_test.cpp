@@ -34,7 +34,7 @@ std::vector<viewer*> viewers_of(audience& a, std::size_t w) {
 
 struct test_viewer final : viewer {
   void deliver_round(const sealed_round&) override {}
-  void deliver_viewer_count(const frame_bytes&, std::int64_t) override {}
+  void deliver_viewer_count(const frame_bytes&, const frame_bytes&, std::int64_t) override {}
 };
 
 TEST(AudienceViewers, CountsViewersAcrossWorkers) {
@@ -110,7 +110,7 @@ struct round_viewer final : viewer {
     }
     if (leave_from) leave_from->remove_viewer(0, this);
   }
-  void deliver_viewer_count(const frame_bytes&, std::int64_t) override {}
+  void deliver_viewer_count(const frame_bytes&, const frame_bytes&, std::int64_t) override {}
 };
 
 TEST(AudienceRounds, EveryViewerQueuesTheWholeRoundAsOneSharedBuffer) {

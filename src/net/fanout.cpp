@@ -12,6 +12,7 @@
 #include "net/services.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/events.hpp"
+#include "protocol/ws_deflate.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace sorak {
@@ -66,14 +67,20 @@ void fanout::deliver_viewer_count(const std::shared_ptr<audience>& a, std::int64
   // Not part of the rounds (a snapshot, needing no order): each local viewer
   // queues the frame itself. Every worker gets its own copy, so the reference
   // count viewers' queues take stays on that worker's core.
-  const frame_bytes frame = make_text_frame(viewer_count_event(count));
+  // The deflated frame (for viewers with permessage-deflate) is made here
+  // once too, whether or not any viewer wants it: one small event per room
+  // every few seconds.
+  const std::string json = viewer_count_event(count);
+  const frame_bytes frame = make_text_frame(json);
+  const frame_bytes deflated = make_deflated_text_frame(json);
   bool first = true;
   for (std::size_t w = 0; w < svc_.workers.size(); ++w) {
     if (!a->has_viewers(w)) continue;
     frame_bytes own = first ? frame : std::make_shared<const std::string>(*frame);
+    frame_bytes own_deflated = first ? deflated : std::make_shared<const std::string>(*deflated);
     first = false;
-    boost::asio::post(svc_.workers.at(w).ioc, [a, w, count, own = std::move(own)] {
-      a->for_each_viewer(w, [&](viewer* v) { v->deliver_viewer_count(own, count); });
+    boost::asio::post(svc_.workers.at(w).ioc, [a, w, count, own = std::move(own), own_deflated = std::move(own_deflated)] {
+      a->for_each_viewer(w, [&](viewer* v) { v->deliver_viewer_count(own, own_deflated, count); });
     });
   }
 }

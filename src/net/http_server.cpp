@@ -4,6 +4,7 @@
 // (net/tls.hpp). All Beast HTTP code lives in this one translation unit.
 #include <sys/socket.h>
 
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "net/tls.hpp"
 #include "net/worker_pool.hpp"
 #include "net/ws_session.hpp"
+#include "protocol/ws_deflate.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace sorak {
@@ -261,6 +263,19 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     });
   }
 
+  // The permessage-deflate answer to the request's offers, when the server
+  // compresses at all and one offer can be honoured (else no extension).
+  std::optional<std::string> deflate_answer(const http::request<http::string_body>& req) const {
+    if (svc_.config.ws_compression == server_config::ws_compression_mode::off) return std::nullopt;
+    std::string offers;
+    const auto [first, last] = req.equal_range(http::field::sec_websocket_extensions);
+    for (auto f = first; f != last; ++f) {
+      if (!offers.empty()) offers += ',';
+      offers.append(f->value().data(), f->value().size());
+    }
+    return offers.empty() ? std::nullopt : negotiate_deflate(offers);
+  }
+
   void upgrade(http::request<http::string_body>& req) {
     http_request r;
     std::vector<std::string> params;
@@ -299,7 +314,12 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     if (auto l = r.query_value("lossless")) target.lossless = *l == "true" || *l == "1";
     std::string handshake =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
-    handshake.append(websocket_accept_key(key)).append("\r\n\r\n");
+    handshake.append(websocket_accept_key(key)).append("\r\n");
+    if (auto extension = deflate_answer(req)) {
+      handshake.append("Sec-WebSocket-Extensions: ").append(*extension).append("\r\n");
+      target.deflate = true;
+    }
+    handshake.append("\r\n");
     const auto leftover = buffer_.data();
     std::string_view rest(static_cast<const char*>(leftover.data()), leftover.size());
     lowest().expires_never();

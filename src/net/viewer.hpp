@@ -35,20 +35,34 @@ struct round_mark {
 // worker between two of its flushes, back to back in one buffer shared by
 // every viewer of the room on that worker. A viewer queues the round as one
 // frame (one iovec per write, one queue entry per round, not per event).
+//
+// Viewers that negotiated permessage-deflate queue the round's deflated
+// counterpart instead: the same events in the same order, each frame deflated
+// once (RSV1; left plain where deflating does not make it smaller), made on
+// the first such viewer's delivery and shared by the rest. Offsets into
+// `bytes` (every `start` below) are event boundaries, and the boundary after
+// the k-th event maps to the one after the k-th deflated frame.
 struct sealed_round {
   frame_bytes bytes;
   std::vector<round_mark> marks;  // in seq order, each end > the previous
 
   std::size_t start_for(std::size_t offset, std::uint64_t history_seq) const;
   std::size_t events_from(std::size_t start) const;
+  // The deflated counterpart of `bytes`, made once.
+  const frame_bytes& deflated() const;
+  // Where the boundary `start` of `bytes` is in deflated().
+  std::size_t deflated_offset(std::size_t start) const;
   // The round's frames from `start` (a boundary) without its chat lines, for a
   // viewer being thinned; from 0 made once and shared by every such viewer of
-  // the round (null when nothing is left). `dropped` gets the chat lines left out.
-  frame_bytes essentials(std::size_t start, std::vector<const round_mark*>& dropped) const;
+  // the round (null when nothing is left). `dropped` gets the chat lines left
+  // out. `deflate`: taken from deflated() (its own shared copy from 0).
+  frame_bytes essentials(std::size_t start, std::vector<const round_mark*>& dropped, bool deflate = false) const;
 
  private:
-  mutable frame_bytes essentials_;  // from 0, once made
-  mutable bool essentials_made_ = false;
+  mutable frame_bytes essentials_[2];  // from 0, once made: plain, deflated
+  mutable bool essentials_made_[2] = {false, false};
+  mutable frame_bytes deflated_;                 // once made
+  mutable std::vector<std::size_t> deflated_ends_;  // per mark, its end in deflated_
 };
 
 // Where a viewer's share of a round starts: past `offset` (bytes of the round
@@ -80,7 +94,8 @@ class viewer {
   // A viewer_count event; a viewer skips a count equal to the last one it got
   // (it is sent the count on connect, so the next periodic one may repeat it).
   // Counts are snapshots: they need no order against a round's events.
-  virtual void deliver_viewer_count(const frame_bytes& frame, std::int64_t count) = 0;
+  // `deflated`: the same event for viewers with permessage-deflate, made once.
+  virtual void deliver_viewer_count(const frame_bytes& frame, const frame_bytes& deflated, std::int64_t count) = 0;
 
  protected:
   ~viewer() = default;

@@ -22,6 +22,7 @@
 #include "net/worker_pool.hpp"
 #include "protocol/events.hpp"
 #include "protocol/json_codec.hpp"
+#include "protocol/ws_deflate.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace sorak {
@@ -74,6 +75,11 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   worker_.add_session(this);
   // TCP_NODELAY and the send buffer size come from the listening socket.
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
+  if (target.deflate) {
+    deflate_ = true;
+    reader_.accept_deflate();
+    metrics::local().ws_deflate_sessions.add();
+  }
   reader_.hold(leftover);
   auto who = svc_.tokens.verify(target.token);
   if (!who) return close(close_code::unauthorized, who.err().message);
@@ -145,16 +151,17 @@ void ws_session::send_history(const ws_target& target, const std::optional<std::
     bool recovered = false;
     auto snap = recover_since(*room_, *target.since, older, limits(), recovered);
     history_seq_ = snap.seq;
-    enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, history_event(snap.message_events, recovered))));
+    enqueue(text_frame(history_event(snap.message_events, recovered)));
   } else {
     // The plain history frame is the same for everyone who connects before
     // the next room event: built once, queued by every new viewer. A cached
     // frame is used only when its seq is the room's current one (read after
     // add_viewer), so nothing between the snapshot and the registration is missed.
     const std::size_t n = svc_.config.history_on_connect;
-    auto view = room_->cached(room::view::connect_history, n, [&] {
+    const auto kind = deflate_ ? room::view::connect_history_deflated : room::view::connect_history;
+    auto view = room_->cached(kind, n, [&] {
       auto latest = room_->latest(n);
-      return room::cached_view{make_text_frame(history_event(latest.message_events, std::nullopt)), latest.seq};
+      return room::cached_view{text_frame(history_event(latest.message_events, std::nullopt)), latest.seq};
     });
     history_seq_ = view.seq;
     enqueue(std::move(view.body));
@@ -177,7 +184,9 @@ void ws_session::deliver_round(const sealed_round& round) {
   metrics::local().deliveries.add(static_cast<std::int64_t>(round.events_from(start)));
   // Usually the whole round, shared; a viewer that joined or caught up
   // mid-round (take_round_tail) gets its own copy of the rest.
-  push(start == 0 ? round.bytes : std::make_shared<const std::string>(round.bytes->substr(start)));
+  const frame_bytes& bytes = deflate_ ? round.deflated() : round.bytes;
+  if (start == 0) return push(bytes);
+  push(std::make_shared<const std::string>(bytes->substr(deflate_ ? round.deflated_offset(start) : start)));
 }
 
 // A live event finding more than max_queue_bytes waiting is not queued: the
@@ -210,7 +219,7 @@ bool ws_session::behind() const {
 bool ws_session::thin(const sealed_round& round, std::size_t start) {
   if (!behind()) return false;
   std::vector<const round_mark*> dropped;
-  frame_bytes kept = round.essentials(start, dropped);
+  frame_bytes kept = round.essentials(start, dropped, deflate_);
   if (!dropped.empty()) {
     if (!skipped_) {
       skipped_ = std::make_unique<skipped_lines>();
@@ -233,19 +242,23 @@ void ws_session::tell_skipped() {
   send_json(skipped_event(s->count, s->from_id, s->to_id));
 }
 
-void ws_session::deliver_viewer_count(const frame_bytes& frame, std::int64_t count) {
+void ws_session::deliver_viewer_count(const frame_bytes& frame, const frame_bytes& deflated, std::int64_t count) {
   if (state_ != state::open || cut_if_slow()) return;
   if (behind()) return;  // a snapshot: the next one will do
   if (skipped_) tell_skipped();  // caught up in a quiet room: told now, not at its next line
   if (count == last_viewer_count_) return;
   last_viewer_count_ = count;
   metrics::local().deliveries.add();
-  push(frame);  // a snapshot: no need to wait for, or to follow, the open round
+  push(deflate_ ? deflated : frame);  // a snapshot: no need to wait for, or to follow, the open round
 }
 
 void ws_session::send_json(std::string json) {
   if (state_ != state::open) return;
-  enqueue(std::make_shared<const std::string>(encode_frame(ws_opcode::text, json)));
+  enqueue(text_frame(json));
+}
+
+frame_bytes ws_session::text_frame(std::string_view json) const {
+  return deflate_ ? make_deflated_text_frame(json) : make_text_frame(json);
 }
 
 void ws_session::send_error(const error& e) {
@@ -259,7 +272,9 @@ void ws_session::enqueue(frame_bytes frame) {
 
 // A frame of this session's own (an ack, an error, a pong, a close) goes
 // after every room event this worker has already taken: first the part of the
-// open round this viewer has not queued yet.
+// open round this viewer has not queued yet. That part goes plain even to a
+// viewer with permessage-deflate (the open round has no deflated counterpart
+// yet; the RFC lets each message choose), a copy on a path taken rarely.
 void ws_session::catch_up_round() {
   if (!in_room_) return;
   std::size_t events = 0;

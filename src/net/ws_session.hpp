@@ -18,7 +18,11 @@
 // Read side: bytes are read into the worker's shared buffer and handed to the
 // session's ws_reader (protocol/ws_reader.hpp), which parses them there and
 // keeps only an incomplete frame, so an idle plain viewer holds no read buffer
-// (a TLS one decrypts into its tls_transport first). The session only reacts
+// (a TLS one decrypts into its tls_transport first). With permessage-deflate
+// negotiated (ws_target::deflate), rounds are queued from their deflated
+// counterpart (made once per round and worker, shared like the plain one),
+// the session's own frames are deflated for it alone, and compressed client
+// messages are inflated by the reader. The session only reacts
 // to what the reader yields: messages, control frames, protocol errors (each
 // closed with the reader's code: 1002, 1007, 1009).
 //
@@ -58,6 +62,7 @@ struct ws_target {
   std::string token;
   std::optional<std::string> since;
   bool lossless = false;  // ?lossless=true: never thinned (cut instead, as a slow consumer)
+  bool deflate = false;   // permessage-deflate was negotiated (protocol/ws_deflate.hpp)
 };
 
 class ws_session final : public std::enable_shared_from_this<ws_session>, public viewer {
@@ -73,7 +78,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void start(std::string handshake, std::string_view leftover, ws_target target);
 
   void deliver_round(const sealed_round& round) override;
-  void deliver_viewer_count(const frame_bytes& frame, std::int64_t count) override;
+  void deliver_viewer_count(const frame_bytes& frame, const frame_bytes& deflated, std::int64_t count) override;
   // The worker's periodic tick: server pings, idle cut-off, close deadline.
   void on_tick(millis now);
   // Starts a write of everything queued, unless one is in flight (called by
@@ -123,6 +128,8 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   void on_sent(const status& s);
   void on_stored(const std::string& client_id, const result<ack_info>& r);
   void send_json(std::string json);
+  // A text frame of this session's own: deflated when the extension was negotiated.
+  frame_bytes text_frame(std::string_view json) const;
   void send_error(const error& e);
   // Queues a frame of this session's own, after the room events it has not
   // queued yet (room::take_round_tail).
@@ -177,6 +184,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool close_sent_ = false;
   bool peer_closed_ = false;
   bool lossless_ = false;  // ?lossless=true: cut at the limit, never thinned
+  bool deflate_ = false;   // permessage-deflate negotiated: rounds from sealed_round::deflated()
 
   // Chat lines left out since the viewer fell behind (null while it keeps up:
   // no memory for the many that never do).

@@ -7,9 +7,9 @@
 
 namespace sorak {
 
-void append_frame(std::string& out, ws_opcode op, std::string_view payload) {
+void append_frame(std::string& out, ws_opcode op, std::string_view payload, bool rsv1) {
   const std::size_t n = payload.size();
-  out.push_back(static_cast<char>(0x80 | static_cast<std::uint8_t>(op)));
+  out.push_back(static_cast<char>(0x80 | (rsv1 ? 0x40 : 0) | static_cast<std::uint8_t>(op)));
   if (n < 126) {
     out.push_back(static_cast<char>(n));
   } else if (n <= 0xFFFF) {
@@ -52,11 +52,14 @@ bool known_opcode(std::uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA
 }  // namespace
 
 ws_parse parse_frame_header(const std::uint8_t* p, std::size_t size, std::size_t max_payload,
-                            ws_frame_header& h) {
+                            ws_frame_header& h, bool allow_rsv1) {
   if (size < 2) return ws_parse::incomplete;
-  if (p[0] & 0x70) return ws_parse::protocol_error;  // no extension was negotiated
+  if (p[0] & 0x30) return ws_parse::protocol_error;  // no extension uses RSV2 or RSV3
   const std::uint8_t op = p[0] & 0x0F;
   if (!known_opcode(op)) return ws_parse::protocol_error;
+  h.rsv1 = (p[0] & 0x40) != 0;
+  // RSV1 only with permessage-deflate, and only on a message's first frame.
+  if (h.rsv1 && (!allow_rsv1 || op == 0x0 || op >= 0x8)) return ws_parse::protocol_error;
   h.fin = (p[0] & 0x80) != 0;
   h.opcode = static_cast<ws_opcode>(op);
   h.masked = (p[1] & 0x80) != 0;

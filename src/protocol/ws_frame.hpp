@@ -40,8 +40,9 @@ inline constexpr std::uint16_t unknown_stream = 4004;
 // An encoded server frame: immutable, shared by every connection that sends it.
 using shared_frame = std::shared_ptr<const std::string>;
 
-// Appends one complete unmasked frame (FIN set) to `out`.
-void append_frame(std::string& out, ws_opcode op, std::string_view payload);
+// Appends one complete unmasked frame (FIN set) to `out`; `rsv1` marks its
+// payload as deflated (permessage-deflate, protocol/ws_deflate.hpp).
+void append_frame(std::string& out, ws_opcode op, std::string_view payload, bool rsv1 = false);
 std::string encode_frame(ws_opcode op, std::string_view payload);
 shared_frame make_text_frame(std::string_view json);
 // A close frame: 2-byte code + reason (cut to fit the 125-byte control limit).
@@ -50,6 +51,7 @@ std::string encode_close(std::uint16_t code, std::string_view reason);
 // The header of one client frame.
 struct ws_frame_header {
   bool fin = false;
+  bool rsv1 = false;  // a compressed message's first frame (permessage-deflate)
   ws_opcode opcode = ws_opcode::text;
   bool masked = false;
   std::uint8_t mask[4] = {0, 0, 0, 0};
@@ -65,10 +67,11 @@ enum class ws_parse {
 };
 
 // Parses the header at `data`. Checks everything knowable from the header
-// alone: RSV bits clear, known opcode, mask bit set, control frames FIN and
+// alone: RSV bits clear (RSV1 may be set with `allow_rsv1`, on a text, binary
+// frame only: RFC 7692 §6), known opcode, mask bit set, control frames FIN and
 // ≤ 125 bytes, payload ≤ max_payload.
 ws_parse parse_frame_header(const std::uint8_t* data, std::size_t size, std::size_t max_payload,
-                            ws_frame_header& out);
+                            ws_frame_header& out, bool allow_rsv1 = false);
 
 // XORs `size` bytes with the mask, starting at byte `offset` of the payload.
 void unmask_payload(char* data, std::size_t size, const std::uint8_t mask[4], std::size_t offset = 0);

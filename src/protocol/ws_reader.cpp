@@ -1,6 +1,7 @@
 #include "protocol/ws_reader.hpp"
 
 #include "core/utf8.hpp"
+#include "protocol/ws_deflate.hpp"
 
 namespace sorak {
 
@@ -33,6 +34,7 @@ void ws_reader::hold(std::string_view rest) {
 void ws_reader::drop_messages() {
   dropping_ = true;
   fragment_op_ = ws_opcode::continuation;
+  compressed_ = false;
   forget_fragments();
 }
 
@@ -40,7 +42,7 @@ ws_event ws_reader::next(std::span<char>& input) {
   if (fragment_op_ == ws_opcode::continuation) forget_fragments();  // the last message was handed out
   for (;;) {
     ws_frame_header h;
-    const auto r = parse_frame_header(reinterpret_cast<const std::uint8_t*>(input.data()), input.size(), max_, h);
+    const auto r = parse_frame_header(reinterpret_cast<const std::uint8_t*>(input.data()), input.size(), max_, h, deflate_);
     if (r == ws_parse::incomplete) return {};
     if (r != ws_parse::ok) {
       input = input.subspan(input.size());  // no frame boundary can be trusted after this header
@@ -65,18 +67,21 @@ ws_event ws_reader::next(std::span<char>& input) {
         break;
     }
     if (dropping_) continue;
-    const ws_event e = on_data_frame(h.opcode, p, h.fin);
+    const ws_event e = on_data_frame(h.opcode, p, h.fin, h.rsv1);
     if (e.what != ws_event::kind::need_more) return e;
   }
 }
 
 // A fragment is copied into fragments_; a message in one frame stays where it
 // was read and is handed out as a view.
-ws_event ws_reader::on_data_frame(ws_opcode op, std::string_view payload, bool fin) {
+ws_event ws_reader::on_data_frame(ws_opcode op, std::string_view payload, bool fin, bool rsv1) {
   const bool open = fragment_op_ != ws_opcode::continuation;
   if (op == ws_opcode::continuation && !open) return fail(close_code::protocol_error, "unexpected continuation frame");
   if (op != ws_opcode::continuation && open) return fail(close_code::protocol_error, "expected a continuation frame");
-  if (!open) fragment_op_ = op;
+  if (!open) {
+    fragment_op_ = op;
+    compressed_ = rsv1;
+  }
   if (fragments_.size() + payload.size() > max_) return fail(close_code::too_big, "message too large");
   std::string_view whole = payload;
   if (!fragments_.empty() || !fin) {
@@ -86,7 +91,18 @@ ws_event ws_reader::on_data_frame(ws_opcode op, std::string_view payload, bool f
   }
   const ws_opcode message_op = fragment_op_;
   fragment_op_ = ws_opcode::continuation;  // fragments_ is forgotten on the next call
-  if (message_op == ws_opcode::binary) return {ws_event::kind::binary, whole};
+  return finish_message(message_op, whole);
+}
+
+ws_event ws_reader::finish_message(ws_opcode op, std::string_view whole) {
+  if (compressed_) {
+    compressed_ = false;
+    const inflate_result r = inflate_message(whole, max_, inflated_);
+    if (r == inflate_result::too_big) return fail(close_code::too_big, "message too large");
+    if (r == inflate_result::corrupt) return fail(close_code::invalid_payload, "invalid compressed data");
+    whole = inflated_;
+  }
+  if (op == ws_opcode::binary) return {ws_event::kind::binary, whole};
   if (!is_valid_utf8(whole)) return fail(close_code::invalid_payload, "text is not valid UTF-8");
   return {ws_event::kind::text, whole};
 }
@@ -101,6 +117,7 @@ ws_event ws_reader::fail(std::uint16_t code, std::string_view reason) {
 void ws_reader::forget_fragments() {
   fragments_.clear();
   if (fragments_.capacity() > 1024) fragments_.shrink_to_fit();
+  if (inflated_.capacity() > 1024) inflated_ = std::string();
 }
 
 }  // namespace sorak

@@ -58,6 +58,13 @@ class ws_reader {
   // `max_message_bytes` bounds every frame's payload and every reassembled message.
   explicit ws_reader(std::uint32_t max_message_bytes) : max_(max_message_bytes) {}
 
+  // permessage-deflate was negotiated (protocol/ws_deflate.hpp, no context
+  // takeover): a message whose first frame has RSV1 is inflated on its own,
+  // and the limit applies to its inflated size too (1009 "message too large",
+  // as for one sent plain; inflating stops at the limit). Without it RSV1 is
+  // a protocol error (1002).
+  void accept_deflate() { deflate_ = true; }
+
   // The bytes kept by the last hold() (an incomplete frame, usually none). The
   // caller copies them to the front of its buffer and reads after them.
   std::string_view held() const { return partial_; }
@@ -76,15 +83,21 @@ class ws_reader {
   void drop_messages();
 
  private:
-  ws_event on_data_frame(ws_opcode op, std::string_view payload, bool fin);
+  ws_event on_data_frame(ws_opcode op, std::string_view payload, bool fin, bool rsv1);
+  // The whole message `whole` as the application sees it (inflated when it
+  // came compressed), checked; or the error.
+  ws_event finish_message(ws_opcode op, std::string_view whole);
   ws_event fail(std::uint16_t code, std::string_view reason);
   void forget_fragments();
 
   std::string partial_;    // an incomplete frame carried to the next read
   std::string fragments_;  // the message being reassembled
+  std::string inflated_;   // the last compressed message, inflated
   std::uint32_t max_;
   ws_opcode fragment_op_ = ws_opcode::continuation;  // continuation: no message open
   bool dropping_ = false;
+  bool deflate_ = false;     // permessage-deflate negotiated
+  bool compressed_ = false;  // the open message's first frame had RSV1
 };
 
 }  // namespace sorak

@@ -186,3 +186,11 @@ test('screenshots of the chat at 1280×800 and 390×844; no console errors', asy
   }
   hostWs.close();
 });
+
+test('Chromium offers permessage-deflate and the pages\' chat sockets use it (the same messages, fewer bytes)', async () => {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const sessions = Number(text.match(/^sorak_ws_deflate_sessions_total (\S+)$/m)[1]);
+  assert.ok(sessions >= 2, `both pages negotiated it (sorak_ws_deflate_sessions_total ${sessions})`);
+  const frames = Number(text.match(/^sorak_ws_compressed_frames_total (\S+)$/m)[1]);
+  assert.ok(frames > 0, 'and got deflated event frames');
+});

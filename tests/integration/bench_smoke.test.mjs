@@ -108,6 +108,26 @@ test('fanout: 20 viewers × 2 senders × 50 msg/s × 2 s delivers every message 
   assertNoErrors(r);
 });
 
+test('fanout --ws-compression true: every message inflated and counted, fewer bytes per delivery than without', async () => {
+  const args = ['--viewers', '20', '--senders', '2', '--rate', '50', '--size', '100', '--duration', '1', '--drain', '5'];
+  const plain = await benchJson('fanout', args);
+  const zipped = await benchJson('fanout', [...args, '--ws-compression', 'true']);
+  for (const r of [plain, zipped]) {
+    assert.equal(r.sent, 50);
+    assert.equal(r.delivered, 1000);
+    assert.equal(r.out_of_order ?? 0, 0);
+    assertNoErrors(r);
+    assert.ok(r.wire_bytes_per_delivery > 0);
+    assert.ok(r.client_cpu_us_per_delivery > 0);
+  }
+  assert.equal(plain.ws_compression, false);
+  assert.equal(plain.compressed_frames, undefined);
+  assert.equal(zipped.ws_compression, true);
+  assert.ok(zipped.compressed_frames > 0, 'the server sent deflated frames and the bench read them');
+  assert.ok(zipped.wire_bytes_per_delivery < plain.wire_bytes_per_delivery,
+    `deflated ${zipped.wire_bytes_per_delivery} B < plain ${plain.wire_bytes_per_delivery} B per delivery`);
+});
+
 test('fanout with two threads and an existing stream counts the same', async () => {
   const first = await benchJson('fanout', ['--viewers', '10', '--senders', '1', '--rate', '20', '--duration', '1']);
   const r = await benchJson('fanout', ['--viewers', '30', '--senders', '3', '--rate', '60', '--size', '300',

@@ -23,10 +23,10 @@ before(async () => {
 });
 
 // Messages needed to overflow the kernel buffers of a paused reader plus the server's queue.
-function messagesToOverflow() {
+function messagesToOverflow(bytesPerMessage = 2300) {
   let wmemMax = 4 * 1024 * 1024;
   try { wmemMax = Number(readFileSync('/proc/sys/net/ipv4/tcp_wmem', 'utf8').trim().split(/\s+/)[2]) || wmemMax; } catch { /* not Linux */ }
-  return Math.min(12000, Math.ceil((wmemMax + 1024 * 1024 + 65536) / 2300) + 300);
+  return Math.min(12000, Math.ceil((wmemMax + 1024 * 1024 + 65536) / bytesPerMessage) + 300);
 }
 
 for (const ring of ['true', 'false']) {
@@ -85,14 +85,30 @@ for (const ring of ['true', 'false']) {
   });
 }
 
-test('a paused plain viewer is thinned, not cut: every gift still comes, and one `skipped` names the chat lines left out', async () => {
+// 490 random CJK characters: text that deflates to roughly 60 % of its bytes,
+// not to almost nothing as one emoji repeated does, so a viewer with
+// permessage-deflate can still be put behind by a few thousand lines.
+function hardToDeflate() {
+  let s = '';
+  for (let i = 0; i < 490; i++) s += String.fromCodePoint(0x4E00 + Math.floor(Math.random() * 20000));
+  return s;
+}
+
+const thinVariants = [
+  { name: 'plain', opts: {}, body: () => '😀'.repeat(490), bytesPerMessage: 2300 },
+  // The thinned viewer's essentials then come from the round's deflated counterpart.
+  { name: 'permessage-deflate', opts: { wsOptions: { perMessageDeflate: true } }, body: hardToDeflate, bytesPerMessage: 1000 },
+];
+
+for (const variant of thinVariants) test(`a paused ${variant.name} viewer is thinned, not cut: every gift still comes, and one \`skipped\` names the chat lines left out`, async () => {
   const { server, stream } = servers.true;
-  const paused = await joinChat(server, stream.id, server.token(freshUser('thin')));
+  const paused = await joinChat(server, stream.id, server.token(freshUser('thin')), variant.opts);
+  if (variant.opts.wsOptions) assert.equal(paused.ws.extensions, 'permessage-deflate');
   const active = await joinChat(server, stream.id, server.token(freshUser('watcher')), { query: { lossless: 'true' } });
   const sender = await joinChat(server, stream.id, server.token(freshUser('talker')));
   paused.pause();
-  const body = '😀'.repeat(490);
-  const N = messagesToOverflow();
+  const body = variant.body();
+  const N = messagesToOverflow(variant.bytesPerMessage);
   const WINDOW = 8;
   let n = 0;
   const gifts = [];
