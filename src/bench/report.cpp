@@ -24,6 +24,8 @@ const char* scenario_name(scenario s) {
       return "rest";
     case scenario::ingest:
       return "ingest";
+    case scenario::platform:
+      return "platform";
   }
   return "?";
 }
