@@ -56,6 +56,7 @@ struct connection {
   std::uint8_t node = 0;  // the node it connects to (load_settings::nodes)
   phase state = phase::waiting;
   bool reading = true;  // false: a stalled viewer that has stopped
+  bool leaving = false;  // asked to leave before it was ready: leaves once it is
 };
 
 // CLOCK_MONOTONIC in nanoseconds: the clock of every stamp (wire.hpp).

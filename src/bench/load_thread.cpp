@@ -103,8 +103,14 @@ void load_thread::resume_stalled() {
   tally_.publish();
 }
 
+// One still opening leaves as soon as it is ready (joined()), so every leave
+// asked for happens.
 void load_thread::leave(connection& c) {
-  if (c.state != phase::ready || c.role == conn_role::sender) return;
+  if (c.role == conn_role::sender || c.state == phase::closed) return;
+  if (c.state != phase::ready) {
+    c.leaving = true;
+    return;
+  }
   c.state = phase::closed;
   c.left_ns = now_ns();
   load_io::close_socket(c);
@@ -168,6 +174,7 @@ void load_thread::joined(connection& c, std::int64_t now) {
   if (c.role == conn_role::sender) sends_.add_sender(&c);
   if (c.role == conn_role::stalled) c.reading = false;
   settle();
+  if (c.leaving) leave(c);
 }
 
 void load_thread::settle() {

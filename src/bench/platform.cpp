@@ -257,60 +257,84 @@ void add_targets(bench_result& r, const gift_count& g, bool bands_met) {
   r.extra["targets_met"] = gifts_met && bands_met && cpu_met.is_bool() && cpu_met.as_bool();
 }
 
-}  // namespace
+// ==== the run ===================================================================
 
-result<bench_result> run_platform(const bench_options& o, const progress_fn& progress) {
-  const auto started = clock_type::now();
+// What is ready before the first measured byte.
+struct platform_setup {
+  target where;
+  audience a;
+  std::vector<bench_stream> streams;
+  std::vector<std::string> bot_requests;
+  std::vector<conn_spec> specs;
+};
+
+result<platform_setup> prepare(const bench_options& o, const progress_fn& progress) {
   if (auto ok = check_platform_options(o); !ok) return ok.err();
+  platform_setup p;
   auto plan = plan_audience(o);
   if (!plan) return plan.err();
-  const audience& a = *plan;
+  p.a = std::move(*plan);
   if (auto b = check_budget(std::uint64_t{o.viewers} + o.streams + o.bots + 64); !b) return b.err();
   auto where = parse_target(o.url, o.protocol);
   if (!where) return where.err();
+  p.where = std::move(*where);
   auto secret = find_secret(o);
   if (!secret) return secret.err();
   progress("creating " + std::to_string(o.streams) + " streams");
-  auto streams = prepare_streams(o, *where, *secret, o.streams);
+  auto streams = prepare_streams(o, p.where, *secret, o.streams);
   if (!streams) return streams.err();
-  std::vector<std::string> requests;
+  p.streams = std::move(*streams);
   if (o.bots > 0) {
-    auto made = bot_requests(o, *where, *streams, *secret, progress);
+    auto made = bot_requests(o, p.where, p.streams, *secret, progress);
     if (!made) return made.err();
-    requests = std::move(*made);
+    p.bot_requests = std::move(*made);
   }
-  auto specs = platform_specs(*where, *streams, a, *secret, progress);
+  auto specs = platform_specs(p.where, p.streams, p.a, *secret, progress);
   if (!specs) return specs.err();
+  p.specs = std::move(*specs);
+  return p;
+}
 
-  load_settings settings = settings_for(o, {*where});
-  settings.bands = band_count;
-  settings.weighted = true;
-  settings.gift_share = o.gift_share;
+// What the run measured, before it becomes a bench_result.
+struct platform_run {
+  load_totals totals;
+  double connect_ms = 0;
+  double window_s = 0;   // --duration, as it went
+  double own_cpu_s = 0;  // … this process's CPU over it
+  std::int64_t send_start_ns = 0;
+  std::int64_t end_ns = 0;  // the drain's end: sessions still open count until here
+  std::uint64_t leaves = 0;
+  server_figures server;
+  std::unique_ptr<rest_thread> bots;  // joined
+};
+
+// Runs the load for --duration while the churn and the bots go on beside
+// it, samples the server meanwhile, and waits for the last sends and the drain.
+void run_load(const bench_options& o, platform_setup& p, chat_load& load, platform_run& run,
+              const progress_fn& progress) {
+  const std::uint32_t concurrency = connect_concurrency(o);
+  const auto spares = static_cast<std::uint32_t>(p.a.spares.size());
   server_monitor monitor(o.server_pids);
   monitor.poll();
-  chat_load load(settings, std::move(*specs));
-  const std::uint32_t senders = o.streams;
-  const auto spares = static_cast<std::uint32_t>(a.spares.size());
-  const std::uint32_t concurrency = connect_concurrency(o);
   progress("connecting " + std::to_string(o.viewers) + " viewers to " + std::to_string(o.streams) +
            " streams (the top one " + std::to_string(o.top) + "), and a sender in each");
   const auto connect_start = clock_type::now();
   load.open(0, o.viewers, concurrency, o.connect_timeout_s);
-  load.open(o.viewers, senders, concurrency, o.connect_timeout_s);
-  const double connect_ms = seconds_since(connect_start) * 1000;
+  load.open(o.viewers, o.streams, concurrency, o.connect_timeout_s);
+  run.connect_ms = seconds_since(connect_start) * 1000;
 
   const auto total = static_cast<std::uint64_t>(std::llround(o.rate * o.duration_s));
-  progress("running " + secs(o.duration_s) + ": " + std::to_string(total) + " messages, " +
-           std::to_string(spares) + " viewers leaving and joining, " + std::to_string(o.bots) + " bots");
-  auto bots = make_bots(o, *where, requests);
-  churn_driver churn(o.viewers, o.viewers + senders, spares, o.churn);
+  progress("running " + secs(o.duration_s) + ": " + std::to_string(total) + " messages, " + std::to_string(spares) +
+           " viewers leaving and joining, " + std::to_string(o.bots) + " bots");
+  run.bots = make_bots(o, p.where, p.bot_requests);
+  churn_driver churn(o.viewers, o.viewers + o.streams, spares, o.churn);
   monitor.start_window();
   const double own_cpu_start = own_cpu_seconds();
-  const std::int64_t send_start_ns = now_ns();
+  run.send_start_ns = now_ns();
   const auto send_start = clock_type::now();
   load.start_sending(total, o.duration_s);
   churn.start(load, concurrency);
-  if (bots) bots->start();
+  if (run.bots) run.bots->start();
   wait_for(
       [&] {
         churn.step(load);
@@ -318,35 +342,41 @@ result<bench_result> run_platform(const bench_options& o, const progress_fn& pro
       },
       o.duration_s + 1, monitor);
   // CPU over the load itself: the drain's quiet seconds would flatter the ≤ 1 core target.
-  const double window_s = seconds_since(send_start);
+  run.window_s = seconds_since(send_start);
   monitor.end_window();
-  const double own_cpu_s = own_cpu_seconds() - own_cpu_start;
-  if (bots) bots->stop();
+  run.own_cpu_s = own_cpu_seconds() - own_cpu_start;
+  run.leaves = churn.leaves();
+  if (run.bots) run.bots->stop();
   wait_for(
       [&] {
         const load_counters c = load.snapshot();
         return c.sent + c.write_failed + c.unsent >= total;
       },
       send_grace_s, monitor);
-  progress("draining (" + secs(std::max(o.drain_s, gift_grace_s + 0.5)) + ")");
-  hold_for(std::max(o.drain_s, gift_grace_s + 0.5), monitor);
-  const std::int64_t end_ns = now_ns();
-  if (bots) bots->join();
-  const load_totals totals = load.finish();
-  const load_counters& c = totals.counters;
+  const double drain_s = std::max(o.drain_s, gift_grace_s + 0.5);
+  progress("draining (" + secs(drain_s) + ")");
+  hold_for(drain_s, monitor);
+  run.end_ns = now_ns();
+  run.server = monitor.figures(run.window_s);
+  if (run.bots) run.bots->join();
+  run.totals = load.finish();
+}
 
+bench_result platform_result(const bench_options& o, const platform_setup& p, const platform_run& run) {
+  const load_totals& t = run.totals;
+  const load_counters& c = t.counters;
   bench_result r = base_result(o);
-  r.connections = std::uint64_t{o.viewers} + senders + spares;
-  r.connect_ms = connect_ms;
-  fill_common(r, totals);
+  r.connections = std::uint64_t{o.viewers} + o.streams + p.a.spares.size();
+  r.connect_ms = run.connect_ms;
+  fill_common(r, t);
   r.sent = c.sent;
   r.delivered = c.delivered;
-  const double delivery_window_s = static_cast<double>(c.last_delivery_ns - send_start_ns) / 1e9;
+  const double delivery_window_s = static_cast<double>(c.last_delivery_ns - run.send_start_ns) / 1e9;
   r.deliveries_per_s = delivery_window_s > 0 ? static_cast<double>(c.delivered) / delivery_window_s : 0;
-  r.latency = totals.latency.figures_ms();
-  r.server = monitor.figures(window_s);
-  r.client_cpu_s = own_cpu_s;
-  r.client_cpu_cores = window_s > 0 ? own_cpu_s / window_s : 0;
+  r.latency = t.latency.figures_ms();
+  r.server = run.server;
+  r.client_cpu_s = run.own_cpu_s;
+  r.client_cpu_cores = run.window_s > 0 ? run.own_cpu_s / run.window_s : 0;
   r.extra["streams"] = o.streams;
   r.extra["viewers"] = o.viewers;
   r.extra["top"] = o.top;
@@ -355,21 +385,40 @@ result<bench_result> run_platform(const bench_options& o, const progress_fn& pro
   r.extra["gift_share"] = o.gift_share;
   r.extra["size"] = o.size;
   r.extra["threads"] = std::max(1u, o.threads);
-  r.extra["churn"] = json::object{{"rate", o.churn}, {"left", c.left}, {"leaves_asked", churn.leaves()},
-                                  {"joined", c.ready[static_cast<int>(conn_role::viewer)] - std::min<std::uint64_t>(
-                                                 c.ready[static_cast<int>(conn_role::viewer)], o.viewers)}};
+  const std::uint64_t ready = c.ready[static_cast<int>(conn_role::viewer)];
+  r.extra["churn"] = json::object{{"rate", o.churn},
+                                  {"left", c.left},
+                                  {"leaves_asked", run.leaves},
+                                  {"joined", ready - std::min<std::uint64_t>(ready, o.viewers)}};
   bool bands_met = true;
-  r.extra["bands"] = band_figures(a, totals, bands_met);
+  r.extra["bands"] = band_figures(p.a, t, bands_met);
   const gift_count g =
-      count_gifts(totals.sessions, totals.gifts_broadcast, static_cast<std::int64_t>(gift_grace_s * 1e9), end_ns);
-  add_gift_figures(r, totals, g);
-  if (bots) add_bot_figures(r, o, bot_figures{bots->counts(), bots->latency()});
+      count_gifts(t.sessions, t.gifts_broadcast, static_cast<std::int64_t>(gift_grace_s * 1e9), run.end_ns);
+  add_gift_figures(r, t, g);
+  if (run.bots) add_bot_figures(r, o, bot_figures{run.bots->counts(), run.bots->latency()});
   r.errors = 0;
   for (const auto& [kind, n] : r.error_kinds) r.errors += n;
   if (r.server.measured && r.server.cpu_s > 0) {
     r.extra["deliveries_per_server_cpu_s"] = std::round(static_cast<double>(c.delivered) / r.server.cpu_s);
   }
   add_targets(r, g, bands_met);
+  return r;
+}
+
+}  // namespace
+
+result<bench_result> run_platform(const bench_options& o, const progress_fn& progress) {
+  const auto started = clock_type::now();
+  auto setup = prepare(o, progress);
+  if (!setup) return setup.err();
+  load_settings settings = settings_for(o, {setup->where});
+  settings.bands = band_count;
+  settings.weighted = true;
+  settings.gift_share = o.gift_share;
+  chat_load load(settings, std::move(setup->specs));
+  platform_run run;
+  run_load(o, *setup, load, run, progress);
+  bench_result r = platform_result(o, *setup, run);
   r.duration_s = seconds_since(started);
   return r;
 }
