@@ -225,12 +225,9 @@ json::array band_figures(const audience& a, const load_totals& t, bool& all_met)
 
 void add_gift_figures(bench_result& r, const load_totals& t, const gift_count& g) {
   const load_counters& c = t.counters;
-  r.extra["gifts"] = json::object{{"sent", c.gifts_sent},
-                                  {"broadcast_seen", t.gifts_broadcast.size()},
-                                  {"owed", g.expected},
-                                  {"delivered", g.delivered},
-                                  {"missing", g.missing()},
-                                  {"read", c.gifts_read}};
+  r.extra["gifts"] = json::object{{"sent", c.gifts_sent},   {"broadcast_seen", t.gifts_broadcast.size()},
+                                  {"owed", g.expected},     {"delivered", g.delivered},
+                                  {"missing", g.missing()}, {"read", c.gifts_read}};
   r.error_kinds["gifts_missing"] = g.missing();
 }
 

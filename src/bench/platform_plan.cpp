@@ -21,7 +21,9 @@ std::vector<std::uint32_t> zipf_counts(std::uint32_t streams, std::uint32_t top,
   return v;
 }
 
-std::uint64_t sum_of(const std::vector<std::uint32_t>& v) { return std::accumulate(v.begin(), v.end(), std::uint64_t{0}); }
+std::uint64_t sum_of(const std::vector<std::uint32_t>& v) {
+  return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
+}
 
 // Takes `excess` viewers off the tail one at a time, each from a stream above
 // 1 that stays at least as large as the next one (never stream 0).

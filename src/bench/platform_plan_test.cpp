@@ -24,8 +24,8 @@ TEST(ZipfViewers, TheIssuesPlatformSumsWithTheTopStreamAtTopAndALongTail) {
   auto v = zipf_viewers(300, 15000, 5000);
   ASSERT_TRUE(v);
   expect_zipf_shape(*v, 300, 15000, 5000);
-  EXPECT_LE(v->back(), 5u);      // the tail has a few each
-  EXPECT_GT((*v)[1], 1000u);     // and the head falls off as 1/i^s
+  EXPECT_LE(v->back(), 5u);   // the tail has a few each
+  EXPECT_GT((*v)[1], 1000u);  // and the head falls off as 1/i^s
   EXPECT_LT((*v)[1], 2500u);
 }
 
@@ -39,8 +39,8 @@ TEST(ZipfViewers, SmallerRunsAndEdgesKeepTheShape) {
 }
 
 TEST(ZipfViewers, RefusesWhatNoSplitFits) {
-  EXPECT_FALSE(zipf_viewers(10, 13, 5));   // below top + one each
-  EXPECT_FALSE(zipf_viewers(10, 51, 5));   // above top in every stream
+  EXPECT_FALSE(zipf_viewers(10, 13, 5));  // below top + one each
+  EXPECT_FALSE(zipf_viewers(10, 51, 5));  // above top in every stream
   EXPECT_FALSE(zipf_viewers(0, 10, 5));
   EXPECT_FALSE(zipf_viewers(3, 10, 0));
 }
@@ -92,14 +92,16 @@ TEST(WeightedPicker, DrawsInProportionToTheWeights) {
 TEST(CountGifts, OwesAViewerTheGiftsSentWhileItWatched) {
   const std::int64_t s = 1'000'000'000;  // 1 s in ns
   // Stream 0: gifts at 1, 5, 9 and 19 s; stream 1: one at 5 s.
-  const std::vector<gift_seen> sent{{0, gift_key(0, 1), 1 * s}, {0, gift_key(0, 21), 5 * s},
-                                    {0, gift_key(0, 41), 9 * s}, {0, gift_key(0, 61), 19 * s},
+  const std::vector<gift_seen> sent{{0, gift_key(0, 1), 1 * s},
+                                    {0, gift_key(0, 21), 5 * s},
+                                    {0, gift_key(0, 41), 9 * s},
+                                    {0, gift_key(0, 61), 19 * s},
                                     {1, gift_key(1, 1), 5 * s}};
   std::vector<viewer_session> sessions{
       {0, 2 * s, 0, {gift_key(0, 21), gift_key(0, 41), gift_key(0, 61)}},  // all it was owed (5, 9, 19)
-      {0, 2 * s, 9 * s + s / 2, {gift_key(0, 21)}},  // left 0.5 s after the 9 s gift: owed only 5
-      {0, 0, 0, {gift_key(0, 1), gift_key(0, 21)}},  // missed 9 and 19
-      {1, 6 * s, 0, {}},                              // joined after stream 1's only gift
+      {0, 2 * s, 9 * s + s / 2, {gift_key(0, 21)}},                        // left 0.5 s after the 9 s gift: owed only 5
+      {0, 0, 0, {gift_key(0, 1), gift_key(0, 21)}},                        // missed 9 and 19
+      {1, 6 * s, 0, {}},                                                   // joined after stream 1's only gift
   };
   const gift_count n = count_gifts(sessions, sent, s, 30 * s);
   EXPECT_EQ(n.expected, 3u + 1u + 4u);

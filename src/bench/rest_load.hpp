@@ -30,8 +30,8 @@ class rest_thread {
   // `quota` requests in all, the first `requests[offset % size]`; with
   // `interval_ns` > 0 each connection sends one every interval, the
   // connections staggered over the first one. `requests` must outlive it.
-  rest_thread(const target& where, const std::vector<std::string>& requests, std::uint64_t quota,
-              std::uint64_t offset, std::int64_t interval_ns = 0);
+  rest_thread(const target& where, const std::vector<std::string>& requests, std::uint64_t quota, std::uint64_t offset,
+              std::int64_t interval_ns = 0);
   ~rest_thread();
   rest_thread(const rest_thread&) = delete;
   rest_thread& operator=(const rest_thread&) = delete;
