@@ -79,8 +79,6 @@ void load_tally::lost(conn_role role, std::uint32_t unsent_msgs, const std::stri
   ++close_codes_[why];
 }
 
-// A stalled viewer's messages count apart and carry no latency: they waited
-// in its socket on purpose.
 void load_tally::left(conn_role role) {
   ++local_.left;
   --local_.open[static_cast<int>(role)];
@@ -90,8 +88,10 @@ void load_tally::gift_broadcast(const connection& sender, const stamp& st) {
   if (st.has_seq) gifts_broadcast_.push_back(gift_seen{sender.stream, gift_key(st.sender, st.seq), st.t_ns});
 }
 
-// A gift a viewer reads is kept (its key) when it was sent after the viewer
-// was ready: only those had to reach it (count_gifts, platform_plan.hpp).
+// A stalled viewer's messages count apart and carry no latency: they waited
+// in its socket on purpose. A gift a viewer reads is kept (its key) when it
+// was sent after the viewer was ready: only those had to reach it
+// (count_gifts, platform_plan.hpp).
 void load_tally::sample(connection& c, const stamp& st, std::int64_t now) {
   if (c.role == conn_role::stalled) {
     ++local_.stalled_delivered;
