@@ -9,13 +9,15 @@
 //
 // Reported: deliveries/s, latency overall and per audience band
 // (platform_plan.hpp), gifts owed to viewers against gifts read, server CPU
-// over --duration (not the drain) and RSS, errors (WebSocket error events, closes the bench did not ask for,
-// REST answers outside 2xx), and the targets as met or not.
+// over --duration (not the drain) and RSS, errors (WebSocket error events,
+// closes the bench did not ask for, REST answers outside 2xx), and the
+// issue's targets as met or not.
 //
 // Bounded: streams, viewers, churn and bots all end with --duration; the
 // connects with --connect-timeout per group, the last sends with a 10 s
 // grace, the drain with --drain. Traffic goes only to --url.
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #include "bench/connection.hpp"
@@ -62,7 +64,8 @@ status check_platform_options(const bench_options& o) {
   }
   if (o.gift_share < 0 || o.gift_share > 1) return error(errc::usage, "--gift-share is a share: 0 to 1");
   if (o.churn * o.duration_s > max_joins) {
-    return error(errc::usage, "--churn × --duration asks for more than " + std::to_string(static_cast<long long>(max_joins)) +
+    return error(errc::usage, "--churn × --duration asks for more than " +
+                                  std::to_string(static_cast<long long>(max_joins)) +
                                   " joins: each is a connection made (and a token minted) before the run");
   }
   return ok_value;
@@ -87,11 +90,8 @@ result<audience> plan_audience(const bench_options& o) {
 result<std::vector<conn_spec>> platform_specs(const target& where, const std::vector<bench_stream>& streams,
                                               const audience& a, const std::string& secret,
                                               const progress_fn& progress) {
-  const std::uint32_t viewers = static_cast<std::uint32_t>(a.spares.size()) + [&] {
-    std::uint32_t n = 0;
-    for (std::uint32_t v : a.viewers) n += v;
-    return n;
-  }();
+  const std::uint32_t viewers =
+      std::accumulate(a.viewers.begin(), a.viewers.end(), static_cast<std::uint32_t>(a.spares.size()));
   progress("minting " + std::to_string(viewers + streams.size()) + " tokens");
   auto viewer_tokens = mint_tokens(secret, 'v', 0, viewers);
   if (!viewer_tokens) return viewer_tokens.err();
