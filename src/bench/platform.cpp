@@ -46,6 +46,7 @@ constexpr double p99_target_ms = 100;
 constexpr double cpu_target_cores = 1.0;
 constexpr std::uint64_t churn_seed = 1919;
 constexpr double max_joins = 200000;
+constexpr double bot_grace_s = 2.0;  // after --duration, for the bots' last answers
 
 // ==== the plan ==================================================================
 
@@ -237,11 +238,12 @@ void add_gift_figures(bench_result& r, const load_totals& t, const gift_count& g
   r.error_kinds["gifts_missing"] = g.missing();
 }
 
-void add_bot_figures(bench_result& r, const bench_options& o, const bot_figures& b) {
+void add_bot_figures(bench_result& r, const bench_options& o, const bot_figures& b, std::uint64_t planned) {
   json::object statuses;
   for (const auto& [status, n] : b.counts.statuses) statuses[std::to_string(status)] = n;
   r.extra["bots"] = json::object{{"bots", o.bots},
                                  {"rate", o.bot_rate},
+                                 {"requests", planned},
                                  {"completed", b.counts.completed},
                                  {"statuses", std::move(statuses)},
                                  {"latency_ms", latency_json(b.latency.figures_ms())}};
@@ -349,7 +351,11 @@ void run_load(const bench_options& o, platform_setup& p, chat_load& load, platfo
   monitor.end_window();
   run.own_cpu_s = own_cpu_seconds() - own_cpu_start;
   run.leaves = churn.leaves();
-  if (run.bots) run.bots->stop();
+  if (run.bots) {
+    // The last bots are due just before the end: their answers may take a moment.
+    wait_for([&] { return run.bots->settled() >= run.bots->quota(); }, bot_grace_s, monitor);
+    run.bots->stop();
+  }
   wait_for(
       [&] {
         const load_counters c = load.snapshot();
@@ -398,7 +404,7 @@ bench_result platform_result(const bench_options& o, const platform_setup& p, co
   const gift_count g =
       count_gifts(t.sessions, t.gifts_broadcast, static_cast<std::int64_t>(gift_grace_s * 1e9), run.end_ns);
   add_gift_figures(r, t, g);
-  if (run.bots) add_bot_figures(r, o, bot_figures{run.bots->counts(), run.bots->latency()});
+  if (run.bots) add_bot_figures(r, o, bot_figures{run.bots->counts(), run.bots->latency()}, run.bots->quota());
   r.errors = 0;
   for (const auto& [kind, n] : r.error_kinds) r.errors += n;
   if (r.server.measured && r.server.cpu_s > 0) {
