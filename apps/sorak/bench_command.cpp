@@ -22,7 +22,20 @@ struct bench_command_options {
   std::string protocol = "sorak";
   std::string kind = "history";
   std::vector<std::string> urls;  // bench's own --url, given after `bench`
+  CLI::App* cmd = nullptr;
 };
+
+// platform: its own defaults for the options it shares with other scenarios.
+void apply_platform_defaults(bench_command_options& c) {
+  using d = bench::platform_defaults;
+  bench::bench_options& o = c.o;
+  auto unset = [&c](const char* name) { return c.cmd->count(name) == 0; };
+  if (unset("--streams")) o.streams = d::streams;
+  if (unset("--viewers")) o.viewers = d::viewers;
+  if (unset("--rate")) o.rate = d::rate;
+  if (unset("--duration")) o.duration_s = d::duration_s;
+  if (unset("--drain")) o.drain_s = d::drain_s;
+}
 
 status run_bench_command(const global_options& g, bench_command_options& c) {
   bench::bench_options& o = c.o;
@@ -31,12 +44,14 @@ status run_bench_command(const global_options& g, bench_command_options& c) {
   o.admin_key = g.admin_key;
   static const std::map<std::string, bench::scenario> scenarios = {
       {"fanout", bench::scenario::fanout}, {"idle", bench::scenario::idle}, {"connect", bench::scenario::connect},
-      {"slow", bench::scenario::slow},     {"rest", bench::scenario::rest}, {"ingest", bench::scenario::ingest}};
+      {"slow", bench::scenario::slow},     {"rest", bench::scenario::rest}, {"ingest", bench::scenario::ingest},
+      {"platform", bench::scenario::platform}};
   static const std::map<std::string, bench::wire_protocol> protocols = {
       {"sorak", bench::wire_protocol::sorak}, {"irc", bench::wire_protocol::irc}, {"ws", bench::wire_protocol::ws}};
   o.what = scenarios.at(c.scenario);
   o.protocol = protocols.at(c.protocol);
   o.kind = c.kind == "showroom" ? bench::rest_kind::showroom : bench::rest_kind::history;
+  if (o.what == bench::scenario::platform) apply_platform_defaults(c);
   if (o.what == bench::scenario::rest && o.protocol != bench::wire_protocol::sorak) {
     return usage_error("the rest scenario measures Sorak's HTTP API; --protocol does not apply");
   }
@@ -59,10 +74,11 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   auto c = std::make_shared<bench_command_options>();
   bench::bench_options& o = c->o;
   CLI::App* cmd =
-      app.add_subcommand("bench", "load generator: fanout, idle, connect, slow, rest, ingest (docs/bench.md)");
-  cmd->add_option("scenario", c->scenario, "fanout | idle | connect | slow | rest | ingest")
+      app.add_subcommand("bench", "load generator: fanout, idle, connect, slow, rest, ingest, platform (docs/bench.md)");
+  c->cmd = cmd;
+  cmd->add_option("scenario", c->scenario, "fanout | idle | connect | slow | rest | ingest | platform")
       ->required()
-      ->check(CLI::IsMember({"fanout", "idle", "connect", "slow", "rest", "ingest"}));
+      ->check(CLI::IsMember({"fanout", "idle", "connect", "slow", "rest", "ingest", "platform"}));
   // After `bench`, --url may name several nodes (given again, or as a comma list); before
   // `bench` it is the global one URL, which stands when this one is not given.
   cmd->add_option("--url", c->urls,
@@ -89,18 +105,22 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("--secret-file", o.secret_file, "file holding the JWT secret")->excludes(secret);
   cmd->add_option("--stream", o.stream, "sorak: use this stream (id or room id) instead of creating one");
 
-  cmd->add_option("--viewers", o.viewers, "fanout/slow: viewers")->capture_default_str();
+  cmd->add_option("--viewers", o.viewers, "fanout/slow: viewers; platform: viewers of all streams (default 15000)")
+      ->capture_default_str();
   cmd->add_option("--senders", o.senders, "fanout/slow/ingest: senders")->capture_default_str();
   cmd->add_option("--rate", o.rate,
                   "fanout/slow/ingest: messages per second, all senders together (open loop); "
-                  "ingest: 0 is a closed loop of --window per sender")
+                  "ingest: 0 is a closed loop of --window per sender; platform: the whole platform's chat "
+                  "(default 1000), split over the streams by --alpha")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--size", o.size, "fanout/slow/ingest: content bytes per message")->capture_default_str();
-  cmd->add_option("--duration", o.duration_s, "fanout/slow/ingest: seconds of sending")
+  cmd->add_option("--duration", o.duration_s, "fanout/slow/ingest/platform: seconds of sending (platform: default 30)")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
-  cmd->add_option("--drain", o.drain_s, "fanout/slow: seconds to wait for stragglers; ingest: for the last acks")
+  cmd->add_option("--drain", o.drain_s,
+                  "fanout/slow/platform: seconds to wait for stragglers (platform: default 3, at least 1.5); "
+                  "ingest: for the last acks")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
   cmd->add_option("--stalled-share", o.stalled_share, "slow: share of viewers that stop reading")
@@ -110,7 +130,8 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
       ->capture_default_str();
 
   cmd->add_option("--streams", o.streams,
-                  "ingest: streams created (or --stream for one), senders round-robin over them")
+                  "ingest: streams created (or --stream for one), senders round-robin over them; "
+                  "platform: streams created, one sender in each (default 300)")
       ->check(CLI::Range(1u, 100000u))
       ->capture_default_str();
   cmd->add_option("--window", o.window, "ingest with --rate 0: messages in flight per sender")
@@ -138,9 +159,34 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
   cmd->add_option("--rooms", o.rooms, "rest: streams to spread the requests over")->capture_default_str();
   cmd->add_option("--seed-messages", o.seed_messages, "rest: messages posted into each new stream first")
       ->capture_default_str();
-  cmd->add_option("--apikey", o.apikey, "rest showroom: the apikey query value (default: one made with the admin key)");
+  cmd->add_option("--apikey", o.apikey,
+                  "rest showroom, platform: the apikey query value (default: one made with the admin key)");
   cmd->add_option("--rest-timeout", o.rest_timeout_s, "rest: seconds before unfinished requests count as errors")
       ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+
+  cmd->add_option("--top", o.top,
+                  "platform: viewers of the largest stream; the rest fall off as a Zipf law (stream i gets "
+                  "about top/i^s, s fitted so every stream has at least 1 and all add up to --viewers)")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  cmd->add_option("--alpha", o.alpha,
+                  "platform: a stream's chat rate grows with its audience as viewers^alpha (1: in proportion, "
+                  "0: every stream alike); the rates add up to --rate")
+      ->check(CLI::Range(0.0, 4.0))
+      ->capture_default_str();
+  cmd->add_option("--gift-share", o.gift_share, "platform: share of each stream's messages sent as gifts")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--churn", o.churn,
+                  "platform: viewers leaving per second (a random one closes), and as many joining a stream drawn "
+                  "by the streams' audiences")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--bots", o.bots, "platform: REST clients polling history and the Showroom API")
+      ->capture_default_str();
+  cmd->add_option("--bot-rate", o.bot_rate, "platform: the bots' requests per second, all together")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 
   cmd->add_option("--channel", o.channel, "irc: the channel")->capture_default_str();

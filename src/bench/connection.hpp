@@ -13,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "bench/engine.hpp"
 
@@ -42,10 +43,20 @@ struct connection {
   std::uint32_t in_flight = 0;         // ingest: messages issued, neither acked nor refused yet
   std::uint32_t order_slot = no_slot;  // viewers: first entry in the thread's order table
   std::uint32_t sender_ordinal = 0;    // senders: 0 … senders-1
+  // platform (conn_spec): the stream, its band, a sender's weight and its
+  // smooth weighted round-robin credit (send_schedule).
+  std::uint32_t stream = 0;
+  double weight = 1;
+  double credit = 0;
+  std::int64_t joined_ns = 0;  // ready at
+  std::int64_t left_ns = 0;    // closed at (0: open)
+  std::vector<std::uint64_t> gifts;  // platform viewers: gift keys read (viewer_session)
+  std::uint8_t band = 0;
   conn_role role = conn_role::viewer;
   std::uint8_t node = 0;  // the node it connects to (load_settings::nodes)
   phase state = phase::waiting;
   bool reading = true;  // false: a stalled viewer that has stopped
+  bool leaving = false;  // asked to leave before it was ready: leaves once it is
 };
 
 // CLOCK_MONOTONIC in nanoseconds: the clock of every stamp (wire.hpp).

@@ -42,6 +42,9 @@ void load_counters::add(const load_counters& o) {
   acked += o.acked;
   viewer_bytes += o.viewer_bytes;
   compressed_frames += o.compressed_frames;
+  left += o.left;
+  gifts_sent += o.gifts_sent;
+  gifts_read += o.gifts_read;
   last_delivery_ns = std::max(last_delivery_ns, o.last_delivery_ns);
 }
 
@@ -146,22 +149,62 @@ void chat_load::open(std::uint32_t first, std::uint32_t count, std::uint32_t con
   impl::wait_until(settled, 5);
 }
 
-void chat_load::start_sending(std::uint64_t total, double duration_s) {
-  // Each thread's share follows its ready senders, so every sender sends
-  // about the same number of messages.
+void chat_load::start_opening(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double rate) {
   const std::size_t n = impl_->threads.size();
-  std::vector<std::uint64_t> senders(n);
-  std::uint64_t all = 0;
+  std::vector<std::vector<connection*>> groups(n);
+  for (std::uint32_t i = first; i < first + count && i < impl_->all.size(); ++i) groups[i % n].push_back(impl_->all[i]);
+  const auto per_thread = static_cast<std::uint32_t>((std::max<std::uint32_t>(1, concurrency) + n - 1) / n);
   for (std::size_t t = 0; t < n; ++t) {
-    senders[t] =
-        impl_->threads[t]->counters().ready[static_cast<int>(conn_role::sender)].load(std::memory_order_relaxed);
-    all += senders[t];
+    load_thread* th = impl_->threads[t].get();
+    const double thread_rate = rate / static_cast<double>(n);
+    asio::post(th->io(), [th, g = std::move(groups[t]), per_thread, thread_rate]() mutable {
+      th->open(std::move(g), per_thread, thread_rate);
+    });
   }
+}
+
+void chat_load::leave(std::uint32_t i) {
+  if (i >= impl_->all.size()) return;
+  load_thread* th = &impl_->thread_of(i);
+  connection* c = impl_->all[i];
+  asio::post(th->io(), [th, c] { th->leave(*c); });
+}
+
+namespace {
+
+// Each thread's share of the senders: its ready ones (every sender sends
+// about as many messages), or with weights the weight of all it holds
+// (weights are set before the threads start, so the driver may read them).
+std::vector<double> sender_shares(const std::vector<std::unique_ptr<load_thread>>& threads,
+                                  const std::vector<connection*>& all, bool weighted) {
+  const std::size_t n = threads.size();
+  std::vector<double> share(n);
+  if (!weighted) {
+    for (std::size_t t = 0; t < n; ++t) {
+      share[t] = static_cast<double>(
+          threads[t]->counters().ready[static_cast<int>(conn_role::sender)].load(std::memory_order_relaxed));
+    }
+    return share;
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i]->role == conn_role::sender) share[i % n] += all[i]->weight;
+  }
+  return share;
+}
+
+}  // namespace
+
+void chat_load::start_sending(std::uint64_t total, double duration_s) {
+  const std::size_t n = impl_->threads.size();
+  const std::vector<double> shares = sender_shares(impl_->threads, impl_->all, impl_->settings.weighted);
+  double all = 0;
+  for (double x : shares) all += x;
   const std::int64_t start = now_ns() + 2000000;  // 2 ms: every thread starts at the same instant
   const auto duration_ns = static_cast<std::int64_t>(duration_s * 1e9);
   std::uint64_t given = 0;
   for (std::size_t t = 0; t < n; ++t) {
-    std::uint64_t quota = all == 0 ? (t == 0 ? total : 0) : total * senders[t] / all;
+    std::uint64_t quota =
+        all == 0 ? (t == 0 ? total : 0) : static_cast<std::uint64_t>(static_cast<double>(total) * shares[t] / all);
     if (t + 1 == n) quota = total - given;  // the rounding remainder
     given += quota;
     load_thread* th = impl_->threads[t].get();

@@ -39,6 +39,12 @@ struct conn_spec {
   conn_role role = conn_role::viewer;
   std::uint8_t node = 0;  // which of load_settings::nodes it connects to
   std::string opening;    // sent once TCP is up: the upgrade request, or IRC NICK/USER
+  // platform: the stream it talks in, that stream's audience band (its
+  // latency is kept apart, load_settings::bands), and a sender's share of
+  // the messages (load_settings::weighted).
+  std::uint32_t stream = 0;
+  std::uint8_t band = 0;
+  double weight = 1;
 };
 
 // Deals connections over `nodes` nodes round-robin, each role on its own:
@@ -64,6 +70,35 @@ struct load_settings {
   bool acks = false;
   // sorak, ws: offer permessage-deflate in the upgrade and inflate RSV1 frames.
   bool ws_compression = false;
+  // platform: latency kept per band (conn_spec::band) when > 0; each message
+  // goes to a sender picked by weight (conn_spec::weight), not in turn; a
+  // share of each sender's messages are gifts (load_settings::gift_id), and
+  // gifts are traced: each viewer's received ones, each sender's broadcast
+  // ones (load_totals::sessions, gifts_broadcast).
+  std::uint8_t bands = 0;
+  bool weighted = false;
+  double gift_share = 0;
+  std::string gift_id = "clap";
+};
+
+// platform: a gift as a sender saw it broadcast in its stream. key: the
+// stamp's sender << 32 | seq.
+struct gift_seen {
+  std::uint32_t stream = 0;
+  std::uint64_t key = 0;
+  std::int64_t t_ns = 0;  // its send stamp
+};
+inline std::uint64_t gift_key(std::uint32_t sender, std::uint64_t seq) {
+  return (std::uint64_t{sender} << 32) | (seq & 0xFFFFFFFFu);
+}
+
+// platform: one viewer connection from ready to its end (0: open at the end),
+// and the keys of the gifts it read that were sent after it was ready.
+struct viewer_session {
+  std::uint32_t stream = 0;
+  std::int64_t joined_ns = 0;
+  std::int64_t left_ns = 0;
+  std::vector<std::uint64_t> gifts;
 };
 
 // Counters, summed over the threads.
@@ -85,6 +120,9 @@ struct load_counters {
   std::uint64_t acked = 0;         // ingest: acks read by senders
   std::uint64_t viewer_bytes = 0;  // WebSocket frame bytes viewers read once ready (what the wire carried)
   std::uint64_t compressed_frames = 0;  // … of which frames with RSV1 (permessage-deflate), inflated here
+  std::uint64_t left = 0;          // platform: viewers the bench closed (leave(), churn)
+  std::uint64_t gifts_sent = 0;    // platform: gift frames issued
+  std::uint64_t gifts_read = 0;    // platform: gifts read by viewers
   std::int64_t last_delivery_ns = 0;
 
   void add(const load_counters& o);
@@ -96,6 +134,9 @@ struct load_totals {
   latency_histogram connect_latency;                 // TCP connect start → ready
   latency_histogram ack_latency;                     // ingest: message written → its ack read
   node_latency by_node;                              // several nodes: latency, sender's node vs viewer's
+  std::vector<latency_histogram> by_band;            // load_settings::bands > 0: latency per band
+  std::vector<viewer_session> sessions;              // load_settings::gift_share > 0: every viewer that was ready
+  std::vector<gift_seen> gifts_broadcast;            // … and every gift a sender saw broadcast
   std::map<std::string, std::uint64_t> error_codes;  // sorak `error` events by code
   std::map<std::string, std::uint64_t> close_codes;  // "1008 slow consumer" → n
   std::string first_error;
@@ -116,9 +157,15 @@ class chat_load {
   // loop): a connection's latency counts from its scheduled start, so time it
   // waited behind the cap or a slow server is not hidden.
   void open(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double timeout_s, double rate = 0);
+  // The same, open loop at `rate` per second, without waiting: returns at once.
+  void start_opening(std::uint32_t first, std::uint32_t count, std::uint32_t concurrency, double rate);
+  // Connection i, when ready, leaves: the bench closes it (counted as `left`,
+  // not as closed by the server). Returns at once.
+  void leave(std::uint32_t i);
 
   // Sends `total` messages, spread evenly over `duration_s` and over the ready
-  // senders, paced by a 1 ms timer on each thread. Returns at once.
+  // senders (load_settings::weighted: by weight), paced by a 1 ms timer on
+  // each thread. Returns at once.
   void start_sending(std::uint64_t total, double duration_s);
 
   // Closed loop (ingest): every ready sender keeps `window` messages in

@@ -52,11 +52,25 @@ std::uint64_t send_schedule::give_up() {
 }
 
 connection* send_schedule::next_sender() {
+  if (weighted_) return next_weighted();
   for (std::size_t tries = 0; tries < senders_.size(); ++tries) {
     connection* s = senders_[next_sender_++ % senders_.size()];
     if (s->state == phase::ready) return s;
   }
   return nullptr;
+}
+
+connection* send_schedule::next_weighted() {
+  connection* best = nullptr;
+  double total = 0;
+  for (connection* s : senders_) {
+    if (s->state != phase::ready) continue;
+    s->credit += s->weight;
+    total += s->weight;
+    if (!best || s->credit > best->credit) best = s;
+  }
+  if (best) best->credit -= total;
+  return best;
 }
 
 }  // namespace sorak::bench

@@ -7,7 +7,9 @@
 // the group due at start + k / rate, whatever the server does).
 // send_schedule: `quota` messages spread evenly over a duration (message k
 // due at start + k · duration / quota), each from the next ready sender in
-// turn.
+// turn, or (weighted) by smooth weighted round-robin over the ready senders'
+// connection::weight, as nginx balances upstreams: each pick every ready
+// sender gains its weight in credit, the richest sends and pays the total.
 //
 // Thread rule: each belongs to one load thread and is called on it only.
 #pragma once
@@ -65,14 +67,18 @@ class send_schedule {
   const std::vector<connection*>& senders() const { return senders_; }
   // The next ready sender in turn; null when none is ready.
   connection* next_sender();
+  void set_weighted(bool weighted) { weighted_ = weighted; }
 
  private:
+  connection* next_weighted();
+
   std::vector<connection*> senders_;
   std::size_t next_sender_ = 0;
   std::uint64_t quota_ = 0;
   std::uint64_t issued_ = 0;
   std::int64_t start_ns_ = 0;
   std::int64_t duration_ns_ = 1;
+  bool weighted_ = false;
 };
 
 }  // namespace sorak::bench

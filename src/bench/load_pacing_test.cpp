@@ -37,6 +37,29 @@ TEST(SendSchedule, TakesReadySendersInTurnAndGivesUpWithoutThem) {
   EXPECT_TRUE(s.done());
 }
 
+TEST(SendSchedule, WeightedPicksFollowTheWeightsAndSkipClosedSenders) {
+  connection a, b, c;
+  a.state = b.state = c.state = phase::ready;
+  a.weight = 3;
+  b.weight = 1;
+  c.weight = 0.5;
+  send_schedule s;
+  for (connection* x : {&a, &b, &c}) s.add_sender(x);
+  s.set_weighted(true);
+  int picks[3] = {};
+  for (int i = 0; i < 900; ++i) {
+    connection* p = s.next_sender();
+    picks[p == &a ? 0 : p == &b ? 1 : 2]++;
+  }
+  EXPECT_EQ(picks[0], 600);
+  EXPECT_EQ(picks[1], 200);
+  EXPECT_EQ(picks[2], 100);
+  a.state = c.state = phase::closed;
+  EXPECT_EQ(s.next_sender(), &b);
+  b.state = phase::closed;
+  EXPECT_EQ(s.next_sender(), nullptr);
+}
+
 TEST(OpenSchedule, OpenLoopDueTimesFollowTheRate) {
   std::vector<std::unique_ptr<connection>> owned;
   std::vector<connection*> group;

@@ -36,6 +36,9 @@ load_counters read_published(const published& p) {
   c.acked = p.acked.load(rel);
   c.viewer_bytes = p.viewer_bytes.load(rel);
   c.compressed_frames = p.compressed_frames.load(rel);
+  c.left = p.left.load(rel);
+  c.gifts_sent = p.gifts_sent.load(rel);
+  c.gifts_read = p.gifts_read.load(rel);
   c.last_delivery_ns = p.last_delivery_ns.load(rel);
   return c;
 }
@@ -78,9 +81,20 @@ void load_tally::lost(conn_role role, std::uint32_t unsent_msgs, const std::stri
   ++close_codes_[why];
 }
 
+void load_tally::left(conn_role role) {
+  ++local_.left;
+  --local_.open[static_cast<int>(role)];
+}
+
+void load_tally::gift_broadcast(const connection& sender, const stamp& st) {
+  if (st.has_seq) gifts_broadcast_.push_back(gift_seen{sender.stream, gift_key(st.sender, st.seq), st.t_ns});
+}
+
 // A stalled viewer's messages count apart and carry no latency: they waited
-// in its socket on purpose.
-void load_tally::sample(const connection& c, const stamp& st, std::int64_t now) {
+// in its socket on purpose. A gift a viewer reads is kept (its key) when it
+// was sent after the viewer was ready: only those had to reach it
+// (count_gifts, platform_plan.hpp).
+void load_tally::sample(connection& c, const stamp& st, std::int64_t now) {
   if (c.role == conn_role::stalled) {
     ++local_.stalled_delivered;
     return;
@@ -89,6 +103,11 @@ void load_tally::sample(const connection& c, const stamp& st, std::int64_t now) 
   local_.last_delivery_ns = now;
   const std::uint64_t ns = elapsed(st.t_ns, now);
   latency_.record(ns);
+  if (c.band < by_band_.size()) by_band_[c.band].record(ns);
+  if (st.gift) {
+    ++local_.gifts_read;
+    if (st.has_seq && st.t_ns >= c.joined_ns) c.gifts.push_back(gift_key(st.sender, st.seq));
+  }
   by_node_.record(c.node, st, ns);
   check_order(c, st);
 }
@@ -142,6 +161,9 @@ void load_tally::publish() {
   pub_.acked.store(local_.acked, rel);
   pub_.viewer_bytes.store(local_.viewer_bytes, rel);
   pub_.compressed_frames.store(local_.compressed_frames, rel);
+  pub_.left.store(local_.left, rel);
+  pub_.gifts_sent.store(local_.gifts_sent, rel);
+  pub_.gifts_read.store(local_.gifts_read, rel);
   pub_.last_delivery_ns.store(local_.last_delivery_ns, rel);
 }
 
@@ -151,6 +173,9 @@ void load_tally::collect(load_totals& t) const {
   t.connect_latency.merge(connect_latency_);
   t.ack_latency.merge(ack_latency_);
   t.by_node.merge(by_node_);
+  if (t.by_band.size() < by_band_.size()) t.by_band.resize(by_band_.size());
+  for (std::size_t b = 0; b < by_band_.size(); ++b) t.by_band[b].merge(by_band_[b]);
+  t.gifts_broadcast.insert(t.gifts_broadcast.end(), gifts_broadcast_.begin(), gifts_broadcast_.end());
   for (const auto& [k, v] : error_codes_) t.error_codes[k] += v;
   for (const auto& [k, v] : close_codes_) t.close_codes[k] += v;
   if (t.first_error.empty()) t.first_error = first_error_;

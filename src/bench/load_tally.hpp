@@ -31,6 +31,7 @@ struct alignas(64) published {
   std::atomic<std::uint64_t> failed{0}, delivered{0}, stalled_delivered{0}, sender_received{0}, foreign{0};
   std::atomic<std::uint64_t> sent{0}, write_failed{0}, unsent{0}, closed{0}, stalled_cut{0}, error_events{0};
   std::atomic<std::uint64_t> out_of_order{0}, acked{0}, viewer_bytes{0}, compressed_frames{0};
+  std::atomic<std::uint64_t> left{0}, gifts_sent{0}, gifts_read{0};
   std::atomic<std::int64_t> last_delivery_ns{0};
 };
 
@@ -46,11 +47,16 @@ class load_tally {
   void plan_nodes(std::vector<std::uint8_t> sender_nodes, std::size_t nodes) {
     by_node_.plan(std::move(sender_nodes), nodes);
   }
+  // Keeps latency per band as well (load_settings::bands).
+  void plan_bands(std::uint8_t bands) { by_band_.resize(bands); }
 
   void ready(const connection& c, std::int64_t now);                           // reached phase::ready
   void failed(const std::string& why);                                          // never became ready
   void lost(conn_role role, std::uint32_t unsent_msgs, const std::string& why);  // ready, then ended
-  void sample(const connection& c, const stamp& st, std::int64_t now);         // stamped, to a viewer
+  void sample(connection& c, const stamp& st, std::int64_t now);               // stamped, to a viewer
+  void left(conn_role role);                                                   // closed by the bench (leave)
+  void gift_sent() { ++local_.gifts_sent; }
+  void gift_broadcast(const connection& sender, const stamp& st);             // a sender saw its gift
   void foreign() { ++local_.foreign; }                                          // a message without a stamp
   void sender_echo() { ++local_.sender_received; }
   void error_event(std::string_view text);  // a sorak `error` event or IRC error numeric
@@ -77,6 +83,8 @@ class load_tally {
   latency_histogram connect_latency_;
   latency_histogram ack_latency_;
   node_latency by_node_;
+  std::vector<latency_histogram> by_band_;
+  std::vector<gift_seen> gifts_broadcast_;
   std::map<std::string, std::uint64_t, std::less<>> error_codes_;
   std::vector<std::uint32_t> order_;
   std::uint32_t senders_total_ = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "bench/platform_plan.hpp"
+
 namespace sorak::bench {
 
 namespace asio = boost::asio;
@@ -26,7 +28,10 @@ load_thread::load_thread(const load_settings& s, const std::vector<sockaddr_in>&
       sockets_(io_, s, peers, *this),
       wire_(s, *this),
       tick_(io_),
-      pace_(io_) {}
+      pace_(io_) {
+  tally_.plan_bands(s.bands);
+  sends_.set_weighted(s.weighted);
+}
 
 connection& load_thread::add(conn_spec spec, std::uint32_t sender_ordinal) {
   conns_.push_back(std::make_unique<connection>());
@@ -35,6 +40,9 @@ connection& load_thread::add(conn_spec spec, std::uint32_t sender_ordinal) {
   c.node = spec.node;
   c.opening = std::move(spec.opening);
   c.sender_ordinal = sender_ordinal;
+  c.stream = spec.stream;
+  c.band = spec.band;
+  c.weight = spec.weight;
   return c;
 }
 
@@ -95,6 +103,31 @@ void load_thread::resume_stalled() {
   tally_.publish();
 }
 
+// One still opening leaves as soon as it is ready (joined()), so every leave
+// asked for happens.
+void load_thread::leave(connection& c) {
+  if (c.role == conn_role::sender || c.state == phase::closed) return;
+  if (c.state != phase::ready) {
+    c.leaving = true;
+    return;
+  }
+  c.state = phase::closed;
+  c.left_ns = now_ns();
+  load_io::close_socket(c);
+  release(c);
+  tally_.left(c.role);
+  tally_.publish();
+}
+
+void load_thread::collect(load_totals& t) const {
+  tally_.collect(t);
+  if (settings_.gift_share <= 0) return;
+  for (const auto& c : conns_) {
+    if (c->role != conn_role::viewer || c->joined_ns == 0) continue;
+    t.sessions.push_back(viewer_session{c->stream, c->joined_ns, c->left_ns, c->gifts});
+  }
+}
+
 void load_thread::close_all() {
   sockets_.stop();
   tick_.cancel();
@@ -136,10 +169,12 @@ void load_thread::arm_pace(std::int64_t due_ns) {
 
 void load_thread::joined(connection& c, std::int64_t now) {
   c.state = phase::ready;
+  c.joined_ns = now;
   tally_.ready(c, now);
   if (c.role == conn_role::sender) sends_.add_sender(&c);
   if (c.role == conn_role::stalled) c.reading = false;
   settle();
+  if (c.leaving) leave(c);
 }
 
 void load_thread::settle() {
@@ -164,6 +199,7 @@ void load_thread::lost(connection& c, const std::string& why) {
   if (closing() || c.state == phase::closed) return;
   if (c.state != phase::ready) return failed(c, why);
   c.state = phase::closed;
+  c.left_ns = now_ns();
   const std::uint32_t unsent = c.out_msgs;
   c.out_msgs = 0;
   load_io::close_socket(c);
@@ -213,7 +249,9 @@ void load_thread::issue_due(std::int64_t now) {
 }
 
 void load_thread::issue_one(connection& s, std::int64_t now) {
-  append_message(s.out, scratch_, settings_, now, s.sender_ordinal, s.next_seq++);
+  const bool gift = is_gift_seq(s.next_seq, settings_.gift_share);
+  if (gift) tally_.gift_sent();
+  append_message(s.out, scratch_, settings_, now, s.sender_ordinal, s.next_seq++, gift);
   ++s.out_msgs;
   if (settings_.acks) ++s.in_flight;
 }

@@ -56,7 +56,7 @@ class load_thread final : private io_events, private wire_events {
   const published& counters() const { return tally_.counters(); }
   bool reads_through_ring() const { return sockets_.reads_through_ring(); }
   // After join(): what this thread counted, added to `t`.
-  void collect(load_totals& t) const { tally_.collect(t); }
+  void collect(load_totals& t) const;
 
   // ---- the load thread (through post) ---------------------------------------
   // Opens `group`, at most `limit` at a time; `rate` > 0: open loop.
@@ -67,6 +67,8 @@ class load_thread final : private io_events, private wire_events {
   // ingest, closed loop: each ready sender keeps `window` messages in flight until end_ns.
   void start_closed_loop(std::uint32_t window, std::int64_t end_ns);
   void resume_stalled();
+  // A ready viewer leaves (platform churn): closed by us, counted as left.
+  void leave(connection& c);
   void close_all();
 
  private:
@@ -92,6 +94,7 @@ class load_thread final : private io_events, private wire_events {
   void sample(connection& c, const stamp& st, std::int64_t now) override { tally_.sample(c, st, now); }
   void foreign(connection&) override { tally_.foreign(); }
   void sender_echo(connection&) override { tally_.sender_echo(); }
+  void gift_broadcast(connection& c, const stamp& st) override { tally_.gift_broadcast(c, st); }
   void ack(connection& c, std::string_view payload, std::int64_t now) override;
   void error_event(connection& c, std::string_view text) override;
   void send(connection& c) override { sockets_.flush(c); }

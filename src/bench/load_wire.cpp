@@ -241,25 +241,34 @@ void wire_reader::on_registering(connection& c, std::string_view cmd, std::strin
 
 // ---- messages -----------------------------------------------------------------
 
+// With gifts traced, a gift is told by the server's own marker in the
+// event, and a sender reports the gifts it sees broadcast in its stream.
 void wire_reader::on_message(connection& c, std::string_view payload, std::int64_t now) {
+  const bool traced = settings_.gift_share > 0 && is_gift_message(payload);
+  stamp st;
   if (c.role == conn_role::sender) {
     events_.sender_echo(c);
+    if (traced && find_stamp(payload, stamp_hint_, st)) events_.gift_broadcast(c, st);
     return;
   }
-  stamp st;
   if (!find_stamp(payload, stamp_hint_, st)) {
     events_.foreign(c);
     return;
   }
+  st.gift = traced;
   events_.sample(c, st, now);
 }
 
 void append_message(std::string& out, std::string& scratch, const load_settings& s, std::int64_t now,
-                    std::uint32_t sender, std::uint64_t seq) {
+                    std::uint32_t sender, std::uint64_t seq, bool gift) {
   scratch.clear();
   switch (s.protocol) {
     case wire_protocol::sorak:
-      scratch.append(R"({"type":"message","content":")");
+      if (gift) {
+        scratch.append(R"({"type":"gift","gift_id":")").append(s.gift_id).append(R"(","quantity":1,"content":")");
+      } else {
+        scratch.append(R"({"type":"message","content":")");
+      }
       append_stamped_content(scratch, now, sender, seq, s.size);
       if (s.acks) {
         scratch.append(R"(","client_id":")");

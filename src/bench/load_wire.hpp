@@ -30,6 +30,7 @@ class wire_events {
   virtual void sample(connection& c, const stamp& st, std::int64_t now) = 0;  // a stamped message, to a viewer
   virtual void foreign(connection& c) = 0;                   // a message without a stamp, to a viewer
   virtual void sender_echo(connection& c) = 0;               // a message, to a sender
+  virtual void gift_broadcast(connection& c, const stamp& st) = 0;  // a traced gift, to a sender
   virtual void ack(connection& c, std::string_view payload, std::int64_t now) = 0;  // sorak `ack` event
   virtual void error_event(connection& c, std::string_view text) = 0;  // the server reported an error
   virtual void failed(connection& c, const std::string& why) = 0;  // before ready
@@ -77,8 +78,9 @@ class wire_reader {
 // The message frame (sorak, ws) or PRIVMSG line (irc) of sender `sender`
 // with sequence `seq`, stamped `now`, appended to `out`; `scratch` is reused.
 // With load_settings::acks (sorak) the message also carries the client_id
-// append_ack_client_id() makes, so the server acks it.
+// append_ack_client_id() makes, so the server acks it. `gift` (sorak only):
+// a gift event of load_settings::gift_id instead, the stamp as its content.
 void append_message(std::string& out, std::string& scratch, const load_settings& s, std::int64_t now,
-                    std::uint32_t sender, std::uint64_t seq);
+                    std::uint32_t sender, std::uint64_t seq, bool gift = false);
 
 }  // namespace sorak::bench

@@ -14,7 +14,7 @@
 
 namespace sorak::bench {
 
-enum class scenario { fanout, idle, connect, slow, rest, ingest };
+enum class scenario { fanout, idle, connect, slow, rest, ingest, platform };
 // sorak: our WebSocket chat; irc: plain IRC in one channel; ws: a raw
 // WebSocket broadcast server (every text frame is sent to every other client).
 enum class wire_protocol { sorak, irc, ws };
@@ -68,6 +68,16 @@ struct bench_options {
   std::string apikey;                // showroom
   double rest_timeout_s = 120;
 
+  // platform (platform.cpp): --streams, --viewers, --rate (the whole platform's
+  // chat), --size, --duration and --drain as above, with the defaults below
+  // when not given (bench_command.cpp), and:
+  std::uint32_t top = 5000;   // viewers of the largest stream
+  double alpha = 0.5;         // a stream's chat rate ∝ its viewers^alpha
+  double gift_share = 0.05;   // of each stream's messages
+  double churn = 200;         // viewers leaving, and as many joining, per second
+  std::uint32_t bots = 100;   // REST clients polling history and the Showroom API
+  double bot_rate = 100;      // their requests per second, all together
+
   // irc and ws
   std::string channel = "#bench";
 
@@ -76,6 +86,15 @@ struct bench_options {
   std::vector<int> aux_pids;     // processes measured apart over the same window (Redis): not summed in
   bool json_only = false;
   std::string label;
+};
+
+// The platform scenario's defaults for the options it shares with others.
+struct platform_defaults {
+  static constexpr std::uint32_t streams = 300;
+  static constexpr std::uint32_t viewers = 15000;
+  static constexpr double rate = 1000;
+  static constexpr double duration_s = 30;
+  static constexpr double drain_s = 3;
 };
 
 // Latency percentiles in milliseconds.

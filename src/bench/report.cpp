@@ -24,6 +24,8 @@ const char* scenario_name(scenario s) {
       return "rest";
     case scenario::ingest:
       return "ingest";
+    case scenario::platform:
+      return "platform";
   }
   return "?";
 }
@@ -141,6 +143,32 @@ std::string row(std::string_view name, const std::string& value) {
 
 bool is_message_scenario(const std::string& s) { return s == "fanout" || s == "slow"; }
 
+double number_of(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : 0;
+}
+
+// platform: one line per audience band, from extra["bands"].
+void add_band_rows(std::vector<std::string>& lines, const bench_result& r) {
+  const json::value* bands = r.extra.if_contains("bands");
+  if (!bands || !bands->is_array()) return;
+  for (const json::value& b : bands->get_array()) {
+    if (!b.is_object() || !b.get_object().contains("latency_ms")) continue;
+    const json::object& o = b.get_object();
+    const json::object& l = o.at("latency_ms").as_object();
+    latency_figures f;
+    f.count = static_cast<std::uint64_t>(number_of(l, "count"));
+    f.p50 = number_of(l, "p50");
+    f.p90 = number_of(l, "p90");
+    f.p99 = number_of(l, "p99");
+    f.max = number_of(l, "max");
+    const std::string name = o.at("band").is_string() ? std::string(o.at("band").get_string()) : "?";
+    lines.push_back(row("  " + name + " viewers", latency_text(f) + "  " +
+                                                      grouped(static_cast<std::uint64_t>(number_of(o, "streams"))) +
+                                                      " streams, " + fixed(number_of(o, "rate"), 1) + " msg/s"));
+  }
+}
+
 }  // namespace
 
 json::object latency_json(const latency_figures& f) {
@@ -169,6 +197,12 @@ std::vector<std::string> format_table(const bench_result& r) {
                                           fixed(r.ratio, 4) + ")"));
     lines.push_back(row("deliveries/s", grouped(static_cast<std::uint64_t>(r.deliveries_per_s))));
     lines.push_back(row("latency", latency_text(r.latency)));
+  } else if (r.scenario == "platform") {
+    lines.push_back(row("sent", grouped(r.sent) + " messages"));
+    lines.push_back(row("deliveries", grouped(r.delivered)));
+    lines.push_back(row("deliveries/s", grouped(static_cast<std::uint64_t>(r.deliveries_per_s))));
+    lines.push_back(row("latency", latency_text(r.latency)));
+    add_band_rows(lines, r);
   } else if (r.scenario == "ingest") {
     lines.push_back(row("sent", grouped(r.sent) + " messages"));
     lines.push_back(row("ack latency", latency_text(r.latency)));
@@ -176,6 +210,7 @@ std::vector<std::string> format_table(const bench_result& r) {
     lines.push_back(row("latency", latency_text(r.latency)));
   }
   for (const auto& [key, value] : r.extra) {
+    if (r.scenario == "platform" && key == "bands") continue;  // add_band_rows
     lines.push_back(row(std::string(key), json_text(value)));
   }
   if (r.server.measured) {

@@ -464,6 +464,8 @@ result<bench_result> run_bench(const bench_options& o, const progress_fn& progre
       return run_rest(o, progress);
     case scenario::ingest:
       return run_ingest(o, progress);
+    case scenario::platform:
+      return run_platform(o, progress);
   }
   return error(errc::usage, "unknown scenario");
 }

@@ -29,5 +29,6 @@ result<bench_result> run_idle(const bench_options& o, const progress_fn& progres
 result<bench_result> run_connect(const bench_options& o, const progress_fn& progress);
 result<bench_result> run_rest(const bench_options& o, const progress_fn& progress);    // rest.cpp
 result<bench_result> run_ingest(const bench_options& o, const progress_fn& progress);  // ingest.cpp
+result<bench_result> run_platform(const bench_options& o, const progress_fn& progress);  // platform.cpp
 
 }  // namespace sorak::bench

@@ -65,7 +65,15 @@ struct stamp {
   std::uint32_t sender = 0;
   std::uint64_t seq = 0;
   bool has_seq = false;
+  bool gift = false;  // the message is a gift (platform: set by the reader, not parsed from the stamp)
 };
+
+// A sorak message event that is a gift: the server marks it
+// "message_type":"gift" (docs/api.md, Gifts and stars).
+inline bool is_gift_message(std::string_view payload) {
+  constexpr std::string_view marker = R"("message_type":"gift")";
+  return memmem(payload.data(), payload.size(), marker.data(), marker.size()) != nullptr;
+}
 
 namespace detail {
 // Reads digits at p (≤ 19 of them); returns the position after them, or

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "bench/histogram.hpp"
+#include "bench/load_wire.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace sorak::bench {
@@ -72,6 +73,23 @@ TEST(BenchWire, ClassifiesSorakEvents) {
   EXPECT_EQ(classify_sorak(R"({"type":"messages","data":{}})"), sorak_event::other);
   EXPECT_EQ(classify_sorak(R"({"type":"viewer_count","data":{"count":1}})"), sorak_event::other);
   EXPECT_EQ(classify_sorak("nope"), sorak_event::other);
+}
+
+TEST(BenchWire, AGiftIsToldByTheServersMessageType) {
+  const std::string gift =
+      R"({"type":"message","data":{"id":"1","content":"t=5 s=1.1 xx","message_type":"gift",)"
+      R"("gift":{"gift_id":"clap","gift_name":"Clap","quantity":1,"total_stars":1},"stars":1}})";
+  const std::string chat = R"({"type":"message","data":{"id":"2","content":"gift","message_type":"message"}})";
+  EXPECT_TRUE(is_gift_message(gift));
+  EXPECT_FALSE(is_gift_message(chat));
+}
+
+TEST(BenchWire, AGiftFrameCarriesTheStampAsItsContent) {
+  load_settings s;
+  std::string out, scratch;
+  append_message(out, scratch, s, 42, 3, 7, true);
+  EXPECT_EQ(scratch.rfind(R"({"type":"gift","gift_id":"clap","quantity":1,"content":"t=42 s=3.7 )", 0), 0u) << scratch;
+  EXPECT_EQ(scratch.back(), '}');
 }
 
 // The server's own parser must accept and unmask what the bench sends.

@@ -256,6 +256,39 @@ test('ingest: a closed loop keeps a window in flight and ends with everything ac
   assertNoErrors(r);
 });
 
+// Counts only: every gift a sender saw broadcast reaches every viewer that
+// was watching, every leave asked for happens, every bot request is answered.
+test('platform: Zipf streams, churn, gifts and bots: every gift owed is read, every bot answered', async () => {
+  const made = await fetch(`${server.url}/api/v1/admin/api-keys`, {
+    method: 'POST',
+    headers: { ...server.admin, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'bench smoke platform' }),
+  });
+  assert.equal(made.status, 201);
+  const { key } = await made.json();
+  const r = await benchJson('platform', ['--streams', '6', '--viewers', '40', '--top', '15', '--rate', '60',
+    '--gift-share', '0.2', '--churn', '10', '--bots', '4', '--bot-rate', '8', '--duration', '2', '--drain', '2',
+    '--threads', '2', '--apikey', key]);
+  assert.equal(r.protocol, 'sorak');
+  assert.equal(r.streams, 6);
+  assert.equal(r.connected, 40 + 6 + 20, 'the viewers, a sender per stream, and the 20 that joined');
+  assert.deepEqual(r.churn, { rate: 10, left: 20, leaves_asked: 20, joined: 20 });
+  assert.equal(r.sent, 120);
+  assert.equal(r.bands.reduce((n, b) => n + b.streams, 0), 6);
+  assert.equal(r.bands.reduce((n, b) => n + b.viewers, 0), 40);
+  assert.equal(r.bands.at(-1).band, '11-100', 'the top stream of 15 is in the 11-100 band');
+  assert.ok(r.gifts.sent >= 6, `each stream's first message is a gift: ${JSON.stringify(r.gifts)}`);
+  assert.equal(r.gifts.broadcast_seen, r.gifts.sent);
+  assert.ok(r.gifts.owed > 0);
+  assert.equal(r.gifts.delivered, r.gifts.owed);
+  assert.equal(r.gifts.missing, 0);
+  assert.equal(r.bots.completed, 16);
+  assert.deepEqual(r.bots.statuses, { 200: 16 });
+  assert.ok(r.delivered > 0 && r.latency_ms.count === r.delivered);
+  assert.equal(typeof r.targets.every_non_chat_event_delivered, 'boolean');
+  assertNoErrors(r);
+});
+
 test('the table comes first, then the JSON line', async () => {
   const r = await bench(['fanout', '--secret', server.secret, '--viewers', '2', '--senders', '1', '--rate', '10',
     '--duration', '0.5', '--label', 'table']);
