@@ -77,8 +77,30 @@ const targets = [
     checks: [{ ...rate, vs: 'inspircd', vsGoal: { text: '≥ 2× InspIRCd', test: (q) => q >= 2 } },
              { what: 'deliveries per server CPU-second', unit: 'rate', get: perCpuSecond, better: 'higher',
                vs: 'inspircd', vsGoal: { text: '≥ 2× InspIRCd', test: (q) => q >= 2 } },
+             { what: 'viewers still connected at the end', unit: 'share', better: 'higher',
+               get: (r) => (r.viewers > 0 && num(r.viewers_open_at_end) ? r.viewers_open_at_end / r.viewers : null),
+               goal: { text: '≥ 99 %', test: (v) => v >= 0.99 } },
              { ...allDelivered, goal: undefined }, { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' },
              cpu, rss] },
+  { case: 'fanout-5k-deflate', name: 'compression 5 k × 400/s', title: 'permessage-deflate: fanout 5 k × 400 with every viewer offering it',
+    checks: [{ what: 'wire bytes per delivery vs fanout 5 k (median)', unit: 'times', better: 'lower',
+               get: (r, all) => ratioTo(r.wire_bytes_per_delivery, medianOf(all, 'fanout-5k', 'sorak', (x) => x.wire_bytes_per_delivery)),
+               goal: { text: '≤ 0.5×', test: (v) => v <= 0.5 } },
+             { what: 'server CPU per delivery vs fanout 5 k (median)', unit: 'times', better: 'lower',
+               get: (r, all) => ratioTo(r.server_cpu_us_per_delivery, medianOf(all, 'fanout-5k', 'sorak', (x) => x.server_cpu_us_per_delivery)),
+               goal: { text: '≤ 1.10×', test: (v) => v <= 1.10 } },
+             { what: 'wire bytes per delivery', unit: 'bytes', get: (r) => r.wire_bytes_per_delivery, better: 'lower' },
+             { what: 'generator CPU per delivery', unit: 'us', get: (r) => r.client_cpu_us_per_delivery, better: 'lower' },
+             allDelivered, { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' }] },
+  { case: 'platform', name: 'platform day', title: "A platform's day: 300 Zipf-sized streams, 15 k viewers, churn 200/s, 5 % gifts, 100 REST bots",
+    checks: [{ what: 'gifts owed but not read', unit: 'count', get: (r) => r.gifts?.missing, better: 'lower',
+               goal: { text: 'none', test: (v, r) => v === 0 && r.gifts?.owed > 0 } },
+             { what: 'worst band p99', unit: 'ms', better: 'lower',
+               get: (r) => (Array.isArray(r.bands) && r.bands.length
+                 ? Math.max(...r.bands.map((b) => (num(b.latency_ms?.p99) ? b.latency_ms.p99 : Infinity))) : null),
+               goal: { text: '≤ 100 ms in every band', test: (v) => v <= 100 } },
+             { ...cpu, goal: { text: '≤ 1 core', test: (v) => v <= 1 } },
+             rate, rss, errors] },
   { case: 'idle', name: 'idle 19 k', title: '19 k idle connections',
     rankBy: rssPerHeldConnection,
     checks: [{ what: 'server RSS per connection', unit: 'bytes', get: (r) => r.server?.rss_per_conn_bytes,
@@ -169,6 +191,9 @@ function readJsonl(file) {
 }
 function relativeChange(v, base) {
   return num(v) && num(base) && base > 0 ? v / base - 1 : null;
+}
+function ratioTo(v, base) {
+  return num(v) && num(base) && base > 0 ? v / base : null;
 }
 function num(v) { return typeof v === 'number' && Number.isFinite(v); }
 

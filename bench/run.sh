@@ -437,6 +437,9 @@ fanout_flags "$V1K" 100
 rounds fanout-1k "sorak inspircd ws floor" fanout "${flags[@]}"
 fanout_flags "$V5K" 400
 rounds fanout-5k "sorak inspircd ws floor" fanout "${flags[@]}"
+# The same with permessage-deflate offered by every viewer (issue 19): bytes on the wire and CPU per
+# delivery against fanout-5k's.
+rounds fanout-5k-deflate "sorak" fanout "${flags[@]}" --ws-compression true
 rounds slow "sorak inspircd ws" slow "${flags[@]}" --stalled-share 0.05
 fanout_flags "$V5K" 800
 rounds saturation "sorak inspircd ws" fanout "${flags[@]}"
@@ -457,6 +460,10 @@ for _ in $(seq 1 "$RUNS"); do
   run_case rest-history sorak rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
   run_case rest-showroom sorak rest --kind showroom --rooms 100 --requests "$REQS" --concurrency 64
 done
+# A platform's day (issue 19): 300 Zipf-sized streams, churn, gifts, REST bots (bench/platform.sh).
+# shellcheck source=bench/platform.sh
+source "$(dirname "$0")/platform.sh"
+for _ in $(seq 1 "$RUNS"); do platform_section; done
 
 # ---------------------------------------------------------------------------------------------
 # Store (issue 16): durable ingest and REST history on SQLite and PostgreSQL, side by side.

@@ -329,6 +329,8 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   r.client_cpu_s = own_cpu_s;
   r.client_cpu_cores = window_s > 0 ? own_cpu_s / window_s : 0;
   r.extra["viewers"] = viewers;
+  // Still connected once the load is over: a viewer that fell behind is thinned, not cut (issue 19).
+  r.extra["viewers_open_at_end"] = before_close.open[static_cast<int>(conn_role::viewer)];
   r.extra["senders"] = at_start.ready[static_cast<int>(conn_role::sender)];
   r.extra["rate"] = o.rate;
   r.extra["size"] = o.size;

@@ -117,7 +117,7 @@ test('the check waits for a quiet machine, up to its bound, and says busy when i
 // bench/report.mjs on fixture results: what RESULTS.md says.
 // ---------------------------------------------------------------------------------------------
 const fanout = (system, deliveriesPerS, extra = {}) => ({
-  case: 'saturation', system, scenario: 'fanout', viewers: 5000, senders: 10, rate: 800, connections: 5010, connected: 5010,
+  case: 'saturation', system, scenario: 'fanout', viewers: 5000, viewers_open_at_end: 5000, senders: 10, rate: 800, connections: 5010, connected: 5010,
   sent: 8000, expected: 40000000, delivered: 40000000, deliveries_per_s: deliveriesPerS,
   latency_ms: { p50: 50, p90: 90, p99: 160, max: 250, count: 1000 },
   server: { measured: true, cpu_cores: 0.9, cpu_s: 9, rss_mb: 30 }, deliveries_per_server_cpu_s: deliveriesPerS / 0.9,
@@ -157,8 +157,16 @@ test('RESULTS.md: a peer run far off its other run is FLAGGED, its ratio not quo
   assert.match(md, /\| saturation \| deliveries\/s \| InspIRCd \| 740\.0 k\/s · 1\.86 M\/s \| 1\.30 M\/s \| 86\.2 % \| ⚠️ FLAGGED: runs disagree \|/);
   assert.match(md, /targets met, 2 not measured \(their runs disagree or the machine was busy: FLAGGED\)/);
   assert.match(stdout, /2 not measured/);
-  assert.match(md, /0 of 2 targets met, 2 not measured [^;]*; 24 not run in this result/, 'cases not in the result are neither met nor missed');
+  assert.match(md, /1 of 3 targets met, 2 not measured [^;]*; 30 not run in this result/, 'cases not in the result are neither met nor missed');
   assert.match(md, /\| fanout 1 k × 100\/s \| p99 latency \| — \| — \| — \| ≤ 5 ms \| not run \|/);
+  assert.match(row(md, 'viewers still connected at the end'), /\| 100 % \|.*\| ≥ 99 % \| ✅ yes \|$/);
+});
+
+test('RESULTS.md: saturation counts the viewers still connected at the end (thinned, not cut)', () => {
+  const cut = (n) => ({ viewers_open_at_end: n });
+  const { md } = report([fanout('sorak', 3.97e6, cut(4900)), fanout('inspircd', 1.8e6), fanout('sorak', 3.99e6, cut(4890)),
+                         fanout('inspircd', 1.86e6)]);
+  assert.match(row(md, 'viewers still connected at the end'), /\| 97\.900 % \|.*\| ≥ 99 % \| ❌ no \|$/);
 });
 
 test('RESULTS.md: a run that started on a busy machine flags its case and names what was busy', () => {
