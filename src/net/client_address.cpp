@@ -1,4 +1,5 @@
 #include "net/client_address.hpp"
+#include "protocol/http_text.hpp"
 
 #include <arpa/inet.h>
 
@@ -9,12 +10,6 @@ namespace sorak {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool is_v4_mapped(const ip_key& k) {
   for (int i = 0; i < 10; ++i)
     if (k[i] != 0) return false;
@@ -24,7 +19,7 @@ bool is_v4_mapped(const ip_key& k) {
 }  // namespace
 
 std::optional<ip_key> parse_ip(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
   if (text.empty() || text.size() > 45) return std::nullopt;
   const std::string s(text);
@@ -99,7 +94,7 @@ ip_key client_address(const ip_key& peer, std::string_view forwarded_for, const 
     const auto comma = forwarded_for.rfind(',');
     const std::string_view entry = comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1);
     forwarded_for = comma == std::string_view::npos ? std::string_view() : forwarded_for.substr(0, comma);
-    if (trim(entry).empty()) continue;
+    if (trim_ows(entry).empty()) continue;
     const auto ip = parse_ip(entry);
     if (!ip) return client;  // not an address: believe nothing left of it
     client = *ip;

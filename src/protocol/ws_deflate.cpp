@@ -1,6 +1,7 @@
 #include "protocol/ws_deflate.hpp"
 
 #include "protocol/ws_frame.hpp"
+#include "protocol/http_text.hpp"
 
 #include <zlib.h>
 
@@ -15,12 +16,6 @@ namespace sorak {
 // ---- negotiation (RFC 7692 §5, §7.1) --------------------------------------------
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool same_token(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -64,9 +59,9 @@ struct offer_params {
 // One parameter "name[=value]"; false when the offer cannot be honoured.
 bool read_param(std::string_view param, offer_params& p) {
   const std::size_t eq = param.find('=');
-  const std::string_view name = trim(param.substr(0, eq));
+  const std::string_view name = trim_ows(param.substr(0, eq));
   const bool has_value = eq != std::string_view::npos;
-  const std::string_view value = has_value ? trim(param.substr(eq + 1)) : std::string_view{};
+  const std::string_view value = has_value ? trim_ows(param.substr(eq + 1)) : std::string_view{};
   auto once = [](bool& seen) { return !std::exchange(seen, true); };
   if (same_token(name, "server_no_context_takeover")) return !has_value && once(p.server_no_takeover);
   if (same_token(name, "client_no_context_takeover")) return !has_value && once(p.client_no_takeover);
@@ -79,7 +74,7 @@ bool read_param(std::string_view param, offer_params& p) {
 
 std::optional<std::string> answer(std::string_view offer) {
   const auto parts = split_unquoted(offer, ';');
-  if (!same_token(trim(parts[0]), "permessage-deflate")) return std::nullopt;
+  if (!same_token(trim_ows(parts[0]), "permessage-deflate")) return std::nullopt;
   offer_params p;
   for (std::size_t i = 1; i < parts.size(); ++i)
     if (!read_param(parts[i], p)) return std::nullopt;
@@ -92,7 +87,7 @@ std::optional<std::string> answer(std::string_view offer) {
 
 std::optional<std::string> negotiate_deflate(std::string_view offers) {
   for (std::string_view offer : split_unquoted(offers, ','))
-    if (auto r = answer(trim(offer))) return r;
+    if (auto r = answer(trim_ows(offer))) return r;
   return std::nullopt;
 }
 
