@@ -327,26 +327,31 @@ test('a receiver that answers 500 is retried with backoff and the log says why',
   const s = await createStream(server, owner, { title: 'hook 500' });
   const hook = await admin('POST', '/api/v1/admin/webhooks', { url: r.url(), events: ['message'], stream_id: s.id });
   const ch = await joinChat(server, s.id, tok(freshUser()));
-  await sendAcked(ch, 'will fail at first');
-  await waitFor(() => r.got.length >= 3, { timeoutMs: 15000, what: 'three attempts' });
-  const gaps = r.got.slice(1).map((d, i) => d.at - r.got[i].at);
-  assert.ok(gaps[1] > gaps[0] * 1.4, `the waits grow: ${gaps.join(', ')} ms`);
-  assert.equal(new Set(r.got.map((d) => d.body.id)).size, 1, 'the same delivery id on every retry');
-  // The log is written just after each attempt.
-  let d;
-  await waitFor(async () => {
-    [d] = (await admin('GET', `/api/v1/admin/webhooks/${hook.json.id}/deliveries`)).json.deliveries;
-    return d.attempts >= 3;
-  }, { timeoutMs: 5000, what: 'three attempts in the log' });
-  assert.equal(d.status, 'pending');
-  assert.equal(d.response_status, 500);
-  assert.equal(d.error, 'HTTP 500');
-  assert.ok(d.attempts >= 3);
-  r.status = 204;
-  await waitFor(async () => (await admin('GET', `/api/v1/admin/webhooks/${hook.json.id}/deliveries`)).json.deliveries[0].status === 'delivered',
-    { timeoutMs: 20000, what: 'delivered once the receiver answers 2xx' });
-  ch.close();
-  await r.stop();
+  try {
+    await sendAcked(ch, 'will fail at first');
+    // Waits of 1 s, 2 s, 4 s, each seen up to a second later (due retries are claimed once a second).
+    await waitFor(() => r.got.length >= 4, { timeoutMs: 20000, what: 'four attempts' });
+    const gaps = r.got.slice(1, 4).map((d, i) => d.at - r.got[i].at);
+    assert.ok(gaps[0] >= 900 && gaps[1] >= 1900 && gaps[2] >= 3900, `each wait at least its step: ${gaps.join(', ')} ms`);
+    assert.ok(gaps[2] > gaps[1] && gaps[2] > gaps[0] * 1.4, `the waits grow: ${gaps.join(', ')} ms`);
+    assert.equal(new Set(r.got.map((d) => d.body.id)).size, 1, 'the same delivery id on every retry');
+    // The log is written just after each attempt.
+    let d;
+    await waitFor(async () => {
+      [d] = (await admin('GET', `/api/v1/admin/webhooks/${hook.json.id}/deliveries`)).json.deliveries;
+      return d.attempts >= 3;
+    }, { timeoutMs: 5000, what: 'three attempts in the log' });
+    assert.equal(d.status, 'pending');
+    assert.equal(d.response_status, 500);
+    assert.equal(d.error, 'HTTP 500');
+    assert.ok(d.attempts >= 3);
+    r.status = 204;
+    await waitFor(async () => (await admin('GET', `/api/v1/admin/webhooks/${hook.json.id}/deliveries`)).json.deliveries[0].status === 'delivered',
+      { timeoutMs: 20000, what: 'delivered once the receiver answers 2xx' });
+  } finally {  // a failure above must not leave the receiver holding the test file open
+    ch.close();
+    await r.stop();
+  }
 });
 
 function sorak(args, { env = {} } = {}) {
