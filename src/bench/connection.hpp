@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bench/engine.hpp"
+#include "protocol/ws_deflate.hpp"
 
 namespace sorak::bench {
 
@@ -51,6 +53,9 @@ struct connection {
   std::int64_t joined_ns = 0;  // ready at
   std::int64_t left_ns = 0;    // closed at (0: open)
   std::vector<std::uint64_t> gifts;  // platform viewers: gift keys read (viewer_session)
+  // permessage-deflate: this connection's inflater, its window kept from
+  // message to message as a browser's is (made at the first compressed frame).
+  std::unique_ptr<inflate_stream> inflater;
   std::uint8_t band = 0;
   conn_role role = conn_role::viewer;
   std::uint8_t node = 0;  // the node it connects to (load_settings::nodes)

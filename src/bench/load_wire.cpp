@@ -115,7 +115,8 @@ bool wire_reader::inflate(connection& c, std::string_view payload) {
     events_.lost(c, "protocol error: RSV1 set without permessage-deflate");
     return false;
   }
-  if (inflate_message(payload, inflated_limit, inflated_) != inflate_result::ok) {
+  if (!c.inflater) c.inflater = std::make_unique<inflate_stream>();
+  if (c.inflater->next(payload, inflated_limit, inflated_) != inflate_result::ok) {
     events_.lost(c, "protocol error: a compressed frame that does not inflate");
     return false;
   }

@@ -30,7 +30,7 @@ struct bench_options {
   std::string admin_key;                       // the global --admin-key / SORAK_ADMIN_KEY
   unsigned threads = 1;
   bool io_uring = true;  // chat scenarios: each batch of reads as one io_uring submission
-  // sorak, ws: offer permessage-deflate (no server context takeover) and inflate compressed frames (off by
+  // sorak, ws: offer permessage-deflate (as browsers do) and inflate compressed frames (off by
   // default, so runs stay comparable with figures from before it existed).
   bool ws_compression = false;
 

@@ -120,11 +120,10 @@ std::string upgrade_request(std::string_view host_port, std::string_view target,
   r.append("GET ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_port);
   r.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ").append(websocket_key);
   r.append("\r\nSec-WebSocket-Version: 13\r\nUser-Agent: sorak-bench\r\n");
-  // The bench never compresses what it sends, so any answer's client parameters hold; it
-  // inflates each message on its own, so it asks the server for no context takeover (sorakd
-  // never takes any; a peer server might).
-  if (deflate)
-    r.append("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits\r\n");
+  // The bench never compresses what it sends, so any answer's client parameters hold. It
+  // offers what browsers offer and keeps each connection's inflater window from message to
+  // message (connection::inflater), so the server may send its rounds as chains.
+  if (deflate) r.append("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
   r.append("\r\n");
   return r;
 }

@@ -29,7 +29,7 @@ void append_stamped_content(std::string& out, std::int64_t t_ns, std::uint32_t s
                             std::uint32_t size);
 
 // The HTTP/1.1 upgrade request for `target` (path and query) on `host_port`;
-// `deflate`: offering permessage-deflate without server context takeover.
+// `deflate`: offering permessage-deflate as browsers do (the server may take context).
 std::string upgrade_request(std::string_view host_port, std::string_view target, bool deflate = false);
 // The Sec-WebSocket-Accept a server must answer upgrade_request() with.
 const std::string& expected_accept();

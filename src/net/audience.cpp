@@ -123,6 +123,24 @@ const frame_bytes& sealed_round::deflated() const {
   return deflated_;
 }
 
+const frame_bytes& sealed_round::chained() const {
+  if (chained_) return chained_;
+  thread_local deflate_chain chain;
+  chain.begin();
+  std::string out;
+  out.reserve(bytes->size() / 2);
+  std::size_t begin = 0;
+  for (const round_mark& m : marks) {
+    chain.append_text_frame(out, frame_payload(std::string_view(*bytes).substr(begin, m.end - begin)));
+    begin = m.end;
+  }
+  metrics::local().ws_frames_deflated.add(static_cast<std::int64_t>(marks.size()));
+  metrics::local().ws_deflate_bytes_in.add(static_cast<std::int64_t>(bytes->size()));
+  metrics::local().ws_deflate_bytes_out.add(static_cast<std::int64_t>(out.size()));
+  chained_ = std::make_shared<const std::string>(std::move(out));
+  return chained_;
+}
+
 std::size_t sealed_round::deflated_offset(std::size_t start) const {
   if (start == 0) return 0;
   const auto it = std::lower_bound(marks.begin(), marks.end(), start,

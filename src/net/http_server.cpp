@@ -265,7 +265,7 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
 
   // The permessage-deflate answer to the request's offers, when the server
   // compresses at all and one offer can be honoured (else no extension).
-  std::optional<std::string> deflate_answer(const http::request<http::string_body>& req) const {
+  std::optional<deflate_terms> deflate_answer(const http::request<http::string_body>& req) const {
     if (svc_.config.ws_compression == server_config::ws_compression_mode::off) return std::nullopt;
     std::string offers;
     const auto [first, last] = req.equal_range(http::field::sec_websocket_extensions);
@@ -315,9 +315,10 @@ class http_session : public std::enable_shared_from_this<http_session<Tls>> {
     std::string handshake =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
     handshake.append(websocket_accept_key(key)).append("\r\n");
-    if (auto extension = deflate_answer(req)) {
-      handshake.append("Sec-WebSocket-Extensions: ").append(*extension).append("\r\n");
+    if (auto terms = deflate_answer(req)) {
+      handshake.append("Sec-WebSocket-Extensions: ").append(terms->header).append("\r\n");
       target.deflate = true;
+      target.deflate_chain = terms->chain;
     }
     handshake.append("\r\n");
     const auto leftover = buffer_.data();

@@ -89,6 +89,26 @@ TEST(RoundDeflate, TheThinnedEssentialsAreDeflatedOnceToo) {
   EXPECT_EQ(read_frames(*r.essentials(r.marks[0].end, dropped, true)), std::vector<std::string>{jsons[2]});
 }
 
+TEST(RoundDeflate, TheChainIsMadeOnceSmallerAndReadWholeByAClientThatKeepsItsWindow) {
+  std::vector<std::string> jsons;
+  const sealed_round r = make_round(jsons);
+  const frame_bytes& c = r.chained();
+  EXPECT_EQ(r.chained().get(), c.get()) << "one chain per round, shared by every viewer that takes chains";
+  EXPECT_LT(c->size(), r.deflated()->size()) << "the events' envelopes repeat";
+  inflate_stream client;
+  std::string bytes = *c, back;
+  std::vector<std::string> got;
+  while (!bytes.empty()) {
+    ASSERT_EQ(static_cast<std::uint8_t>(bytes[0]), 0xC1);
+    const std::size_t len = static_cast<std::uint8_t>(bytes[1]) & 0x7F;
+    ASSERT_LT(len, 126u);
+    ASSERT_EQ(client.next(std::string_view(bytes).substr(2, len), 1 << 20, back), inflate_result::ok);
+    got.push_back(back);
+    bytes.erase(0, 2 + len);
+  }
+  EXPECT_EQ(got, jsons);
+}
+
 TEST(RoundDeflate, AFrameThatDeflatesNoSmallerStaysPlain) {
   std::string out;
   EXPECT_FALSE(append_deflated_text_frame(out, R"({"type":"pong"})"));

@@ -41,7 +41,12 @@ struct round_mark {
 // once (RSV1; left plain where deflating does not make it smaller), made on
 // the first such viewer's delivery and shared by the rest. Offsets into
 // `bytes` (every `start` below) are event boundaries, and the boundary after
-// the k-th event maps to the one after the k-th deflated frame.
+// the k-th event maps to the one after the k-th deflated frame. Viewers whose
+// client keeps its inflater's window (most: browsers, Node's ws) queue the
+// round's chain instead when they get it whole: the same events as one
+// DEFLATE stream (protocol/ws_deflate.hpp, deflate_chain), where a chat line
+// costs a fraction of a lone one because its envelope repeats the line before
+// it. Made once per round too; only valid whole.
 struct sealed_round {
   frame_bytes bytes;
   std::vector<round_mark> marks;  // in seq order, each end > the previous
@@ -50,6 +55,9 @@ struct sealed_round {
   std::size_t events_from(std::size_t start) const;
   // The deflated counterpart of `bytes`, made once.
   const frame_bytes& deflated() const;
+  // The round as one deflate chain, made once: for a viewer that gets the
+  // whole round (start 0) and negotiated a chain (deflate_terms::chain).
+  const frame_bytes& chained() const;
   // Where the boundary `start` of `bytes` is in deflated().
   std::size_t deflated_offset(std::size_t start) const;
   // The round's frames from `start` (a boundary) without its chat lines, for a
@@ -62,6 +70,7 @@ struct sealed_round {
   mutable frame_bytes essentials_[2];  // from 0, once made: plain, deflated
   mutable bool essentials_made_[2] = {false, false};
   mutable frame_bytes deflated_;                 // once made
+  mutable frame_bytes chained_;                  // once made
   mutable std::vector<std::size_t> deflated_ends_;  // per mark, its end in deflated_
 };
 

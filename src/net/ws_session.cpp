@@ -77,6 +77,7 @@ void ws_session::start(std::string handshake, std::string_view leftover, ws_targ
   enqueue(std::make_shared<const std::string>(std::move(handshake)));
   if (target.deflate) {
     deflate_ = true;
+    chain_ = target.deflate_chain;
     reader_.accept_deflate();
     metrics::local().ws_deflate_sessions.add();
   }
@@ -184,8 +185,8 @@ void ws_session::deliver_round(const sealed_round& round) {
   metrics::local().deliveries.add(static_cast<std::int64_t>(round.events_from(start)));
   // Usually the whole round, shared; a viewer that joined or caught up
   // mid-round (take_round_tail) gets its own copy of the rest.
+  if (start == 0) return push(!deflate_ ? round.bytes : chain_ ? round.chained() : round.deflated());
   const frame_bytes& bytes = deflate_ ? round.deflated() : round.bytes;
-  if (start == 0) return push(bytes);
   push(std::make_shared<const std::string>(bytes->substr(deflate_ ? round.deflated_offset(start) : start)));
 }
 

@@ -20,7 +20,8 @@
 // keeps only an incomplete frame, so an idle plain viewer holds no read buffer
 // (a TLS one decrypts into its tls_transport first). With permessage-deflate
 // negotiated (ws_target::deflate), rounds are queued from their deflated
-// counterpart (made once per round and worker, shared like the plain one),
+// counterpart (made once per round and worker, shared like the plain one;
+// a whole round as its chain when the client keeps its window),
 // the session's own frames are deflated for it alone, and compressed client
 // messages are inflated by the reader. The session only reacts
 // to what the reader yields: messages, control frames, protocol errors (each
@@ -63,6 +64,7 @@ struct ws_target {
   std::optional<std::string> since;
   bool lossless = false;  // ?lossless=true: never thinned (cut instead, as a slow consumer)
   bool deflate = false;   // permessage-deflate was negotiated (protocol/ws_deflate.hpp)
+  bool deflate_chain = false;  // … and the client keeps its window: whole rounds as chains
 };
 
 class ws_session final : public std::enable_shared_from_this<ws_session>, public viewer {
@@ -185,6 +187,7 @@ class ws_session final : public std::enable_shared_from_this<ws_session>, public
   bool peer_closed_ = false;
   bool lossless_ = false;  // ?lossless=true: cut at the limit, never thinned
   bool deflate_ = false;   // permessage-deflate negotiated: rounds from sealed_round::deflated()
+  bool chain_ = false;     // … whole rounds from sealed_round::chained()
 
   // Chat lines left out since the viewer fell behind (null while it keeps up:
   // no memory for the many that never do).

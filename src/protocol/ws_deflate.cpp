@@ -72,20 +72,24 @@ bool read_param(std::string_view param, offer_params& p) {
   return false;  // an unknown parameter (§7: decline)
 }
 
-std::optional<std::string> answer(std::string_view offer) {
+std::optional<deflate_terms> answer(std::string_view offer) {
   const auto parts = split_unquoted(offer, ';');
   if (!same_token(trim_ows(parts[0]), "permessage-deflate")) return std::nullopt;
   offer_params p;
   for (std::size_t i = 1; i < parts.size(); ++i)
     if (!read_param(parts[i], p)) return std::nullopt;
-  std::string response = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
-  if (p.server_bits) response += "; server_max_window_bits=15";  // §7.1.2.1: accepted by echoing it
-  return response;
+  deflate_terms t;
+  t.chain = !p.server_no_takeover;
+  t.header = "permessage-deflate";
+  if (p.server_no_takeover) t.header += "; server_no_context_takeover";  // §7.1.1.1: then it must be answered
+  t.header += "; client_no_context_takeover";  // we inflate every client message on its own
+  if (p.server_bits) t.header += "; server_max_window_bits=15";  // §7.1.2.1: accepted by echoing it
+  return t;
 }
 
 }  // namespace
 
-std::optional<std::string> negotiate_deflate(std::string_view offers) {
+std::optional<deflate_terms> negotiate_deflate(std::string_view offers) {
   for (std::string_view offer : split_unquoted(offers, ','))
     if (auto r = answer(trim_ows(offer))) return r;
   return std::nullopt;
@@ -97,7 +101,7 @@ namespace {
 
 constexpr std::string_view sync_tail{"\x00\x00\xff\xff", 4};
 
-// A raw DEFLATE stream, made once per thread and reset for every message.
+// A raw DEFLATE stream (32 KiB window).
 struct deflater {
   z_stream z{};
   deflater() {
@@ -105,22 +109,13 @@ struct deflater {
       throw std::runtime_error("zlib: deflateInit2 failed");
   }
   ~deflater() { deflateEnd(&z); }
+  deflater(const deflater&) = delete;
+  deflater& operator=(const deflater&) = delete;
 };
 
-struct inflater {
-  z_stream z{};
-  inflater() {
-    if (inflateInit2(&z, -15) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed");
-  }
-  ~inflater() { inflateEnd(&z); }
-};
-
-}  // namespace
-
-void deflate_message(std::string_view payload, std::string& out) {
-  thread_local deflater d;
-  z_stream& z = d.z;
-  deflateReset(&z);
+// Deflates `payload` into `out` as the stream's next message: flushed to a
+// byte boundary (Z_SYNC_FLUSH), its 00 00 ff ff tail left off.
+void deflate_next(z_stream& z, std::string_view payload, std::string& out) {
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(payload.data()));
   z.avail_in = static_cast<uInt>(payload.size());
   const std::size_t begin = out.size();
@@ -140,6 +135,14 @@ void deflate_message(std::string_view payload, std::string& out) {
     out.resize(out.size() - 4);
 }
 
+}  // namespace
+
+void deflate_message(std::string_view payload, std::string& out) {
+  thread_local deflater d;
+  deflateReset(&d.z);
+  deflate_next(d.z, payload, out);
+}
+
 bool append_deflated_text_frame(std::string& out, std::string_view payload) {
   thread_local std::string scratch;
   scratch.clear();
@@ -157,12 +160,47 @@ std::shared_ptr<const std::string> make_deflated_text_frame(std::string_view pay
   return std::make_shared<const std::string>(std::move(out));
 }
 
+struct deflate_chain::state : deflater {};
+
+deflate_chain::deflate_chain() : s_(std::make_unique<state>()) {}
+deflate_chain::~deflate_chain() = default;
+
+void deflate_chain::begin() { deflateReset(&s_->z); }
+
+void deflate_chain::append_text_frame(std::string& out, std::string_view payload) {
+  scratch_.clear();
+  deflate_next(s_->z, payload, scratch_);
+  append_frame(out, ws_opcode::text, scratch_, true);
+  if (scratch_.capacity() > 64 * 1024) scratch_ = std::string();
+}
+
+// ---- inflate ---------------------------------------------------------------------
+
+struct inflate_stream::state {
+  z_stream z{};
+  state() {
+    if (inflateInit2(&z, -15) != Z_OK) throw std::runtime_error("zlib: inflateInit2 failed");
+  }
+  ~state() { inflateEnd(&z); }
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
+};
+
+inflate_stream::inflate_stream() : s_(std::make_unique<state>()) {}
+inflate_stream::~inflate_stream() = default;
+
+void inflate_stream::reset() { inflateReset(&s_->z); }
+
+inflate_result inflate_message(std::string_view compressed, std::size_t max_bytes, std::string& out) {
+  thread_local inflate_stream f;
+  f.reset();
+  return f.next(compressed, max_bytes, out);
+}
+
 // Inflates straight into `out`, growing it by doubling up to max_bytes + 1:
 // one byte past the limit is how too_big is known.
-inflate_result inflate_message(std::string_view compressed, std::size_t max_bytes, std::string& out) {
-  thread_local inflater f;
-  z_stream& z = f.z;
-  inflateReset(&z);
+inflate_result inflate_stream::next(std::string_view compressed, std::size_t max_bytes, std::string& out) {
+  z_stream& z = s_->z;
   out.resize(std::min(max_bytes + 1, std::max<std::size_t>(256, 4 * compressed.size())));
   std::size_t used = 0;
   auto fail = [&](inflate_result r) {

@@ -9,25 +9,45 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "protocol/ws_reader.hpp"
 
 namespace sorak {
 namespace {
 
-constexpr std::string_view accepted = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
+// What a client that keeps its window is answered (it may be sent chains),
+// and one that asked for server_no_context_takeover.
+constexpr std::string_view chained = "permessage-deflate; client_no_context_takeover";
+constexpr std::string_view alone = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
 
-TEST(WsDeflateNegotiation, BrowsersOfferIsAccepted) {
-  EXPECT_EQ(negotiate_deflate("permessage-deflate; client_max_window_bits"), accepted);
-  EXPECT_EQ(negotiate_deflate("permessage-deflate"), accepted);
-  EXPECT_EQ(negotiate_deflate("  Permessage-Deflate ;client_no_context_takeover ; server_no_context_takeover"), accepted);
-  EXPECT_EQ(negotiate_deflate("permessage-deflate; client_max_window_bits=10"), accepted);
-  EXPECT_EQ(negotiate_deflate("permessage-deflate; client_max_window_bits=\"12\""), accepted);
+// The header of the answer, and whether it allows chains; "" when declined.
+std::pair<std::string, bool> answer(std::string_view offers) {
+  auto t = negotiate_deflate(offers);
+  return t ? std::pair{t->header, t->chain} : std::pair{std::string(), false};
+}
+
+TEST(WsDeflateNegotiation, BrowsersOfferIsAcceptedWithChains) {
+  const std::pair<std::string, bool> chains{std::string(chained), true};
+  EXPECT_EQ(answer("permessage-deflate; client_max_window_bits"), chains);
+  EXPECT_EQ(answer("permessage-deflate"), chains);
+  EXPECT_EQ(answer("permessage-deflate; client_max_window_bits=10"), chains);
+  EXPECT_EQ(answer("permessage-deflate; client_max_window_bits=\"12\""), chains);
+  EXPECT_EQ(answer("permessage-deflate; client_no_context_takeover"), chains);
+}
+
+TEST(WsDeflateNegotiation, AClientThatAsksForNoServerContextGetsMessagesOnTheirOwn) {
+  const std::pair<std::string, bool> no_chains{std::string(alone), false};
+  EXPECT_EQ(answer("  Permessage-Deflate ;client_no_context_takeover ; server_no_context_takeover"), no_chains);
+  EXPECT_EQ(answer("permessage-deflate; server_no_context_takeover; client_max_window_bits"), no_chains);
 }
 
 TEST(WsDeflateNegotiation, AServerWindowOf15IsEchoed) {
-  EXPECT_EQ(negotiate_deflate("permessage-deflate; server_max_window_bits=15"),
-            std::string(accepted) + "; server_max_window_bits=15");
+  EXPECT_EQ(answer("permessage-deflate; server_max_window_bits=15").first,
+            std::string(chained) + "; server_max_window_bits=15");
+  EXPECT_EQ(answer("permessage-deflate; server_max_window_bits=15; server_no_context_takeover").first,
+            std::string(alone) + "; server_max_window_bits=15");
 }
 
 TEST(WsDeflateNegotiation, OffersWeCannotHonourAreDeclined) {
@@ -44,9 +64,10 @@ TEST(WsDeflateNegotiation, OffersWeCannotHonourAreDeclined) {
 }
 
 TEST(WsDeflateNegotiation, TheFirstOfferWeCanHonourWins) {
-  EXPECT_EQ(negotiate_deflate("permessage-deflate; server_max_window_bits=10, permessage-deflate; client_max_window_bits"),
-            accepted);
-  EXPECT_EQ(negotiate_deflate("foo, permessage-deflate"), accepted);
+  EXPECT_EQ(answer("permessage-deflate; server_max_window_bits=10, permessage-deflate; client_max_window_bits").first,
+            chained);
+  EXPECT_EQ(answer("foo, permessage-deflate").first, chained);
+  EXPECT_EQ(answer("permessage-deflate; server_no_context_takeover, permessage-deflate").first, alone);
   EXPECT_FALSE(negotiate_deflate("permessage-deflate; x=\"a,b\", foo"));
 }
 
@@ -102,6 +123,77 @@ TEST(WsDeflate, SmallFramesStayPlain) {
   std::string back;
   ASSERT_EQ(inflate_message(std::string_view(out).substr(2), 1024, back), inflate_result::ok);
   EXPECT_EQ(back, text);
+}
+
+// ---- chains ----------------------------------------------------------------------
+
+// A chat line as sorakd sends it: the envelope repeats from line to line.
+std::string chat_line(int i) {
+  return R"({"type":"message","data":{"id":"01a25123-b769-7000-879b-7bf303e6c4)" + std::to_string(10 + i) +
+         R"(","stream_id":"01a25123-b759-7000-8ce6-a0f3e7f54297","user":{"id":"fan-)" + std::to_string(i % 3) +
+         R"(","username":"fan)" + std::to_string(i % 3) +
+         R"(","display_name":"A fan","avatar_url":"","level":0,"is_premium":false,"badges":[]},"content":"line )" +
+         std::to_string(i) +
+         R"( of the chat","message_type":"message","gift":null,"stars":0,"reply_to":null,"created_at":"2026-12-07T15:33:44.9)" +
+         std::to_string(10 + i) + R"(Z"}})";
+}
+
+// The payloads of a run of server frames (each < 126 bytes long or 16-bit length).
+std::vector<std::string> payloads_of(std::string_view bytes) {
+  std::vector<std::string> out;
+  while (bytes.size() >= 2) {
+    std::size_t len = static_cast<std::uint8_t>(bytes[1]) & 0x7F, head = 2;
+    if (len == 126) {
+      len = (static_cast<std::uint8_t>(bytes[2]) << 8) | static_cast<std::uint8_t>(bytes[3]);
+      head = 4;
+    }
+    EXPECT_EQ(static_cast<std::uint8_t>(bytes[0]), 0xC1) << "every frame of a chain is deflated (RSV1)";
+    out.emplace_back(bytes.substr(head, len));
+    bytes.remove_prefix(head + len);
+  }
+  return out;
+}
+
+TEST(WsDeflateChain, AClientThatKeepsItsWindowReadsEveryMessageOfEveryChain) {
+  deflate_chain chain;
+  inflate_stream client;  // one per connection, never reset
+  // What the connection got before: a message deflated on its own.
+  std::string back;
+  ASSERT_EQ(client.next(deflated(chat_line(0)), 1 << 16, back), inflate_result::ok);
+  EXPECT_EQ(back, chat_line(0));
+  for (int round = 0; round < 3; ++round) {
+    chain.begin();
+    std::string frames;
+    for (int i = 1; i <= 5; ++i) chain.append_text_frame(frames, chat_line(round * 10 + i));
+    const auto parts = payloads_of(frames);
+    ASSERT_EQ(parts.size(), 5u);
+    for (int i = 1; i <= 5; ++i) {
+      ASSERT_EQ(client.next(parts[static_cast<std::size_t>(i - 1)], 1 << 16, back), inflate_result::ok);
+      EXPECT_EQ(back, chat_line(round * 10 + i));
+    }
+  }
+}
+
+TEST(WsDeflateChain, LinesAfterTheFirstCostAFractionOfALoneOne) {
+  deflate_chain chain;
+  chain.begin();
+  std::string frames;
+  for (int i = 1; i <= 8; ++i) chain.append_text_frame(frames, chat_line(i));
+  const auto parts = payloads_of(frames);
+  const std::size_t lone = deflated(chat_line(8)).size();
+  EXPECT_LT(chat_line(8).size(), 2 * lone + 40) << "a lone line deflates to about half";
+  EXPECT_LT(parts.back().size() * 3, lone) << parts.back().size() << " bytes against " << lone;
+}
+
+TEST(WsDeflateChain, IsOnlyValidWholeAClientWithoutTheStartCannotReadIt) {
+  deflate_chain chain;
+  chain.begin();
+  std::string frames;
+  for (int i = 1; i <= 3; ++i) chain.append_text_frame(frames, chat_line(i));
+  const auto parts = payloads_of(frames);
+  std::string back;
+  EXPECT_NE(inflate_message(parts[1], 1 << 16, back) == inflate_result::ok && back == chat_line(2), true)
+      << "the second line refers back to the first: why a viewer joining mid-round gets lone frames";
 }
 
 // ---- with the reader -------------------------------------------------------------

@@ -52,6 +52,44 @@ test('a viewer with permessage-deflate and one without get the same messages, in
   for (const c of [zipped, plain, sender, late]) await c.close();
 });
 
+// A client that asks for server_no_context_takeover (RFC 7692 §7.1.1.1).
+const deflateAlone = { wsOptions: { perMessageDeflate: { threshold: 0, serverNoContextTakeover: true } } };
+const negotiated = (c) => c.ws._extensions['permessage-deflate']?.params ?? null;
+
+test('rounds go as chains to a client that keeps its window and as lone frames to one that asked not to; both read every message of a burst', async () => {
+  const stream = await createStream(server, freshUser('owner'));
+  const chained = await joinChat(server, stream.id, server.token(freshUser('chain')), deflate);
+  const alone = await joinChat(server, stream.id, server.token(freshUser('alone')), deflateAlone);
+  assert.equal(negotiated(chained).server_no_context_takeover, undefined, 'the server may take context');
+  assert.equal(negotiated(alone).server_no_context_takeover, true, 'answered as asked');
+
+  // 200 lines in quick bursts from two senders: rounds of several events each,
+  // and a viewer joining in the middle (its first round is a part of one).
+  const senders = [
+    await joinChat(server, stream.id, server.token(freshUser('s1'))),
+    await joinChat(server, stream.id, server.token(freshUser('s2'))),
+  ];
+  const sent = [];
+  let late;
+  for (let i = 0; i < 200; i++) {
+    sent.push(line(i));
+    senders[i % 2].send({ type: 'message', content: line(i) });
+    if (i === 100) late = joinChat(server, stream.id, server.token(freshUser('late')), deflate);
+  }
+  late = await late;
+  const got = (c) => c.ofType('message').map((m) => m.data.content);
+  await waitFor(() => got(chained).length === 200 && got(alone).length === 200, { what: '200 messages at both viewers' });
+  // Two senders: the store's order, the same at every viewer.
+  assert.deepEqual(got(chained), got(alone));
+  assert.deepEqual([...got(chained)].sort(), [...sent].sort());
+  // The late viewer: its history and then every later line, none lost or doubled.
+  const lastOfHistory = late.history.data.at(-1)?.content;
+  const from = lastOfHistory === undefined ? 0 : got(chained).indexOf(lastOfHistory) + 1;
+  await waitFor(() => got(late).length === 200 - from, { what: 'the rest of the burst at the late viewer' });
+  assert.deepEqual(got(late), got(chained).slice(from));
+  for (const c of [chained, alone, late, ...senders]) await c.close();
+});
+
 test('a compressed message from a client is read, acked and reaches the viewer without deflate', async () => {
   const stream = await createStream(server, freshUser('owner'));
   const plain = await joinChat(server, stream.id, server.token(freshUser('plain')));
