@@ -130,6 +130,11 @@ void write_sample(std::string& out, std::string_view name, double value, std::st
   out.append("\n");
 }
 
+void write_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+  write_header(out, name, type, help);
+  write_sample(out, name, value);
+}
+
 void write_histogram(std::string& out, std::string_view name, std::string_view help, const histogram::snapshot& s) {
   write_header(out, name, "histogram", help);
   const std::string bucket = std::string(name) + "_bucket";
@@ -149,43 +154,41 @@ void write_histogram(std::string& out, std::string_view name, std::string_view h
 
 void render(std::string& out) {
   const totals t = sum();
-  write_header(out, "sorak_websocket_connections", "gauge", "Chat WebSocket connections open on this node.");
-  write_sample(out, "sorak_websocket_connections", static_cast<double>(t.ws_connections));
-  write_header(out, "sorak_messages_in_total", "counter",
-               "Chat messages and gifts received from WebSocket clients and accepted for storing.");
-  write_sample(out, "sorak_messages_in_total", static_cast<double>(t.messages_in));
-  write_header(out, "sorak_deliveries_total", "counter",
-               "Live event frames (messages, deletions, status, viewer counts) queued to a viewer.");
-  write_sample(out, "sorak_deliveries_total", static_cast<double>(t.deliveries));
-  write_header(out, "sorak_slow_consumers_cut_total", "counter",
-               "Viewers closed with 1008 \"slow consumer\" because their queue passed --max-queue-bytes.");
-  write_sample(out, "sorak_slow_consumers_cut_total", static_cast<double>(t.slow_consumers_cut));
-  write_header(out, "sorak_viewers_thinned_total", "counter",
-               "Times a viewer's queue passed --soft-queue-bytes and its chat lines were left out until it caught up.");
-  write_sample(out, "sorak_viewers_thinned_total", static_cast<double>(t.viewers_thinned));
-  write_header(out, "sorak_chat_lines_skipped_total", "counter",
-               "Chat lines left out for viewers behind, each told in a `skipped` event.");
-  write_sample(out, "sorak_chat_lines_skipped_total", static_cast<double>(t.chat_lines_skipped));
-  write_header(out, "sorak_ws_deflate_sessions_total", "counter",
-               "Chat WebSockets that negotiated permessage-deflate (--ws-compression shared).");
-  write_sample(out, "sorak_ws_deflate_sessions_total", static_cast<double>(t.ws_deflate_sessions));
-  write_header(out, "sorak_ws_compressed_frames_total", "counter",
-               "Room event frames deflated once and shared by every viewer with permessage-deflate on a worker.");
-  write_sample(out, "sorak_ws_compressed_frames_total", static_cast<double>(t.ws_frames_deflated));
-  write_header(out, "sorak_ws_deflate_input_bytes_total", "counter",
-               "Bytes of room event frames given to the shared deflater.");
-  write_sample(out, "sorak_ws_deflate_input_bytes_total", static_cast<double>(t.ws_deflate_bytes_in));
-  write_header(out, "sorak_ws_deflate_output_bytes_total", "counter",
-               "Bytes of the shared deflater's frames (each frame deflated, or plain where that was smaller).");
-  write_sample(out, "sorak_ws_deflate_output_bytes_total", static_cast<double>(t.ws_deflate_bytes_out));
+  write_metric(out, "sorak_websocket_connections", "gauge", "Chat WebSocket connections open on this node.",
+               static_cast<double>(t.ws_connections));
+  write_metric(out, "sorak_messages_in_total", "counter",
+               "Chat messages and gifts received from WebSocket clients and accepted for storing.",
+               static_cast<double>(t.messages_in));
+  write_metric(out, "sorak_deliveries_total", "counter",
+               "Live event frames (messages, deletions, status, viewer counts) queued to a viewer.",
+               static_cast<double>(t.deliveries));
+  write_metric(out, "sorak_slow_consumers_cut_total", "counter",
+               "Viewers closed with 1008 \"slow consumer\" because their queue passed --max-queue-bytes.",
+               static_cast<double>(t.slow_consumers_cut));
+  write_metric(out, "sorak_viewers_thinned_total", "counter",
+               "Times a viewer's queue passed --soft-queue-bytes and its chat lines were left out until it caught up.",
+               static_cast<double>(t.viewers_thinned));
+  write_metric(out, "sorak_chat_lines_skipped_total", "counter",
+               "Chat lines left out for viewers behind, each told in a `skipped` event.",
+               static_cast<double>(t.chat_lines_skipped));
+  write_metric(out, "sorak_ws_deflate_sessions_total", "counter",
+               "Chat WebSockets that negotiated permessage-deflate (--ws-compression shared).",
+               static_cast<double>(t.ws_deflate_sessions));
+  write_metric(out, "sorak_ws_compressed_frames_total", "counter",
+               "Room event frames deflated once and shared by every viewer with permessage-deflate on a worker.",
+               static_cast<double>(t.ws_frames_deflated));
+  write_metric(out, "sorak_ws_deflate_input_bytes_total", "counter",
+               "Bytes of room event frames given to the shared deflater.", static_cast<double>(t.ws_deflate_bytes_in));
+  write_metric(out, "sorak_ws_deflate_output_bytes_total", "counter",
+               "Bytes of the shared deflater's frames (each frame deflated, or plain where that was smaller).",
+               static_cast<double>(t.ws_deflate_bytes_out));
   write_header(out, "sorak_http_requests_total", "counter", "HTTP responses sent, by status class.");
   for (std::size_t i = 0; i < t.http_responses.size(); ++i) {
     const std::string label = "code=\"" + std::to_string(i + 1) + "xx\"";
     write_sample(out, "sorak_http_requests_total", static_cast<double>(t.http_responses[i]), label);
   }
-  write_header(out, "sorak_retention_pruned_messages_total", "counter",
-               "Messages older than --retention-days removed by this node's retention passes.");
-  write_sample(out, "sorak_retention_pruned_messages_total",
+  write_metric(out, "sorak_retention_pruned_messages_total", "counter",
+               "Messages older than --retention-days removed by this node's retention passes.",
                static_cast<double>(retention_pruned_messages().load(std::memory_order_relaxed)));
   write_histogram(out, "sorak_store_commit_seconds",
                   "Store group commits: BEGIN to COMMIT of one group of writes, fsync included.",

@@ -129,6 +129,8 @@ totals sum();
 // Prometheus text exposition format 0.0.4 helpers.
 void write_header(std::string& out, std::string_view name, std::string_view type, std::string_view help);
 void write_sample(std::string& out, std::string_view name, double value, std::string_view labels = {});
+// A metric of one unlabelled sample: its HELP and TYPE lines, then the sample.
+void write_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value);
 void write_histogram(std::string& out, std::string_view name, std::string_view help, const histogram::snapshot& s);
 
 // Every metric this registry owns (counters, gauges, histograms), in text format.

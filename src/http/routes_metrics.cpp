@@ -27,39 +27,40 @@ void write_rooms(std::string& out, services& svc) {
   const auto rooms = svc.rooms.all();
   std::int64_t viewers = 0;
   for (const auto& r : rooms) viewers += r->viewers_here().load(std::memory_order_relaxed);
-  m::write_header(out, "sorak_rooms", "gauge", "Streams with a room open on this node (watched since start-up).");
-  m::write_sample(out, "sorak_rooms", static_cast<double>(rooms.size()));
-  m::write_header(out, "sorak_viewers", "gauge", "Viewers joined to a room on this node (sum of every room's count).");
-  m::write_sample(out, "sorak_viewers", static_cast<double>(viewers));
-  m::write_header(out, "sorak_ready", "gauge", "1 while the node takes traffic, 0 once it is shutting down.");
-  m::write_sample(out, "sorak_ready", svc.shutting_down.load() ? 0 : 1);
+  m::write_metric(out, "sorak_rooms", "gauge", "Streams with a room open on this node (watched since start-up).",
+                  static_cast<double>(rooms.size()));
+  m::write_metric(out, "sorak_viewers", "gauge", "Viewers joined to a room on this node (sum of every room's count).",
+                  static_cast<double>(viewers));
+  m::write_metric(out, "sorak_ready", "gauge", "1 while the node takes traffic, 0 once it is shutting down.",
+                  svc.shutting_down.load() ? 0 : 1);
 }
 
 void write_broker(std::string& out, const broker& b) {
-  m::write_header(out, "sorak_broker_connected", "gauge", "1 while the broker carries events between the nodes.");
-  m::write_sample(out, "sorak_broker_connected", b.connected() ? 1 : 0);
-  m::write_header(out, "sorak_broker_gaps_total", "counter", "Jumps seen in another node's event counters (events lost between nodes).");
-  m::write_sample(out, "sorak_broker_gaps_total", static_cast<double>(b.gaps()));
-  m::write_header(out, "sorak_broker_recovered_total", "counter",
-                  "Messages the broker read back from the store: lost between nodes, or published during an outage.");
-  m::write_sample(out, "sorak_broker_recovered_total", static_cast<double>(b.recovered()));
+  m::write_metric(out, "sorak_broker_connected", "gauge", "1 while the broker carries events between the nodes.",
+                  b.connected() ? 1 : 0);
+  m::write_metric(out, "sorak_broker_gaps_total", "counter",
+                  "Jumps seen in another node's event counters (events lost between nodes).",
+                  static_cast<double>(b.gaps()));
+  m::write_metric(out, "sorak_broker_recovered_total", "counter",
+                  "Messages the broker read back from the store: lost between nodes, or published during an outage.",
+                  static_cast<double>(b.recovered()));
 }
 
 void write_webhooks(std::string& out, const webhook_dispatcher* d) {
   if (!d) return;
   const auto c = d->counters();
-  m::write_header(out, "sorak_webhook_deliveries_total", "counter", "Webhook POSTs the receiver answered 2xx.");
-  m::write_sample(out, "sorak_webhook_deliveries_total", static_cast<double>(c.delivered));
-  m::write_header(out, "sorak_webhook_failed_attempts_total", "counter",
-                  "Webhook POSTs that failed (no answer in time, no connection, or not 2xx); each is retried.");
-  m::write_sample(out, "sorak_webhook_failed_attempts_total", static_cast<double>(c.failed_attempts));
-  m::write_header(out, "sorak_webhook_given_up_total", "counter", "Webhook deliveries given up after an hour of failures.");
-  m::write_sample(out, "sorak_webhook_given_up_total", static_cast<double>(c.given_up));
-  m::write_header(out, "sorak_webhook_dropped_total", "counter",
-                  "Events not delivered to webhooks because the queue in front of the store was full.");
-  m::write_sample(out, "sorak_webhook_dropped_total", static_cast<double>(c.dropped));
-  m::write_header(out, "sorak_webhook_queue", "gauge", "Events waiting to become webhook deliveries on this node.");
-  m::write_sample(out, "sorak_webhook_queue", static_cast<double>(c.queued));
+  m::write_metric(out, "sorak_webhook_deliveries_total", "counter", "Webhook POSTs the receiver answered 2xx.",
+                  static_cast<double>(c.delivered));
+  m::write_metric(out, "sorak_webhook_failed_attempts_total", "counter",
+                  "Webhook POSTs that failed (no answer in time, no connection, or not 2xx); each is retried.",
+                  static_cast<double>(c.failed_attempts));
+  m::write_metric(out, "sorak_webhook_given_up_total", "counter",
+                  "Webhook deliveries given up after an hour of failures.", static_cast<double>(c.given_up));
+  m::write_metric(out, "sorak_webhook_dropped_total", "counter",
+                  "Events not delivered to webhooks because the queue in front of the store was full.",
+                  static_cast<double>(c.dropped));
+  m::write_metric(out, "sorak_webhook_queue", "gauge", "Events waiting to become webhook deliveries on this node.",
+                  static_cast<double>(c.queued));
 }
 
 int count_open_fds() {
@@ -97,24 +98,20 @@ void write_process(std::string& out) {
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
   const auto num = [](const std::string& s) { return s.empty() ? 0.0 : std::stod(s); };
-  m::write_header(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
-  m::write_sample(out, "process_cpu_seconds_total", (num(f[11]) + num(f[12])) / ticks);
-  m::write_header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  m::write_sample(out, "process_resident_memory_bytes", num(f[21]) * page);
-  m::write_header(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-  m::write_sample(out, "process_virtual_memory_bytes", num(f[20]));
-  m::write_header(out, "process_threads", "gauge", "Threads of the process.");
-  m::write_sample(out, "process_threads", num(f[17]));
-  m::write_header(out, "process_start_time_seconds", "gauge", "Start time of the process since the epoch, in seconds.");
-  m::write_sample(out, "process_start_time_seconds", boot_time_seconds() + num(f[19]) / ticks);
+  m::write_metric(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.",
+                  (num(f[11]) + num(f[12])) / ticks);
+  m::write_metric(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", num(f[21]) * page);
+  m::write_metric(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", num(f[20]));
+  m::write_metric(out, "process_threads", "gauge", "Threads of the process.", num(f[17]));
+  m::write_metric(out, "process_start_time_seconds", "gauge", "Start time of the process since the epoch, in seconds.",
+                  boot_time_seconds() + num(f[19]) / ticks);
   if (const int fds = count_open_fds(); fds >= 0) {
-    m::write_header(out, "process_open_fds", "gauge", "Open file descriptors.");
-    m::write_sample(out, "process_open_fds", fds);
+    m::write_metric(out, "process_open_fds", "gauge", "Open file descriptors.", fds);
   }
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
-    m::write_header(out, "process_max_fds", "gauge", "Limit on open file descriptors.");
-    m::write_sample(out, "process_max_fds", static_cast<double>(lim.rlim_cur));
+    m::write_metric(out, "process_max_fds", "gauge", "Limit on open file descriptors.",
+                    static_cast<double>(lim.rlim_cur));
   }
 }
 
