@@ -647,7 +647,7 @@ for (const s of sections) {
   }
 }
 const goals = sections.flatMap((s) => s.rows).filter((e) => isGoal(e.check));
-// Sections run on their own later and merged into this run's lines (each line names its commit).
+// Cases of other runs (sections run on their own, before or after) merged into this run's lines (each line names its commit).
 const later = new Map();
 for (const r of all) {
   if (!r.commit || r.commit === machine.commit) continue;
@@ -673,7 +673,7 @@ const md = [
   `Run of ${machine.date ?? 'unknown date'} on commit \`${machine.commit ?? 'unknown'}\`` +
     `${machine.quick ? ' with `--quick` (tiny sizes: a plumbing check, not a benchmark)' : ''}; ` +
     `${countText}.` +
-    (laterText ? ` Run later on the same machine and merged in: ${laterText}.` : ''), '',
+    (laterText ? ` Cases of other runs on the same machine, merged in: ${laterText}.` : ''), '',
   'Everything ran on one machine over loopback: the load generator (`sorak bench`) shares the cores with the server ' +
     'under test. Each case got a fresh server. A "delivery" is one message received by one viewer.', '',
   '## Machine', '',
