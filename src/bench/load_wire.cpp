@@ -40,18 +40,20 @@ head_state read_head(const char* d, std::size_t n, frame_head& h) {
 }
 
 // A stamped sorak message that is a gift. The server writes "message_type"
-// right after "content", and the content (the stamp, then 'x's) holds no
-// quote: one memchr past the stamp at `stamp_at` and a compare decide it for
-// every viewer's every message; any other layout is searched whole.
-bool gift_after_stamp(std::string_view payload, std::size_t stamp_at) {
+// right after "content", and the content (the stamp, then 'x's up to `size`
+// bytes) holds no quote: a compare at stamp + size decides it for every
+// viewer's every message, else one memchr past the stamp finds the content's
+// end; any other layout is searched whole.
+bool gift_after_stamp(std::string_view payload, std::size_t stamp_at, std::size_t size) {
   constexpr std::string_view field = R"(","message_type":")";
   constexpr std::string_view gift = R"(gift")";
+  auto field_at = [&](std::size_t at) { return at < payload.size() && payload.substr(at, field.size()) == field; };
+  auto gift_at = [&](std::size_t at) { return payload.substr(at + field.size(), gift.size()) == gift; };
+  if (field_at(stamp_at + size)) return gift_at(stamp_at + size);
   if (stamp_at < payload.size()) {
     const void* q = std::memchr(payload.data() + stamp_at, '"', payload.size() - stamp_at);
-    if (q) {
-      const std::string_view rest = payload.substr(static_cast<std::size_t>(static_cast<const char*>(q) - payload.data()));
-      if (rest.substr(0, field.size()) == field) return rest.substr(field.size(), gift.size()) == gift;
-    }
+    const auto at = q ? static_cast<std::size_t>(static_cast<const char*>(q) - payload.data()) : payload.size();
+    if (field_at(at)) return gift_at(at);
   }
   return is_gift_message(payload);
 }
@@ -280,7 +282,7 @@ void wire_reader::on_message(connection& c, std::string_view payload, std::int64
     events_.foreign(c);
     return;
   }
-  st.gift = settings_.gift_share > 0 && gift_after_stamp(payload, stamp_hint_);
+  st.gift = settings_.gift_share > 0 && gift_after_stamp(payload, stamp_hint_, settings_.size);
   events_.sample(c, st, now);
 }
 
