@@ -120,7 +120,8 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   cmd->add_option("--drain", o.drain_s,
-                  "fanout/slow/platform: seconds to wait for stragglers (platform: default 3, at least 1.5); "
+                  "fanout/slow/platform: seconds to wait for stragglers (platform: default 3, at least 1.5; "
+                  "fanout/slow with --gift-share or --delete-rate: at least 1.5); "
                   "ingest: for the last acks")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
