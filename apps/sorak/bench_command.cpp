@@ -35,6 +35,7 @@ void apply_platform_defaults(bench_command_options& c) {
   if (unset("--rate")) o.rate = d::rate;
   if (unset("--duration")) o.duration_s = d::duration_s;
   if (unset("--drain")) o.drain_s = d::drain_s;
+  if (unset("--gift-share")) o.gift_share = d::gift_share;
 }
 
 status run_bench_command(const global_options& g, bench_command_options& c) {
@@ -119,7 +120,8 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   cmd->add_option("--drain", o.drain_s,
-                  "fanout/slow/platform: seconds to wait for stragglers (platform: default 3, at least 1.5); "
+                  "fanout/slow/platform: seconds to wait for stragglers (platform: default 3, at least 1.5; "
+                  "fanout/slow with --gift-share or --delete-rate: at least 1.5); "
                   "ingest: for the last acks")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
@@ -175,8 +177,15 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
                   "0: every stream alike); the rates add up to --rate")
       ->check(CLI::Range(0.0, 4.0))
       ->capture_default_str();
-  cmd->add_option("--gift-share", o.gift_share, "platform: share of each stream's messages sent as gifts")
+  cmd->add_option("--gift-share", o.gift_share,
+                  "platform (default 0.05), fanout/slow (default 0, sorak only): share of each sender's messages "
+                  "sent as gifts; fanout/slow report every gift owed to a viewer and not read")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--delete-rate", o.delete_rate,
+                  "fanout/slow (sorak only): the stream's owner deletes the newest chat line over REST this many "
+                  "times a second while sending; every deletion owed to a viewer and not read is reported")
+      ->check(CLI::Range(0.0, 1000.0))
       ->capture_default_str();
   cmd->add_option("--churn", o.churn,
                   "platform: viewers leaving per second (a random one closes), and as many joining a stream drawn "

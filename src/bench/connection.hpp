@@ -52,7 +52,8 @@ struct connection {
   double credit = 0;
   std::int64_t joined_ns = 0;  // ready at
   std::int64_t left_ns = 0;    // closed at (0: open)
-  std::vector<std::uint64_t> gifts;  // platform viewers: gift keys read (viewer_session)
+  std::vector<std::uint64_t> gifts;      // platform, fanout/slow viewers: gift keys read (viewer_session)
+  std::vector<std::uint64_t> deletions;  // fanout/slow viewers: deletion keys read (event_trace.hpp)
   // permessage-deflate: this connection's inflater, its window kept from
   // message to message as a browser's is (made at the first compressed frame).
   std::unique_ptr<inflate_stream> inflater;

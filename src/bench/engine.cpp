@@ -45,6 +45,7 @@ void load_counters::add(const load_counters& o) {
   left += o.left;
   gifts_sent += o.gifts_sent;
   gifts_read += o.gifts_read;
+  deletions_read += o.deletions_read;
   last_delivery_ns = std::max(last_delivery_ns, o.last_delivery_ns);
 }
 

@@ -79,6 +79,9 @@ struct load_settings {
   bool weighted = false;
   double gift_share = 0;
   std::string gift_id = "clap";
+  // fanout/slow with --delete-rate: viewers (stalled ones too) keep the key of
+  // every `message_deleted` event they read (viewer_session::deletions).
+  bool trace_deletions = false;
 };
 
 // platform: a gift as a sender saw it broadcast in its stream. key: the
@@ -92,13 +95,18 @@ inline std::uint64_t gift_key(std::uint32_t sender, std::uint64_t seq) {
   return (std::uint64_t{sender} << 32) | (seq & 0xFFFFFFFFu);
 }
 
-// platform: one viewer connection from ready to its end (0: open at the end),
-// and the keys of the gifts it read that were sent after it was ready.
+// platform, and fanout/slow with traced events: one viewer connection from
+// ready to its end (0: open at the end), the keys of the gifts it read that
+// were sent after it was ready, and (load_settings::trace_deletions) the
+// keys of the deletions it read (event_trace.hpp). `role`: viewer, or a
+// stalled viewer (slow).
 struct viewer_session {
   std::uint32_t stream = 0;
   std::int64_t joined_ns = 0;
   std::int64_t left_ns = 0;
   std::vector<std::uint64_t> gifts;
+  std::vector<std::uint64_t> deletions;
+  conn_role role = conn_role::viewer;
 };
 
 // Counters, summed over the threads.
@@ -122,7 +130,8 @@ struct load_counters {
   std::uint64_t compressed_frames = 0;  // … of which frames with RSV1 (permessage-deflate), inflated here
   std::uint64_t left = 0;          // platform: viewers the bench closed (leave(), churn)
   std::uint64_t gifts_sent = 0;    // platform: gift frames issued
-  std::uint64_t gifts_read = 0;    // platform: gifts read by viewers
+  std::uint64_t gifts_read = 0;    // platform, fanout/slow: gifts read by viewers (stalled ones too)
+  std::uint64_t deletions_read = 0;  // fanout/slow: message_deleted events read by viewers (stalled ones too)
   std::int64_t last_delivery_ns = 0;
 
   void add(const load_counters& o);
@@ -135,7 +144,7 @@ struct load_totals {
   latency_histogram ack_latency;                     // ingest: message written → its ack read
   node_latency by_node;                              // several nodes: latency, sender's node vs viewer's
   std::vector<latency_histogram> by_band;            // load_settings::bands > 0: latency per band
-  std::vector<viewer_session> sessions;              // load_settings::gift_share > 0: every viewer that was ready
+  std::vector<viewer_session> sessions;              // gifts or deletions traced: every viewer that was ready
   std::vector<gift_seen> gifts_broadcast;            // … and every gift a sender saw broadcast
   std::map<std::string, std::uint64_t> error_codes;  // sorak `error` events by code
   std::map<std::string, std::uint64_t> close_codes;  // "1008 slow consumer" → n

@@ -39,6 +39,7 @@ load_counters read_published(const published& p) {
   c.left = p.left.load(rel);
   c.gifts_sent = p.gifts_sent.load(rel);
   c.gifts_read = p.gifts_read.load(rel);
+  c.deletions_read = p.deletions_read.load(rel);
   c.last_delivery_ns = p.last_delivery_ns.load(rel);
   return c;
 }
@@ -91,10 +92,14 @@ void load_tally::gift_broadcast(const connection& sender, const stamp& st) {
 }
 
 // A stalled viewer's messages count apart and carry no latency: they waited
-// in its socket on purpose. A gift a viewer reads is kept (its key) when it
-// was sent after the viewer was ready: only those had to reach it
-// (count_gifts, platform_plan.hpp).
+// in its socket on purpose. A gift a viewer (stalled or not) reads is kept
+// (its key) when it was sent after the viewer was ready: only those had to
+// reach it (count_gifts, platform_plan.hpp; count_owed, event_trace.hpp).
 void load_tally::sample(connection& c, const stamp& st, std::int64_t now) {
+  if (st.gift) {
+    ++local_.gifts_read;
+    if (st.has_seq && st.t_ns >= c.joined_ns) c.gifts.push_back(gift_key(st.sender, st.seq));
+  }
   if (c.role == conn_role::stalled) {
     ++local_.stalled_delivered;
     return;
@@ -104,12 +109,13 @@ void load_tally::sample(connection& c, const stamp& st, std::int64_t now) {
   const std::uint64_t ns = elapsed(st.t_ns, now);
   latency_.record(ns);
   if (c.band < by_band_.size()) by_band_[c.band].record(ns);
-  if (st.gift) {
-    ++local_.gifts_read;
-    if (st.has_seq && st.t_ns >= c.joined_ns) c.gifts.push_back(gift_key(st.sender, st.seq));
-  }
   by_node_.record(c.node, st, ns);
   check_order(c, st);
+}
+
+void load_tally::deletion(connection& c, std::uint64_t key) {
+  ++local_.deletions_read;
+  c.deletions.push_back(key);
 }
 
 void load_tally::check_order(const connection& c, const stamp& st) {
@@ -164,6 +170,7 @@ void load_tally::publish() {
   pub_.left.store(local_.left, rel);
   pub_.gifts_sent.store(local_.gifts_sent, rel);
   pub_.gifts_read.store(local_.gifts_read, rel);
+  pub_.deletions_read.store(local_.deletions_read, rel);
   pub_.last_delivery_ns.store(local_.last_delivery_ns, rel);
 }
 

@@ -31,7 +31,7 @@ struct alignas(64) published {
   std::atomic<std::uint64_t> failed{0}, delivered{0}, stalled_delivered{0}, sender_received{0}, foreign{0};
   std::atomic<std::uint64_t> sent{0}, write_failed{0}, unsent{0}, closed{0}, stalled_cut{0}, error_events{0};
   std::atomic<std::uint64_t> out_of_order{0}, acked{0}, viewer_bytes{0}, compressed_frames{0};
-  std::atomic<std::uint64_t> left{0}, gifts_sent{0}, gifts_read{0};
+  std::atomic<std::uint64_t> left{0}, gifts_sent{0}, gifts_read{0}, deletions_read{0};
   std::atomic<std::int64_t> last_delivery_ns{0};
 };
 
@@ -58,6 +58,7 @@ class load_tally {
   void gift_sent() { ++local_.gifts_sent; }
   void gift_broadcast(const connection& sender, const stamp& st);             // a sender saw its gift
   void foreign() { ++local_.foreign; }                                          // a message without a stamp
+  void deletion(connection& c, std::uint64_t key);                             // a message_deleted event, to a viewer
   void sender_echo() { ++local_.sender_received; }
   void error_event(std::string_view text);  // a sorak `error` event or IRC error numeric
   void ack(std::string_view payload, std::int64_t now);  // a sorak `ack` event, timed by its client_id

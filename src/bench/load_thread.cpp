@@ -121,10 +121,10 @@ void load_thread::leave(connection& c) {
 
 void load_thread::collect(load_totals& t) const {
   tally_.collect(t);
-  if (settings_.gift_share <= 0) return;
+  if (settings_.gift_share <= 0 && !settings_.trace_deletions) return;
   for (const auto& c : conns_) {
-    if (c->role != conn_role::viewer || c->joined_ns == 0) continue;
-    t.sessions.push_back(viewer_session{c->stream, c->joined_ns, c->left_ns, c->gifts});
+    if (c->role == conn_role::sender || c->joined_ns == 0) continue;
+    t.sessions.push_back(viewer_session{c->stream, c->joined_ns, c->left_ns, c->gifts, c->deletions, c->role});
   }
 }
 

@@ -93,6 +93,7 @@ class load_thread final : private io_events, private wire_events {
   void joined(connection& c, std::int64_t now) override;
   void sample(connection& c, const stamp& st, std::int64_t now) override { tally_.sample(c, st, now); }
   void foreign(connection&) override { tally_.foreign(); }
+  void deletion(connection& c, std::uint64_t key) override { tally_.deletion(c, key); }
   void sender_echo(connection&) override { tally_.sender_echo(); }
   void gift_broadcast(connection& c, const stamp& st) override { tally_.gift_broadcast(c, st); }
   void ack(connection& c, std::string_view payload, std::int64_t now) override;

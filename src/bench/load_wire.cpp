@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bench/event_trace.hpp"
 #include "protocol/ws_deflate.hpp"
 
 namespace sorak::bench {
@@ -36,6 +37,25 @@ head_state read_head(const char* d, std::size_t n, frame_head& h) {
   h.len = 0;
   for (std::size_t i = 2; i < h.size; ++i) h.len = (h.len << 8) | byte_at(d, i);
   return head_state::whole;
+}
+
+// A stamped sorak message that is a gift. The server writes "message_type"
+// right after "content", and the content (the stamp, then 'x's up to `size`
+// bytes) holds no quote: a compare at stamp + size decides it for every
+// viewer's every message, else one memchr past the stamp finds the content's
+// end; any other layout is searched whole.
+bool gift_after_stamp(std::string_view payload, std::size_t stamp_at, std::size_t size) {
+  constexpr std::string_view field = R"(","message_type":")";
+  constexpr std::string_view gift = R"(gift")";
+  auto field_at = [&](std::size_t at) { return at < payload.size() && payload.substr(at, field.size()) == field; };
+  auto gift_at = [&](std::size_t at) { return payload.substr(at + field.size(), gift.size()) == gift; };
+  if (field_at(stamp_at + size)) return gift_at(stamp_at + size);
+  if (stamp_at < payload.size()) {
+    const void* q = std::memchr(payload.data() + stamp_at, '"', payload.size() - stamp_at);
+    const auto at = q ? static_cast<std::size_t>(static_cast<const char*>(q) - payload.data()) : payload.size();
+    if (field_at(at)) return gift_at(at);
+  }
+  return is_gift_message(payload);
 }
 
 }  // namespace
@@ -178,8 +198,14 @@ void wire_reader::on_text(connection& c, std::string_view payload, std::int64_t 
       events_.error_event(c, payload);
       return;
     case sorak_event::other:
+      if (settings_.trace_deletions && c.role != conn_role::sender) on_deletion(c, payload);
       return;
   }
+}
+
+void wire_reader::on_deletion(connection& c, std::string_view payload) {
+  std::string_view id;
+  if (find_deleted_id(payload, id)) events_.deletion(c, deletion_key(id));
 }
 
 void wire_reader::on_close(connection& c, std::string_view payload) {
@@ -245,18 +271,18 @@ void wire_reader::on_registering(connection& c, std::string_view cmd, std::strin
 // With gifts traced, a gift is told by the server's own marker in the
 // event, and a sender reports the gifts it sees broadcast in its stream.
 void wire_reader::on_message(connection& c, std::string_view payload, std::int64_t now) {
-  const bool traced = settings_.gift_share > 0 && is_gift_message(payload);
   stamp st;
   if (c.role == conn_role::sender) {
     events_.sender_echo(c);
-    if (traced && find_stamp(payload, stamp_hint_, st)) events_.gift_broadcast(c, st);
+    if (settings_.gift_share > 0 && is_gift_message(payload) && find_stamp(payload, stamp_hint_, st))
+      events_.gift_broadcast(c, st);
     return;
   }
   if (!find_stamp(payload, stamp_hint_, st)) {
     events_.foreign(c);
     return;
   }
-  st.gift = traced;
+  st.gift = settings_.gift_share > 0 && gift_after_stamp(payload, stamp_hint_, settings_.size);
   events_.sample(c, st, now);
 }
 

@@ -29,6 +29,8 @@ class wire_events {
   virtual void joined(connection& c, std::int64_t now) = 0;  // now ready
   virtual void sample(connection& c, const stamp& st, std::int64_t now) = 0;  // a stamped message, to a viewer
   virtual void foreign(connection& c) = 0;                   // a message without a stamp, to a viewer
+  // load_settings::trace_deletions: a message_deleted event to a viewer; key: deletion_key() of its id.
+  virtual void deletion(connection& c, std::uint64_t key) = 0;
   virtual void sender_echo(connection& c) = 0;               // a message, to a sender
   virtual void gift_broadcast(connection& c, const stamp& st) = 0;  // a traced gift, to a sender
   virtual void ack(connection& c, std::string_view payload, std::int64_t now) = 0;  // sorak `ack` event
@@ -60,6 +62,7 @@ class wire_reader {
   void on_frame(connection& c, std::uint8_t opcode, std::string_view payload, std::int64_t now);
   void on_text(connection& c, std::string_view payload, std::int64_t now);
   void on_close(connection& c, std::string_view payload);
+  void on_deletion(connection& c, std::string_view payload);
   std::size_t consume_lines(connection& c, const char* d, std::size_t n, std::int64_t now);
   void on_line(connection& c, std::string_view line, std::int64_t now);
   void on_registering(connection& c, std::string_view cmd, std::string_view line, std::int64_t now);

@@ -48,6 +48,11 @@ struct bench_options {
   double drain_s = 5;
   double stalled_share = 0.05;          // slow
   std::uint32_t stalled_rcvbuf = 8192;  // slow: SO_RCVBUF of a stalled viewer
+  // fanout and slow, sorak only: events the server never thins, traced to every viewer
+  // (event_trace.hpp): --gift-share of each sender's messages sent as gifts (0: none; platform
+  // shares the option, with its own default), and the stream's owner deleting a chat line over
+  // REST --delete-rate times a second (0: never; moderator.hpp).
+  double delete_rate = 0;
 
   // ingest
   std::uint32_t streams = 1;  // senders spread round-robin over this many streams
@@ -73,7 +78,7 @@ struct bench_options {
   // when not given (bench_command.cpp), and:
   std::uint32_t top = 5000;   // viewers of the largest stream
   double alpha = 0.5;         // a stream's chat rate ∝ its viewers^alpha
-  double gift_share = 0.05;   // of each stream's messages
+  double gift_share = 0;      // of each stream's messages (platform_defaults::gift_share when not given)
   double churn = 200;         // viewers leaving, and as many joining, per second
   std::uint32_t bots = 100;   // REST clients polling history and the Showroom API
   double bot_rate = 100;      // their requests per second, all together
@@ -95,6 +100,7 @@ struct platform_defaults {
   static constexpr double rate = 1000;
   static constexpr double duration_s = 30;
   static constexpr double drain_s = 3;
+  static constexpr double gift_share = 0.05;
 };
 
 // Latency percentiles in milliseconds.

@@ -3,6 +3,7 @@
 // share with ingest.cpp (scenario_common.hpp), and the choice of scenario.
 #include "bench/scenarios.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +12,8 @@
 
 #include "bench/connection.hpp"
 #include "bench/engine.hpp"
+#include "bench/event_trace.hpp"
+#include "bench/moderator.hpp"
 #include "bench/proc.hpp"
 #include "bench/report.hpp"
 #include "bench/scenario_common.hpp"
@@ -34,6 +37,8 @@ constexpr std::uint32_t default_irc_concurrency = 1024;
 constexpr double settle_s = 6.0;
 constexpr double send_grace_s = 10.0;  // how long after --duration the senders may still be writing
 constexpr std::size_t max_nodes = 64;
+// Traced events (--gift-share, --delete-rate): the shortest drain they get to arrive in.
+constexpr double event_grace_s = 1.0;
 
 // ---- connection specs ----------------------------------------------------
 
@@ -247,6 +252,113 @@ void add_wire_figures(bench_result& r, const bench_options& o, const load_counte
   r.extra["client_cpu_us_per_delivery"] = cpu_us_per_delivery(own_cpu_s, c.delivered);
 }
 
+// ---- traced events (--gift-share, --delete-rate) ---------------------------------
+
+status check_traced_events(const bench_options& o) {
+  const bool traced = o.gift_share > 0 || o.delete_rate > 0;
+  if (traced && o.protocol != wire_protocol::sorak) {
+    return error(errc::usage, "--gift-share and --delete-rate are sorak events: --protocol " +
+                                  std::string(protocol_name(o.protocol)) + " has no gifts or deletions");
+  }
+  if (o.gift_share < 0 || o.gift_share > 1) return error(errc::usage, "--gift-share is a share: 0 to 1");
+  if (o.delete_rate < 0) return error(errc::usage, "--delete-rate must not be negative");
+  return ok_value;
+}
+
+// The stream owner's moderator (bench_user('o', 0) owns the streams prepare_streams creates).
+result<std::unique_ptr<moderator>> make_moderator(const bench_options& o, const target& where,
+                                                  const std::string& stream) {
+  if (!(o.delete_rate > 0)) return std::unique_ptr<moderator>();
+  auto secret = find_secret(o);
+  if (!secret) return secret.err();
+  auto owner = mint_tokens(*secret, 'o', 0, 1);
+  if (!owner) return owner.err();
+  return std::make_unique<moderator>(where, stream, owner->front(), o.delete_rate);
+}
+
+json::object owed_json(const owed_count& n) {
+  return json::object{{"owed", n.owed},
+                      {"delivered", n.delivered},
+                      {"missing", n.missing()},
+                      {"viewers", n.viewers},
+                      {"viewers_short", n.viewers_short}};
+}
+
+// What the traced events add to a fanout or slow result: `gifts` and `moderation` (sent, owed
+// to viewers, read, missing, and how many viewers missed at least one), the stalled viewers'
+// share of them apart (slow), and their misses as errors. Every event sent (all of them are,
+// before the drain) is owed to every viewer still connected at the end (issue 19: "each has
+// every gift and moderation event"); one the server cut lost its queue with it and is counted in
+// viewers_open_at_end (or stalled.cut) instead.
+void add_traced_events(bench_result& r, const bench_options& o, const load_totals& t, const moderator* mod,
+                       std::int64_t drain_start_ns, bool slow) {
+  const auto grace_ns = static_cast<std::int64_t>(event_grace_s * 1e9);
+  // count_owed's end, less the grace, is the drain's start: every event sent before it is owed.
+  const std::int64_t end_ns = drain_start_ns + grace_ns;
+  const conn_role stalled = conn_role::stalled;
+  json::object stalled_figures;
+  std::vector<viewer_session> open_sessions;
+  for (const viewer_session& v : t.sessions) {
+    if (v.left_ns == 0) open_sessions.push_back(v);
+  }
+  if (o.gift_share > 0) {
+    std::vector<traced_event> gifts;
+    for (const gift_seen& g : t.gifts_broadcast) gifts.push_back(traced_event{g.key, g.t_ns});
+    const owed_count n = count_owed(open_sessions, gifts, &viewer_session::gifts, grace_ns, end_ns);
+    std::sort(gifts.begin(), gifts.end(), [](const traced_event& a, const traced_event& b) { return a.key < b.key; });
+    const auto seen = static_cast<std::uint64_t>(
+        std::unique(gifts.begin(), gifts.end(), [](const traced_event& a, const traced_event& b) { return a.key == b.key; }) -
+        gifts.begin());
+    json::object g = owed_json(n);
+    g["share"] = o.gift_share;
+    g["sent"] = t.counters.gifts_sent;
+    g["broadcast_seen"] = seen;
+    g["read"] = t.counters.gifts_read;
+    r.extra["gifts"] = std::move(g);
+    r.error_kinds["gifts_missing"] = n.missing();
+    if (n.missing() != 0 && r.first_error.empty()) {
+      r.first_error = std::to_string(n.viewers_short) + " viewers missed a gift owed to them";
+    }
+    if (slow) {
+      const owed_count s = count_owed(open_sessions, gifts, &viewer_session::gifts, grace_ns, end_ns, &stalled);
+      stalled_figures["gifts_owed"] = s.owed;
+      stalled_figures["gifts_missing"] = s.missing();
+    }
+  }
+  if (mod) {
+    const owed_count n = count_owed(open_sessions, mod->deletions(), &viewer_session::deletions, grace_ns, end_ns);
+    json::object m = owed_json(n);
+    m["kind"] = "delete_message";
+    m["rate"] = o.delete_rate;
+    m["asked"] = mod->asked();
+    m["sent"] = mod->deletions().size();
+    m["failed"] = mod->failed();
+    m["no_message_yet"] = mod->no_message();
+    m["read"] = t.counters.deletions_read;
+    if (!mod->first_error().empty()) m["first_error"] = mod->first_error();
+    r.extra["moderation"] = std::move(m);
+    r.error_kinds["moderation_missing"] = n.missing();
+    r.error_kinds["moderation_failed"] = mod->failed();
+    if (r.first_error.empty()) {
+      if (n.missing() != 0) r.first_error = std::to_string(n.viewers_short) + " viewers missed a deletion owed to them";
+      else if (mod->failed() != 0) r.first_error = mod->first_error();
+    }
+    if (slow) {
+      const owed_count s =
+          count_owed(open_sessions, mod->deletions(), &viewer_session::deletions, grace_ns, end_ns, &stalled);
+      stalled_figures["deletions_owed"] = s.owed;
+      stalled_figures["deletions_missing"] = s.missing();
+    }
+  }
+  if (slow && !stalled_figures.empty()) {
+    if (auto* st = r.extra.if_contains("stalled"); st && st->is_object()) {
+      for (const auto& kv : stalled_figures) st->as_object()[kv.key()] = kv.value();
+    }
+  }
+  r.errors = 0;
+  for (const auto& [kind, n] : r.error_kinds) r.errors += n;
+}
+
 }  // namespace
 
 result<bench_result> run_fanout(const bench_options& o, const progress_fn& progress) {
@@ -257,16 +369,22 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   if (o.senders == 0) return error(errc::usage, "--senders must be at least 1");
   if (!(o.rate > 0) || !(o.duration_s > 0)) return error(errc::usage, "--rate and --duration must be positive");
   if (auto b = check_budget(std::uint64_t{o.viewers} + o.senders); !b) return b.err();
+  if (auto t = check_traced_events(o); !t) return t.err();
 
   spec_plan plan{o.viewers, o.senders, slow ? o.stalled_share : 0};
   std::string stream;
   auto specs = make_specs(o, *nodes, plan, progress, &stream);
   if (!specs) return specs.err();
+  auto mod = make_moderator(o, nodes->front(), stream);
+  if (!mod) return mod.err();
   server_monitor monitor(o.server_pids);
   server_monitor aux(o.aux_pids);
   monitor.poll();
 
-  chat_load load(settings_for(o, *nodes), std::move(*specs));
+  load_settings settings = settings_for(o, *nodes);
+  settings.gift_share = o.gift_share;
+  settings.trace_deletions = o.delete_rate > 0;
+  chat_load load(std::move(settings), std::move(*specs));
   const std::uint32_t concurrency = connect_concurrency(o);
   progress("connecting " + std::to_string(o.viewers) + " viewers and " + std::to_string(o.senders) + " senders");
   const auto connect_start = clock_type::now();
@@ -286,19 +404,31 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
   const std::int64_t send_start_ns = now_ns();
   const auto send_start = clock_type::now();
   load.start_sending(total, o.duration_s);
+  if (*mod) (*mod)->start(o.duration_s);
   wait_for(
       [&] {
         const load_counters c = load.snapshot();
         return c.sent + c.write_failed + c.unsent >= total;
       },
       o.duration_s + send_grace_s, monitor);
-  progress("draining (at most " + secs(o.drain_s) + ")");
+  if (*mod) {
+    (*mod)->stop();
+    (*mod)->join();
+  }
+  const std::uint64_t deletions = *mod ? (*mod)->done() : 0;
+  // Traced events: every one sent, to every reader, or a drain long enough for the grace.
+  const bool traced = o.gift_share > 0 || *mod;
+  const double drain_s = traced ? std::max(o.drain_s, event_grace_s + 0.5) : o.drain_s;
+  progress("draining (at most " + secs(drain_s) + ")");
+  // Traced events: every one was sent by now (the senders are done, the moderator stopped), and
+  // the drain is their time to arrive: all are owed to every viewer still connected at the end.
+  const std::int64_t drain_start_ns = now_ns();
   wait_for(
       [&] {
         const load_counters c = load.snapshot();
-        return c.delivered >= c.sent * viewers;
+        return c.delivered >= c.sent * viewers && c.deletions_read >= deletions * viewers;
       },
-      o.drain_s, monitor);
+      drain_s, monitor);
   const double window_s = seconds_since(send_start);
   monitor.end_window();
   aux.end_window();
@@ -350,6 +480,7 @@ result<bench_result> run_fanout(const bench_options& o, const progress_fn& progr
         {"read_after_resume", c.stalled_delivered},
     };
   }
+  if (traced) add_traced_events(r, o, totals, mod->get(), drain_start_ns, slow);
   r.duration_s = seconds_since(started);
   return r;
 }

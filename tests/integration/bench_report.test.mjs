@@ -1,9 +1,17 @@
 // bench_report.test.mjs: the pure parts of bench/report.mjs: a percentile from a Prometheus
 // histogram is the upper bound of the bucket it fell in (bench/buckets.mjs); the multinode
-// section's comparisons and its part of RESULTS.md (bench/multinode.mjs).
+// section's comparisons and its part of RESULTS.md (bench/multinode.mjs); saturation's "every
+// viewer has every gift and moderation event" (bench/events.mjs), and its row in a RESULTS.md
+// written by bench/report.mjs itself from fixture lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bucketQuantile, commitBuckets } from '../../bench/buckets.mjs';
+import { everyEventCheck, everyEventRead, eventsMissing } from '../../bench/events.mjs';
 import { compareCases, cpuPerDelivery, evaluateMultinode, multinodeSection } from '../../bench/multinode.mjs';
 
 const buckets = [['0.001', 10], ['0.0025', 60], ['0.005', 99], ['+Inf', 100]];
@@ -98,4 +106,74 @@ test('the Several nodes section: a table per case, every run, failures shown, th
   assert.match(md, /\| a node on Redis: p99 of multinode-1-redis − multinode-1 \| 0.4 ms \| 0.2 ms – 0.6 ms \| 2 \|  \|  \|/);
   assert.match(md, /10 viewers and 10 senders of one stream, 10000 rate offered/);
   assert.match(multinodeSection([], fmt), /No multinode case/);
+});
+
+// ---- saturation: every viewer has every gift and moderation event (bench/events.mjs) -----------
+const quiet = { quiet: true, busy_cores: 0.1, waited_s: 0 };
+const saturationLine = (system, { gifts, moderation, rate = 4e6, open = 5000 } = {}) => ({
+  case: 'saturation', system, scenario: 'fanout', protocol: system === 'inspircd' ? 'irc' : system === 'ws' ? 'ws' : 'sorak',
+  connections: 5010, connected: 5010, viewers: 5000, viewers_open_at_end: open, sent: 8000, expected: 4e7,
+  delivered: 3.9e7, deliveries_per_s: rate, latency_ms: { p50: 50, p90: 90, p99: 120, max: 300, count: 3.9e7 },
+  server: { measured: true, cpu_s: 9, cpu_cores: 0.9, rss_mb: 200 }, errors: 0, error_kinds: {}, quiet_check: quiet,
+  ...(gifts ? { gifts } : {}), ...(moderation ? { moderation } : {}),
+});
+const events = (owed, missing) => ({ sent: 40, owed, delivered: owed - missing, missing, viewers: 5000, viewers_short: missing ? 1 : 0 });
+
+test('the events missing in a run: gifts and deletions together, null when the run traced none', () => {
+  assert.equal(eventsMissing(saturationLine('sorak', { gifts: events(200000, 2), moderation: events(500000, 3) })), 5);
+  assert.equal(eventsMissing(saturationLine('inspircd')), null, 'a peer has no gifts');
+  assert.equal(eventsMissing(saturationLine('sorak', { gifts: events(10, 0) })), null, 'both are needed');
+});
+
+test('a run reads every event only when both were owed and none is missing', () => {
+  assert.equal(everyEventRead(saturationLine('sorak', { gifts: events(200000, 0), moderation: events(500000, 0) })), true);
+  assert.equal(everyEventRead(saturationLine('sorak', { gifts: events(200000, 1), moderation: events(500000, 0) })), false);
+  assert.equal(everyEventRead(saturationLine('sorak', { gifts: events(200000, 0), moderation: events(0, 0) })), false,
+    'no deletion owed: nothing was checked');
+  assert.equal(everyEventRead(saturationLine('sorak', { gifts: events(0, 0), moderation: events(500000, 0) })), false);
+  assert.equal(everyEventRead({ case: 'saturation', system: 'sorak', failed: 'timed out' }), false);
+});
+
+test('the goal holds for the case only when every Sorak run of it read every event', () => {
+  const clean = saturationLine('sorak', { gifts: events(200000, 0), moderation: events(500000, 0) });
+  const short = saturationLine('sorak', { gifts: events(200000, 0), moderation: events(500000, 4) });
+  const peer = saturationLine('inspircd');
+  assert.equal(everyEventCheck.goal.test(0, clean, [clean, peer, clean, peer]), true);
+  assert.equal(everyEventCheck.goal.test(0, clean, [clean, peer, short, peer]), false, 'a median of 0 hides no run');
+  assert.equal(everyEventCheck.goal.test(0, clean, [peer]), false);
+});
+
+// bench/report.mjs run on fixture lines as bench/run.sh writes them: two rounds of saturation.
+function reportOf(lines) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sorak-report-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'latest.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'latest.machine.json'), JSON.stringify({ nproc: 2, commit: 'abc1234', date: '2026-12-07T00:00:00Z' }));
+    const report = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'report.mjs');
+    const md = path.join(dir, 'RESULTS.md');
+    const run = spawnSync(process.execPath, [report, dir, md], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    return fs.readFileSync(md, 'utf8');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+const eventsRow = (md) => md.split('\n').find((l) => l.startsWith('| saturation 5 k × 800/s | gift and moderation events owed but not read |'));
+
+test('RESULTS.md: saturation\'s headline row says every viewer had every gift and moderation event', () => {
+  const sorak = () => saturationLine('sorak', { gifts: events(200000, 0), moderation: events(500000, 0) });
+  const md = reportOf([sorak(), saturationLine('inspircd', { rate: 1.9e6 }), sorak(), saturationLine('inspircd', { rate: 1.9e6 })]);
+  const row = eventsRow(md);
+  assert.ok(row, 'the row is in the headline');
+  assert.match(row, /\| 0 \| — \| — \| none: every viewer has every gift and moderation event \(every run\) \| ✅ yes \|$/);
+  assert.match(md, /\| saturation 5 k × 800\/s \| viewers still connected at the end \| 100 % \|.*✅ yes \|/);
+});
+
+test('RESULTS.md: one run with a deletion missing, or runs that traced nothing, miss the target', () => {
+  const clean = saturationLine('sorak', { gifts: events(200000, 0), moderation: events(500000, 0) });
+  const short = saturationLine('sorak', { gifts: events(200000, 0), moderation: events(500000, 2) });
+  const peer = saturationLine('inspircd', { rate: 1.9e6 });
+  assert.match(eventsRow(reportOf([clean, peer, short, peer])), /\| ❌ no \|$/);
+  // Runs from before the flags (no gifts, no moderation): nothing was checked, so it is not met.
+  assert.match(eventsRow(reportOf([saturationLine('sorak'), peer, saturationLine('sorak'), peer])), /\| — \| — \| — \| .* \| ❌ no \|$/);
 });

@@ -128,6 +128,54 @@ test('fanout --ws-compression true: every message inflated and counted, fewer by
     `deflated ${zipped.wire_bytes_per_delivery} B < plain ${plain.wire_bytes_per_delivery} B per delivery`);
 });
 
+// Issue 19's saturation clause at a tiny size: gifts among the chat lines and deletions by the
+// stream's owner over REST; every one is owed to every viewer, and read by each.
+test('fanout --gift-share --delete-rate: every gift and every deletion reaches every viewer', async () => {
+  const r = await benchJson('fanout', ['--viewers', '20', '--senders', '2', '--rate', '50', '--size', '100',
+    '--duration', '2', '--drain', '5', '--gift-share', '0.2', '--delete-rate', '5', '--threads', '2']);
+  assert.equal(r.sent, 100);
+  assert.equal(r.delivered, 2000, 'gifts are stamped messages too: every one delivered');
+  assert.equal(r.gifts.sent, 20, 'a fifth of each sender\'s 50');
+  assert.equal(r.gifts.broadcast_seen, 20, 'each gift once, though both senders saw it');
+  assert.equal(r.gifts.owed, 20 * 20);
+  assert.equal(r.gifts.delivered, r.gifts.owed);
+  assert.equal(r.gifts.missing, 0);
+  assert.equal(r.gifts.viewers, 20);
+  assert.equal(r.gifts.viewers_short, 0);
+  assert.equal(r.gifts.read, 20 * 20);
+  assert.equal(r.moderation.kind, 'delete_message');
+  assert.ok(r.moderation.sent >= 5, `about 5 a second for 2 s: ${JSON.stringify(r.moderation)}`);
+  assert.equal(r.moderation.failed, 0);
+  assert.equal(r.moderation.owed, r.moderation.sent * 20);
+  assert.equal(r.moderation.delivered, r.moderation.owed);
+  assert.equal(r.moderation.missing, 0);
+  assert.equal(r.moderation.read, r.moderation.sent * 20);
+  assertNoErrors(r);
+});
+
+test('slow --gift-share --delete-rate: the stalled viewers, read again, have every gift and deletion', async () => {
+  const r = await benchJson('slow', ['--viewers', '20', '--senders', '2', '--rate', '100', '--duration', '2',
+    '--drain', '2', '--stalled-share', '0.2', '--gift-share', '0.1', '--delete-rate', '5']);
+  assert.equal(r.stalled.viewers, 4);
+  assert.equal(r.stalled.still_open, 4, 'nothing here fills a queue to its hard limit');
+  assert.equal(r.stalled.gifts_owed, 4 * r.gifts.broadcast_seen);
+  assert.equal(r.stalled.gifts_missing, 0);
+  assert.ok(r.stalled.deletions_owed > 0);
+  assert.equal(r.stalled.deletions_owed, 4 * r.moderation.sent);
+  assert.equal(r.stalled.deletions_missing, 0);
+  assert.equal(r.gifts.owed, 20 * r.gifts.broadcast_seen, 'readers and stalled viewers alike');
+  assert.equal(r.gifts.missing, 0);
+  assert.equal(r.moderation.missing, 0);
+  assertNoErrors(r);
+});
+
+test('--gift-share and --delete-rate are sorak events: another protocol is refused, not ignored', async () => {
+  const r = await bench(['fanout', '--protocol', 'ws', '--viewers', '2', '--senders', '1', '--rate', '10',
+    '--duration', '0.5', '--gift-share', '0.05'], { url: 'ws://127.0.0.1:9/' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /sorak events/);
+});
+
 test('fanout with two threads and an existing stream counts the same', async () => {
   const first = await benchJson('fanout', ['--viewers', '10', '--senders', '1', '--rate', '20', '--duration', '1']);
   const r = await benchJson('fanout', ['--viewers', '30', '--senders', '3', '--rate', '60', '--size', '300',
