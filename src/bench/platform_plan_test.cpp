@@ -98,10 +98,10 @@ TEST(CountGifts, OwesAViewerTheGiftsSentWhileItWatched) {
                                     {0, gift_key(0, 61), 19 * s},
                                     {1, gift_key(1, 1), 5 * s}};
   std::vector<viewer_session> sessions{
-      {0, 2 * s, 0, {gift_key(0, 21), gift_key(0, 41), gift_key(0, 61)}},  // all it was owed (5, 9, 19)
-      {0, 2 * s, 9 * s + s / 2, {gift_key(0, 21)}},                        // left 0.5 s after the 9 s gift: owed only 5
-      {0, 0, 0, {gift_key(0, 1), gift_key(0, 21)}},                        // missed 9 and 19
-      {1, 6 * s, 0, {}},                                                   // joined after stream 1's only gift
+      {0, 2 * s, 0, {gift_key(0, 21), gift_key(0, 41), gift_key(0, 61)}, {}},  // all it was owed (5, 9, 19)
+      {0, 2 * s, 9 * s + s / 2, {gift_key(0, 21)}, {}},  // left 0.5 s after the 9 s gift: owed only 5
+      {0, 0, 0, {gift_key(0, 1), gift_key(0, 21)}, {}},  // missed 9 and 19
+      {1, 6 * s, 0, {}, {}},                             // joined after stream 1's only gift
   };
   const gift_count n = count_gifts(sessions, sent, s, 30 * s);
   EXPECT_EQ(n.expected, 3u + 1u + 4u);
