@@ -43,7 +43,7 @@ struct connection {
   std::uint64_t next_seq = 1;
   std::uint32_t out_msgs = 0;          // message frames in `out`
   std::uint32_t in_flight = 0;         // ingest: messages issued, neither acked nor refused yet
-  std::uint32_t order_slot = no_slot;  // viewers: first entry in the thread's order table
+  std::uint32_t order_slot = no_slot;  // viewers: column in the thread's order table
   std::uint32_t sender_ordinal = 0;    // senders: 0 … senders-1
   // platform (conn_spec): the stream, its band, a sender's weight and its
   // smooth weighted round-robin credit (send_schedule).

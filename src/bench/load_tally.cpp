@@ -49,12 +49,18 @@ void load_tally::plan_order_table(const std::vector<std::unique_ptr<connection>>
   std::size_t viewers = 0;
   for (auto& c : conns) viewers += c->role == conn_role::viewer;
   if (senders == 0 || viewers * senders > order_table_limit) return;  // too large: no order check
+  // Sender-major: a sender's entries for the thread's viewers side by side. A
+  // message reaches the viewers of its room one after another, and a room's
+  // viewers were added together, so their entries share cache lines; viewer-major
+  // (each viewer's senders together) took a cache miss per delivery once the
+  // table outgrew the cache (platform: 10.5 k viewers × 300 senders, 12.6 MB per
+  // thread; check_order was 8 % of the generator's samples).
   order_.assign(viewers * senders, 0);
+  order_viewers_ = viewers;
   std::uint32_t slot = 0;
   for (auto& c : conns) {
     if (c->role != conn_role::viewer) continue;
-    c->order_slot = slot;
-    slot += senders;
+    c->order_slot = slot++;
   }
 }
 
@@ -120,7 +126,7 @@ void load_tally::deletion(connection& c, std::uint64_t key) {
 
 void load_tally::check_order(const connection& c, const stamp& st) {
   if (!st.has_seq || c.order_slot == no_slot || st.sender >= senders_total_) return;
-  std::uint32_t& last = order_[c.order_slot + st.sender];
+  std::uint32_t& last = order_[std::size_t{st.sender} * order_viewers_ + c.order_slot];
   if (st.seq <= last) {
     ++local_.out_of_order;
   } else {

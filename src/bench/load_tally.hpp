@@ -89,6 +89,7 @@ class load_tally {
   std::map<std::string, std::uint64_t, std::less<>> error_codes_;
   std::vector<std::uint32_t> order_;
   std::uint32_t senders_total_ = 0;
+  std::size_t order_viewers_ = 0;  // viewers in the order table: its row length
   std::map<std::string, std::uint64_t> close_codes_;
   std::string first_error_;
   published pub_;
