@@ -62,16 +62,29 @@ const errors = { what: 'errors', unit: 'count', get: (r) => r.errors, better: 'l
 // busy machine or failed (a relative spread means nothing for a difference near zero).
 const multinodeCaseNames = ['multinode-1', 'multinode-1-redis', 'multinode-2', 'multinode-fanout-1', 'multinode-fanout-2'];
 
+// The two latency targets as issue 19 restated them: Sorak's p99 within 1.15× the floor relay's
+// (bench/peers/floor.cpp) measured by the same generator in the same run. The first targets (≤ 5 ms
+// at 1 k, ≤ 50 ms at 5 k), which the floor itself misses here, stay in the floor section only.
+const floorRatioCheck = (caseName) => ({
+  what: "p99 / the floor's p99 (medians of the same run)", unit: 'times', better: 'lower',
+  get: (r, all) => ratioTo(medianOf(all, caseName, 'sorak', p99), medianOf(all, caseName, 'floor', p99)),
+  goal: { text: '≤ 1.15× the floor', test: (v) => v <= 1.15 },
+  guard: [{ case: caseName, what: 'p99 latency', get: p99, unit: 'ms' },
+          { case: caseName, system: 'floor', what: 'p99 latency', get: p99, unit: 'ms' }],
+});
+
 const targets = [
   { case: 'fanout-1k', name: 'fanout 1 k × 100/s', title: '1 k viewers × 100 msg/s',
     rankBy: rate,
     checks: [allDelivered, { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower',
-                             goal: { text: '≤ 5 ms', test: (v) => v <= 5 } }, rate, cpu, errors] },
+                             floorGoal: { text: '≤ 5 ms (the first target)', test: (v) => v <= 5 } },
+             floorRatioCheck('fanout-1k'), rate, cpu, errors] },
   { case: 'fanout-5k', name: 'fanout 5 k × 400/s', title: '5 k viewers × 400 msg/s (2 M deliveries/s demanded)',
     rankBy: rate,
     checks: [allDelivered,
              { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower',
-               goal: { text: '≤ 50 ms', test: (v) => v <= 50 } },
+               floorGoal: { text: '≤ 50 ms (the first target)', test: (v) => v <= 50 } },
+             floorRatioCheck('fanout-5k'),
              { ...cpu, goal: { text: '≤ 1 core', test: (v) => v <= 1 } }, rate, rss, errors] },
   { case: 'saturation', name: 'saturation 5 k × 800/s', title: 'Saturation: 5 k viewers × 800 msg/s (4 M/s demanded)',
     rankBy: rate,
@@ -126,8 +139,11 @@ const targets = [
     checks: [{ what: "readers' p99 vs fanout 5 k", unit: 'change', better: 'lower',
                get: (r, all) => relativeChange(p99(r), medianOf(all, 'fanout-5k', r.system, p99)),
                goal: { text: '≤ +10 %', test: (v) => v <= 0.10 } },
-             { what: 'stalled viewers cut', unit: 'count', get: (r) => r.stalled?.cut, better: 'higher',
-               goal: { text: 'all stalled', test: (v, r) => v > 0 && v >= r.stalled.viewers } },
+             // Issue 19: a viewer that falls behind is thinned (its chat lines left out, a `skipped`
+             // event told), not cut; only the hard queue limit cuts, which thinning keeps it under.
+             { what: 'stalled viewers still connected (thinned, not cut)', unit: 'count', get: (r) => r.stalled?.still_open,
+               better: 'higher', goal: { text: 'all stalled', test: (v, r) => v > 0 && v >= r.stalled.viewers } },
+             { what: 'stalled viewers cut', unit: 'count', get: (r) => r.stalled?.cut, better: 'lower' },
              { ...rss, goal: { text: '≤ fanout 5 k + 1 MiB per stalled viewer',
                                test: (v, r, all) => v <= (slowRssBound(all, r) ?? -1) } },
              { ...allDelivered, what: 'delivered (readers)', goal: undefined },
@@ -212,15 +228,15 @@ function medianOf(all, caseName, system, get) {
 }
 
 // A figure computed over several cases' runs at once (room open's ratio, the multinode
-// comparisons): flagged when one of the figures it rests on (check.guard: [{case, get, unit}],
-// Sorak's runs) is, or, for check.guardBusyOnly (a list of cases), when one of their runs started
+// comparisons): flagged when one of the figures it rests on (check.guard: [{case, get, unit,
+// system}], Sorak's runs unless system names another) is, or, for check.guardBusyOnly (a list of cases), when one of their runs started
 // on a busy machine or failed while the others did not.
 function judgeAggregate(all, check) {
   const value = check.get(null, all);
   const flags = [];
   for (const g of check.guard ?? []) {
-    const j = judge(all, g.case, 'sorak', g);
-    if (j.flagged) flags.push(`${g.case}: ${j.flagged}`);
+    const j = judge(all, g.case, g.system ?? 'sorak', g);
+    if (j.flagged) flags.push(`${g.case}${g.system ? ` (${systemNames[g.system]})` : ''}: ${j.flagged}`);
   }
   if (check.guardBusyOnly) {
     const records = all.filter((r) => check.guardBusyOnly.includes(r.case));
@@ -294,7 +310,8 @@ function fmt(v, unit) {
     case 'MB': return `${v.toFixed(0)} MiB`;
     case 'bytes': return `${v.toFixed(0)} B`;
     case 'count': return v.toLocaleString('en-US');
-    case 'times': return `${v.toFixed(2)}×`;
+    // Rounded up: a ratio held to "≤ 1.15×" never reads 1.15× when it is 1.154.
+    case 'times': return `${(Math.ceil(v * 100 - 1e-9) / 100).toFixed(2)}×`;
     default: return `${v}`;
   }
 }
@@ -343,7 +360,7 @@ function guardSection(all) {
     const figures = [...target.checks.filter((c) => isGoal(c) && !c.guardBusyOnly), ...(target.rankBy ? [target.rankBy] : [])]
       .filter((c, k, a) => a.findIndex((d) => d.what === c.what) === k);
     for (const check of figures) {
-      const parts = check.guard ? check.guard.map((g) => ({ case: g.case, check: g, systems: ['sorak'] }))
+      const parts = check.guard ? check.guard.map((g) => ({ case: g.case, check: g, systems: [g.system ?? 'sorak'] }))
         : [{ case: target.case, check, systems: systemsOf(all, target.case) }];
       for (const part of parts) {
         for (const system of part.systems) {
@@ -435,14 +452,16 @@ function runsTable(all) {
 function floorSection(all) {
   const rows = [];
   for (const target of targets.filter((t) => find(all, t.case, 'floor'))) {
-    for (const check of target.checks.filter((c) => c.goal && c.unit !== 'share')) {
+    // Absolute targets only (a ratio to the floor means nothing for the floor itself).
+    for (const check of target.checks.filter((c) => (c.goal || c.floorGoal) && c.unit !== 'share' && !c.guard)) {
+      const goal = check.goal ?? check.floorGoal;
       const f = judge(all, target.case, 'floor', check);
       const v = judge(all, target.case, 'sorak', check);
       const reach = f.flagged ? 'not known (flagged)'
-        : num(f.value) ? (check.goal.test(f.value, find(all, target.case, 'floor'), all) ? 'yes' : 'no: the floor misses it too') : '—';
+        : num(f.value) ? (goal.test(f.value, find(all, target.case, 'floor'), all) ? 'yes' : 'no: the floor misses it too') : '—';
       rows.push(`| ${target.name} | ${check.what} | ${figureCell(v, check.unit)} | ${figureCell(f, check.unit)} | ` +
         `${ratioCell(ratioOf(v, f, { a: 'Sorak', b: 'floor' }))} | ` +
-        `${figureCell(judge(all, target.case, 'floor', allDelivered), 'share')} | ${check.goal.text} | ${reach} |`);
+        `${figureCell(judge(all, target.case, 'floor', allDelivered), 'share')} | ${goal.text} | ${reach} |`);
     }
   }
   if (rows.length === 0) return 'No floor run in this result.';
