@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace sorak::bench {
 
@@ -30,6 +31,13 @@ bool find_deleted_id(std::string_view payload, std::string_view& message_id) {
 owed_count count_owed(const std::vector<viewer_session>& sessions, std::vector<traced_event> events,
                       std::vector<std::uint64_t> viewer_session::*read, std::int64_t grace_ns, std::int64_t end_ns,
                       const conn_role* only_role) {
+  return count_owed_where(sessions, std::move(events), read, grace_ns, end_ns,
+                          [only_role](const viewer_session& s) { return !only_role || s.role == *only_role; });
+}
+
+owed_count count_owed_where(const std::vector<viewer_session>& sessions, std::vector<traced_event> events,
+                            std::vector<std::uint64_t> viewer_session::*read, std::int64_t grace_ns,
+                            std::int64_t end_ns, const std::function<bool(const viewer_session&)>& counted) {
   // Once per key (the earliest report of it), then in time order.
   std::sort(events.begin(), events.end(), [](const traced_event& a, const traced_event& b) {
     return a.key != b.key ? a.key < b.key : a.t_ns < b.t_ns;
@@ -41,7 +49,7 @@ owed_count count_owed(const std::vector<viewer_session>& sessions, std::vector<t
   owed_count n;
   std::vector<std::uint64_t> got;
   for (const viewer_session& s : sessions) {
-    if (only_role && s.role != *only_role) continue;
+    if (!counted(s)) continue;
     ++n.viewers;
     const std::int64_t until = (s.left_ns != 0 ? s.left_ns : end_ns) - grace_ns;
     got = s.*read;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -53,5 +54,10 @@ struct owed_count {
 owed_count count_owed(const std::vector<viewer_session>& sessions, std::vector<traced_event> events,
                       std::vector<std::uint64_t> viewer_session::*read, std::int64_t grace_ns, std::int64_t end_ns,
                       const conn_role* only_role = nullptr);
+// The same over the sessions `counted` picks (platform: one stream's viewers,
+// count_gifts in platform_plan.hpp).
+owed_count count_owed_where(const std::vector<viewer_session>& sessions, std::vector<traced_event> events,
+                            std::vector<std::uint64_t> viewer_session::*read, std::int64_t grace_ns,
+                            std::int64_t end_ns, const std::function<bool(const viewer_session&)>& counted);
 
 }  // namespace sorak::bench

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
+#include <utility>
+
+#include "bench/event_trace.hpp"
 
 namespace sorak::bench {
 
@@ -94,25 +97,14 @@ std::uint32_t weighted_picker::pick() {
 
 gift_count count_gifts(const std::vector<viewer_session>& sessions, const std::vector<gift_seen>& broadcast,
                        std::int64_t grace_ns, std::int64_t end_ns) {
-  std::unordered_map<std::uint32_t, std::vector<gift_seen>> by_stream;
-  for (const gift_seen& g : broadcast) by_stream[g.stream].push_back(g);
-  for (auto& [stream, gifts] : by_stream) {
-    std::sort(gifts.begin(), gifts.end(), [](const gift_seen& a, const gift_seen& b) { return a.t_ns < b.t_ns; });
-  }
+  std::unordered_map<std::uint32_t, std::vector<traced_event>> by_stream;
+  for (const gift_seen& g : broadcast) by_stream[g.stream].push_back({g.key, g.t_ns});
   gift_count n;
-  std::vector<std::uint64_t> got;
-  for (const viewer_session& s : sessions) {
-    const auto it = by_stream.find(s.stream);
-    if (it == by_stream.end()) continue;
-    const std::int64_t until = (s.left_ns != 0 ? s.left_ns : end_ns) - grace_ns;
-    got = s.gifts;
-    std::sort(got.begin(), got.end());
-    for (const gift_seen& g : it->second) {
-      if (g.t_ns < s.joined_ns) continue;
-      if (g.t_ns > until) break;
-      ++n.expected;
-      n.delivered += std::binary_search(got.begin(), got.end(), g.key);
-    }
+  for (auto& [stream, gifts] : by_stream) {
+    const owed_count c = count_owed_where(sessions, std::move(gifts), &viewer_session::gifts, grace_ns, end_ns,
+                                          [stream = stream](const viewer_session& s) { return s.stream == stream; });
+    n.expected += c.owed;
+    n.delivered += c.delivered;
   }
   return n;
 }

@@ -72,6 +72,7 @@ struct gift_count {
 // s that was ready before the gift was sent (stamp ≥ joined) and still open
 // `grace_ns` after it (stamp ≤ left − grace): later ones are the viewer's
 // leaving, not a loss. Sessions still open have left_ns 0: `end_ns` stands in.
+// (count_owed_where of event_trace.hpp, stream by stream.)
 gift_count count_gifts(const std::vector<viewer_session>& sessions, const std::vector<gift_seen>& broadcast,
                        std::int64_t grace_ns, std::int64_t end_ns);
 

@@ -102,6 +102,13 @@ std::string_view frame_payload(std::string_view frame) {
   const std::uint8_t len = static_cast<std::uint8_t>(frame[1]) & 0x7F;
   return frame.substr(len < 126 ? 2 : len == 126 ? 4 : 10);
 }
+
+// A round's frames deflated (one way or the other): the deflate metrics.
+void count_deflated(std::int64_t frames, std::size_t bytes_in, std::size_t bytes_out) {
+  metrics::local().ws_frames_deflated.add(frames);
+  metrics::local().ws_deflate_bytes_in.add(static_cast<std::int64_t>(bytes_in));
+  metrics::local().ws_deflate_bytes_out.add(static_cast<std::int64_t>(bytes_out));
+}
 }  // namespace
 
 const frame_bytes& sealed_round::deflated() const {
@@ -116,9 +123,7 @@ const frame_bytes& sealed_round::deflated() const {
     deflated_ends_.push_back(out.size());
     begin = m.end;
   }
-  metrics::local().ws_frames_deflated.add(made);
-  metrics::local().ws_deflate_bytes_in.add(static_cast<std::int64_t>(bytes->size()));
-  metrics::local().ws_deflate_bytes_out.add(static_cast<std::int64_t>(out.size()));
+  count_deflated(made, bytes->size(), out.size());
   deflated_ = std::make_shared<const std::string>(std::move(out));
   return deflated_;
 }
@@ -134,9 +139,7 @@ const frame_bytes& sealed_round::chained() const {
     chain.append_text_frame(out, frame_payload(std::string_view(*bytes).substr(begin, m.end - begin)));
     begin = m.end;
   }
-  metrics::local().ws_frames_deflated.add(static_cast<std::int64_t>(marks.size()));
-  metrics::local().ws_deflate_bytes_in.add(static_cast<std::int64_t>(bytes->size()));
-  metrics::local().ws_deflate_bytes_out.add(static_cast<std::int64_t>(out.size()));
+  count_deflated(static_cast<std::int64_t>(marks.size()), bytes->size(), out.size());
   chained_ = std::make_shared<const std::string>(std::move(out));
   return chained_;
 }
