@@ -209,6 +209,109 @@ status write_rows(pg_connection& db, const std::vector<const message*>& fresh, c
   return ok_value;
 }
 
+// ---- one round trip, numbered from the cache ---------------------------------------
+
+// Locks the run's heads (in stream id order, as lock_heads_sql) and writes the
+// run only if every head is still what the cache said ($22–$24) and no id of
+// the run ($27) is stored; answers whether it wrote. $1–$21 are the rows
+// (insert_messages_sql), $25–$26 the heads they leave. One statement, so BEGIN,
+// it and COMMIT go out together.
+const std::string& append_checked_sql() {
+  static const std::string sql =
+      std::string("WITH locked AS MATERIALIZED ("
+                  "SELECT h.stream_id, h.last_seq, h.last_created_at FROM unnest($22::text[]) AS u(id) "
+                  "JOIN stream_heads h ON h.stream_id = u.id ORDER BY h.stream_id FOR UPDATE OF h), "
+                  "ok AS MATERIALIZED (SELECT "
+                  "(SELECT count(*) FROM locked l "
+                  "JOIN unnest($22::text[], $23::bigint[], $24::bigint[]) AS d(id, seq, created_at) "
+                  "ON l.stream_id = d.id AND l.last_seq = d.seq AND l.last_created_at = d.created_at) "
+                  "= cardinality($22::text[]) "
+                  "AND NOT EXISTS (SELECT 1 FROM unnest($27::text[]) AS u(id), "
+                  "LATERAL (SELECT 1 FROM messages m WHERE m.id = u.id AND m.created_at >= $28 LIMIT 1) AS found) "
+                  "AS ok), "
+                  "written AS (") +
+      insert_messages_sql +
+      " WHERE (SELECT ok FROM ok)), "
+      "moved AS (UPDATE stream_heads h SET last_seq = d.seq, last_created_at = d.created_at "
+      "FROM unnest($22::text[], $25::bigint[], $26::bigint[]) AS d(id, seq, created_at) "
+      "WHERE h.stream_id = d.id AND (SELECT ok FROM ok)) "
+      "SELECT ok FROM ok";
+  return sql;
+}
+
+enum class one_trip { written, moved, not_covered };
+
+// The run numbered from the cache and written in one round trip, when the
+// cache covers it: every stream's head known, every month's partition made.
+// `moved`: another node wrote meanwhile (or an id is stored); nothing was
+// written and the run is as it came, to be written the two-trip way.
+result<one_trip> write_from_cache(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
+                                  head_cache& cache, partition_months months, append_txn txn) {
+  heads hs;
+  for (const message* m : ms) {
+    auto it = cache.heads.find(m->stream_id);
+    if (it == cache.heads.end()) return one_trip::not_covered;
+    hs.try_emplace(m->stream_id, head{it->second.seq, it->second.created_at});
+  }
+  const heads before = hs;
+  std::vector<millis> proposed;
+  proposed.reserve(ms.size());
+  for (const message* m : ms) proposed.push_back(m->created_at);
+  const auto undo = [&] {
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+      ms[i]->seq = 0;
+      ms[i]->created_at = proposed[i];
+    }
+    std::fill(duplicate.begin(), duplicate.end(), false);
+  };
+  std::unordered_set<std::string> seen;
+  const auto fresh = number(ms, duplicate, hs, seen);
+  for (const message* m : fresh)
+    if (!months.known.count(month_of(m->created_at))) {
+      undo();
+      return one_trip::not_covered;
+    }
+  pg_params p = message_arrays(fresh);
+  std::vector<std::optional<std::string>> ids, message_ids;
+  std::vector<std::optional<std::int64_t>> seqs, times, new_seqs, new_times;
+  for (const auto& [id, h] : hs) {
+    const head& old = before.at(id);
+    ids.emplace_back(id);
+    seqs.emplace_back(old.seq);
+    times.emplace_back(old.created_at);
+    new_seqs.emplace_back(h.seq);
+    new_times.emplace_back(h.created_at);
+  }
+  for (const message* m : fresh) message_ids.emplace_back(m->id);
+  const millis oldest = *std::min_element(proposed.begin(), proposed.end());
+  p.add_all(text_array(ids), int_array(seqs), int_array(times), int_array(new_seqs), int_array(new_times),
+            text_array(message_ids), oldest - duplicate_window);
+  const std::vector<pg_connection::step> steps{
+      {"", "BEGIN"}, {"sorak_append_checked", append_checked_sql(), &p}, {"", "COMMIT"}};
+  if (txn.commit_sent) *txn.commit_sent = true;
+  if (txn.one_trip) *txn.one_trip = true;
+  auto rs = db.pipeline(steps);
+  if (!rs) return rs.err();
+  if (rs->back().command_tag() != "COMMIT") return error(errc::internal, "postgres: the transaction was rolled back");
+  if ((*rs)[1].rows() != 1 || (*rs)[1].text(0, 0) != "t") {
+    // Nothing was written: the COMMIT closed an empty transaction.
+    if (txn.commit_sent) *txn.commit_sent = false;
+    if (txn.one_trip) *txn.one_trip = false;
+    ++cache.stale;
+    for (const auto& [id, h] : hs) cache.heads.erase(id);
+    undo();
+    return one_trip::moved;
+  }
+  ++cache.one_trip;
+  for (const auto& [id, h] : hs) cache.heads[id] = {h.seq, h.created_at};
+  return one_trip::written;
+}
+
+void remember_heads(head_cache& cache, const heads& hs) {
+  if (cache.heads.size() + hs.size() > cache.max_streams) cache.heads.clear();
+  for (const auto& [id, h] : hs) cache.heads[id] = {h.seq, h.created_at};
+}
+
 // A message's place in its stream: its seq and created_at.
 struct place {
   std::int64_t seq;
@@ -237,8 +340,13 @@ result<std::vector<message>> newest_below(pg_connection& db, std::string_view st
 // ---- the group write ------------------------------------------------------------
 
 status insert_appends(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
-                      partition_months months, bool multi_row, append_txn txn) {
+                      partition_months months, bool multi_row, append_txn txn, head_cache* cache) {
   std::fill(duplicate.begin(), duplicate.end(), false);
+  if (cache && multi_row && txn.own && !ms.empty()) {
+    auto fast = write_from_cache(db, ms, duplicate, *cache, months, txn);
+    if (!fast) return fast.err();
+    if (*fast == one_trip::written) return ok_value;
+  }
   auto read = read_group(db, ms, txn.own);
   if (!read) return read.err();
   auto fresh = number(ms, duplicate, read->hs, read->seen);
@@ -248,7 +356,9 @@ status insert_appends(pg_connection& db, const std::vector<message*>& ms, std::v
     return db.commit();
   }
   if (auto s = ensure_months(db, fresh, months); !s) return s;
-  return write_rows(db, fresh, read->hs, multi_row, txn);
+  auto s = write_rows(db, fresh, read->hs, multi_row, txn);
+  if (s && cache && txn.own) remember_heads(*cache, read->hs);
+  return s;
 }
 
 // ---- reads ----------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sorak/store.hpp"
@@ -42,6 +43,25 @@ struct partition_months {
 struct append_txn {
   bool own = false;
   bool* commit_sent = nullptr;
+  bool* one_trip = nullptr;  // set when the COMMIT went out with the BEGIN (head_cache)
+};
+// The heads this writer's own commits left: stream id → its last seq and
+// created_at. A run of appends whose streams are all in it (and whose months
+// have partitions) is numbered from it before anything is sent and written in
+// ONE round trip: BEGIN, one statement that locks the heads and writes only if
+// they are still what the cache says and no id of the run is stored, COMMIT.
+// When another node wrote to one of the streams meanwhile, that statement
+// writes nothing and the run is written the two-trip way (numbered from the
+// locked heads). Writer thread only.
+struct head_cache {
+  struct head {
+    std::int64_t seq = 0;
+    millis created_at = 0;
+  };
+  std::unordered_map<std::string, head> heads;
+  std::size_t max_streams = 100'000;  // past this the cache starts again empty
+  std::uint64_t one_trip = 0;         // runs written in one round trip
+  std::uint64_t stale = 0;            // runs whose cached heads had moved
 };
 // Writes a run of appends (pg_messages.cpp): locks the head rows of their
 // streams (in stream id order, so two nodes never deadlock), gives each
@@ -49,8 +69,10 @@ struct append_txn {
 // creates a missing partition, inserts them. duplicate[i] is set for a
 // message whose id is stored already (or earlier in `ms`); it is left out and
 // keeps seq 0.
+// With `cache` (and txn.own) a run the cache covers goes in one round trip,
+// and the cache learns the heads of every run that commits.
 status insert_appends(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
-                      partition_months months, bool multi_row, append_txn txn = {});
+                      partition_months months, bool multi_row, append_txn txn = {}, head_cache* cache = nullptr);
 
 // ---- reads (any connection) --------------------------------------------------
 result<stream> select_stream(pg_connection& db, std::string_view stream_id);

@@ -62,6 +62,8 @@ postgres_store::~postgres_store() {
 }
 
 std::uint64_t postgres_store::commit_count() const { return writer_->commit_count(); }
+std::uint64_t postgres_store::one_trip_runs() const { return writer_->cached_heads().one_trip; }
+std::uint64_t postgres_store::stale_head_runs() const { return writer_->cached_heads().stale; }
 
 // Reads change nothing, so one that failed on a pooled connection found dead
 // (not one that timed out) is tried once more, on a new one.

@@ -132,6 +132,11 @@ class postgres_store final : public store {
 
   // Transactions committed so far (one per group).
   std::uint64_t commit_count() const;
+  // Runs of appends written in one round trip from the writer's cached heads,
+  // and runs whose cached heads another node had moved (pg_queries.hpp).
+  // Read after flush().
+  std::uint64_t one_trip_runs() const;
+  std::uint64_t stale_head_runs() const;
 
  private:
   postgres_store(std::string url, pg::conn_options conn, std::unique_ptr<pg::read_pool> readers,

@@ -159,6 +159,65 @@ TEST_F(pg_store_test, two_nodes_appending_to_one_stream_number_it_without_gap_or
   EXPECT_LT(a->commit_count() + b->commit_count(), 4000u) << "appends were not grouped";
 }
 
+// A node alone on its streams writes each run after a stream's first in one
+// round trip, numbered from the heads its own commits left; a node whose
+// cached head another node moved finds out under the lock, writes nothing
+// that way, and numbers the run from the locked head instead.
+std::int64_t append_one(postgres_store& node, const std::string& stream_id, const std::string& content, millis at) {
+  message m;
+  m.id = new_uuid_v7();
+  m.stream_id = stream_id;
+  m.user.id = "u";
+  m.content = content;
+  m.created_at = at;
+  std::int64_t seq = -1;
+  node.append(std::move(m), [&seq](result<message> r) { seq = r ? r->seq : 0; });
+  node.flush();
+  return seq;
+}
+
+TEST_F(pg_store_test, a_node_alone_on_a_stream_writes_a_run_in_one_round_trip) {
+  auto a = open();
+  ASSERT_TRUE(a);
+  auto s = a->create_stream(named("t"));
+  ASSERT_TRUE(s) << s.err().message;
+  const millis base = now_millis();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(append_one(*a, s->id, "m" + std::to_string(i), base + i), i + 1);
+  EXPECT_EQ(a->one_trip_runs(), 4u) << "the first run learns the head, the others use it";
+  EXPECT_EQ(a->stale_head_runs(), 0u);
+  const auto latest = a->latest(s->id, 10);
+  ASSERT_EQ(latest.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(latest[static_cast<std::size_t>(i)].content, "m" + std::to_string(i));
+}
+
+TEST_F(pg_store_test, a_head_another_node_moved_is_read_under_the_lock_and_nothing_is_numbered_twice) {
+  auto a = open();
+  auto b = open();
+  ASSERT_TRUE(a && b);
+  auto s = a->create_stream(named("t"));
+  ASSERT_TRUE(s) << s.err().message;
+  const millis base = now_millis() + 60'000;  // b's message gets a later created_at than a's proposals
+  EXPECT_EQ(append_one(*a, s->id, "a1", base), 1);
+  EXPECT_EQ(append_one(*a, s->id, "a2", base + 1), 2);
+  EXPECT_EQ(append_one(*b, s->id, "b1", base + 10), 3);
+  // a's cache says seq 2: the head is at 3 now.
+  EXPECT_EQ(append_one(*a, s->id, "a3", base + 2), 4);
+  EXPECT_EQ(a->stale_head_runs(), 1u);
+  EXPECT_EQ(append_one(*a, s->id, "a4", base + 3), 5);
+  EXPECT_EQ(a->one_trip_runs(), 2u) << "a2, then a4 from the head a3's run read";
+  std::vector<message> all;
+  b->scan_messages(s->id, [&](const message& m) { all.push_back(m); });
+  ASSERT_EQ(all.size(), 5u);
+  const std::vector<std::string> order{"a1", "a2", "b1", "a3", "a4"};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].content, order[i]);
+    EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+    if (i) {
+      EXPECT_LT(all[i - 1].created_at, all[i].created_at) << "at seq " << all[i].seq;
+    }
+  }
+}
+
 // ---- plans on a big stream ------------------------------------------------------------
 
 // The plan of `sql` with `params`, as JSON text.
@@ -375,6 +434,16 @@ TEST_F(pg_store_test, after_its_connections_are_cut_the_store_reconnects_by_itse
   auto msgs = st->latest(s->id, 10);
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].content, "after the cut");
+  // Again, now that the writer knows the stream's head: its next run goes in
+  // one round trip whose COMMIT goes out with its BEGIN, so the dead connection
+  // is found with the COMMIT sent; the run is found not stored and is retried.
+  ASSERT_TRUE(db->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+  std::this_thread::sleep_for(100ms);
+  stored = append_and_wait(*st, make_message(s->id, "after the second cut", now_millis()));
+  ASSERT_TRUE(stored) << stored.err().message;
+  EXPECT_EQ(stored->seq, 2);
+  EXPECT_EQ(st->latest(s->id, 10).size(), 2u);
 }
 
 TEST_F(pg_store_test, a_group_that_gets_no_answer_fails_unacked_and_the_writer_goes_on) {
@@ -568,6 +637,39 @@ TEST_F(pg_relayed_test, a_group_whose_commit_never_arrived_fails_and_is_not_stor
   auto msgs = st->latest(s.id, 10);
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].content, "next");
+}
+
+// The same two cuts once the writer knows the stream's head, so that a run's
+// COMMIT goes out with its BEGIN: an answer lost after the commit is found
+// stored and acked once; a run the server never got is found not stored and
+// written again on a new connection (nothing of it can have been kept).
+TEST_F(pg_relayed_test, a_one_trip_run_whose_answer_was_lost_is_acked_once_and_one_never_received_is_sent_again) {
+  commit_cutter relay("127.0.0.1", server_port());
+  auto [st, s] = open_through(relay);
+  ASSERT_TRUE(st);
+  auto first = append_and_wait(*st, make_message(s.id, "first", now_millis()));
+  ASSERT_TRUE(first) << first.err().message;
+  relay.arm(commit_cutter::mode::lose_answer);
+  auto lost = append_and_wait(*st, make_message(s.id, "committed, answer lost", now_millis()));
+  EXPECT_EQ(relay.cuts(), 1);
+  ASSERT_TRUE(lost) << lost.err().message;
+  EXPECT_EQ(lost->seq, 2);
+  auto warm = append_and_wait(*st, make_message(s.id, "warm again", now_millis()));
+  ASSERT_TRUE(warm) << warm.err().message;
+  EXPECT_EQ(warm->seq, 3);
+  relay.arm(commit_cutter::mode::drop_commit);
+  auto resent = append_and_wait(*st, make_message(s.id, "never received, sent again", now_millis()));
+  EXPECT_EQ(relay.cuts(), 2);
+  ASSERT_TRUE(resent) << resent.err().message;
+  EXPECT_EQ(resent->seq, 4);
+  // The lost answer left the cache one behind ("warm again" found it moved);
+  // the run sent again went in one trip.
+  EXPECT_EQ(st->stale_head_runs(), 1u);
+  EXPECT_EQ(st->one_trip_runs(), 1u);
+  auto msgs = st->latest(s.id, 10);
+  ASSERT_EQ(msgs.size(), 4u);
+  EXPECT_EQ(msgs[1].content, "committed, answer lost");
+  EXPECT_EQ(msgs[3].content, "never received, sent again");
 }
 
 // ---- one INSERT per group against one per message ---------------------------------------

@@ -219,9 +219,11 @@ status group_writer::begin() {
   }
 }
 
-// A group of appends only (the usual one) is two round trips: BEGIN goes out
-// with its first statements and COMMIT with its last. A connection found dead
-// by the first is replaced once, as begin() does.
+// A group of appends only (the usual one) is one round trip when the writer's
+// cached heads cover it (BEGIN, the checked write and COMMIT together), else
+// two: BEGIN goes out with the first statements and COMMIT with the last. A
+// connection found dead by the first trip is replaced once, as begin() does;
+// when that trip carried the COMMIT, only once the group is known not stored.
 status group_writer::write_appends(std::vector<write_op>& group, std::vector<op_outcome>& out, bool& commit_sent) {
   std::vector<std::size_t> all(group.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -229,11 +231,26 @@ status group_writer::write_appends(std::vector<write_op>& group, std::vector<op_
     const bool reused = db_ && !db_->broken();
     status s = connected();
     if (s) s = partitions_ahead();
+    bool one_trip = false;
     if (s) {
       auto pending = all;
-      s = flush_appends(group, pending, out, append_txn{.own = true, .commit_sent = &commit_sent});
+      s = flush_appends(group, pending, out,
+                        append_txn{.own = true, .commit_sent = &commit_sent, .one_trip = &one_trip});
     }
-    if (s || commit_sent || !reused || attempt > 0 || !db_ || !db_->found_dead()) return s;
+    if (s || !reused || attempt > 0 || !db_ || !db_->found_dead() || (commit_sent && !one_trip)) return s;
+    if (commit_sent) {
+      const int backend_pid = db_->backend_pid();
+      db_.reset();
+      auto stored = committed_after_all(group, out, backend_pid);
+      commit_sent = false;  // answered here: commit_group need not ask again
+      if (!stored) return stored.err();
+      if (*stored) return ok_value;
+      for (std::size_t i = 0; i < group.size(); ++i) {  // flush_appends moved them there
+        if (out[i].stored) *group[i].append = std::move(*out[i].stored);
+        out[i] = op_outcome{};
+      }
+      continue;
+    }
     db_.reset();
   }
 }
@@ -262,7 +279,7 @@ status group_writer::flush_appends(std::vector<write_op>& group, std::vector<std
   ms.reserve(pending.size());
   for (std::size_t i : pending) ms.push_back(&*group[i].append);
   std::vector<bool> duplicate(ms.size(), false);
-  status s = insert_appends(*db_, ms, duplicate, {known_months_, months_in_txn_}, opts_.multi_row_insert, txn);
+  status s = insert_appends(*db_, ms, duplicate, {known_months_, months_in_txn_}, opts_.multi_row_insert, txn, &heads_);
   // After a COMMIT that got no answer the messages as numbered are kept:
   // committed_after_all looks one of them up.
   if (!s && !(txn.commit_sent && *txn.commit_sent)) return s;

@@ -99,6 +99,8 @@ class group_writer {
   void stop();
 
   std::uint64_t commit_count() const;
+  // The writer's cached heads and their counts; read only after flush().
+  const head_cache& cached_heads() const { return heads_; }
   // Forgets that partitions of months before `month` exist (retention dropped
   // them): a later message of such a month makes its partition again.
   void forget_months_before(std::int64_t month);
@@ -130,6 +132,7 @@ class group_writer {
   std::set<std::int64_t> known_months_;      // partitions of `messages` known to exist
   std::vector<std::int64_t> months_in_txn_;  // created by the open transaction
   std::int64_t forgotten_before_ = 0;         // applied forget_months_before
+  head_cache heads_;                         // what this writer's commits left
 
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;
