@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   startServer, createStream, joinChat, sendAcked, allHistory, api, freshUser, waitFor, SORAK, UUID_V7,
 } from './lib/server.mjs';
+import { metric } from './lib/seed.mjs';
 
 let server;
 const owner = { sub: 'cli-owner', username: 'owner', display_name: 'The Owner' };
@@ -163,6 +164,32 @@ test('sorak watch shows sent messages in the display format; sorak send prints t
   const hhmmss = (ts) => ts.slice(11, 19);
   assert.equal(shown[0], `💬 [${hhmmss(history[0].created_at)}] 💎Lv.12 Alice: hello from alice`);
   assert.equal(shown[1], `💬 [${hhmmss(history[1].created_at)}] Lv.3 Bob: hi there`);
+});
+
+test('sorak watch negotiates permessage-deflate and prints every line of a burst, in order', async () => {
+  const stream = await createStream(server, owner, { title: 'a busy stream in the terminal' });
+  const deflated = async () => (await metric(server, 'sorak_ws_deflate_sessions_total')) ?? 0;
+  const before = await deflated();
+  const watch = start(['watch', stream.id, '--count', '120', '--token', await cliToken({ sub: 'cli-zip', username: 'zip' })]);
+  await waitFor(() => /watching/.test(watch.stderr), { timeoutMs: 10000, what: 'sorak watch to connect' });
+  await waitFor(async () => (await deflated()) === before + 1, { timeoutMs: 5000, what: 'the watch to negotiate permessage-deflate' });
+
+  // Two senders without waiting for acks: rounds of several events, which a
+  // client keeping its inflater's window reads as one DEFLATE chain each.
+  const senders = [
+    await joinChat(server, stream.id, server.token(freshUser('burst'))),
+    await joinChat(server, stream.id, server.token(freshUser('burst'))),
+  ];
+  for (let i = 0; i < 120; i++) senders[i % 2].send({ type: 'message', content: `burst line ${i}` });
+  const timer = setTimeout(() => watch.child.kill('SIGKILL'), 20000);
+  const w = await watch.done;
+  clearTimeout(timer);
+  assertOk(w, 'watch --count 120');
+  const shown = lines(w.stdout).filter((l) => l.startsWith('💬')).map((l) => /burst line (\d+)$/.exec(l)?.[1]);
+  const history = (await allHistory(server, stream.id, server.token(owner))).messages;
+  assert.equal(history.length, 120);
+  assert.deepEqual(shown, history.map((m) => /burst line (\d+)$/.exec(m.content)[1]), 'the store\'s order, none lost or doubled');
+  for (const c of senders) await c.close();
 });
 
 test('sorak watch quotes the parent above a reply: seen, fetched by id, or deleted', async () => {
