@@ -26,6 +26,23 @@ void completions::post(std::function<void()> job) {
   changed_.notify_all();
 }
 
+void completions::run_or_post(std::function<void()> job) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!jobs_.empty() || running_ != 0) {
+      lock.unlock();
+      return post(std::move(job));
+    }
+  }
+  try {
+    job();
+  } catch (const std::exception& e) {
+    spdlog::error("store: a commit callback threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("store: a commit callback threw");
+  }
+}
+
 void completions::drain() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return jobs_.empty() && running_ == 0; });

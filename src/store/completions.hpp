@@ -8,9 +8,12 @@
 // one at a time in the order posted, so callbacks keep the append order across
 // groups. At most `max_pending` jobs wait: past that, post() blocks the writer,
 // so a slow consumer of callbacks slows commits instead of growing memory.
+// A writer with no next group waiting runs the callbacks itself
+// (run_or_post): nothing to overlap, and one thread wake-up fewer on the way
+// from a commit to the broadcast.
 //
-// Thread-safety: post() and drain() may be called from any thread except this
-// one's own jobs. The destructor drains what was posted and joins.
+// Thread-safety: post(), run_or_post() (one poster only) and drain() may be
+// called from any thread except this one's own jobs. The destructor drains what was posted and joins.
 #pragma once
 
 #include <condition_variable>
@@ -31,6 +34,13 @@ class completions {
 
   // Queues `job` after every job posted before it.
   void post(std::function<void()> job);
+  // Runs `job` on the calling thread when no job posted before it is waiting
+  // or running (so the order holds), else queues it as post() does. Saves a
+  // wake-up of this thread when the writer has nothing else to do; a writer
+  // with work queued posts instead, so its next group does not wait. Only for
+  // a caller that is the one poster (a group writer): no job can be posted
+  // between the check and the run.
+  void run_or_post(std::function<void()> job);
   // Blocks until every job posted before the call has run.
   void drain();
 
