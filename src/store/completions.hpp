@@ -34,13 +34,13 @@ class completions {
 
   // Queues `job` after every job posted before it.
   void post(std::function<void()> job);
-  // Runs `job` on the calling thread when no job posted before it is waiting
-  // or running (so the order holds), else queues it as post() does. Saves a
-  // wake-up of this thread when the writer has nothing else to do; a writer
-  // with work queued posts instead, so its next group does not wait. Only for
-  // a caller that is the one poster (a group writer): no job can be posted
-  // between the check and the run.
-  void run_or_post(std::function<void()> job);
+  // Runs `job` on the calling thread when the caller has nothing else to do
+  // (`caller_idle`: a writer with no next group queued) and no job posted
+  // before it is waiting or running (so the order holds), else queues it as
+  // post() does: a wake-up of this thread saved when there is nothing to
+  // overlap. Only for a caller that is the one poster (a group writer): no job
+  // can be posted between the check and the run.
+  void run_or_post(std::function<void()> job, bool caller_idle);
   // Blocks until every job posted before the call has run.
   void drain();
 

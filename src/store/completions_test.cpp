@@ -17,7 +17,7 @@ namespace {
 TEST(completions_test, with_nothing_waiting_a_job_runs_on_the_callers_thread) {
   completions c;
   std::thread::id ran_on;
-  c.run_or_post([&] { ran_on = std::this_thread::get_id(); });
+  c.run_or_post([&] { ran_on = std::this_thread::get_id(); }, true);
   EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
@@ -39,21 +39,30 @@ TEST(completions_test, behind_a_running_job_a_job_is_queued_and_the_order_holds)
   });
   started.get_future().wait();
   std::thread::id ran_on;
-  c.run_or_post([&] {
-    ran_on = std::this_thread::get_id();
-    note("second");
-  });
+  c.run_or_post(
+      [&] {
+        ran_on = std::this_thread::get_id();
+        note("second");
+      },
+      true);
   release.set_value();
   c.drain();
   EXPECT_EQ(order, (std::vector<std::string>{"first", "second"}));
   EXPECT_NE(ran_on, std::this_thread::get_id()) << "it waited its turn on the completions thread";
 }
 
+TEST(completions_test, a_caller_with_work_of_its_own_hands_the_job_over) {
+  completions c;
+  std::promise<std::thread::id> ran_on;
+  c.run_or_post([&] { ran_on.set_value(std::this_thread::get_id()); }, false);
+  EXPECT_NE(ran_on.get_future().get(), std::this_thread::get_id());
+}
+
 TEST(completions_test, a_job_that_throws_here_is_logged_and_the_caller_goes_on) {
   completions c;
-  c.run_or_post([] { throw std::runtime_error("a caller's bug"); });
+  c.run_or_post([] { throw std::runtime_error("a caller's bug"); }, true);
   bool ran = false;
-  c.run_or_post([&] { ran = true; });
+  c.run_or_post([&] { ran = true; }, true);
   EXPECT_TRUE(ran);
 }
 

@@ -109,10 +109,7 @@ void group_writer::run() {
       }
       group_done_.notify_all();
     };
-    if (nothing_queued())
-      completions_.run_or_post(std::move(callbacks));
-    else
-      completions_.post(std::move(callbacks));
+    completions_.run_or_post(std::move(callbacks), nothing_queued());
   }
 }
 
