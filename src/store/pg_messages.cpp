@@ -3,6 +3,7 @@
 // timestamp; created_at grows with stream_seq, which lets a query that knows a
 // cursor's created_at skip the monthly partitions that cannot hold the page.
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <unordered_set>
@@ -248,7 +249,12 @@ enum class one_trip { written, moved, not_covered };
 result<one_trip> write_from_cache(pg_connection& db, const std::vector<message*>& ms, std::vector<bool>& duplicate,
                                   head_cache& cache, partition_months months, append_txn txn) {
   heads hs;
+  const auto now = std::chrono::steady_clock::now();
   for (const message* m : ms) {
+    if (auto c = cache.contended.find(m->stream_id); c != cache.contended.end()) {
+      if (c->second > now) return one_trip::not_covered;
+      cache.contended.erase(c);
+    }
     auto it = cache.heads.find(m->stream_id);
     if (it == cache.heads.end()) return one_trip::not_covered;
     hs.try_emplace(m->stream_id, head{it->second.seq, it->second.created_at});
@@ -298,7 +304,11 @@ result<one_trip> write_from_cache(pg_connection& db, const std::vector<message*>
     if (txn.commit_sent) *txn.commit_sent = false;
     if (txn.one_trip) *txn.one_trip = false;
     ++cache.stale;
-    for (const auto& [id, h] : hs) cache.heads.erase(id);
+    if (cache.contended.size() + hs.size() > cache.max_streams) cache.contended.clear();
+    for (const auto& [id, h] : hs) {
+      cache.heads.erase(id);
+      cache.contended[id] = now + cache.contended_pause;
+    }
     undo();
     return one_trip::moved;
   }

@@ -9,6 +9,7 @@
 // what it looks up first (a message's sequence number) never changes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -52,13 +53,17 @@ struct append_txn {
 // they are still what the cache says and no id of the run is stored, COMMIT.
 // When another node wrote to one of the streams meanwhile, that statement
 // writes nothing and the run is written the two-trip way (numbered from the
-// locked heads). Writer thread only.
+// locked heads). A stream found moved is written the two-trip way for
+// `contended_pause` (several nodes writing it would otherwise cost every run
+// a wasted trip). Writer thread only.
 struct head_cache {
   struct head {
     std::int64_t seq = 0;
     millis created_at = 0;
   };
   std::unordered_map<std::string, head> heads;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> contended;  // until when
+  std::chrono::milliseconds contended_pause{1000};
   std::size_t max_streams = 100'000;  // past this the cache starts again empty
   std::uint64_t one_trip = 0;         // runs written in one round trip
   std::uint64_t stale = 0;            // runs whose cached heads had moved
