@@ -6,21 +6,6 @@
 
 namespace sorak::store_detail {
 
-namespace {
-
-// A throwing callback is a caller's bug; logged, and the next job runs.
-void run_job(const std::function<void()>& job) {
-  try {
-    job();
-  } catch (const std::exception& e) {
-    spdlog::error("store: a commit callback threw: {}", e.what());
-  } catch (...) {
-    spdlog::error("store: a commit callback threw");
-  }
-}
-
-}  // namespace
-
 completions::completions(std::size_t max_pending)
     : max_pending_(max_pending == 0 ? 1 : max_pending), thread_([this] { run(); }) {}
 
@@ -41,18 +26,6 @@ void completions::post(std::function<void()> job) {
   changed_.notify_all();
 }
 
-void completions::run_or_post(std::function<void()> job, bool caller_idle) {
-  bool here = caller_idle;
-  if (here) {
-    std::lock_guard lock(mutex_);
-    here = jobs_.empty() && running_ == 0;
-  }
-  if (here)
-    run_job(job);
-  else
-    post(std::move(job));
-}
-
 void completions::drain() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return jobs_.empty() && running_ == 0; });
@@ -68,7 +41,13 @@ void completions::run() {
     running_ = 1;
     lock.unlock();
     changed_.notify_all();  // a writer waiting for room in the queue
-    run_job(job);
+    try {
+      job();
+    } catch (const std::exception& e) {
+      spdlog::error("store: a commit callback threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("store: a commit callback threw");
+    }
     lock.lock();
     running_ = 0;
     changed_.notify_all();

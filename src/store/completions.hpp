@@ -8,12 +8,9 @@
 // one at a time in the order posted, so callbacks keep the append order across
 // groups. At most `max_pending` jobs wait: past that, post() blocks the writer,
 // so a slow consumer of callbacks slows commits instead of growing memory.
-// A writer with no next group waiting runs the callbacks itself
-// (run_or_post): nothing to overlap, and one thread wake-up fewer on the way
-// from a commit to the broadcast.
 //
-// Thread-safety: post(), run_or_post() (one poster only) and drain() may be
-// called from any thread except this one's own jobs. The destructor drains what was posted and joins.
+// Thread-safety: post() and drain() may be called from any thread except this
+// one's own jobs. The destructor drains what was posted and joins.
 #pragma once
 
 #include <condition_variable>
@@ -34,13 +31,6 @@ class completions {
 
   // Queues `job` after every job posted before it.
   void post(std::function<void()> job);
-  // Runs `job` on the calling thread when the caller has nothing else to do
-  // (`caller_idle`: a writer with no next group queued) and no job posted
-  // before it is waiting or running (so the order holds), else queues it as
-  // post() does: a wake-up of this thread saved when there is nothing to
-  // overlap. Only for a caller that is the one poster (a group writer): no job
-  // can be posted between the check and the run.
-  void run_or_post(std::function<void()> job, bool caller_idle);
   // Blocks until every job posted before the call has run.
   void drain();
 

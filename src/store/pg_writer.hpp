@@ -108,7 +108,6 @@ class group_writer {
  private:
   void run();
   std::vector<write_op> take_group();
-  bool nothing_queued() const;
   // Runs the group in one transaction; what each op's callback is to hear.
   std::vector<op_outcome> commit_group(std::vector<write_op>& group);
   status begin();

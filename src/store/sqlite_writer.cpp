@@ -83,23 +83,16 @@ void group_writer::run() {
     if (group.empty()) return;
     auto results = commit_group(group);
     // The callbacks run on the completions thread while this one begins the
-    // next group, or here when no group waits; finished_ moves (and flush()
-    // returns) once they ran.
-    auto callbacks = [this, group = std::move(group), results = std::move(results)] {
+    // next group; finished_ moves (and flush() returns) once they ran.
+    completions_.post([this, group = std::move(group), results = std::move(results)] {
       for (std::size_t i = 0; i < group.size(); ++i) run_done(group[i], results[i]);
       {
         std::lock_guard lock(mutex_);
         finished_ += group.size();
       }
       group_done_.notify_all();
-    };
-    completions_.run_or_post(std::move(callbacks), nothing_queued());
+    });
   }
-}
-
-bool group_writer::nothing_queued() const {
-  std::lock_guard lock(mutex_);
-  return queue_.empty();
 }
 
 std::vector<write_op> group_writer::take_group() {

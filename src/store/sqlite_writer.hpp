@@ -72,7 +72,6 @@ class group_writer {
  private:
   void run();
   std::vector<write_op> take_group();  // blocks; empty once stopped and drained
-  bool nothing_queued() const;
   // Runs the group in one transaction; what each op's `done` is to hear.
   std::vector<status> commit_group(std::vector<write_op>& group);
   void apply_each(std::vector<write_op>& group, std::vector<status>& results);
