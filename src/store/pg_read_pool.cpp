@@ -25,15 +25,19 @@ result<read_pool::lease> read_pool::acquire() {
   return open_new();
 }
 
+// Only a connection actually tried moves the gate: a read refused while it is
+// shut must not shut it again, or reads coming more often than the pause (a
+// readiness probe, steady history traffic) would keep it shut for good and the
+// pool would never reconnect.
 result<read_pool::lease> read_pool::open_new() {
-  auto db = gate_.wait_left().count() > 0
-                ? result<std::unique_ptr<pg_connection>>(error(errc::store_unavailable, "postgres: unreachable"))
-                : pg_connection::open(url_, opts_);
+  const bool attempt = gate_.wait_left().count() == 0;
+  auto db = attempt ? pg_connection::open(url_, opts_)
+                    : result<std::unique_ptr<pg_connection>>(error(errc::store_unavailable, "postgres: unreachable"));
   if (db) {
     gate_.succeeded();
     return lease(this, std::move(*db), /*reused=*/false);
   }
-  if (db.err().is(errc::store_unavailable)) gate_.failed();
+  if (attempt && db.err().is(errc::store_unavailable)) gate_.failed();
   {
     std::lock_guard lock(mutex_);
     --open_;

@@ -24,6 +24,7 @@
 #include "core/ids.hpp"
 #include "store/pg_conn.hpp"
 #include "store/pg_queries.hpp"
+#include "store/pg_read_pool.hpp"
 #include "store/pg_schema.hpp"
 #include "store/pg_scratch_db.hpp"
 
@@ -489,10 +490,14 @@ class commit_cutter {
  public:
   enum class mode { pass, lose_answer, drop_commit };
 
-  commit_cutter(std::string host, int port) : host_(std::move(host)), port_(port) {
+  // Listens on `listen_port` (0: any free one).
+  commit_cutter(std::string host, int port, int listen_port = 0) : host_(std::move(host)), port_(port) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in a{};
     a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(listen_port));
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
     ::listen(listener_, 16);
@@ -612,6 +617,40 @@ class pg_relayed_test : public pg_store_test {
     return port_of(url_);
   }
 };
+
+// A free loopback port (nothing listens on it once this returns).
+int free_loopback_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+// Reads refused while the server is away must not keep the pool from trying
+// again: a readiness probe every 20 ms (faster than the reconnect pause) used
+// to push the pause on and on, and the pool never reconnected.
+TEST_F(pg_relayed_test, reads_polled_faster_than_the_reconnect_pause_get_a_connection_once_the_server_is_back) {
+  const int port = free_loopback_port();
+  pg::read_pool pool(through(url_, port), {.query_timeout = 2s}, 2);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_FALSE(pool.acquire()) << "nothing listens yet";
+    std::this_thread::sleep_for(20ms);
+  }
+  commit_cutter relay("127.0.0.1", server_port(), port);  // the server is back
+  ASSERT_EQ(relay.port(), port);
+  bool back = false;
+  for (int i = 0; i < 50 && !back; ++i) {
+    auto lease = pool.acquire();
+    back = static_cast<bool>(lease) && static_cast<bool>(lease->db().query("SELECT 1"));
+    if (!back) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(back) << "still refused a second after the server came back";
+}
 
 TEST_F(pg_relayed_test, a_group_whose_commit_answer_was_lost_but_is_stored_is_acked_once) {
   commit_cutter relay("127.0.0.1", server_port());
