@@ -212,6 +212,13 @@ status write_rows(pg_connection& db, const std::vector<const message*>& fresh, c
 
 // ---- one round trip, numbered from the cache ---------------------------------------
 
+// What a committed run left, for the next run of the same streams (bounded:
+// past max_streams the cache starts again empty).
+void remember_heads(head_cache& cache, const heads& hs) {
+  if (cache.heads.size() + hs.size() > cache.max_streams) cache.heads.clear();
+  for (const auto& [id, h] : hs) cache.heads[id] = {h.seq, h.created_at};
+}
+
 // Locks the run's heads (in stream id order, as lock_heads_sql) and writes the
 // run only if every head is still what the cache said ($22–$24) and no id of
 // the run ($27) is stored; answers whether it wrote. $1–$21 are the rows
@@ -313,13 +320,8 @@ result<one_trip> write_from_cache(pg_connection& db, const std::vector<message*>
     return one_trip::moved;
   }
   ++cache.one_trip;
-  for (const auto& [id, h] : hs) cache.heads[id] = {h.seq, h.created_at};
+  remember_heads(cache, hs);
   return one_trip::written;
-}
-
-void remember_heads(head_cache& cache, const heads& hs) {
-  if (cache.heads.size() + hs.size() > cache.max_streams) cache.heads.clear();
-  for (const auto& [id, h] : hs) cache.heads[id] = {h.seq, h.created_at};
 }
 
 // A message's place in its stream: its seq and created_at.
