@@ -132,7 +132,12 @@ bool room::dedup_lookup(const std::string& key, millis now, ack_callback ack, bo
   std::unique_lock lk(dedup_mutex_);
   auto it = dedup_.find(key);
   if (it == dedup_.end() || (it->second.committed && it->second.expires_at <= now)) {
-    if (claim) dedup_[key] = dedup_entry{};  // in flight; expires_at set on commit
+    if (claim) {  // in flight; expires_at set on commit
+      if (it == dedup_.end())
+        dedup_.try_emplace(key);
+      else
+        it->second = dedup_entry{};
+    }
     return false;
   }
   if (!it->second.committed) {
@@ -179,7 +184,14 @@ void room::dedup_fail(const std::string& key, const error& err) {
 
 void room::dedup_sweep(millis now) {
   std::lock_guard lk(dedup_mutex_);
-  std::erase_if(dedup_, [now](const auto& kv) { return kv.second.committed && kv.second.expires_at <= now; });
+  if (now - dedup_swept_at_ < dedup_sweep_every_ms) return;
+  dedup_swept_at_ = now;
+  boost::unordered::erase_if(dedup_, [now](const auto& kv) { return kv.second.committed && kv.second.expires_at <= now; });
+}
+
+std::size_t room::dedup_entries() const {
+  std::lock_guard lk(dedup_mutex_);
+  return dedup_.size();
 }
 
 // ---- events ------------------------------------------------------------------

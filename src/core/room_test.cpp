@@ -483,6 +483,33 @@ TEST(RoomDedup, SweepForgetsExpiredClientIdsOnly) {
   EXPECT_TRUE(r->dedup_begin(old_key, t0 + client_id_window_ms, log.callback()));
 }
 
+TEST(RoomDedup, ABusyRoomHoldsAboutAWindowOfClientIdsNotEveryOneEverSent) {
+  // A room chatting for an hour at 10 messages/s, swept as the server sweeps
+  // (every few seconds): it keeps its last window of client_ids (and at most
+  // one sweep interval more), not all 36,000.
+  auto r = open_room(10);
+  ack_log log;
+  std::size_t most = 0;
+  const millis every = 100;
+  for (millis t = t0; t < t0 + 3'600'000; t += every) {
+    const std::string key = room::dedup_key("u1", "c" + std::to_string(t));
+    ASSERT_TRUE(r->dedup_begin(key, t, log.callback()));
+    r->dedup_commit(key, {"m" + std::to_string(t), t});
+    if ((t - t0) % 2000 == 0) r->dedup_sweep(t);
+    most = std::max(most, r->dedup_entries());
+  }
+  const auto window = static_cast<std::size_t>(client_id_window_ms / every);
+  const auto slack = static_cast<std::size_t>((dedup_sweep_every_ms + 2000) / every);
+  EXPECT_GE(most, window);
+  EXPECT_LE(most, window + slack);
+  // The last ones are still acked, not stored again.
+  ack_log resend;
+  const millis last = t0 + 3'600'000 - every;
+  EXPECT_FALSE(r->dedup_begin(room::dedup_key("u1", "c" + std::to_string(last)), last + 1, resend.callback()));
+  ASSERT_EQ(resend.acks.size(), 1u);
+  EXPECT_EQ(resend.acks[0]->id, "m" + std::to_string(last));
+}
+
 TEST(RoomDedup, ClientIdsOfLoadedMessagesAreRemembered) {
   // A client that resends after a server restart is acked, not stored twice.
   const message stored = msg(1, t0, "c-1");

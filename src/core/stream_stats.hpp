@@ -19,8 +19,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "sorak/types.hpp"
 
@@ -101,7 +102,7 @@ class stream_stats {
   mutable std::mutex mutex_;
   millis last_recorded_ = 0;                                                               // GUARDED_BY(mutex_)
   std::int64_t total_ = 0, chats_ = 0, gift_messages_ = 0, stars_ = 0, peak_viewers_ = 0;  // GUARDED_BY(mutex_)
-  std::unordered_map<std::string, user_tally> users_;  // GUARDED_BY(mutex_), by user id
+  boost::unordered_flat_map<std::string, user_tally> users_;  // GUARDED_BY(mutex_), by user id
   std::map<std::string, gift_tally> gifts_;            // GUARDED_BY(mutex_), by gift id
   std::map<millis, minute_tally> minutes_;             // GUARDED_BY(mutex_), minutes with activity
 };

@@ -79,7 +79,7 @@ std::string stream_stats::save() const {
 }
 
 bool stream_stats::restore(const std::string& text) {
-  std::unordered_map<std::string, user_tally> users;
+  boost::unordered_flat_map<std::string, user_tally> users;
   std::map<std::string, gift_tally> gifts;
   std::vector<minute_tally> minutes;
   std::int64_t last = 0, total = 0, chats = 0, gift_messages = 0, stars = 0;

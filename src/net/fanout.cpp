@@ -157,7 +157,7 @@ void fanout::send_counts() {
 // its hold on the room.
 void fanout::drop_unwatched() {
   std::unique_lock lk(mutex_);
-  std::erase_if(audiences_, [](const auto& kv) { return kv.second.use_count() == 1; });
+  boost::unordered::erase_if(audiences_, [](const auto& kv) { return kv.second.use_count() == 1; });
 }
 
 }  // namespace sorak

@@ -27,7 +27,8 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
-#include <unordered_map>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "net/audience.hpp"
 #include "sorak/types.hpp"
@@ -65,7 +66,7 @@ class fanout {
   millis last_counts_ = 0;      // worker 0's, like the timer
   millis last_idle_check_ = 0;
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<audience>> audiences_;  // GUARDED_BY(mutex_), by stream id
+  boost::unordered_flat_map<std::string, std::shared_ptr<audience>> audiences_;  // GUARDED_BY(mutex_), by stream id
 };
 
 }  // namespace sorak

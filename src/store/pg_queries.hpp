@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "sorak/store.hpp"
 #include "store/pg_conn.hpp"
 
@@ -61,7 +63,7 @@ struct head_cache {
     std::int64_t seq = 0;
     millis created_at = 0;
   };
-  std::unordered_map<std::string, head> heads;
+  boost::unordered_flat_map<std::string, head> heads;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> contended;  // until when
   std::chrono::milliseconds contended_pause{1000};
   std::size_t max_streams = 100'000;  // past this the cache starts again empty
