@@ -507,3 +507,47 @@ for (const paced of [false, true]) {
     }
   });
 }
+
+// The platform case against the floor (bench/run.sh compares it with Sorak's): each stream is
+// a room /platform/<i>, gifts are frames told by their stamps, churn opens new connections.
+test('platform --protocol ws against the floor: rooms per stream, churn, every gift owed is read, no bots', async () => {
+  const floor = await startFloor(['2', '--paced']);
+  try {
+    const size = ['--streams', '6', '--viewers', '40', '--top', '15', '--rate', '60', '--gift-share', '0.2',
+      '--threads', '2', '--json'];
+    const refused = await bench(['platform', '--protocol', 'ws', ...size], { url: floor.url });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /no REST API for the bots: give --bots 0/);
+
+    const run = async (extra) => {
+      const r = await bench(['platform', '--protocol', 'ws', ...size, '--bots', '0', '--drain', '2',
+        '--server-pid', String(floor.child.pid), ...extra], { url: floor.url });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const r = await run(['--churn', '10', '--duration', '2']);
+    assert.equal(r.protocol, 'ws');
+    assert.equal(r.connected, 40 + 6 + 20, 'the viewers, a sender per stream, and the 20 that joined');
+    assert.deepEqual(r.churn, { rate: 10, left: 20, leaves_asked: 20, joined: 20 });
+    assert.equal(r.sent, 120);
+    assert.equal(r.bands.reduce((n, b) => n + b.viewers, 0), 40);
+    assert.ok(r.bands.every((b) => b.latency_ms.count > 0), 'every band measured');
+    assert.ok(r.gifts.sent >= 6, `each stream's first message is a gift: ${JSON.stringify(r.gifts)}`);
+    assert.equal(r.gifts.broadcast_seen, r.gifts.sent, 'owed as sent');
+    assert.ok(r.gifts.owed > 0);
+    assert.equal(r.gifts.delivered, r.gifts.owed);
+    assert.equal(r.bots, undefined);
+    assert.ok(r.delivered > 0 && r.latency_ms.count === r.delivered);
+    assertNoErrors(r);
+
+    // Without churn every gift read is one owed: none came from another stream's room.
+    const still = await run(['--churn', '0', '--duration', '1']);
+    assert.ok(still.gifts.owed > 0);
+    assert.equal(still.gifts.read, still.gifts.owed);
+    assert.equal(still.gifts.delivered, still.gifts.owed);
+    assertNoErrors(still);
+  } finally {
+    await stopFloor(floor);
+  }
+  assert.equal(floor.child.exitCode, 0, 'TERM stops it cleanly');
+});
