@@ -4,7 +4,8 @@
 # in one place for both ways of running it:
 #
 #   source bench/platform.sh; platform_section   from bench/run.sh: the case through its run_case
-#                                                (a fresh sorakd, the JSON line into latest.jsonl)
+#                                                (a fresh sorakd, the JSON line into latest.jsonl),
+#                                                then the same on the floor relay (no bots)
 #   bash bench/platform.sh [--quick] [OUT.jsonl] on its own: a fresh sorakd on loopback, the run,
 #                                                the table on stdout, the JSON line appended to OUT
 #                                                (default bench/results/platform.jsonl)
@@ -14,23 +15,31 @@
 # (the generator's load threads, 2). Bounded: the generator is killed after duration + 120 s, and
 # the sorakd it started is stopped by its PID (TERM, then KILL after 10 s) on any exit.
 
-# The generator's flags for the case; QUICK=1 for the small sizes.
+# The generator's flags for the case; QUICK=1 for the small sizes. `platform_flags floor`: the same
+# day for the floor relay (--protocol ws, a room per stream), without bots: it has no REST API.
 platform_flags() {
   local duration=${BENCH_PLATFORM_DURATION:-$([ "${QUICK:-0}" = 1 ] && echo 5 || echo 30)}
+  local bots=(--bots 100 --bot-rate 100)
+  [ "${QUICK:-0}" = 1 ] && bots=(--bots 10 --bot-rate 10)
+  [ "${1:-sorak}" = floor ] && bots=(--bots 0)
   if [ "${QUICK:-0}" = 1 ]; then
-    echo --streams 30 --viewers 1500 --top 500 --rate 100 --churn 20 --bots 10 --bot-rate 10 \
+    echo --streams 30 --viewers 1500 --top 500 --rate 100 --churn 20 "${bots[@]}" \
       --duration "$duration" --threads "${BENCH_THREADS:-2}"
   else
     echo --streams 300 --viewers 15000 --top 5000 --rate 1000 --alpha 0.5 --gift-share 0.05 --churn 200 \
-      --bots 100 --bot-rate 100 --duration "$duration" --threads "${BENCH_THREADS:-2}"
+      "${bots[@]}" --duration "$duration" --threads "${BENCH_THREADS:-2}"
   fi
 }
 
-# Sourced by bench/run.sh: one case through its run_case, when BENCH_ONLY matches "platform".
+# Sourced by bench/run.sh: the case through its run_case, when BENCH_ONLY matches "platform": Sorak,
+# then the floor (bench/peers/floor.sh --paced, as for fanout) on the same day, when BENCH_SYSTEMS
+# has them. The floor's worst band p99 is shown beside Sorak's (bench/report.mjs).
 platform_section() {
   [[ platform =~ $ONLY ]] || return 0
   # shellcheck disable=SC2046  # the flags are words
-  run_case platform sorak platform $(platform_flags)
+  run_case platform sorak platform $(platform_flags sorak)
+  # shellcheck disable=SC2046
+  run_case platform floor platform $(platform_flags floor)
 }
 
 # ---- run on its own ---------------------------------------------------------------------------

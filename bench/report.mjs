@@ -110,9 +110,14 @@ const targets = [
              { what: 'generator CPU per delivery', unit: 'us', get: (r) => r.client_cpu_us_per_delivery, better: 'lower' },
              allDelivered, { what: 'p99 latency', unit: 'ms', get: p99, better: 'lower' }] },
   { case: 'platform', name: 'platform day', title: "A platform's day: 300 Zipf-sized streams, 15 k viewers, churn 200/s, 5 % gifts, 100 REST bots",
+    // The floor's run of the same day (bench/platform.sh: a room per stream, no bots) has no
+    // delivery count to share out; the gifts it owed are its figure.
+    floorDelivered: { what: 'gifts delivered', unit: 'share', get: (r) => (r.gifts?.owed > 0 ? r.gifts.delivered / r.gifts.owed : null) },
     checks: [{ what: 'gifts owed but not read', unit: 'count', get: (r) => r.gifts?.missing, better: 'lower',
                goal: { text: 'none', test: (v, r) => v === 0 && r.gifts?.owed > 0 } },
-             { what: 'worst band p99', unit: 'ms', better: 'lower',
+             // Judged on Sorak's figure alone; the floor's worst band is shown beside it (vs), as
+             // what this machine leaves of the 100 ms (bench/OPTIMISATIONS.md #18).
+             { what: 'worst band p99', unit: 'ms', better: 'lower', vs: 'floor',
                get: (r) => (Array.isArray(r.bands) && r.bands.length
                  ? Math.max(...r.bands.map((b) => (num(b.latency_ms?.p99) ? b.latency_ms.p99 : Infinity))) : null),
                goal: { text: '≤ 100 ms in every band', test: (v) => v <= 100 } },
@@ -461,17 +466,19 @@ function floorSection(all) {
         : num(f.value) ? (goal.test(f.value, find(all, target.case, 'floor'), all) ? 'yes' : 'no: the floor misses it too') : '—';
       rows.push(`| ${target.name} | ${check.what} | ${figureCell(v, check.unit)} | ${figureCell(f, check.unit)} | ` +
         `${ratioCell(ratioOf(v, f, { a: 'Sorak', b: 'floor' }))} | ` +
-        `${figureCell(judge(all, target.case, 'floor', allDelivered), 'share')} | ${goal.text} | ${reach} |`);
+        `${figureCell(judge(all, target.case, 'floor', target.floorDelivered ?? allDelivered), 'share')} | ${goal.text} | ${reach} |`);
     }
   }
   if (rows.length === 0) return 'No floor run in this result.';
   return ['The floor (`bench/peers/floor.cpp`, started by `bench/peers/floor.sh --paced`) relays every text frame ' +
-    'to every other client and does nothing else: no store, no token, no history, no checks. It writes as ' +
+    'to every other client of its room (the upgrade path) and does nothing else: no store, no token, no history, no checks. It writes as ' +
     'sorakd does (one send per viewer per pass, a pass\'s sends in one io_uring submission, the pass paced as ' +
     'sorakd paces its rounds) and is measured by the same generator in the same run. Its latency is the kernel\'s ' +
     'loopback path and the generator\'s reads on the same two cores; a target it misses is out of reach, as far as ' +
     'we can measure, for any server measured this way on this machine (unpaced it does worse at 5 k: ' +
-    '`bench/OPTIMISATIONS.md`).', '',
+    '`bench/OPTIMISATIONS.md`). In the platform day each stream is a room of the floor (the upgrade path ' +
+    '`/platform/<i>`), with no REST bots (it has none to poll), and gifts are ordinary frames the generator tells by ' +
+    'their stamps; its "delivered" is the share of the gifts it owed.', '',
     'Each figure is the median of its runs, judged by the guard as in the tables below.', '',
     '| Target | Figure | Sorak | Floor | Sorak / floor | Floor delivered | Target | Floor meets it |',
     '|---|---|---|---|---|---|---|---|', ...rows].join('\n');

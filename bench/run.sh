@@ -471,7 +471,8 @@ for _ in $(seq 1 "$RUNS"); do
   run_case rest-history sorak rest --kind history --rooms 100 --requests "$REQS" --concurrency 64
   run_case rest-showroom sorak rest --kind showroom --rooms 100 --requests "$REQS" --concurrency 64
 done
-# A platform's day (issue 19): 300 Zipf-sized streams, churn, gifts, REST bots (bench/platform.sh).
+# A platform's day (issue 19): 300 Zipf-sized streams, churn, gifts, REST bots (bench/platform.sh);
+# then the floor on the same day (a room per stream, no bots), interleaved as above.
 # shellcheck source=bench/platform.sh
 source "$(dirname "$0")/platform.sh"
 for _ in $(seq 1 "$RUNS"); do platform_section; done

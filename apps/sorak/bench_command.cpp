@@ -192,7 +192,9 @@ void add_bench_command(CLI::App& app, const global_options& g, command_action& a
                   "by the streams' audiences")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  cmd->add_option("--bots", o.bots, "platform: REST clients polling history and the Showroom API")
+  cmd->add_option("--bots", o.bots,
+                  "platform: REST clients polling history and the Showroom API (--protocol ws: give 0, a relay "
+                  "has no REST API)")
       ->capture_default_str();
   cmd->add_option("--bot-rate", o.bot_rate, "platform: the bots' requests per second, all together")
       ->check(CLI::NonNegativeNumber)

@@ -2,19 +2,24 @@
 // this machine, so the benchmark can show how much of a latency figure is the kernel's and the
 // load generator's, not the server's.
 //
-// Every text frame a client sends is relayed to every other connected client. Nothing is stored,
-// parsed beyond the frame header, checked or rate-limited; there is no authentication and no
-// history. What it does do is what any broadcast server must: one worker thread per core, each
-// with its own epoll and its own SO_REUSEPORT listening socket; a frame is encoded once and shared;
-// each pass of a worker writes everything that arrived since its last pass to each of its
-// connections in one send, the pass's sends submitted together through an io_uring (Sorak's
-// send_ring), as sorakd's flush rounds do. Unpaced, a pass starts as soon as there is something to
-// send. A connection whose unsent bytes pass 8 MiB is closed.
+// Every text frame a client sends is relayed to every other client in the same room. A room is
+// the path of the upgrade request's target without its query string: "/platform/7?token=x" is
+// room "/platform/7", and every client of "/" (as in the fanout cases) is in one room. Nothing is
+// stored, parsed beyond the frame header and the request line, checked or rate-limited; there is
+// no authentication and no history. What it does do is what any broadcast server must: one worker
+// thread per core, each with its own epoll and its own SO_REUSEPORT listening socket, and its own
+// list of its connections in each room; a frame is encoded once and shared; each pass of a worker
+// joins what arrived since its last pass room by room (one copy of each frame per worker, none per
+// viewer) and writes each of its connections its room's part in one send, the pass's sends
+// submitted together through an io_uring (Sorak's send_ring), as sorakd's flush rounds do.
+// Unpaced, a pass starts as soon as there is something to send. A connection whose unsent bytes
+// pass 8 MiB is closed.
 //
 // Usage: sorak-floor PORT [WORKERS] [--paced]   (127.0.0.1 only; prints a line when listening;
 //        TERM stops it). --paced: a pass waits as long as the last one took, up to 20 ms, as
 //        Sorak's worker does (src/net/worker_pool.cpp), trading latency for CPU.
-// Started and stopped by bench/peers/floor.sh.
+// Started and stopped by bench/peers/floor.sh. Room ids are never freed: a bench peer's rooms are
+// few and live as long as it does.
 #include "net/send_ring.hpp"
 #include "protocol/ws_frame.hpp"
 
@@ -52,6 +57,7 @@ constexpr std::size_t max_request = 8u << 10;
 struct relayed {
   std::shared_ptr<const std::string> frame;  // a ready server frame
   std::uint64_t origin = 0;                  // connection id of the sender (not sent back to it)
+  std::uint32_t room = 0;                    // the sender's room: only its members get it
 };
 
 struct connection {
@@ -61,10 +67,37 @@ struct connection {
   bool writing = false;          // EPOLLOUT armed: `out` holds bytes the socket did not take
   bool doomed = false;           // its send failed: dropped at the end of the pass
   std::uint64_t origin_pass = 0;  // the pass of its worker that carries a frame it sent
-  std::size_t index = 0;          // position in worker::open_ while upgraded
+  std::uint32_t room = 0;         // room_ids::of(its upgrade path), once upgraded
+  std::size_t index = 0;          // position in its worker's members_[room] while upgraded
   std::string in;
   std::string out;
 };
+
+// The room of an upgrade request: the target of its request line ("GET /path?query HTTP/1.1")
+// without the query string; "/" when there is none.
+std::string_view room_path(std::string_view head) {
+  const std::size_t start = head.find(' ');
+  if (start == std::string_view::npos) return "/";
+  const std::size_t end = head.find_first_of(" \r", start + 1);
+  std::string_view target = head.substr(start + 1, end == std::string_view::npos ? head.npos : end - start - 1);
+  target = target.substr(0, target.find('?'));
+  return target.empty() ? std::string_view("/") : target;
+}
+
+// Dense ids for room paths, shared by the workers (taken once per upgrade, under a lock).
+class room_ids {
+ public:
+  std::uint32_t of(std::string_view path) {
+    std::lock_guard lock(mutex_);
+    const auto [it, added] = ids_.try_emplace(std::string(path), static_cast<std::uint32_t>(ids_.size()));
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::uint32_t> ids_;
+};
+room_ids rooms;
 
 class worker;
 std::vector<std::unique_ptr<worker>> workers;
@@ -164,10 +197,11 @@ class worker {
 
   void drop(connection& c) {
     if (c.upgraded) {
-      connection* last = open_.back();
-      open_[c.index] = last;
+      std::vector<connection*>& members = members_[c.room];
+      connection* last = members.back();
+      members[c.index] = last;
       last->index = c.index;
-      open_.pop_back();
+      members.pop_back();
     }
     ::close(c.fd);
     conns_.erase(c.fd);  // destroys c
@@ -239,11 +273,21 @@ class worker {
     }
     const std::string reply = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                               "Sec-WebSocket-Accept: " + sorak::websocket_accept_key(key) + "\r\n\r\n";
+    join(c, rooms.of(room_path(head)));
     c.in.erase(0, end + 4);
-    c.upgraded = true;
-    c.index = open_.size();
-    open_.push_back(&c);
     return send_now(c, reply.data(), reply.size());
+  }
+
+  void join(connection& c, std::uint32_t room) {
+    if (room >= members_.size()) {
+      members_.resize(room + 1);
+      room_pass_.resize(room + 1);
+      room_frames_.resize(room + 1);
+    }
+    c.upgraded = true;
+    c.room = room;
+    c.index = members_[room].size();
+    members_[room].push_back(&c);
   }
 
   // Relays every whole text frame in c.in; answers ping and close.
@@ -262,7 +306,7 @@ class worker {
       used += h.header_length + size;
       const std::string_view text(payload, size);
       if (h.opcode == sorak::ws_opcode::text) {
-        const relayed r{sorak::make_text_frame(text), c.id};
+        const relayed r{sorak::make_text_frame(text), c.id, c.room};
         c.origin_pass = pass_ + 1;  // this worker's next pass carries it: not back to c
         for (auto& w : workers) w->post(r, w.get() == this);
       } else if (h.opcode == sorak::ws_opcode::ping) {
@@ -278,9 +322,9 @@ class worker {
     c.in.erase(0, used);
   }
 
-  // One pass: everything posted since the last one, in one send per connection, the pass's sends
-  // submitted to the kernel together through an io_uring (Sorak's send_ring; per-connection
-  // send() where io_uring is refused).
+  // One pass: everything posted since the last one, in one send per connection (its room's
+  // frames), the pass's sends submitted to the kernel together through an io_uring (Sorak's
+  // send_ring; per-connection send() where io_uring is refused).
   void deliver() {
     if (paced && next_pass_ > std::chrono::steady_clock::now()) return;  // the timeout wakes us
     {
@@ -290,53 +334,12 @@ class worker {
     }
     const auto start = std::chrono::steady_clock::now();
     ++pass_;
-    all_.clear();
-    for (const relayed& r : batch_) all_ += *r.frame;
-    mine_.clear();
-    auto payload_of = [&](connection& c) -> std::string_view {
-      if (c.origin_pass != pass_) return all_;
-      std::string& m = mine_.emplace_back();  // the pass without the frames c sent
-      for (const relayed& r : batch_) if (r.origin != c.id) m += *r.frame;
-      return m;
-    };
-    if (!ring_) {
-      for (std::size_t i = 0; i < open_.size();) {
-        connection& c = *open_[i];
-        const std::size_t before = open_.size();
-        const std::string_view data = payload_of(c);
-        if (!data.empty()) send_now(c, data.data(), data.size());
-        if (open_.size() == before) ++i;  // a dropped connection's slot now holds the last one
-      }
+    join_by_room();
+    collect_sends();
+    if (ring_) {
+      send_through_ring();
     } else {
-      if (iov_.size() < open_.size()) { iov_.resize(open_.size()); msg_.resize(open_.size()); }
-      mine_.reserve(batch_.size());  // payload_of's strings must not move while queued
-      std::vector<connection*> cut;
-      for (std::size_t from = 0; from < open_.size();) {
-        const std::size_t to = std::min(open_.size(), from + ring_->capacity());
-        for (std::size_t i = from; i < to; ++i) {
-          connection& c = *open_[i];
-          const std::string_view data = payload_of(c);
-          if (data.empty()) continue;
-          if (c.writing) { c.out.append(data); continue; }
-          iov_[i] = {const_cast<char*>(data.data()), data.size()};
-          msg_[i] = {};
-          msg_[i].msg_iov = &iov_[i];
-          msg_[i].msg_iovlen = 1;
-          ring_->add(c.fd, &msg_[i], i);
-        }
-        ring_->run([&](std::uint64_t i, int result) {
-          connection& c = *open_[i];
-          const std::size_t size = iov_[i].iov_len;
-          if (result < 0 && result != -EAGAIN) { c.doomed = true; return; }
-          const std::size_t sent = result > 0 ? static_cast<std::size_t>(result) : 0;
-          if (sent == size) return;
-          c.out.assign(static_cast<const char*>(iov_[i].iov_base) + sent, size - sent);
-          rewatch(c, true);
-        });
-        from = to;
-      }
-      for (connection* c : open_) if (c->doomed || c->out.size() > max_pending) cut.push_back(c);
-      for (connection* c : cut) drop(*c);
+      for (const pending_send& p : sends_) send_now(*p.to, p.data.data(), p.data.size());  // may drop p.to alone
     }
     batch_.clear();
     if (paced) {
@@ -344,6 +347,70 @@ class worker {
       const auto took = end - start;
       next_pass_ = took >= std::chrono::microseconds(500) ? end + std::min<std::chrono::steady_clock::duration>(took, std::chrono::milliseconds(20)) : end;
     }
+  }
+
+  // The pass's frames joined room by room, each room's in the order they arrived, for the rooms
+  // this worker has connections in: one copy of each frame per worker, shared by the room.
+  void join_by_room() {
+    active_.clear();
+    for (const relayed& r : batch_) {
+      if (r.room >= members_.size() || members_[r.room].empty()) continue;
+      if (room_pass_[r.room] != pass_) {
+        room_pass_[r.room] = pass_;
+        room_frames_[r.room].clear();
+        active_.push_back(r.room);
+      }
+      room_frames_[r.room] += *r.frame;
+    }
+  }
+
+  // What each connection of an active room gets: its room's frames, or, for one that sent some
+  // in this pass, the room's frames without its own (built apart in mine_).
+  void collect_sends() {
+    sends_.clear();
+    mine_.clear();
+    mine_.reserve(batch_.size());  // the strings must not move while sends_ points into them
+    for (std::uint32_t room : active_) {
+      for (connection* c : members_[room]) {
+        std::string_view data = room_frames_[room];
+        if (c->origin_pass == pass_) {
+          std::string& m = mine_.emplace_back();
+          for (const relayed& r : batch_) if (r.room == room && r.origin != c->id) m += *r.frame;
+          data = m;
+        }
+        if (!data.empty()) sends_.push_back({c, data});
+      }
+    }
+  }
+
+  void send_through_ring() {
+    if (iov_.size() < sends_.size()) { iov_.resize(sends_.size()); msg_.resize(sends_.size()); }
+    for (std::size_t from = 0; from < sends_.size();) {
+      const std::size_t to = std::min(sends_.size(), from + ring_->capacity());
+      for (std::size_t i = from; i < to; ++i) {
+        connection& c = *sends_[i].to;
+        const std::string_view data = sends_[i].data;
+        if (c.writing) { c.out.append(data); continue; }
+        iov_[i] = {const_cast<char*>(data.data()), data.size()};
+        msg_[i] = {};
+        msg_[i].msg_iov = &iov_[i];
+        msg_[i].msg_iovlen = 1;
+        ring_->add(c.fd, &msg_[i], i);
+      }
+      ring_->run([&](std::uint64_t i, int result) {
+        connection& c = *sends_[i].to;
+        const std::size_t size = iov_[i].iov_len;
+        if (result < 0 && result != -EAGAIN) { c.doomed = true; return; }
+        const std::size_t sent = result > 0 ? static_cast<std::size_t>(result) : 0;
+        if (sent == size) return;
+        c.out.assign(static_cast<const char*>(iov_[i].iov_base) + sent, size - sent);
+        rewatch(c, true);
+      });
+      from = to;
+    }
+    std::vector<connection*> cut;  // each connection is in sends_ once
+    for (const pending_send& p : sends_) if (p.to->doomed || p.to->out.size() > max_pending) cut.push_back(p.to);
+    for (connection* c : cut) drop(*c);
   }
 
   // Milliseconds epoll_wait may sleep: until the paced pass is due when frames are waiting.
@@ -358,18 +425,28 @@ class worker {
     return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
   }
 
+  struct pending_send {
+    connection* to;
+    std::string_view data;  // into room_frames_ or mine_
+  };
+
   std::unique_ptr<sorak::send_ring> ring_;  // made by the worker's thread: one issuer per ring
   std::vector<iovec> iov_;
   std::vector<msghdr> msg_;
+  std::vector<pending_send> sends_;
   std::vector<std::string> mine_;
   std::chrono::steady_clock::time_point next_pass_{};
   int ep_ = -1, wake_ = -1, listen_ = -1;
   std::unordered_map<int, std::unique_ptr<connection>> conns_;
-  std::vector<connection*> open_;  // upgraded connections
+  // By room id: this worker's upgraded connections in it, the last pass that had frames for it,
+  // and those frames joined (kept for their capacity).
+  std::vector<std::vector<connection*>> members_;
+  std::vector<std::uint64_t> room_pass_;
+  std::vector<std::string> room_frames_;
+  std::vector<std::uint32_t> active_;  // the rooms with frames in this pass
   std::mutex inbox_mutex_;
   std::vector<relayed> inbox_;
   std::vector<relayed> batch_;
-  std::string all_;
   std::uint64_t pass_ = 0;
 };
 

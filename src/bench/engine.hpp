@@ -74,7 +74,7 @@ struct load_settings {
   // goes to a sender picked by weight (conn_spec::weight), not in turn; a
   // share of each sender's messages are gifts (load_settings::gift_id), and
   // gifts are traced: each viewer's received ones, each sender's broadcast
-  // ones (load_totals::sessions, gifts_broadcast).
+  // ones (load_totals::sessions, gifts_broadcast; ws: its sent ones).
   std::uint8_t bands = 0;
   bool weighted = false;
   double gift_share = 0;
@@ -84,8 +84,8 @@ struct load_settings {
   bool trace_deletions = false;
 };
 
-// platform: a gift as a sender saw it broadcast in its stream. key: the
-// stamp's sender << 32 | seq.
+// platform: a gift as a sender saw it broadcast in its stream (ws: as it
+// sent it). key: the stamp's sender << 32 | seq.
 struct gift_seen {
   std::uint32_t stream = 0;
   std::uint64_t key = 0;

@@ -56,7 +56,7 @@ class load_tally {
   void sample(connection& c, const stamp& st, std::int64_t now);               // stamped, to a viewer
   void left(conn_role role);                                                   // closed by the bench (leave)
   void gift_sent() { ++local_.gifts_sent; }
-  void gift_broadcast(const connection& sender, const stamp& st);             // a sender saw its gift
+  void gift_broadcast(const connection& sender, const stamp& st);             // a sender saw (ws: sent) its gift
   void foreign() { ++local_.foreign; }                                          // a message without a stamp
   void deletion(connection& c, std::uint64_t key);                             // a message_deleted event, to a viewer
   void sender_echo() { ++local_.sender_received; }

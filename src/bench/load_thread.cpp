@@ -251,6 +251,11 @@ void load_thread::issue_due(std::int64_t now) {
 void load_thread::issue_one(connection& s, std::int64_t now) {
   const bool gift = is_gift_seq(s.next_seq, settings_.gift_share);
   if (gift) tally_.gift_sent();
+  // ws: a relay has no gift event for the sender to see broadcast, and relays
+  // whatever it is sent: the gift is owed from now (platform.cpp).
+  if (gift && settings_.protocol == wire_protocol::ws) {
+    tally_.gift_broadcast(s, stamp{now, s.sender_ordinal, s.next_seq, true, true});
+  }
   append_message(s.out, scratch_, settings_, now, s.sender_ordinal, s.next_seq++, gift);
   ++s.out_msgs;
   if (settings_.acks) ++s.in_flight;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bench/event_trace.hpp"
+#include "bench/platform_plan.hpp"
 #include "protocol/ws_deflate.hpp"
 
 namespace sorak::bench {
@@ -269,7 +270,10 @@ void wire_reader::on_registering(connection& c, std::string_view cmd, std::strin
 // ---- messages -----------------------------------------------------------------
 
 // With gifts traced, a gift is told by the server's own marker in the
-// event, and a sender reports the gifts it sees broadcast in its stream.
+// event, and a sender reports the gifts it sees broadcast in its stream. A
+// ws frame has no marker: there a gift is told by its stamp, as the sender
+// chose it (is_gift_seq), and the sender reports it as it sends it
+// (load_thread::issue_one).
 void wire_reader::on_message(connection& c, std::string_view payload, std::int64_t now) {
   stamp st;
   if (c.role == conn_role::sender) {
@@ -282,7 +286,10 @@ void wire_reader::on_message(connection& c, std::string_view payload, std::int64
     events_.foreign(c);
     return;
   }
-  st.gift = settings_.gift_share > 0 && gift_after_stamp(payload, stamp_hint_, settings_.size);
+  if (settings_.gift_share > 0) {
+    st.gift = settings_.protocol == wire_protocol::ws ? st.has_seq && is_gift_seq(st.seq, settings_.gift_share)
+                                                      : gift_after_stamp(payload, stamp_hint_, settings_.size);
+  }
   events_.sample(c, st, now);
 }
 

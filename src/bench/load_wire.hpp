@@ -82,7 +82,8 @@ class wire_reader {
 // with sequence `seq`, stamped `now`, appended to `out`; `scratch` is reused.
 // With load_settings::acks (sorak) the message also carries the client_id
 // append_ack_client_id() makes, so the server acks it. `gift` (sorak only):
-// a gift event of load_settings::gift_id instead, the stamp as its content.
+// a gift event of load_settings::gift_id instead, the stamp as its content
+// (ws sends a gift as any other frame: its sequence tells it, is_gift_seq).
 void append_message(std::string& out, std::string& scratch, const load_settings& s, std::int64_t now,
                     std::uint32_t sender, std::uint64_t seq, bool gift = false);
 

@@ -13,10 +13,20 @@
 // closes the bench did not ask for, REST answers outside 2xx), and the
 // issue's targets as met or not.
 //
+// --protocol ws runs the same day against a bare relay (the floor,
+// bench/peers/floor.cpp) to show what the machine leaves: each stream is a
+// room, the path /platform/<stream index> under --url, with no token, no
+// stream created and no bots (it has no REST API: --bots 0). The chat lines
+// are the ws fanout case's frames, and gifts are among them as ordinary
+// frames, as many as with sorak; a viewer tells one by its stamp's sequence
+// (is_gift_seq), and since a relay has no gift event to see broadcast, a gift
+// is owed from when its sender sent it.
+//
 // Bounded: streams, viewers, churn and bots all end with --duration; the
 // connects with --connect-timeout per group, the last sends with a 10 s
 // grace, the drain with --drain. Traffic goes only to --url.
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <random>
 
@@ -45,7 +55,6 @@ constexpr double gift_grace_s = 1.0;
 constexpr double p99_target_ms = 100;
 constexpr double cpu_target_cores = 1.0;
 constexpr std::uint64_t churn_seed = 1919;
-constexpr double max_joins = 200000;
 constexpr double bot_grace_s = 2.0;  // after --duration, for the bots' last answers
 
 // ==== the plan ==================================================================
@@ -55,22 +64,6 @@ struct audience {
   std::vector<double> rates;           // messages/s per stream
   std::vector<std::uint32_t> spares;   // the stream of each viewer that joins during the run
 };
-
-status check_platform_options(const bench_options& o) {
-  if (o.protocol != wire_protocol::sorak) return error(errc::usage, "platform speaks the sorak protocol only");
-  if (!o.stream.empty()) return error(errc::usage, "platform creates its own streams: --stream does not apply");
-  if (!(o.rate > 0) || !(o.duration_s > 0)) return error(errc::usage, "--rate and --duration must be positive");
-  if (o.churn < 0 || o.bot_rate < 0 || o.alpha < 0) {
-    return error(errc::usage, "--churn, --bot-rate and --alpha must not be negative");
-  }
-  if (o.gift_share < 0 || o.gift_share > 1) return error(errc::usage, "--gift-share is a share: 0 to 1");
-  if (o.churn * o.duration_s > max_joins) {
-    return error(errc::usage, "--churn × --duration asks for more than " +
-                                  std::to_string(static_cast<long long>(max_joins)) +
-                                  " joins: each is a connection made (and a token minted) before the run");
-  }
-  return ok_value;
-}
 
 result<audience> plan_audience(const bench_options& o) {
   auto viewers = zipf_viewers(o.streams, o.viewers, o.top);
@@ -86,11 +79,13 @@ result<audience> plan_audience(const bench_options& o) {
 
 // ==== connections ===============================================================
 
-// Viewers [0, V) stream by stream, then one sender per stream (sender i in
-// stream i, weighted by its rate), then the viewers that join during the run.
-result<std::vector<conn_spec>> platform_specs(const target& where, const std::vector<bench_stream>& streams,
-                                              const audience& a, const std::string& secret,
-                                              const progress_fn& progress) {
+// How a connection opens, given its role, its stream and k: a viewer's
+// ordinal (the first viewers, then those that join), a sender's stream.
+using opening_fn = std::function<std::string(conn_role role, std::uint32_t stream, std::uint32_t k)>;
+
+// sorak: the stream's chat path with a token of its own for each connection.
+result<opening_fn> sorak_openings(const target& where, const std::vector<bench_stream>& streams, const audience& a,
+                                  const std::string& secret, const progress_fn& progress) {
   const std::uint32_t viewers =
       std::accumulate(a.viewers.begin(), a.viewers.end(), static_cast<std::uint32_t>(a.spares.size()));
   progress("minting " + std::to_string(viewers + streams.size()) + " tokens");
@@ -98,26 +93,44 @@ result<std::vector<conn_spec>> platform_specs(const target& where, const std::ve
   if (!viewer_tokens) return viewer_tokens.err();
   auto sender_tokens = mint_tokens(secret, 's', 0, streams.size());
   if (!sender_tokens) return sender_tokens.err();
-  auto spec = [&](conn_role role, std::uint32_t stream, const std::string& token) {
+  return opening_fn([where, streams, viewer = std::move(*viewer_tokens), sender = std::move(*sender_tokens)](
+                        conn_role role, std::uint32_t stream, std::uint32_t k) {
+    const std::string path = where.path + client::stream_path(streams[stream].id) + "/chat/ws?token=";
+    const std::string& token = role == conn_role::sender ? sender[k] : viewer[k];
+    return upgrade_request(where.host_port, path + client::url_encode(token));
+  });
+}
+
+// ws: the relay's room of the stream, /platform/<stream index>; no token.
+opening_fn room_openings(const target& where) {
+  return [where](conn_role, std::uint32_t stream, std::uint32_t) {
+    return upgrade_request(where.host_port, where.path + "/platform/" + std::to_string(stream));
+  };
+}
+
+// Viewers [0, V) stream by stream, then one sender per stream (sender i in
+// stream i, weighted by its rate), then the viewers that join during the run.
+std::vector<conn_spec> platform_specs(const audience& a, const opening_fn& opening) {
+  const auto streams = static_cast<std::uint32_t>(a.viewers.size());
+  auto spec = [&](conn_role role, std::uint32_t stream, std::uint32_t k) {
     conn_spec s;
     s.role = role;
     s.stream = stream;
     s.band = static_cast<std::uint8_t>(band_of(a.viewers[stream]));
-    const std::string path = where.path + client::stream_path(streams[stream].id) + "/chat/ws?token=";
-    s.opening = upgrade_request(where.host_port, path + client::url_encode(token));
+    s.opening = opening(role, stream, k);
     return s;
   };
   std::vector<conn_spec> specs;
-  specs.reserve(viewers + streams.size());
+  specs.reserve(std::accumulate(a.viewers.begin(), a.viewers.end(), a.spares.size() + streams));
   std::uint32_t k = 0;
-  for (std::uint32_t s = 0; s < a.viewers.size(); ++s) {
-    for (std::uint32_t i = 0; i < a.viewers[s]; ++i) specs.push_back(spec(conn_role::viewer, s, (*viewer_tokens)[k++]));
+  for (std::uint32_t s = 0; s < streams; ++s) {
+    for (std::uint32_t i = 0; i < a.viewers[s]; ++i) specs.push_back(spec(conn_role::viewer, s, k++));
   }
-  for (std::uint32_t s = 0; s < streams.size(); ++s) {
-    specs.push_back(spec(conn_role::sender, s, (*sender_tokens)[s]));
+  for (std::uint32_t s = 0; s < streams; ++s) {
+    specs.push_back(spec(conn_role::sender, s, s));
     specs.back().weight = a.rates[s];
   }
-  for (std::uint32_t s : a.spares) specs.push_back(spec(conn_role::viewer, s, (*viewer_tokens)[k++]));
+  for (std::uint32_t s : a.spares) specs.push_back(spec(conn_role::viewer, s, k++));
   return specs;
 }
 
@@ -230,11 +243,13 @@ json::array band_figures(const audience& a, const load_totals& t, bool& all_met)
   return out;
 }
 
-void add_gift_figures(bench_result& r, const load_totals& t, const gift_count& g) {
+void add_gift_figures(bench_result& r, const bench_options& o, const load_totals& t, const gift_count& g) {
   const load_counters& c = t.counters;
-  r.extra["gifts"] = json::object{{"sent", c.gifts_sent},   {"broadcast_seen", t.gifts_broadcast.size()},
-                                  {"owed", g.expected},     {"delivered", g.delivered},
-                                  {"missing", g.missing()}, {"read", c.gifts_read}};
+  json::object gifts{{"sent", c.gifts_sent},   {"broadcast_seen", t.gifts_broadcast.size()},
+                     {"owed", g.expected},     {"delivered", g.delivered},
+                     {"missing", g.missing()}, {"read", c.gifts_read}};
+  if (o.protocol == wire_protocol::ws) gifts["told_by"] = "stamp sequence; owed as sent (a relay has no gift event)";
+  r.extra["gifts"] = std::move(gifts);
   r.error_kinds["gifts_missing"] = g.missing();
 }
 
@@ -283,6 +298,10 @@ result<platform_setup> prepare(const bench_options& o, const progress_fn& progre
   auto where = parse_target(o.url, o.protocol);
   if (!where) return where.err();
   p.where = std::move(*where);
+  if (o.protocol == wire_protocol::ws) {
+    p.specs = platform_specs(p.a, room_openings(p.where));
+    return p;
+  }
   auto secret = find_secret(o);
   if (!secret) return secret.err();
   progress("creating " + std::to_string(o.streams) + " streams");
@@ -294,9 +313,9 @@ result<platform_setup> prepare(const bench_options& o, const progress_fn& progre
     if (!made) return made.err();
     p.bot_requests = std::move(*made);
   }
-  auto specs = platform_specs(p.where, p.streams, p.a, *secret, progress);
-  if (!specs) return specs.err();
-  p.specs = std::move(*specs);
+  auto opening = sorak_openings(p.where, p.streams, p.a, *secret, progress);
+  if (!opening) return opening.err();
+  p.specs = platform_specs(p.a, *opening);
   return p;
 }
 
@@ -403,7 +422,7 @@ bench_result platform_result(const bench_options& o, const platform_setup& p, co
   r.extra["bands"] = band_figures(p.a, t, bands_met);
   const gift_count g =
       count_gifts(t.sessions, t.gifts_broadcast, static_cast<std::int64_t>(gift_grace_s * 1e9), run.end_ns);
-  add_gift_figures(r, t, g);
+  add_gift_figures(r, o, t, g);
   if (run.bots) add_bot_figures(r, o, bot_figures{run.bots->counts(), run.bots->latency()}, run.bots->quota());
   r.errors = 0;
   for (const auto& [kind, n] : r.error_kinds) r.errors += n;

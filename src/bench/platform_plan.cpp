@@ -44,6 +44,27 @@ void trim(std::vector<std::uint32_t>& v, std::uint64_t excess) {
 
 }  // namespace
 
+status check_platform_options(const bench_options& o) {
+  if (o.protocol == wire_protocol::irc) {
+    return error(errc::usage, "platform speaks the sorak protocol, or ws to a bare relay (the floor)");
+  }
+  if (o.protocol == wire_protocol::ws && o.bots > 0) {
+    return error(errc::usage, "platform --protocol ws has no REST API for the bots: give --bots 0");
+  }
+  if (!o.stream.empty()) return error(errc::usage, "platform creates its own streams: --stream does not apply");
+  if (!(o.rate > 0) || !(o.duration_s > 0)) return error(errc::usage, "--rate and --duration must be positive");
+  if (o.churn < 0 || o.bot_rate < 0 || o.alpha < 0) {
+    return error(errc::usage, "--churn, --bot-rate and --alpha must not be negative");
+  }
+  if (o.gift_share < 0 || o.gift_share > 1) return error(errc::usage, "--gift-share is a share: 0 to 1");
+  if (o.churn * o.duration_s > platform_max_joins) {
+    return error(errc::usage, "--churn × --duration asks for more than " +
+                                  std::to_string(static_cast<long long>(platform_max_joins)) +
+                                  " joins: each is a connection made (and a token minted) before the run");
+  }
+  return ok_value;
+}
+
 result<std::vector<std::uint32_t>> zipf_viewers(std::uint32_t streams, std::uint32_t viewers, std::uint32_t top) {
   if (streams == 0 || top == 0) return error(errc::usage, "--streams and --top must be at least 1");
   const std::uint64_t least = std::uint64_t{top} + streams - 1, most = std::uint64_t{top} * streams;

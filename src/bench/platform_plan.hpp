@@ -2,7 +2,7 @@
 // how many viewers each stream gets, how fast each stream chats, which
 // audience band a stream is in, which messages are gifts, where a joining
 // viewer goes, and, after the run, which gifts a viewer should have had and
-// did not get. No I/O.
+// did not get; and which options the scenario takes. No I/O.
 //
 // Pure functions and small value types; any thread.
 #pragma once
@@ -16,6 +16,17 @@
 #include "sorak/result.hpp"
 
 namespace sorak::bench {
+
+// ---- the options ---------------------------------------------------------------
+
+// At most this many viewers join during a run (--churn × --duration): each is a
+// connection made before the run.
+inline constexpr double platform_max_joins = 200000;
+
+// An error (errc::usage) for options the platform scenario cannot run with.
+// --protocol sorak, or ws for a bare relay (the floor, bench/peers/floor.cpp),
+// whose rooms are upgrade paths: it has no REST API, so ws needs --bots 0.
+status check_platform_options(const bench_options& o);
 
 // ---- the audience --------------------------------------------------------------
 

@@ -89,6 +89,26 @@ TEST(WeightedPicker, DrawsInProportionToTheWeights) {
   EXPECT_NEAR(n[2], 10000, 1000);
 }
 
+TEST(PlatformOptions, WsRunsAgainstARelayWithoutBotsAndIrcNotAtAll) {
+  bench_options o;
+  o.what = scenario::platform;
+  EXPECT_TRUE(check_platform_options(o));  // sorak, with its bots
+  o.protocol = wire_protocol::ws;
+  const status bots = check_platform_options(o);
+  ASSERT_FALSE(bots);
+  EXPECT_EQ(bots.err().id, errc::usage);
+  EXPECT_NE(bots.err().message.find("--bots 0"), std::string::npos) << bots.err().message;
+  o.bots = 0;
+  EXPECT_TRUE(check_platform_options(o));
+  o.churn = 0;  // no joins, and still a run
+  EXPECT_TRUE(check_platform_options(o));
+  o.stream = "01a2133c-0000-7000-8000-000000000000";
+  EXPECT_FALSE(check_platform_options(o));  // every stream is the run's own, a room or created
+  o.stream.clear();
+  o.protocol = wire_protocol::irc;
+  EXPECT_FALSE(check_platform_options(o));
+}
+
 TEST(CountGifts, OwesAViewerTheGiftsSentWhileItWatched) {
   const std::int64_t s = 1'000'000'000;  // 1 s in ns
   // Stream 0: gifts at 1, 5, 9 and 19 s; stream 1: one at 5 s.

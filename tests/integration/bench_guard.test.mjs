@@ -205,6 +205,23 @@ test("RESULTS.md: the two latency targets are judged against the floor's p99 in 
   assert.match(within, /\| fanout 1 k × 100\/s \| p99 latency \| 6\.10 ms \| 5\.40 ms \| [^|]+ \| 100 % \| ≤ 5 ms \(the first target\) \| no: the floor misses it too \|/);
 });
 
+test("RESULTS.md: the platform day shows the floor's worst band p99 beside Sorak's, and judges Sorak's alone", () => {
+  const line = (system, worst) => ({ case: 'platform', system, scenario: 'platform', delivered: 1000, deliveries_per_s: 100,
+    latency_ms: { p99: worst, count: 1000 }, server: { measured: true, cpu_cores: 0.5, cpu_s: 5 }, errors: 0, quiet_check: quiet,
+    bands: [{ band: '1-10', latency_ms: { p99: 2, count: 10 } }, { band: '>1000', latency_ms: { p99: worst, count: 990 } }],
+    gifts: { owed: 50, delivered: 50, missing: 0 } });
+  const { md } = report([line('sorak', 180), line('floor', 60), line('sorak', 190), line('floor', 62)]);
+  // The headline and the platform table: Sorak's 185 ms over the 100 ms target, the floor's 61 ms and the ratio beside it.
+  assert.match(md, /\| platform day \| worst band p99 \| 185 ms \| 61 ms \(floor\) \| 3\.03× \| ≤ 100 ms in every band \| ❌ no \|/);
+  assert.match(md, /\n\| worst band p99 \| 185 ms \| 61 ms \(floor\) \| 3\.03× \| ≤ 100 ms in every band \| ❌ no \|/);
+  // The floor's table, with the share of the gifts it owed as its "delivered".
+  assert.match(md, /\| platform day \| worst band p99 \| 185 ms \| 61 ms \| 3\.03× \| 100 % \| ≤ 100 ms in every band \| yes \|/);
+  const alone = report([line('sorak', 180), line('sorak', 190)]).md;
+  assert.match(alone, /\| platform day \| worst band p99 \| 185 ms \| — \| — \| ≤ 100 ms in every band \| ❌ no \|/);
+  const met = report([line('sorak', 90), line('floor', 60), line('sorak', 94), line('floor', 62)]).md;
+  assert.match(met, /\| platform day \| worst band p99 \| 92 ms \| 61 ms \(floor\) \| 1\.51× \| ≤ 100 ms in every band \| ✅ yes \|/);
+});
+
 test('RESULTS.md: the earlier runs stay beside the new one, their headline as they published it', () => {
   const old = '# Sorak benchmark results\n\nRun of 2026-12-06T13:05:47Z on commit `d647686`; 19 of 26 targets met.\n\n## Headline\n\n' +
     '| Target | Figure | Sorak | Best peer | Sorak / best peer | Target | Met |\n|---|---|---|---|---|---|---|\n' +

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { WebSocketServer, WebSocket } from 'ws';
-import { startServer, SORAK, waitFor } from './lib/server.mjs';
+import { startServer, SORAK, sleep, waitFor } from './lib/server.mjs';
 
 let server;
 
@@ -410,7 +410,8 @@ test('protocol ws: every frame a sender sends reaches every viewer', async () =>
 
 // ---- the floor peer of `make bench` (bench/peers/floor.cpp) ----------------------------------
 // `make bench` reads its figures as the machine's bound, so it must relay like any peer: every
-// frame to every other client, none back to its sender, on both write modes.
+// frame to every other client of its room (the upgrade path), none back to its sender, none to
+// another room, on both write modes.
 
 const FLOOR = join(dirname(SORAK), 'sorak-floor');
 
@@ -470,3 +471,83 @@ for (const paced of [false, true]) {
     assert.equal(floor.child.exitCode, 0, 'TERM stops it cleanly');
   });
 }
+
+// A room is the upgrade path without its query string. Each room's frames reach its other
+// clients, in order; none reaches another room ("/" included), none goes back to its sender.
+for (const paced of [false, true]) {
+  test(`floor${paced ? ' --paced' : ''}: rooms: a client gets every frame of its room and none of another`, async () => {
+    const floor = await startFloor(paced ? ['2', '--paced'] : ['2']);
+    const clients = [];
+    try {
+      const open = (path) => {
+        const c = { ws: new WebSocket(floor.url.replace(/\/$/, '') + path), got: [] };
+        c.ws.on('message', (d) => c.got.push(String(d)));
+        clients.push(c);
+        return c;
+      };
+      const [aSender, aViewer, aQuery] = [open('/room-a'), open('/room-a'), open('/room-a?token=x')];
+      const [bSender, bViewer] = [open('/room-b'), open('/room-b')];
+      const [rootSender, rootViewer] = [open('/'), open('/')];
+      await Promise.all(clients.map(({ ws }) => new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); })));
+      const frames = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+      for (const f of frames('a', 20)) aSender.ws.send(f);
+      for (const f of frames('b', 30)) bSender.ws.send(f);
+      for (const f of frames('root', 5)) rootSender.ws.send(f);
+      await waitFor(() => aViewer.got.length >= 20 && aQuery.got.length >= 20 && bViewer.got.length >= 30 &&
+        rootViewer.got.length >= 5, { what: 'every room\'s frames' });
+      await sleep(300);  // time for a frame of the wrong room to arrive
+      assert.deepEqual(aViewer.got, frames('a', 20));
+      assert.deepEqual(aQuery.got, frames('a', 20), 'the query string is not part of the room');
+      assert.deepEqual(bViewer.got, frames('b', 30));
+      assert.deepEqual(rootViewer.got, frames('root', 5));
+      for (const sender of [aSender, bSender, rootSender]) assert.deepEqual(sender.got, [], 'a sender gets none of its own');
+    } finally {
+      for (const { ws } of clients) ws.close();
+      await stopFloor(floor);
+    }
+  });
+}
+
+// The platform case against the floor (bench/run.sh compares it with Sorak's): each stream is
+// a room /platform/<i>, gifts are frames told by their stamps, churn opens new connections.
+test('platform --protocol ws against the floor: rooms per stream, churn, every gift owed is read, no bots', async () => {
+  const floor = await startFloor(['2', '--paced']);
+  try {
+    const size = ['--streams', '6', '--viewers', '40', '--top', '15', '--rate', '60', '--gift-share', '0.2',
+      '--threads', '2', '--json'];
+    const refused = await bench(['platform', '--protocol', 'ws', ...size], { url: floor.url });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /no REST API for the bots: give --bots 0/);
+
+    const run = async (extra) => {
+      const r = await bench(['platform', '--protocol', 'ws', ...size, '--bots', '0', '--drain', '2',
+        '--server-pid', String(floor.child.pid), ...extra], { url: floor.url });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const r = await run(['--churn', '10', '--duration', '2']);
+    assert.equal(r.protocol, 'ws');
+    assert.equal(r.connected, 40 + 6 + 20, 'the viewers, a sender per stream, and the 20 that joined');
+    assert.deepEqual(r.churn, { rate: 10, left: 20, leaves_asked: 20, joined: 20 });
+    assert.equal(r.sent, 120);
+    assert.equal(r.bands.reduce((n, b) => n + b.viewers, 0), 40);
+    assert.ok(r.bands.every((b) => b.latency_ms.count > 0), 'every band measured');
+    assert.ok(r.gifts.sent >= 6, `each stream's first message is a gift: ${JSON.stringify(r.gifts)}`);
+    assert.equal(r.gifts.broadcast_seen, r.gifts.sent, 'owed as sent');
+    assert.ok(r.gifts.owed > 0);
+    assert.equal(r.gifts.delivered, r.gifts.owed);
+    assert.equal(r.bots, undefined);
+    assert.ok(r.delivered > 0 && r.latency_ms.count === r.delivered);
+    assertNoErrors(r);
+
+    // Without churn every gift read is one owed: none came from another stream's room.
+    const still = await run(['--churn', '0', '--duration', '1']);
+    assert.ok(still.gifts.owed > 0);
+    assert.equal(still.gifts.read, still.gifts.owed);
+    assert.equal(still.gifts.delivered, still.gifts.owed);
+    assertNoErrors(still);
+  } finally {
+    await stopFloor(floor);
+  }
+  assert.equal(floor.child.exitCode, 0, 'TERM stops it cleanly');
+});
