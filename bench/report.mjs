@@ -180,7 +180,7 @@ const targets = [
 const storeRuns = (all, c) => all.filter((r) => r.case === c && r.system === 'sorak' && !r.failed);
 const ackedPerSecond = (r) => r.acked_per_s;
 const storeTargets = [
-  { case: 'ingest-postgres', name: 'ingest PostgreSQL', title: 'Durable ingest on PostgreSQL: 1,000 streams, 2,000 senders, 20 k msg/s offered (medians of the runs)',
+  { case: 'ingest-postgres', name: 'ingest PostgreSQL', title: 'Durable ingest on PostgreSQL: 1,000 streams, 2,000 senders, 20.2 k msg/s offered, 1 % over the target (medians of the runs)',
     checks: [{ what: 'acked/s', unit: 'rate', better: 'higher', get: ackedPerSecond,
                goal: { text: '≥ 20 k/s', test: (v) => v >= 20_000 } },
              { what: 'ack p99', unit: 'ms', better: 'lower', get: p99,
